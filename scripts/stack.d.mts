@@ -1,0 +1,10 @@
+export interface StackEnv {
+  DATABASE_URL: string;
+  REDIS_URL: string;
+  TEMPORAL_ADDRESS: string;
+}
+
+export function ensureStack(options: {
+  dataDir: string;
+  log?: (line: string) => void;
+}): Promise<{ env: StackEnv; stop(): Promise<void> }>;

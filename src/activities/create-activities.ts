@@ -1,0 +1,15 @@
+import { createBeginCompletion } from './begin-completion.js';
+import { createCallModel } from './call-model.js';
+import type { ActivityDeps } from './deps.js';
+import { createFinishCompletion } from './finish-completion.js';
+
+/** The worker's activities, bound to their dependencies. The workflow proxies this type, so signatures can't drift. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    beginCompletion: createBeginCompletion(deps),
+    callModel: createCallModel(deps),
+    finishCompletion: createFinishCompletion(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,54 @@
+import { createCompletionsRepo } from '../db/completions-repo.js';
+import { createThreadsRepo } from '../db/threads-repo.js';
+import type { UIMessageChunk } from '../stream/ui-chunks.js';
+import type { CompletionInput } from '../workflows/definitions.js';
+import type { ActivityDeps } from './deps.js';
+import { threadStatusChunk } from './thread-status-chunk.js';
+
+export interface FinishCompletionInput extends CompletionInput {
+  status: 'completed' | 'failed' | 'cancelled';
+  finishReason: string;
+  error?: string;
+}
+
+const RUN_STATUS = { completed: 'complete', failed: 'failed', cancelled: 'cancelled' } as const;
+
+/**
+ * Records the outcome once, frees the thread for its next turn, and closes the stream with the chunk that fits
+ * the outcome (`finish` with usage, `error`, or `abort`). The status chunk goes first: viewers stop reading at the
+ * terminal chunk.
+ */
+export function createFinishCompletion({ pool, publisher }: ActivityDeps) {
+  const completions = createCompletionsRepo(pool);
+  const threads = createThreadsRepo(pool);
+  return async function finishCompletion(input: FinishCompletionInput): Promise<void> {
+    await completions.finish(input.completionId, {
+      status: input.status,
+      finishReason: input.finishReason,
+      ...(input.error ? { error: { code: 'completion_failed', message: input.error } } : {}),
+    });
+    await threads.clearActiveCompletion(input.threadId, input.completionId);
+    const row = await completions.get(input.completionId);
+    await publisher.publish(input.completionId, threadStatusChunk(input, RUN_STATUS[input.status]), input.userId);
+    await publisher.publish(input.completionId, terminalChunk(input, row?.inputTokens ?? 0, row?.outputTokens ?? 0));
+  };
+}
+
+function terminalChunk(input: FinishCompletionInput, inputTokens: number, outputTokens: number): UIMessageChunk {
+  switch (input.status) {
+    case 'completed':
+      // finishReason rides in metadata: the chunk field is unknown to ai < 5.0.92, which rejects unknown fields.
+      return {
+        type: 'finish',
+        messageMetadata: {
+          completionId: input.completionId,
+          finishReason: input.finishReason,
+          usage: { inputTokens, outputTokens },
+        },
+      };
+    case 'failed':
+      return { type: 'error', errorText: input.error ?? 'The completion failed.' };
+    case 'cancelled':
+      return { type: 'abort', reason: 'cancelled' };
+  }
+}

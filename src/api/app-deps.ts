@@ -1,0 +1,19 @@
+import type pg from 'pg';
+import type { Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+import type { StreamHub } from '../stream/stream-hub.js';
+import type { CompletionStarter } from './completion-starter.js';
+import type { ModelPolicy } from './model-policy.js';
+
+export interface AppDeps {
+  pool: pg.Pool;
+  redis: Redis;
+  temporal: Client;
+  hub: StreamHub;
+  starter: CompletionStarter;
+  models: ModelPolicy;
+  log: Logger;
+  maxBodyBytes: number;
+  keepAliveMs: number;
+}

@@ -1,0 +1,150 @@
+/**
+ * Starts a turn: persists the user's message, creates the completion and starts its workflow. The rows are
+ * written in one transaction that also checks the thread is idle, and they are removed again if Temporal refuses
+ * the start, so a failed request leaves nothing half-written.
+ */
+import type pg from 'pg';
+import type { Client } from '@temporalio/client';
+import { ACTIVE_STATUSES, createCompletionsRepo } from '../db/completions-repo.js';
+import { newId } from '../db/ids.js';
+import { createMessagesRepo } from '../db/messages-repo.js';
+import { createThreadsRepo } from '../db/threads-repo.js';
+import { withTransaction } from '../db/transaction.js';
+import type { UIPart } from '../db/ui-parts.js';
+import type { Logger } from '../log.js';
+import type { completionWorkflow } from '../workflows/completion-workflow.js';
+import {
+  MODEL_ATTRIBUTE,
+  STATUS_ATTRIBUTE,
+  THREAD_ID_ATTRIBUTE,
+  USER_ID_ATTRIBUTE,
+  completionWorkflowId,
+  type CompletionInput,
+  type CompletionLimits,
+} from '../workflows/definitions.js';
+import { AppError, conflict, notFound } from './app-error.js';
+
+export interface StartTurnRequest {
+  userId: string;
+  threadId: string;
+  /** Create the thread when missing (useChat's first message); otherwise a missing thread is a 404. */
+  createThread: boolean;
+  userMessage: { uiMessageId: string; parts: UIPart[] };
+  model: string;
+}
+
+export interface StartedTurn {
+  completionId: string;
+  threadId: string;
+  assistantMessageId: string;
+  workflowId: string;
+}
+
+interface PersistedTurn extends StartedTurn {
+  createdThread: boolean;
+  userMessageRowId?: string;
+}
+
+export function createCompletionStarter(deps: {
+  pool: pg.Pool;
+  temporal: Client;
+  taskQueue: string;
+  limits: CompletionLimits;
+  log: Logger;
+}) {
+  const { pool, temporal, taskQueue, limits, log } = deps;
+
+  async function persistTurn(request: StartTurnRequest): Promise<PersistedTurn> {
+    return withTransaction(pool, async (client) => {
+      const threads = createThreadsRepo(client);
+      const messages = createMessagesRepo(client);
+      const completions = createCompletionsRepo(client);
+      let thread = await threads.lockById(request.threadId);
+      if (thread && thread.userId !== request.userId) throw notFound('thread');
+      const createdThread = !thread;
+      if (!thread) {
+        if (!request.createThread) throw notFound('thread');
+        thread = await threads.create(request.threadId, request.userId, titleFrom(request.userMessage.parts));
+      }
+      if (thread.activeCompletionId) {
+        const active = await completions.get(thread.activeCompletionId);
+        if (active && ACTIVE_STATUSES.includes(active.status)) {
+          throw conflict(
+            `thread ${thread.id} already has a running completion (${active.id}); wait for it or cancel it`,
+            'completion_running',
+          );
+        }
+      }
+      const rowId = newId('msg');
+      const inserted = await messages.insertUserMessage({
+        id: rowId,
+        threadId: thread.id,
+        uiMessageId: request.userMessage.uiMessageId,
+        parts: request.userMessage.parts,
+      });
+      const completionId = newId('cmp');
+      const turn = {
+        completionId,
+        threadId: thread.id,
+        assistantMessageId: newId('msg'),
+        workflowId: completionWorkflowId(completionId),
+      };
+      await completions.create({ id: completionId, userId: request.userId, model: request.model, ...turn });
+      await threads.setActiveCompletion(thread.id, completionId);
+      return { ...turn, createdThread, ...(inserted ? { userMessageRowId: rowId } : {}) };
+    });
+  }
+
+  async function undo(turn: PersistedTurn, userId: string): Promise<void> {
+    await withTransaction(pool, async (client) => {
+      await createCompletionsRepo(client).delete(turn.completionId);
+      if (turn.userMessageRowId) await createMessagesRepo(client).deleteById(turn.userMessageRowId);
+      if (turn.createdThread) await createThreadsRepo(client).delete(turn.threadId, userId);
+    });
+  }
+
+  return {
+    /** Writes the turn's rows; call `launch` after subscribing to the stream so no chunk can be missed. */
+    async prepare(request: StartTurnRequest) {
+      const turn = await persistTurn(request);
+      const input: CompletionInput = {
+        completionId: turn.completionId,
+        threadId: turn.threadId,
+        userId: request.userId,
+        model: request.model,
+        assistantMessageId: turn.assistantMessageId,
+        limits,
+      };
+      return {
+        turn: { completionId: turn.completionId, threadId: turn.threadId, assistantMessageId: turn.assistantMessageId, workflowId: turn.workflowId } satisfies StartedTurn,
+        async launch(): Promise<void> {
+          try {
+            await temporal.workflow.start<typeof completionWorkflow>('completionWorkflow', {
+              taskQueue,
+              workflowId: turn.workflowId,
+              args: [input],
+              typedSearchAttributes: [
+                { key: THREAD_ID_ATTRIBUTE, value: input.threadId },
+                { key: USER_ID_ATTRIBUTE, value: input.userId },
+                { key: MODEL_ATTRIBUTE, value: input.model },
+                { key: STATUS_ATTRIBUTE, value: 'running' },
+              ],
+            });
+          } catch (error) {
+            log.error(`starting ${turn.workflowId} failed: ${(error as Error).message}`);
+            await undo(turn, request.userId).catch((undoError: Error) => log.error(`undo of ${turn.completionId} failed: ${undoError.message}`));
+            throw new AppError(503, 'temporal_unavailable', 'could not start the completion; try again shortly');
+          }
+        },
+      };
+    },
+  };
+}
+
+export type CompletionStarter = ReturnType<typeof createCompletionStarter>;
+
+function titleFrom(parts: UIPart[]): string | null {
+  const text = parts.map((part) => (part.type === 'text' && typeof part.text === 'string' ? part.text : '')).join(' ');
+  const title = text.replace(/\s+/g, ' ').trim().slice(0, 80);
+  return title || null;
+}

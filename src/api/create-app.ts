@@ -1,0 +1,26 @@
+import Koa from 'koa';
+import type { AppDeps } from './app-deps.js';
+import { authenticate } from './middleware/authenticate.js';
+import { errorHandler } from './middleware/error-handler.js';
+import { requestLog } from './middleware/request-log.js';
+import { chatRoutes } from './routes/chat-routes.js';
+import { completionRoutes } from './routes/completion-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { threadRoutes } from './routes/thread-routes.js';
+import { createUsersRepo } from '../db/users-repo.js';
+
+/** The HTTP API (design §4). Stateless: every replica can serve every request. */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  app.proxy = true;
+  app.use(requestLog(deps.log));
+  app.use(errorHandler(deps.log));
+  const health = healthRoutes(deps);
+  app.use(health.routes());
+  app.use(authenticate(createUsersRepo(deps.pool)));
+  for (const router of [chatRoutes(deps), threadRoutes(deps), completionRoutes(deps)]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods({ throw: false }));
+  }
+  return app;
+}

@@ -1,0 +1,22 @@
+import type { Middleware } from 'koa';
+import { AppError } from '../app-error.js';
+import type { Logger } from '../../log.js';
+
+/** Renders every failure as `{error: {code, message}}`; unexpected errors are logged and shown generically. */
+export function errorHandler(log: Logger): Middleware {
+  return async function handleErrors(ctx, next) {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false) {
+        throw new AppError(404, 'not_found', `no route for ${ctx.method} ${ctx.path}`);
+      }
+    } catch (error) {
+      const appError =
+        error instanceof AppError ? error : new AppError(500, 'internal_error', 'internal server error', false);
+      if (!appError.expose) log.error(`${ctx.method} ${ctx.path} failed: ${(error as Error).stack ?? String(error)}`);
+      if (ctx.headerSent || ctx.respond === false) return;
+      ctx.status = appError.status;
+      ctx.body = { error: { code: appError.code, message: appError.expose ? appError.message : 'internal server error' } };
+    }
+  };
+}

@@ -1,0 +1,32 @@
+import { parseModelString } from '../llm/model-string.js';
+import type { ProviderName } from '../llm/types.js';
+import { badRequest } from './app-error.js';
+
+/**
+ * Decides at the API, before any workflow starts, whether a model string can run: the provider must be
+ * configured, and when an allowlist is set the model must be on it.
+ */
+export function createModelPolicy(options: {
+  defaultModel: string;
+  configuredProviders: readonly ProviderName[];
+  allowlist: readonly string[];
+}) {
+  return {
+    resolve(requested: string | undefined): string {
+      const model = requested ?? options.defaultModel;
+      const parsed = parseModelString(model);
+      if (!parsed) {
+        throw badRequest(`unknown model "${model}": use openai:<model> or anthropic:<model>`, 'unknown_model');
+      }
+      if (!options.configuredProviders.includes(parsed.provider)) {
+        throw badRequest(`provider ${parsed.provider} is not configured on this server`, 'unknown_model');
+      }
+      if (options.allowlist.length > 0 && !options.allowlist.includes(model)) {
+        throw badRequest(`model "${model}" is not enabled; enabled: ${options.allowlist.join(', ')}`, 'unknown_model');
+      }
+      return model;
+    },
+  };
+}
+
+export type ModelPolicy = ReturnType<typeof createModelPolicy>;

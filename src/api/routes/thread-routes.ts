@@ -1,0 +1,64 @@
+/** REST for threads: create, list, get (with completions), delete, and the transcript as UI messages. */
+import { Router } from '@koa/router';
+import { ACTIVE_STATUSES, createCompletionsRepo } from '../../db/completions-repo.js';
+import { newId } from '../../db/ids.js';
+import { createMessagesRepo, toUIMessages } from '../../db/messages-repo.js';
+import { createThreadsRepo } from '../../db/threads-repo.js';
+import type { AppDeps } from '../app-deps.js';
+import { conflict, notFound } from '../app-error.js';
+import { readJsonBody } from '../middleware/json-body.js';
+import { parseInput } from '../parse-input.js';
+import { createThreadSchema, idSchema, listQuerySchema } from '../schemas.js';
+import { toCompletionView } from '../views.js';
+
+export function threadRoutes(deps: AppDeps): Router {
+  const router = new Router({ prefix: '/v1/threads' });
+  const threads = createThreadsRepo(deps.pool);
+  const completions = createCompletionsRepo(deps.pool);
+  const messages = createMessagesRepo(deps.pool);
+
+  async function ownThread(id: unknown, userId: string) {
+    const thread = await threads.get(parseInput(idSchema, id, 'threadId'), userId);
+    if (!thread) throw notFound('thread');
+    return thread;
+  }
+
+  router.post('/', async (ctx) => {
+    const body = parseInput(createThreadSchema, await readJsonBody(ctx, deps.maxBodyBytes));
+    try {
+      ctx.body = await threads.create(body.id ?? newId('thr'), ctx.state.user.id, body.title ?? null);
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') throw conflict('a thread with this id already exists');
+      throw error;
+    }
+    ctx.status = 201;
+  });
+
+  router.get('/', async (ctx) => {
+    const query = parseInput(listQuerySchema, ctx.query, 'query');
+    ctx.body = { threads: await threads.list(ctx.state.user.id, query.limit, query.before) };
+  });
+
+  router.get('/:id', async (ctx) => {
+    const thread = await ownThread(ctx.params.id, ctx.state.user.id);
+    const rows = await completions.listByThread(thread.id);
+    ctx.body = { ...thread, completions: rows.map(toCompletionView) };
+  });
+
+  router.delete('/:id', async (ctx) => {
+    const thread = await ownThread(ctx.params.id, ctx.state.user.id);
+    const active = thread.activeCompletionId ? await completions.get(thread.activeCompletionId) : undefined;
+    if (active && ACTIVE_STATUSES.includes(active.status)) {
+      throw conflict('the thread has a running completion; cancel it first', 'completion_running');
+    }
+    await threads.delete(thread.id, ctx.state.user.id);
+    ctx.status = 204;
+  });
+
+  router.get('/:id/messages', async (ctx) => {
+    const thread = await ownThread(ctx.params.id, ctx.state.user.id);
+    ctx.body = { messages: toUIMessages(await messages.listForThread(thread.id)) };
+  });
+
+  return router;
+}

@@ -1,0 +1,60 @@
+/**
+ * Writes a UI message stream to an HTTP response: headers, `id: <seq>` frames, keep-alive comments, and the
+ * closing `[DONE]` after a terminal chunk. Stops reading from Redis as soon as the client goes away.
+ */
+import type { Context } from 'koa';
+import { formatSseComment, formatSseData, SSE_DONE, UI_STREAM_HEADERS } from '../stream/sse.js';
+import type { StreamEvent } from '../stream/stream-event.js';
+import type { StreamFollower } from '../stream/stream-hub.js';
+import { TERMINAL_CHUNK_TYPES } from '../stream/ui-chunks.js';
+
+export function openSse(ctx: Context): { write(chunk: string): void; end(): void; closed: Promise<void> } {
+  ctx.respond = false;
+  const res = ctx.res;
+  res.writeHead(200, UI_STREAM_HEADERS);
+  res.flushHeaders();
+  res.socket?.setNoDelay(true);
+  const closed = new Promise<void>((resolve) => res.once('close', resolve));
+  return {
+    write: (chunk) => {
+      if (!res.writableEnded) res.write(chunk);
+    },
+    end: () => {
+      if (!res.writableEnded) res.end();
+    },
+    closed,
+  };
+}
+
+/** Streams events until a terminal chunk or the client disconnects; always releases the subscription. */
+export async function pipeFollowerToSse(
+  ctx: Context,
+  follower: StreamFollower,
+  afterSeq: number,
+  keepAliveMs: number,
+): Promise<void> {
+  const sse = openSse(ctx);
+  const keepAlive = setInterval(() => sse.write(formatSseComment('keep-alive')), keepAliveMs);
+  void sse.closed.then(() => follower.close());
+  try {
+    for await (const event of follower.events(afterSeq)) {
+      sse.write(formatSseData(event.json, event.seq));
+      if (TERMINAL_CHUNK_TYPES.has(event.type)) {
+        sse.write(SSE_DONE);
+        break;
+      }
+    }
+  } finally {
+    clearInterval(keepAlive);
+    await follower.close();
+    sse.end();
+  }
+}
+
+/** Writes a fixed list of events (a replay of a finished completion) and closes. */
+export function writeEventsToSse(ctx: Context, events: StreamEvent[]): void {
+  const sse = openSse(ctx);
+  for (const event of events) sse.write(formatSseData(event.json, event.seq));
+  sse.write(SSE_DONE);
+  sse.end();
+}

@@ -1,0 +1,23 @@
+import type { CompletionRow } from '../db/completions-repo.js';
+
+/** The public shape of a completion: status, usage and timing, without internal columns. */
+export function toCompletionView(row: CompletionRow) {
+  return {
+    id: row.id,
+    threadId: row.threadId,
+    model: row.model,
+    status: row.status,
+    assistantMessageId: row.assistantMessageId,
+    workflowId: row.workflowId,
+    steps: row.steps,
+    finishReason: row.finishReason,
+    usage: row.inputTokens === null ? null : { inputTokens: row.inputTokens, outputTokens: row.outputTokens ?? 0 },
+    error: row.error,
+    timing: {
+      createdAt: row.createdAt,
+      startedAt: row.startedAt,
+      firstTokenAt: row.firstTokenAt,
+      finishedAt: row.finishedAt,
+    },
+  };
+}

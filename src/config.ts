@@ -1,0 +1,89 @@
+/**
+ * The only reader of process.env. Parsed once at start; a bad value stops the process with a message that names
+ * the variable and what it expects, instead of failing later somewhere far from the cause.
+ */
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .url()
+    .refine((value) => protocols.some((p) => value.startsWith(`${p}:`)), {
+      message: `must be a ${protocols.join(' or ')} URL`,
+    });
+const modelString = z
+  .string()
+  .regex(/^(openai|anthropic):[A-Za-z0-9._\-/:@]{1,120}$/, 'must look like openai:<model> or anthropic:<model>');
+
+const envSchema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  DATABASE_URL: url(['postgres', 'postgresql']).default('postgres://longhaul:longhaul@127.0.0.1:5432/longhaul'),
+  REDIS_URL: url(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'must be host:port')
+    .default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('longhaul'),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString.pipe(url(['http', 'https']).optional()),
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: optionalString.pipe(url(['http', 'https']).optional()),
+  LONGHAUL_DEFAULT_MODEL: modelString.default('openai:gpt-4.1-mini'),
+  /** Comma-separated allowlist of model strings; empty means any model of a configured provider. */
+  LONGHAUL_MODELS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(modelString)),
+  LONGHAUL_MAX_BODY_BYTES: positiveInt.default(1_000_000),
+  LONGHAUL_MAX_STEPS: positiveInt.max(100).default(8),
+  LONGHAUL_MAX_OUTPUT_TOKENS: positiveInt.default(4096),
+  LONGHAUL_STREAM_MAXLEN: positiveInt.default(20_000),
+  LONGHAUL_STREAM_TTL_SECONDS: positiveInt.default(24 * 3600),
+  LONGHAUL_SSE_KEEPALIVE_MS: positiveInt.default(15_000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses an env-like record; throws ConfigError listing every bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = envSchema.safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '(env)');
+    return `  ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+  });
+  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+}
+
+/** Parses process.env, or prints what is wrong and exits: for entry points only. */
+export function loadConfig(): Config {
+  try {
+    return parseConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78);
+    }
+    throw error;
+  }
+}

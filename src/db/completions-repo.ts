@@ -1,0 +1,114 @@
+import type { Queryable } from './pool.js';
+
+export const COMPLETION_STATUSES = ['running', 'awaiting_approval', 'completed', 'cancelled', 'failed'] as const;
+export type CompletionStatus = (typeof COMPLETION_STATUSES)[number];
+export const ACTIVE_STATUSES: readonly CompletionStatus[] = ['running', 'awaiting_approval'];
+
+export interface CompletionRow {
+  id: string;
+  threadId: string;
+  userId: string;
+  model: string;
+  status: CompletionStatus;
+  assistantMessageId: string;
+  workflowId: string;
+  steps: number;
+  finishReason: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  error: { code: string; message: string } | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  firstTokenAt: Date | null;
+  finishedAt: Date | null;
+}
+
+const COLUMNS = `id, thread_id AS "threadId", user_id AS "userId", model, status,
+  assistant_message_id AS "assistantMessageId", workflow_id AS "workflowId", steps,
+  finish_reason AS "finishReason", input_tokens AS "inputTokens", output_tokens AS "outputTokens", error,
+  created_at AS "createdAt", started_at AS "startedAt", first_token_at AS "firstTokenAt",
+  finished_at AS "finishedAt"`;
+
+export interface NewCompletion {
+  id: string;
+  threadId: string;
+  userId: string;
+  model: string;
+  assistantMessageId: string;
+  workflowId: string;
+}
+
+/** Every write here is idempotent, because activities that call it are retried. */
+export function createCompletionsRepo(db: Queryable) {
+  return {
+    async create(c: NewCompletion): Promise<void> {
+      await db.query(
+        `INSERT INTO completions (id, thread_id, user_id, model, status, assistant_message_id, workflow_id)
+         VALUES ($1, $2, $3, $4, 'running', $5, $6)`,
+        [c.id, c.threadId, c.userId, c.model, c.assistantMessageId, c.workflowId],
+      );
+    },
+
+    async get(id: string): Promise<CompletionRow | undefined> {
+      const { rows } = await db.query<CompletionRow>(`SELECT ${COLUMNS} FROM completions WHERE id = $1`, [id]);
+      return rows[0];
+    },
+
+    async getForUser(id: string, userId: string): Promise<CompletionRow | undefined> {
+      const { rows } = await db.query<CompletionRow>(
+        `SELECT ${COLUMNS} FROM completions WHERE id = $1 AND user_id = $2`,
+        [id, userId],
+      );
+      return rows[0];
+    },
+
+    async listByThread(threadId: string): Promise<CompletionRow[]> {
+      const { rows } = await db.query<CompletionRow>(
+        `SELECT ${COLUMNS} FROM completions WHERE thread_id = $1 ORDER BY created_at`,
+        [threadId],
+      );
+      return rows;
+    },
+
+    async markStarted(id: string): Promise<void> {
+      await db.query(`UPDATE completions SET started_at = coalesce(started_at, now()) WHERE id = $1`, [id]);
+    },
+
+    async markFirstToken(id: string): Promise<void> {
+      await db.query(`UPDATE completions SET first_token_at = coalesce(first_token_at, now()) WHERE id = $1`, [id]);
+    },
+
+    async setStatus(id: string, status: CompletionStatus): Promise<void> {
+      await db.query(`UPDATE completions SET status = $2 WHERE id = $1 AND finished_at IS NULL`, [id, status]);
+    },
+
+    /**
+     * Ends the completion once: totals are summed from the persisted step messages, so a retried step (which
+     * overwrote its row) is never counted twice. A second call changes nothing.
+     */
+    async finish(
+      id: string,
+      outcome: { status: CompletionStatus; finishReason?: string; error?: { code: string; message: string } },
+    ): Promise<void> {
+      await db.query(
+        `UPDATE completions c SET
+           status = $2, finish_reason = $3, error = $4, finished_at = now(),
+           steps = totals.steps, input_tokens = totals.input_tokens, output_tokens = totals.output_tokens
+         FROM (
+           SELECT count(*)::int AS steps,
+                  sum((usage->>'inputTokens')::int)::int AS input_tokens,
+                  sum((usage->>'outputTokens')::int)::int AS output_tokens
+           FROM messages WHERE completion_id = $1 AND role = 'assistant'
+         ) totals
+         WHERE c.id = $1 AND c.finished_at IS NULL`,
+        [id, outcome.status, outcome.finishReason ?? null, outcome.error ? JSON.stringify(outcome.error) : null],
+      );
+    },
+
+    async delete(id: string): Promise<void> {
+      await db.query(`DELETE FROM completions WHERE id = $1`, [id]);
+    },
+  };
+}
+
+export type CompletionsRepo = ReturnType<typeof createCompletionsRepo>;

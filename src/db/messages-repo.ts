@@ -1,0 +1,108 @@
+import type { Queryable } from './pool.js';
+import { uiPartsSchema, type UIPart } from './ui-parts.js';
+import type { Usage } from '../llm/types.js';
+
+export type MessageRole = 'system' | 'user' | 'assistant';
+
+export interface StoredMessage {
+  id: string;
+  uiMessageId: string;
+  role: MessageRole;
+  parts: UIPart[];
+  completionId: string | null;
+  step: number;
+  createdAt: Date;
+}
+
+/** One UI message as useChat holds it: the steps of one assistant turn joined back together. */
+export interface UIMessageView {
+  id: string;
+  role: MessageRole;
+  parts: UIPart[];
+  metadata?: { completionId: string };
+}
+
+interface MessageDbRow extends Omit<StoredMessage, 'parts'> {
+  parts: unknown;
+}
+
+const COLUMNS = `id, ui_message_id AS "uiMessageId", role, parts, completion_id AS "completionId", step,
+  created_at AS "createdAt"`;
+
+function toStored(row: MessageDbRow): StoredMessage {
+  return { ...row, parts: uiPartsSchema.parse(row.parts) };
+}
+
+export function createMessagesRepo(db: Queryable) {
+  return {
+    /** Idempotent on (thread, client message id): a resent request does not duplicate the user's message. */
+    async insertUserMessage(m: { id: string; threadId: string; uiMessageId: string; parts: UIPart[] }): Promise<boolean> {
+      const result = await db.query(
+        `INSERT INTO messages (id, thread_id, ui_message_id, role, parts) VALUES ($1, $2, $3, 'user', $4)
+         ON CONFLICT (thread_id, ui_message_id, step) DO NOTHING`,
+        [m.id, m.threadId, m.uiMessageId, JSON.stringify(m.parts)],
+      );
+      return (result.rowCount ?? 0) > 0;
+    },
+
+    /** Writes one assistant step under its deterministic id; a retried step overwrites its earlier attempt. */
+    async upsertAssistantStep(m: {
+      id: string;
+      threadId: string;
+      uiMessageId: string;
+      completionId: string;
+      step: number;
+      parts: UIPart[];
+      usage: Usage | null;
+    }): Promise<void> {
+      await db.query(
+        `INSERT INTO messages (id, thread_id, ui_message_id, role, parts, completion_id, step, usage)
+         VALUES ($1, $2, $3, 'assistant', $4, $5, $6, $7)
+         ON CONFLICT (id) DO UPDATE SET parts = EXCLUDED.parts, usage = EXCLUDED.usage`,
+        [m.id, m.threadId, m.uiMessageId, JSON.stringify(m.parts), m.completionId, m.step, JSON.stringify(m.usage)],
+      );
+    },
+
+    async deleteById(id: string): Promise<void> {
+      await db.query(`DELETE FROM messages WHERE id = $1`, [id]);
+    },
+
+    /** The transcript in order, leaving out one row (the step being (re)computed, whose old attempt may exist). */
+    async listForThread(threadId: string, excludeId?: string): Promise<StoredMessage[]> {
+      const { rows } = await db.query<MessageDbRow>(
+        `SELECT ${COLUMNS} FROM messages WHERE thread_id = $1 AND ($2::text IS NULL OR id <> $2) ORDER BY position`,
+        [threadId, excludeId ?? null],
+      );
+      return rows.map(toStored);
+    },
+
+    async listByCompletion(completionId: string): Promise<StoredMessage[]> {
+      const { rows } = await db.query<MessageDbRow>(
+        `SELECT ${COLUMNS} FROM messages WHERE completion_id = $1 ORDER BY step`,
+        [completionId],
+      );
+      return rows.map(toStored);
+    },
+  };
+}
+
+/** Groups stored rows into UI messages, in transcript order. */
+export function toUIMessages(rows: StoredMessage[]): UIMessageView[] {
+  const byId = new Map<string, UIMessageView>();
+  for (const row of rows) {
+    const existing = byId.get(row.uiMessageId);
+    if (existing) {
+      existing.parts.push(...row.parts);
+      continue;
+    }
+    byId.set(row.uiMessageId, {
+      id: row.uiMessageId,
+      role: row.role,
+      parts: [...row.parts],
+      ...(row.completionId ? { metadata: { completionId: row.completionId } } : {}),
+    });
+  }
+  return [...byId.values()];
+}
+
+export type MessagesRepo = ReturnType<typeof createMessagesRepo>;

@@ -1,0 +1,72 @@
+import type { Queryable } from './pool.js';
+
+export interface ThreadRow {
+  id: string;
+  userId: string;
+  title: string | null;
+  activeCompletionId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const COLUMNS = `id, user_id AS "userId", title, active_completion_id AS "activeCompletionId",
+  created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+/** Threads are always read through their owner: another user's thread is indistinguishable from none. */
+export function createThreadsRepo(db: Queryable) {
+  return {
+    async create(id: string, userId: string, title: string | null): Promise<ThreadRow> {
+      const { rows } = await db.query<ThreadRow>(
+        `INSERT INTO threads (id, user_id, title) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
+        [id, userId, title],
+      );
+      return rows[0]!;
+    },
+
+    /** Reads any user's thread, locking it: the caller decides what a foreign owner means. */
+    async lockById(id: string): Promise<ThreadRow | undefined> {
+      const { rows } = await db.query<ThreadRow>(`SELECT ${COLUMNS} FROM threads WHERE id = $1 FOR UPDATE`, [id]);
+      return rows[0];
+    },
+
+    async get(id: string, userId: string): Promise<ThreadRow | undefined> {
+      const { rows } = await db.query<ThreadRow>(`SELECT ${COLUMNS} FROM threads WHERE id = $1 AND user_id = $2`, [
+        id,
+        userId,
+      ]);
+      return rows[0];
+    },
+
+    async list(userId: string, limit: number, before?: Date): Promise<ThreadRow[]> {
+      const { rows } = await db.query<ThreadRow>(
+        `SELECT ${COLUMNS} FROM threads WHERE user_id = $1 AND ($2::timestamptz IS NULL OR updated_at < $2)
+         ORDER BY updated_at DESC LIMIT $3`,
+        [userId, before ?? null, limit],
+      );
+      return rows;
+    },
+
+    async setActiveCompletion(id: string, completionId: string): Promise<void> {
+      await db.query(`UPDATE threads SET active_completion_id = $2, updated_at = now() WHERE id = $1`, [
+        id,
+        completionId,
+      ]);
+    },
+
+    /** Clears the pointer only if it still names this completion, so a newer turn is never cleared by an old one. */
+    async clearActiveCompletion(id: string, completionId: string): Promise<void> {
+      await db.query(
+        `UPDATE threads SET active_completion_id = NULL, updated_at = now()
+         WHERE id = $1 AND active_completion_id = $2`,
+        [id, completionId],
+      );
+    },
+
+    async delete(id: string, userId: string): Promise<boolean> {
+      const result = await db.query(`DELETE FROM threads WHERE id = $1 AND user_id = $2`, [id, userId]);
+      return (result.rowCount ?? 0) > 0;
+    },
+  };
+}
+
+export type ThreadsRepo = ReturnType<typeof createThreadsRepo>;

@@ -1,0 +1,98 @@
+/**
+ * The whole system in one process for `npm start`: migrations, a demo user and key, the worker, the API and —
+ * when no vendor key is configured — the scripted model server as the default model. Temporal, Postgres and
+ * Redis are provisioned before this runs (scripts/run.mjs).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Runtime } from '@temporalio/worker';
+import { loadConfig } from './config.js';
+import { migrate } from './db/migrate.js';
+import { createUsersRepo } from './db/users-repo.js';
+import { createLogger } from './log.js';
+import { demoScript } from './llm/scripted/demo-script.js';
+import { createScriptedModelServer } from './llm/scripted/scripted-model-server.js';
+import { createApi } from './runtime/create-api.js';
+import { connectTemporal, createPool, createRedis } from './runtime/connections.js';
+import { createWorker } from './runtime/create-worker.js';
+import { providersFromConfig } from './runtime/providers-from-config.js';
+import { onShutdown } from './runtime/shutdown.js';
+
+const log = createLogger('dev');
+const dataDir = process.env.LONGHAUL_DATA_DIR ?? join(process.cwd(), '.longhaul');
+mkdirSync(dataDir, { recursive: true });
+
+const scripted = process.env.OPENAI_API_KEY || process.env.ANTHROPIC_API_KEY ? undefined : await startScriptedModel();
+const config = loadConfig();
+Runtime.install({ shutdownSignals: [] });
+
+const pool = createPool(config.DATABASE_URL);
+await migrate(pool, (line) => log.info(line));
+const demoKey = await ensureDemoKey();
+
+const redis = createRedis(config.REDIS_URL, 'longhaul-dev');
+const subscriber = createRedis(config.REDIS_URL, 'longhaul-dev-sub');
+const temporal = await connectTemporal(config);
+const worker = await createWorker({ config, pool, redis, providers: providersFromConfig(config) });
+const workerRun = worker.run();
+const { app } = createApi({ config, pool, redis, subscriber, temporal, log: createLogger('api', config.LOG_LEVEL) });
+const server = app.listen(config.PORT, config.HOST);
+await new Promise((resolve) => server.once('listening', resolve));
+
+const apiUrl = `http://${config.HOST}:${config.PORT}`;
+console.log(`
+  Longhaul is running.
+    API           ${apiUrl}
+    Temporal UI   http://127.0.0.1:8233
+    Model         ${config.LONGHAUL_DEFAULT_MODEL}${scripted ? '  (scripted demo model)' : ''}
+    Demo API key  ${demoKey}
+
+  Try it:
+    curl -N ${apiUrl}/api/chat -H 'authorization: Bearer ${demoKey}' -H 'content-type: application/json' \\
+      -d '{"id":"demo-thread","trigger":"submit-message","messages":[{"id":"m1","role":"user","parts":[{"type":"text","text":"Hello!"}]}]}'
+
+  Ctrl-C stops everything.
+`);
+
+onShutdown(log, [
+  () => new Promise((resolve) => server.close(resolve)),
+  async () => {
+    worker.shutdown();
+    await workerRun;
+  },
+  () => temporal.connection.close(),
+  () => redis.quit(),
+  () => subscriber.quit(),
+  () => pool.end(),
+  async () => scripted?.close(),
+]);
+
+async function startScriptedModel() {
+  const port = Number(process.env.SCRIPTED_MODEL_PORT ?? 4010);
+  const server = await createScriptedModelServer({ port, defaultScript: demoScript });
+  process.env.OPENAI_API_KEY = 'scripted-demo';
+  process.env.OPENAI_BASE_URL = server.openaiBaseURL;
+  process.env.ANTHROPIC_API_KEY = 'scripted-demo';
+  process.env.ANTHROPIC_BASE_URL = server.anthropicBaseURL;
+  process.env.LONGHAUL_DEFAULT_MODEL ??= 'openai:longhaul-demo';
+  const bar = '!'.repeat(78);
+  console.warn(`\n${bar}\n  NO OPENAI_API_KEY OR ANTHROPIC_API_KEY IS SET: answers come from the SCRIPTED DEMO MODEL
+  at ${server.url} (it speaks the OpenAI and Anthropic protocols; it is not an AI).
+  Set OPENAI_API_KEY or ANTHROPIC_API_KEY and restart for real answers.\n${bar}\n`);
+  return server;
+}
+
+/** The demo key lives in the data dir so it survives restarts; only its hash is in Postgres. */
+async function ensureDemoKey(): Promise<string> {
+  const file = join(dataDir, 'demo-api-key');
+  const users = createUsersRepo(pool);
+  const user = await users.ensureUser('demo');
+  if (existsSync(file)) {
+    const key = readFileSync(file, 'utf8').trim();
+    await users.registerApiKey(user.id, key, 'demo');
+    return key;
+  }
+  const key = await users.createApiKey(user.id, 'demo');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}

@@ -1,0 +1,20 @@
+import { Client, Connection } from '@temporalio/client';
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { createPool } from '../db/pool.js';
+
+/** Redis with bounded reconnect backoff; commands queue while it reconnects (a Redis restart is a pause). */
+export function createRedis(url: string, name: string): Redis {
+  return new Redis(url, {
+    connectionName: name,
+    maxRetriesPerRequest: 5,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 5_000),
+  });
+}
+
+export async function connectTemporal(config: Config): Promise<Client> {
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+}
+
+export { createPool };

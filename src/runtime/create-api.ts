@@ -1,0 +1,47 @@
+import type { Client } from '@temporalio/client';
+import type pg from 'pg';
+import type { Redis } from 'ioredis';
+import type Koa from 'koa';
+import { createApp } from '../api/create-app.js';
+import { createCompletionStarter } from '../api/completion-starter.js';
+import { createModelPolicy } from '../api/model-policy.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { createStreamHub, type StreamHub } from '../stream/stream-hub.js';
+import { configuredProviders } from './providers-from-config.js';
+
+/** The Koa app wired from config and live connections; `subscriber` must be a Redis connection of its own. */
+export function createApi(options: {
+  config: Config;
+  pool: pg.Pool;
+  redis: Redis;
+  subscriber: Redis;
+  temporal: Client;
+  log: Logger;
+  taskQueue?: string;
+}): { app: Koa; hub: StreamHub } {
+  const { config } = options;
+  const hub = createStreamHub(options.redis, options.subscriber);
+  const app = createApp({
+    pool: options.pool,
+    redis: options.redis,
+    temporal: options.temporal,
+    hub,
+    log: options.log,
+    starter: createCompletionStarter({
+      pool: options.pool,
+      temporal: options.temporal,
+      taskQueue: options.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
+      limits: { maxSteps: config.LONGHAUL_MAX_STEPS, maxOutputTokens: config.LONGHAUL_MAX_OUTPUT_TOKENS },
+      log: options.log,
+    }),
+    models: createModelPolicy({
+      defaultModel: config.LONGHAUL_DEFAULT_MODEL,
+      configuredProviders: configuredProviders(config),
+      allowlist: config.LONGHAUL_MODELS,
+    }),
+    maxBodyBytes: config.LONGHAUL_MAX_BODY_BYTES,
+    keepAliveMs: config.LONGHAUL_SSE_KEEPALIVE_MS,
+  });
+  return { app, hub };
+}

@@ -1,0 +1,38 @@
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type pg from 'pg';
+import type { Redis } from 'ioredis';
+import { createActivities } from '../activities/index.js';
+import type { Config } from '../config.js';
+import type { Providers } from '../llm/types.js';
+import { createChunkPublisher } from '../stream/chunk-publisher.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/**
+ * A worker for the completion task queue, wired to real dependencies. Tests pass their own task queue and a
+ * pre-built workflow bundle; production bundles from WORKFLOWS_PATH at start.
+ */
+export async function createWorker(options: {
+  config: Config;
+  pool: pg.Pool;
+  redis: Redis;
+  providers: Providers;
+  connection?: NativeConnection;
+  taskQueue?: string;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}): Promise<Worker> {
+  const { config } = options;
+  const connection = options.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
+  const publisher = createChunkPublisher(options.redis, {
+    maxLen: config.LONGHAUL_STREAM_MAXLEN,
+    ttlSeconds: config.LONGHAUL_STREAM_TTL_SECONDS,
+  });
+  return Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: options.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities({ pool: options.pool, publisher, providers: options.providers }),
+  });
+}

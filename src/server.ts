@@ -1,0 +1,24 @@
+/** Entry point of an API replica. */
+import { loadConfig } from './config.js';
+import { migrate } from './db/migrate.js';
+import { createLogger } from './log.js';
+import { createApi } from './runtime/create-api.js';
+import { connectTemporal, createPool, createRedis } from './runtime/connections.js';
+import { onShutdown } from './runtime/shutdown.js';
+
+const config = loadConfig();
+const log = createLogger('api', config.LOG_LEVEL);
+const pool = createPool(config.DATABASE_URL);
+await migrate(pool, (line) => log.info(line));
+const redis = createRedis(config.REDIS_URL, 'longhaul-api');
+const subscriber = createRedis(config.REDIS_URL, 'longhaul-api-sub');
+const temporal = await connectTemporal(config);
+const { app } = createApi({ config, pool, redis, subscriber, temporal, log });
+const server = app.listen(config.PORT, config.HOST, () => log.info(`listening on http://${config.HOST}:${config.PORT}`));
+onShutdown(log, [
+  () => new Promise((resolve) => server.close(resolve)),
+  () => temporal.connection.close(),
+  () => redis.quit(),
+  () => subscriber.quit(),
+  () => pool.end(),
+]);

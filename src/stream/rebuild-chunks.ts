@@ -1,0 +1,40 @@
+import type { StoredMessage } from '../db/messages-repo.js';
+import { textPartSchema } from '../db/ui-parts.js';
+import type { CompletionRow } from '../db/completions-repo.js';
+import type { UIMessageChunk } from './ui-chunks.js';
+
+/**
+ * The stream of a finished completion rebuilt from Postgres, for replays after the Redis log has expired.
+ * Carries the final text only (what the transcript holds), not the original token boundaries.
+ */
+export function rebuildChunks(completion: CompletionRow, steps: StoredMessage[]): UIMessageChunk[] {
+  const chunks: UIMessageChunk[] = [{ type: 'start', messageId: completion.assistantMessageId }];
+  for (const step of steps) {
+    chunks.push({ type: 'start-step' });
+    step.parts.forEach((part, index) => {
+      const text = textPartSchema.safeParse(part);
+      if (!text.success) return;
+      const id = `text-${step.step}-${index}`;
+      chunks.push({ type: 'text-start', id }, { type: 'text-delta', id, delta: text.data.text }, { type: 'text-end', id });
+    });
+    chunks.push({ type: 'finish-step' });
+  }
+  switch (completion.status) {
+    case 'failed':
+      chunks.push({ type: 'error', errorText: completion.error?.message ?? 'The completion failed.' });
+      break;
+    case 'cancelled':
+      chunks.push({ type: 'abort', reason: 'cancelled' });
+      break;
+    default:
+      chunks.push({
+        type: 'finish',
+        messageMetadata: {
+          completionId: completion.id,
+          ...(completion.finishReason ? { finishReason: completion.finishReason } : {}),
+          usage: { inputTokens: completion.inputTokens ?? 0, outputTokens: completion.outputTokens ?? 0 },
+        },
+      });
+  }
+  return chunks;
+}

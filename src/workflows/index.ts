@@ -1,0 +1,1 @@
+export { completionWorkflow } from './completion-workflow.js';

@@ -1,0 +1,66 @@
+/**
+ * Once per test run: make sure Temporal, Postgres and Redis are up (npm test has usually provisioned them
+ * already), create a fresh test database with the migrations applied, and bundle the workflow code once so
+ * each test file's worker starts in milliseconds instead of re-bundling.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { ensureStack } from '../scripts/stack.mjs';
+import { migrate } from '../src/db/migrate.js';
+import { WORKFLOWS_PATH } from '../src/runtime/create-worker.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    redisUrl: string;
+    temporalAddress: string;
+    workflowBundlePath: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const dataDir = process.env.LONGHAUL_DATA_DIR ?? join(process.cwd(), '.longhaul');
+  mkdirSync(dataDir, { recursive: true });
+  const stack = await ensureStack({ dataDir, log: (line) => console.log(line) });
+
+  const testDatabaseUrl = await recreateDatabase(stack.env.DATABASE_URL, 'longhaul_test');
+  const pool = new pg.Pool({ connectionString: testDatabaseUrl, max: 1 });
+  await migrate(pool);
+  await pool.end();
+
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  const workflowBundlePath = join(dataDir, 'test-workflow-bundle.js');
+  writeFileSync(workflowBundlePath, code);
+
+  project.provide('databaseUrl', testDatabaseUrl);
+  project.provide('redisUrl', stack.env.REDIS_URL);
+  project.provide('temporalAddress', stack.env.TEMPORAL_ADDRESS);
+  project.provide('workflowBundlePath', workflowBundlePath);
+  return () => stack.stop();
+}
+
+async function recreateDatabase(baseUrl: string, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+const quietLogger = {
+  log: () => {},
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};

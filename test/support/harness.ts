@@ -1,0 +1,117 @@
+/**
+ * A whole Longhaul per test file on the real services: the API on a random port, a worker on its own task
+ * queue, and a scripted model server standing in for both vendors. Ids are random, so files run in parallel
+ * against one database and one Temporal namespace without seeing each other.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { parseConfig, type Config } from '../../src/config.js';
+import { createPool } from '../../src/db/pool.js';
+import { createUsersRepo } from '../../src/db/users-repo.js';
+import { createLogger } from '../../src/log.js';
+import { createScriptedModelServer, type ScriptedModelServer } from '../../src/llm/scripted/scripted-model-server.js';
+import { createApi } from '../../src/runtime/create-api.js';
+import { createRedis } from '../../src/runtime/connections.js';
+import { createWorker } from '../../src/runtime/create-worker.js';
+import { providersFromConfig } from '../../src/runtime/providers-from-config.js';
+
+let runtimeInstalled = false;
+
+export interface Harness {
+  config: Config;
+  apiUrl: string;
+  apiKey: string;
+  userId: string;
+  model: ScriptedModelServer;
+  pool: ReturnType<typeof createPool>;
+  temporal: Client;
+  /** A second user with their own key, for isolation tests. */
+  createUser(name?: string): Promise<{ userId: string; apiKey: string }>;
+  /** fetch against the API with this harness's key (override with `key`). */
+  api(path: string, init?: RequestInit & { key?: string }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(overrides: Record<string, string> = {}): Promise<Harness> {
+  if (!runtimeInstalled) {
+    Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const model = await createScriptedModelServer();
+  const config = parseConfig({
+    DATABASE_URL: inject('databaseUrl'),
+    REDIS_URL: inject('redisUrl'),
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    OPENAI_API_KEY: 'test-openai-key',
+    OPENAI_BASE_URL: model.openaiBaseURL,
+    ANTHROPIC_API_KEY: 'test-anthropic-key',
+    ANTHROPIC_BASE_URL: model.anthropicBaseURL,
+    LONGHAUL_DEFAULT_MODEL: 'openai:gpt-test',
+    LONGHAUL_SSE_KEEPALIVE_MS: '1000',
+    LOG_LEVEL: 'warn',
+    ...overrides,
+  });
+  const taskQueue = `test-${randomUUID()}`;
+  const pool = createPool(config.DATABASE_URL, 5);
+  const redis = createRedis(config.REDIS_URL, 'longhaul-test');
+  const subscriber = createRedis(config.REDIS_URL, 'longhaul-test-sub');
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker: Worker = await createWorker({
+    config,
+    pool,
+    redis,
+    providers: providersFromConfig(config),
+    connection: nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  const workerRun = worker.run();
+  const { app } = createApi({ config, pool, redis, subscriber, temporal, taskQueue, log: createLogger('api', 'warn') });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const users = createUsersRepo(pool);
+
+  async function createUser(name = `user-${randomUUID()}`) {
+    const user = await users.ensureUser(name);
+    return { userId: user.id, apiKey: await users.createApiKey(user.id) };
+  }
+  const main = await createUser();
+
+  return {
+    config,
+    apiUrl,
+    apiKey: main.apiKey,
+    userId: main.userId,
+    model,
+    pool,
+    temporal,
+    createUser,
+    api(path, init = {}) {
+      const { key = main.apiKey, headers, ...rest } = init;
+      return fetch(`${apiUrl}${path}`, {
+        ...rest,
+        headers: { authorization: `Bearer ${key}`, ...(headers as Record<string, string> | undefined) },
+      });
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      worker.shutdown();
+      await workerRun;
+      await nativeConnection.close();
+      await connection.close();
+      await redis.quit();
+      await subscriber.quit();
+      await pool.end();
+      await model.close();
+    },
+  };
+}

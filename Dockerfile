@@ -5,10 +5,10 @@ FROM node:20-bookworm-slim
 
 WORKDIR /app
 
-# Dependencies first, so editing source does not invalidate this layer. Full `npm ci` (not --omit=dev):
+# Dependencies first, so editing source does not invalidate this layer. Full install (not --omit=dev):
 # the entry points run TypeScript through tsx and must match what the tests run against.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund && npm cache clean --force
+RUN npm install --no-audit --no-fund && npm cache clean --force
 
 COPY . .
 

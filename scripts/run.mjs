@@ -6,7 +6,7 @@
  *   node scripts/run.mjs stack            (npm run dev:stack)  local stack only, kept up until Ctrl-C
  *
  * Every mode first installs npm dependencies when node_modules is missing or older than package-lock.json
- * (`npm ci`; `npm install` without a lockfile), then calls ensureStack() from ./stack.mjs.
+ * (`npm install`), then calls ensureStack() from ./stack.mjs.
  * Env: LONGHAUL_DATA_DIR (default <repo>/.longhaul: Temporal's SQLite file and logs), LONGHAUL_CACHE_DIR
  * (default ~/.cache/longhaul: the built Temporal CLI), and the app's DATABASE_URL / REDIS_URL / TEMPORAL_ADDRESS.
  *
@@ -54,12 +54,16 @@ async function start(stack) {
 }
 
 /** `npm test`: every check runs even when an earlier one fails, so one run shows all failures. */
-async function test(stack) {
+async function test(stack, dataDir) {
   const bin = (name) => path.join(REPO, 'node_modules', '.bin', name);
+  const report = path.join(dataDir, 'vitest-report.json');
+  fs.rmSync(report, { force: true });
   const steps = [
     { name: 'typecheck: tsc --noEmit', cmd: bin('tsc'), args: ['--noEmit'] },
     { name: 'lint: eslint .', cmd: bin('eslint'), args: ['.'] },
-    { name: `tests: vitest run ${extraArgs.join(' ')}`.trim(), cmd: bin('vitest'), args: ['run', ...extraArgs] },
+    { name: `tests: vitest run ${extraArgs.join(' ')}`.trim(), cmd: bin('vitest'),
+      args: ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extraArgs],
+    },
   ];
   const results = [];
   for (const step of steps) {
@@ -74,9 +78,18 @@ async function test(stack) {
   log('\n[run] summary:');
   for (const r of results) log(`[run]   ${r.code === 0 ? 'PASS' : 'FAIL'}  ${r.name}`);
   for (const step of steps.slice(results.length)) log(`[run]   SKIP  ${step.name} (interrupted)`);
+  printTestCounts(report);
   const failed = results.find((r) => r.code !== 0);
   if (failed) return failed.code;
   return signals.received ? 130 : 0;
+}
+
+/** The plain `N passed, N failed` closing line, read from vitest's JSON report. */
+function printTestCounts(report) {
+  if (!fs.existsSync(report)) return;
+  const counts = JSON.parse(fs.readFileSync(report, 'utf8'));
+  const skipped = (counts.numPendingTests ?? 0) + (counts.numTodoTests ?? 0);
+  log(`tests: ${counts.numPassedTests} passed, ${counts.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`);
 }
 
 /** `npm run dev:stack`: the services for running the app yourself (e.g. `npm run worker`). */
@@ -110,17 +123,11 @@ function ensureDependencies() {
   else if (hasLock && mtime(lockfile) > mtime(installed)) reason = 'package-lock.json is newer than node_modules';
   else if (!hasLock && mtime(path.join(REPO, 'package.json')) > mtime(installed)) reason = 'package.json changed';
   if (!reason) return;
-  const args = hasLock ? ['ci'] : ['install'];
-  log(`[run] ${reason}: npm ${args.join(' ')}`);
-  let result = spawnSync('npm', args, { cwd: REPO, stdio: ['inherit', 'inherit', 'pipe'], encoding: 'utf8' });
-  process.stderr.write(result.stderr ?? '');
-  if (hasLock && result.status !== 0 && /EUSAGE|in sync/.test(result.stderr ?? '')) {
-    // `npm ci` refuses a lockfile that does not match package.json; get a working tree anyway, loudly.
-    log('[run] WARNING: `npm ci` says package-lock.json is out of sync with package.json; falling back to');
-    log('[run]          `npm install` (regenerate and commit the lockfile so `npm ci` works again)');
-    result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: REPO, stdio: 'inherit' });
-  }
-  if (result.status !== 0) throw new Error(`npm ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`})`);
+  // `npm install`, not `npm ci`: it honours the lockfile all the same, and `npm ci` rejects lockfiles written
+  // against registry mirrors that list fewer platform-specific optional packages (seen with @swc/core).
+  log(`[run] ${reason}: npm install`);
+  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: REPO, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`npm install failed (${result.error?.message ?? `exit ${result.status}`})`);
   // Never loop on a lockfile npm did not rewrite: record this install as newer than the lockfile.
   if (hasLock && fs.existsSync(installed) && mtime(lockfile) > mtime(installed)) {
     const now = new Date();

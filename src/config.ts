@@ -55,6 +55,8 @@ const envSchema = z.object({
   LONGHAUL_STREAM_MAXLEN: positiveInt.default(20_000),
   LONGHAUL_STREAM_TTL_SECONDS: positiveInt.default(24 * 3600),
   LONGHAUL_SSE_KEEPALIVE_MS: positiveInt.default(15_000),
+  LONGHAUL_DATA_DIR: z.string().min(1).default('.longhaul'),
+  SCRIPTED_MODEL_PORT: port.default(4010),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

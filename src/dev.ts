@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Runtime } from '@temporalio/worker';
-import { loadConfig } from './config.js';
+import { loadConfig, type Config } from './config.js';
 import { migrate } from './db/migrate.js';
 import { createUsersRepo } from './db/users-repo.js';
 import { createLogger } from './log.js';
@@ -19,11 +19,22 @@ import { providersFromConfig } from './runtime/providers-from-config.js';
 import { onShutdown } from './runtime/shutdown.js';
 
 const log = createLogger('dev');
-const dataDir = process.env.LONGHAUL_DATA_DIR ?? join(process.cwd(), '.longhaul');
+const envConfig = loadConfig();
+const dataDir = envConfig.LONGHAUL_DATA_DIR;
 mkdirSync(dataDir, { recursive: true });
 
-const scripted = process.env.OPENAI_API_KEY || process.env.ANTHROPIC_API_KEY ? undefined : await startScriptedModel();
-const config = loadConfig();
+const scripted =
+  envConfig.OPENAI_API_KEY || envConfig.ANTHROPIC_API_KEY ? undefined : await startScriptedModel(envConfig.SCRIPTED_MODEL_PORT);
+// The scripted server answers any model name, so the configured default model works unchanged against it.
+const config: Config = scripted
+  ? {
+      ...envConfig,
+      OPENAI_API_KEY: 'scripted-demo',
+      OPENAI_BASE_URL: scripted.openaiBaseURL,
+      ANTHROPIC_API_KEY: 'scripted-demo',
+      ANTHROPIC_BASE_URL: scripted.anthropicBaseURL,
+    }
+  : envConfig;
 Runtime.install({ shutdownSignals: [] });
 
 const pool = createPool(config.DATABASE_URL);
@@ -67,14 +78,8 @@ onShutdown(log, [
   async () => scripted?.close(),
 ]);
 
-async function startScriptedModel() {
-  const port = Number(process.env.SCRIPTED_MODEL_PORT ?? 4010);
+async function startScriptedModel(port: number) {
   const server = await createScriptedModelServer({ port, defaultScript: demoScript });
-  process.env.OPENAI_API_KEY = 'scripted-demo';
-  process.env.OPENAI_BASE_URL = server.openaiBaseURL;
-  process.env.ANTHROPIC_API_KEY = 'scripted-demo';
-  process.env.ANTHROPIC_BASE_URL = server.anthropicBaseURL;
-  process.env.LONGHAUL_DEFAULT_MODEL ??= 'openai:longhaul-demo';
   const bar = '!'.repeat(78);
   console.warn(`\n${bar}\n  NO OPENAI_API_KEY OR ANTHROPIC_API_KEY IS SET: answers come from the SCRIPTED DEMO MODEL
   at ${server.url} (it speaks the OpenAI and Anthropic protocols; it is not an AI).

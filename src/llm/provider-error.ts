@@ -121,13 +121,7 @@ function safeText(text: string): string {
   return redacted.length > MAX_MESSAGE_CHARS ? `${redacted.slice(0, MAX_MESSAGE_CHARS)}…` : redacted;
 }
 
-type SdkApiError = OpenAISdk.APIError | AnthropicSdk.APIError;
-
-function isSdkError(err: unknown, openai: abstract new (...args: never[]) => unknown, anthropic: typeof openai) {
-  return err instanceof openai || err instanceof anthropic;
-}
-
-function fromApiError(provider: ProviderName, err: SdkApiError): ProviderError {
+function fromApiError(provider: ProviderName, err: OpenAISdk.APIError | AnthropicSdk.APIError): ProviderError {
   const vendor = readVendorError(err.error);
   const status = err.status;
   const label = typeof vendor.code === 'string' ? vendor.code : (vendor.type ?? undefined);
@@ -193,11 +187,13 @@ export function toProviderError(provider: ProviderName, err: unknown, signal?: A
     new ProviderError({ provider, code: 'aborted', retryable: false, message: `${provider} request was aborted`, cause: err });
   if (err instanceof ProviderError) return err.code !== 'aborted' && signal?.aborted ? aborted() : err;
   if (signal?.aborted || isAbortError(err)) return aborted();
-  if (isSdkError(err, OpenAISdk.APIUserAbortError, AnthropicSdk.APIUserAbortError)) return aborted();
-  if (isSdkError(err, OpenAISdk.APIConnectionTimeoutError, AnthropicSdk.APIConnectionTimeoutError)) {
+  if (err instanceof OpenAISdk.APIUserAbortError || err instanceof AnthropicSdk.APIUserAbortError) return aborted();
+  // Timeouts first: they are subclasses of the connection errors.
+  if (err instanceof OpenAISdk.APIConnectionTimeoutError || err instanceof AnthropicSdk.APIConnectionTimeoutError) {
     return new ProviderError({ provider, code: 'timeout', retryable: true, message: `${provider} request timed out`, cause: err });
   }
-  if (isSdkError(err, OpenAISdk.APIConnectionError, AnthropicSdk.APIConnectionError) || isNetworkError(err)) {
+  const connectionError = err instanceof OpenAISdk.APIConnectionError || err instanceof AnthropicSdk.APIConnectionError;
+  if (connectionError || isNetworkError(err)) {
     return new ProviderError({
       provider,
       code: 'connection_error',

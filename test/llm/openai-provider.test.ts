@@ -203,6 +203,20 @@ describe('openai provider: failures', () => {
     expect(disconnect?.requestIndex).toBe(0);
   });
 
+  it('reports aborted, not finished, when the abort lands after finish_reason but before [DONE]', async () => {
+    const chunk = (delta: string, finish: string | null) =>
+      `data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":${delta},"finish_reason":${finish}}]}\n\n`;
+    const usage = 'data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}\n\n';
+    // Events 200 ms apart; aborting 300 ms after the text lands between the finish chunk and the usage chunk.
+    server.enqueue({ kind: 'replay', sse: chunk('{"content":"Done"}', null) + chunk('{}', '"stop"') + usage + 'data: [DONE]\n\n', delayMs: 200 });
+    const controller = new AbortController();
+    const { events, error } = await collectEvents(provider.stream(hello, controller.signal), (event) => {
+      if (event.type === 'text-delta') setTimeout(() => controller.abort(), 300);
+    });
+    expect(events).toEqual([{ type: 'text-delta', delta: 'Done' }]);
+    expect(error).toMatchObject({ code: 'aborted' });
+  });
+
   it('aborts while waiting for the first token', async () => {
     server.enqueue({ kind: 'hang' });
     const controller = new AbortController();

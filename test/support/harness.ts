@@ -38,7 +38,7 @@ export interface Harness {
 
 export async function startHarness(overrides: Record<string, string> = {}): Promise<Harness> {
   if (!runtimeInstalled) {
-    Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+    Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
   const model = await createScriptedModelServer();

@@ -4,8 +4,8 @@
  * cumulative usage, `message_stop`. Mid-stream failures are `event: error` (typically `overloaded_error`).
  */
 import { z } from 'zod';
-import type { Script, ScriptFinishReason, ScriptToolCall, ScriptUsage } from './script.js';
-import { SSE_HEADERS, splitSseEvents, type WireContext, type WireResponse } from './wire-response.js';
+import type { Script, ScriptFinishReason, ScriptToolCall, ScriptUsage, StreamPacing } from './script.js';
+import { splitSseEvents, sseResponse, type WireContext, type WireResponse } from './wire-response.js';
 
 type ErrorScript = Extract<Script, { kind: 'http-error' }>;
 
@@ -14,6 +14,9 @@ const STOP_REASONS: Record<ScriptFinishReason, string> = {
   length: 'max_tokens',
   'content-filter': 'refusal',
 };
+
+/** Thinking blocks carry an opaque signature; this one is base64 for "scripted". */
+const SCRIPTED_SIGNATURE = 'c2NyaXB0ZWQ=';
 
 /** Defaults as Anthropic sends them for each status. */
 function errorDefaults(status: number): { type: string; message: string } {
@@ -64,6 +67,10 @@ function usageFields(inputTokens: number, outputTokens: number) {
   return { input_tokens: inputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: outputTokens };
 }
 
+function stream(events: string[], pacing: StreamPacing, ctx: WireContext, then: 'end' | 'hang' = 'end'): WireResponse {
+  return sseResponse(events, pacing, { 'request-id': `req_scripted_${ctx.requestIndex}` }, then);
+}
+
 function toolUseId(call: ScriptToolCall, ctx: WireContext, position: number): string {
   return call.id ?? `toolu_${ctx.requestIndex}_${position}`;
 }
@@ -81,7 +88,7 @@ function blockEvents(block: Block, index: number): string[] {
       return [
         event('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } }),
         ...block.pieces.map((thinking) => delta({ type: 'thinking_delta', thinking })),
-        delta({ type: 'signature_delta', signature: 'c2NyaXB0ZWQ=' }),
+        delta({ type: 'signature_delta', signature: SCRIPTED_SIGNATURE }),
       ];
     case 'text':
       return [
@@ -112,7 +119,7 @@ function blockContent(block: Block) {
   const joined = block.pieces.join('');
   switch (block.type) {
     case 'thinking':
-      return { type: 'thinking', thinking: joined, signature: 'c2NyaXB0ZWQ=' };
+      return { type: 'thinking', thinking: joined, signature: SCRIPTED_SIGNATURE };
     case 'text':
       return { type: 'text', text: joined };
     case 'tool_use':
@@ -141,7 +148,7 @@ function openingEvents(ctx: WireContext, inputTokens: number, blocks: Block[]): 
     // The last block stays open so callers can append errors or hang; completed streams close it themselves.
     return index < blocks.length - 1 ? [...events, event('content_block_stop', { index })] : events;
   });
-  return [messageStart(ctx, inputTokens), ...(firstStart ? [firstStart] : []), ...rest];
+  return [messageStart(ctx, inputTokens), ...(firstStart ? [firstStart, event('ping')] : []), ...rest];
 }
 
 function completeEvents(ctx: WireContext, blocks: Block[], stopReason: string, usage: ScriptUsage): string[] {
@@ -154,17 +161,6 @@ function completeEvents(ctx: WireContext, blocks: Block[], stopReason: string, u
     }),
     event('message_stop'),
   ];
-}
-
-function sse(events: string[], pacing: { delayMs?: number; splitUtf8?: boolean }, ctx: WireContext, then: 'end' | 'hang' = 'end'): WireResponse {
-  return {
-    kind: 'sse',
-    headers: { ...SSE_HEADERS, 'request-id': `req_scripted_${ctx.requestIndex}` },
-    events,
-    then,
-    ...(pacing.delayMs !== undefined && { delayMs: pacing.delayMs }),
-    ...(pacing.splitUtf8 !== undefined && { splitUtf8: pacing.splitUtf8 }),
-  };
 }
 
 function message(ctx: WireContext, blocks: Block[], stopReason: string, usage: ScriptUsage): WireResponse {
@@ -185,8 +181,8 @@ function message(ctx: WireContext, blocks: Block[], stopReason: string, usage: S
   };
 }
 
-function answer(ctx: WireContext, script: { delayMs?: number; splitUtf8?: boolean }, blocks: Block[], stopReason: string, usage: ScriptUsage) {
-  return ctx.stream ? sse(completeEvents(ctx, blocks, stopReason, usage), script, ctx) : message(ctx, blocks, stopReason, usage);
+function answer(ctx: WireContext, script: StreamPacing, blocks: Block[], stopReason: string, usage: ScriptUsage) {
+  return ctx.stream ? stream(completeEvents(ctx, blocks, stopReason, usage), script, ctx) : message(ctx, blocks, stopReason, usage);
 }
 
 /** Plays a script as Anthropic would answer the request described by `ctx`. */
@@ -221,18 +217,17 @@ export function toAnthropicWire(script: Script, ctx: WireContext): WireResponse 
       return anthropicErrorResponse(script, ctx.requestIndex);
     case 'error-mid-stream': {
       const type = script.errorType ?? 'overloaded_error';
-      const message = script.message ?? errorDefaults(type === 'overloaded_error' ? 529 : 500).message;
-      if (!ctx.stream) {
-        const status = type === 'overloaded_error' ? 529 : 500;
-        return anthropicErrorResponse({ kind: 'http-error', status, type, message }, ctx.requestIndex);
-      }
+      // A non-streaming request cannot fail mid-stream; it gets the status that error type comes with.
+      const status = type === 'overloaded_error' ? 529 : 500;
+      const message = script.message ?? errorDefaults(status).message;
+      if (!ctx.stream) return anthropicErrorResponse({ kind: 'http-error', status, type, message }, ctx.requestIndex);
       const opening = openingEvents(ctx, ctx.estimatedInputTokens, [{ type: 'text', pieces: script.chunks }]);
-      return sse([...opening, event('error', { error: { type, message } })], script, ctx);
+      return stream([...opening, event('error', { error: { type, message } })], script, ctx);
     }
     case 'hang':
       if (!ctx.stream) return { kind: 'silence' };
-      return sse(openingEvents(ctx, ctx.estimatedInputTokens, [{ type: 'text', pieces: script.chunks ?? [] }]), script, ctx, 'hang');
+      return stream(openingEvents(ctx, ctx.estimatedInputTokens, [{ type: 'text', pieces: script.chunks ?? [] }]), script, ctx, 'hang');
     case 'replay':
-      return sse(splitSseEvents(script.sse), script, ctx);
+      return stream(splitSseEvents(script.sse), script, ctx);
   }
 }

@@ -3,8 +3,8 @@
  * first, tool-call fragments keyed by index, `usage: null` on every chunk and a final `choices: []` usage chunk
  * when `stream_options.include_usage` is set, then `data: [DONE]`. Mid-stream failures are `data: {"error":…}`.
  */
-import type { Script, ScriptFinishReason, ScriptToolCall, ScriptUsage } from './script.js';
-import { SSE_HEADERS, splitSseEvents, type WireContext, type WireResponse } from './wire-response.js';
+import type { Script, ScriptFinishReason, ScriptToolCall, ScriptUsage, StreamPacing } from './script.js';
+import { splitSseEvents, sseResponse, type WireContext, type WireResponse } from './wire-response.js';
 
 type ErrorScript = Extract<Script, { kind: 'http-error' }>;
 
@@ -72,6 +72,10 @@ function toOpenAIUsage(usage: ScriptUsage) {
   };
 }
 
+function stream(events: string[], pacing: StreamPacing, ctx: WireContext, then: 'end' | 'hang' = 'end'): WireResponse {
+  return sseResponse(events, pacing, { 'x-request-id': `req_scripted_${ctx.requestIndex}` }, then);
+}
+
 function callId(call: ScriptToolCall, ctx: WireContext, position: number): string {
   return call.id ?? `call_${ctx.requestIndex}_${position}`;
 }
@@ -117,17 +121,6 @@ function toolCallEvents(ctx: WireContext, text: string[], calls: ScriptToolCall[
   return [...opening, ...remaining.map((fragment) => write.chunk({ tool_calls: [fragment] }))];
 }
 
-function sse(events: string[], pacing: { delayMs?: number; splitUtf8?: boolean }, ctx: WireContext, then: 'end' | 'hang' = 'end'): WireResponse {
-  return {
-    kind: 'sse',
-    headers: { ...SSE_HEADERS, 'x-request-id': `req_scripted_${ctx.requestIndex}` },
-    events,
-    then,
-    ...(pacing.delayMs !== undefined && { delayMs: pacing.delayMs }),
-    ...(pacing.splitUtf8 !== undefined && { splitUtf8: pacing.splitUtf8 }),
-  };
-}
-
 function completion(ctx: WireContext, message: Record<string, unknown>, finishReason: string, usage: ScriptUsage): WireResponse {
   return {
     kind: 'json',
@@ -160,7 +153,7 @@ export function toOpenAIWire(script: Script, ctx: WireContext): WireResponse {
         ...write.usage(usage),
         DONE,
       ];
-      return sse(events, script, ctx);
+      return stream(events, script, ctx);
     }
     case 'tool-calls': {
       const text = script.text ?? [];
@@ -175,7 +168,7 @@ export function toOpenAIWire(script: Script, ctx: WireContext): WireResponse {
         return completion(ctx, { content: text.length > 0 ? text.join('') : null, tool_calls: toolCalls }, 'tool_calls', usage);
       }
       const events = [...toolCallEvents(ctx, text, script.calls), write.chunk({}, 'tool_calls'), ...write.usage(usage), DONE];
-      return sse(events, script, ctx);
+      return stream(events, script, ctx);
     }
     case 'http-error':
       return openAIErrorResponse(script, ctx.requestIndex);
@@ -184,12 +177,12 @@ export function toOpenAIWire(script: Script, ctx: WireContext): WireResponse {
       const message = script.message ?? SERVER_ERROR_MESSAGE;
       if (!ctx.stream) return openAIErrorResponse({ kind: 'http-error', status: 500, type, message }, ctx.requestIndex);
       const events = [write.chunk(ROLE_DELTA), ...script.chunks.map((content) => write.chunk({ content })), write.error(type, message)];
-      return sse(events, script, ctx);
+      return stream(events, script, ctx);
     }
     case 'hang':
       if (!ctx.stream) return { kind: 'silence' };
-      return sse([write.chunk(ROLE_DELTA), ...(script.chunks ?? []).map((content) => write.chunk({ content }))], script, ctx, 'hang');
+      return stream([write.chunk(ROLE_DELTA), ...(script.chunks ?? []).map((content) => write.chunk({ content }))], script, ctx, 'hang');
     case 'replay':
-      return sse(splitSseEvents(script.sse), script, ctx);
+      return stream(splitSseEvents(script.sse), script, ctx);
   }
 }

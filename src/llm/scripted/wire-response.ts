@@ -22,11 +22,28 @@ export interface WireContext {
   estimatedInputTokens: number;
 }
 
-export const SSE_HEADERS: Record<string, string> = {
+const SSE_HEADERS: Record<string, string> = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache',
   connection: 'keep-alive',
 };
+
+/** A streamed response with the vendor's extra headers (request ids). */
+export function sseResponse(
+  events: string[],
+  pacing: StreamPacing,
+  headers: Record<string, string>,
+  then: 'end' | 'hang' = 'end',
+): WireResponse {
+  return {
+    kind: 'sse',
+    headers: { ...SSE_HEADERS, ...headers },
+    events,
+    then,
+    delayMs: pacing.delayMs,
+    splitUtf8: pacing.splitUtf8,
+  };
+}
 
 /** Splits recorded SSE text into events, for `replay` scripts. */
 export function splitSseEvents(sse: string): string[] {

@@ -16,7 +16,7 @@ import { createApi } from './runtime/create-api.js';
 import { connectTemporal, createPool, createRedis } from './runtime/connections.js';
 import { createWorker } from './runtime/create-worker.js';
 import { providersFromConfig } from './runtime/providers-from-config.js';
-import { onShutdown } from './runtime/shutdown.js';
+import { closeHttpServer, onShutdown } from './runtime/shutdown.js';
 
 const log = createLogger('dev');
 const envConfig = loadConfig();
@@ -66,7 +66,7 @@ console.log(`
 `);
 
 onShutdown(log, [
-  () => new Promise((resolve) => server.close(resolve)),
+  () => closeHttpServer(server),
   async () => {
     worker.shutdown();
     await workerRun;

@@ -4,7 +4,7 @@ import { migrate } from './db/migrate.js';
 import { createLogger } from './log.js';
 import { createApi } from './runtime/create-api.js';
 import { connectTemporal, createPool, createRedis } from './runtime/connections.js';
-import { onShutdown } from './runtime/shutdown.js';
+import { closeHttpServer, onShutdown } from './runtime/shutdown.js';
 
 const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
@@ -16,7 +16,7 @@ const temporal = await connectTemporal(config);
 const { app } = createApi({ config, pool, redis, subscriber, temporal, log });
 const server = app.listen(config.PORT, config.HOST, () => log.info(`listening on http://${config.HOST}:${config.PORT}`));
 onShutdown(log, [
-  () => new Promise((resolve) => server.close(resolve)),
+  () => closeHttpServer(server),
   () => temporal.connection.close(),
   () => redis.quit(),
   () => subscriber.quit(),

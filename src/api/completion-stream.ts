@@ -1,28 +1,43 @@
 import type { Context } from 'koa';
 import type pg from 'pg';
-import { ACTIVE_STATUSES, type CompletionRow } from '../db/completions-repo.js';
+import { ACTIVE_STATUSES, createCompletionsRepo, type CompletionRow } from '../db/completions-repo.js';
 import { createMessagesRepo } from '../db/messages-repo.js';
 import { rebuildChunks } from '../stream/rebuild-chunks.js';
-import type { StreamHub } from '../stream/stream-hub.js';
+import type { StreamFollower, StreamHub } from '../stream/stream-hub.js';
 import { pipeFollowerToSse, writeEventsToSse } from './sse-writer.js';
 
 /**
- * Serves one completion's stream from `afterSeq` on: live from Redis while it runs or while its log lives,
- * rebuilt from Postgres once the log has expired.
+ * Serves one completion's stream from `afterSeq` on: live from Redis while it runs, replayed from its Redis log
+ * once it has finished, and rebuilt from Postgres once that log has expired.
  */
 export function createCompletionStream(deps: { pool: pg.Pool; hub: StreamHub; keepAliveMs: number }) {
   const messages = createMessagesRepo(deps.pool);
-  return async function streamCompletion(ctx: Context, completion: CompletionRow, afterSeq: number): Promise<void> {
-    const active = ACTIVE_STATUSES.includes(completion.status);
-    if (active || (await deps.hub.hasLog(completion.id))) {
-      const follower = await deps.hub.follow(completion.id);
-      await pipeFollowerToSse(ctx, follower, afterSeq, deps.keepAliveMs);
+  const completions = createCompletionsRepo(deps.pool);
+
+  /** Streams a running completion through an already subscribed follower. */
+  function pipeLive(ctx: Context, completionId: string, follower: StreamFollower, afterSeq: number) {
+    const isSettled = async () => {
+      const row = await completions.get(completionId);
+      return !row || !ACTIVE_STATUSES.includes(row.status);
+    };
+    return pipeFollowerToSse(ctx, follower, { afterSeq, keepAliveMs: deps.keepAliveMs, isSettled });
+  }
+
+  async function streamCompletion(ctx: Context, completion: CompletionRow, afterSeq: number): Promise<void> {
+    if (ACTIVE_STATUSES.includes(completion.status)) {
+      await pipeLive(ctx, completion.id, await deps.hub.follow(completion.id), afterSeq);
+      return;
+    }
+    if (await deps.hub.hasLog(completion.id)) {
+      writeEventsToSse(ctx, await deps.hub.readLog(completion.id, afterSeq));
       return;
     }
     const chunks = rebuildChunks(completion, await messages.listByCompletion(completion.id));
     const events = chunks.map((chunk, index) => ({ seq: index + 1, type: chunk.type, json: JSON.stringify(chunk) }));
     writeEventsToSse(ctx, events.filter((event) => event.seq > afterSeq));
-  };
+  }
+
+  return { pipeLive, streamCompletion };
 }
 
 export type CompletionStream = ReturnType<typeof createCompletionStream>;

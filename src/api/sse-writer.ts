@@ -26,24 +26,43 @@ export function openSse(ctx: Context): { write(chunk: string): void; end(): void
   };
 }
 
+export interface PipeOptions {
+  afterSeq: number;
+  keepAliveMs: number;
+  /**
+   * Whether the completion has ended in Postgres. Checked on keep-alive ticks: a viewer that resumed past the
+   * terminal chunk (or whose producer died) is closed one tick after the end is seen, instead of idling forever.
+   */
+  isSettled?: () => Promise<boolean>;
+}
+
 /** Streams events until a terminal chunk or the client disconnects; always releases the subscription. */
-export async function pipeFollowerToSse(
-  ctx: Context,
-  follower: StreamFollower,
-  afterSeq: number,
-  keepAliveMs: number,
-): Promise<void> {
+export async function pipeFollowerToSse(ctx: Context, follower: StreamFollower, options: PipeOptions): Promise<void> {
   const sse = openSse(ctx);
-  const keepAlive = setInterval(() => sse.write(formatSseComment('keep-alive')), keepAliveMs);
+  let settledSeen = false;
+  let ended = false;
+  const keepAlive = setInterval(() => {
+    sse.write(formatSseComment('keep-alive'));
+    if (settledSeen) {
+      ended = true;
+      void follower.close();
+      return;
+    }
+    options.isSettled?.().then(
+      (settled) => (settledSeen = settled),
+      () => {},
+    );
+  }, options.keepAliveMs);
   void sse.closed.then(() => follower.close());
   try {
-    for await (const event of follower.events(afterSeq)) {
+    for await (const event of follower.events(options.afterSeq)) {
       sse.write(formatSseData(event.json, event.seq));
       if (TERMINAL_CHUNK_TYPES.has(event.type)) {
-        sse.write(SSE_DONE);
+        ended = true;
         break;
       }
     }
+    if (ended) sse.write(SSE_DONE);
   } finally {
     clearInterval(keepAlive);
     await follower.close();

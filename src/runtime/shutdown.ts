@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { Logger } from '../log.js';
 
 /**
@@ -24,4 +25,15 @@ export function onShutdown(log: Logger, closers: (() => Promise<unknown>)[]): vo
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/**
+ * Stops accepting requests and drops open connections: SSE viewers never finish on their own, and they resume
+ * from another replica with Last-Event-ID.
+ */
+export function closeHttpServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }

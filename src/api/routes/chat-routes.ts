@@ -8,13 +8,12 @@ import { createCompletionStream } from '../completion-stream.js';
 import { readJsonBody } from '../middleware/json-body.js';
 import { parseInput } from '../parse-input.js';
 import { chatRequestSchema, idSchema, newUserMessageSchema } from '../schemas.js';
-import { pipeFollowerToSse } from '../sse-writer.js';
 
 export function chatRoutes(deps: AppDeps): Router {
   const router = new Router();
   const threads = createThreadsRepo(deps.pool);
   const completions = createCompletionsRepo(deps.pool);
-  const streamCompletion = createCompletionStream(deps);
+  const { streamCompletion, pipeLive } = createCompletionStream(deps);
 
   router.post('/api/chat', async (ctx) => {
     const body = parseInput(chatRequestSchema, await readJsonBody(ctx, deps.maxBodyBytes));
@@ -40,7 +39,7 @@ export function chatRoutes(deps: AppDeps): Router {
     }
     ctx.set('x-longhaul-thread-id', prepared.turn.threadId);
     ctx.set('x-longhaul-completion-id', prepared.turn.completionId);
-    await pipeFollowerToSse(ctx, follower, 0, deps.keepAliveMs);
+    await pipeLive(ctx, prepared.turn.completionId, follower, 0);
   });
 
   router.get('/api/chat/:threadId/stream', async (ctx) => {

@@ -13,7 +13,7 @@ import { toCompletionView } from '../views.js';
 export function completionRoutes(deps: AppDeps): Router {
   const router = new Router({ prefix: '/v1/completions' });
   const completions = createCompletionsRepo(deps.pool);
-  const streamCompletion = createCompletionStream(deps);
+  const { streamCompletion } = createCompletionStream(deps);
 
   async function ownCompletion(id: unknown, userId: string) {
     const completion = await completions.getForUser(parseInput(idSchema, id, 'completionId'), userId);

@@ -17,6 +17,7 @@ import { connectTemporal, createPool, createRedis } from './runtime/connections.
 import { createWorker } from './runtime/create-worker.js';
 import { providersFromConfig } from './runtime/providers-from-config.js';
 import { closeHttpServer, onShutdown } from './runtime/shutdown.js';
+import { toolsFromConfig } from './runtime/tools-from-config.js';
 
 const log = createLogger('dev');
 const envConfig = loadConfig();
@@ -44,9 +45,10 @@ const demoKey = await ensureDemoKey();
 const redis = createRedis(config.REDIS_URL, 'longhaul-dev');
 const subscriber = createRedis(config.REDIS_URL, 'longhaul-dev-sub');
 const temporal = await connectTemporal(config);
-const worker = await createWorker({ config, pool, redis, providers: providersFromConfig(config) });
+const tools = toolsFromConfig(config);
+const worker = await createWorker({ config, pool, redis, providers: providersFromConfig(config), tools });
 const workerRun = worker.run();
-const { app } = createApi({ config, pool, redis, subscriber, temporal, log: createLogger('api', config.LOG_LEVEL) });
+const { app } = createApi({ config, pool, redis, subscriber, temporal, tools, log: createLogger('api', config.LOG_LEVEL) });
 const server = app.listen(config.PORT, config.HOST);
 await new Promise((resolve) => server.once('listening', resolve));
 

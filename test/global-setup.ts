@@ -3,7 +3,7 @@
  * already), create a fresh test database with the migrations applied, and bundle the workflow code once so
  * each test file's worker starts in milliseconds instead of re-bundling.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import pg from 'pg';
@@ -26,26 +26,60 @@ export default async function setup(project: TestProject) {
   mkdirSync(dataDir, { recursive: true });
   const stack = await ensureStack({ dataDir, log: (line) => console.log(line) });
 
-  const testDatabaseUrl = await recreateDatabase(stack.env.DATABASE_URL, 'longhaul_test');
+  // One database per run, so concurrent runs on one machine cannot drop each other's tables.
+  const databaseName = `longhaul_test_${process.pid}`;
+  const testDatabaseUrl = await recreateDatabase(stack.env.DATABASE_URL, databaseName);
   const pool = new pg.Pool({ connectionString: testDatabaseUrl, max: 1 });
   await migrate(pool);
   await pool.end();
 
   const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
-  const workflowBundlePath = join(dataDir, 'test-workflow-bundle.js');
+  const workflowBundlePath = join(dataDir, `test-workflow-bundle-${process.pid}.js`);
   writeFileSync(workflowBundlePath, code);
 
   project.provide('databaseUrl', testDatabaseUrl);
   project.provide('redisUrl', stack.env.REDIS_URL);
   project.provide('temporalAddress', stack.env.TEMPORAL_ADDRESS);
   project.provide('workflowBundlePath', workflowBundlePath);
-  return () => stack.stop();
+  return async () => {
+    await dropDatabase(stack.env.DATABASE_URL, databaseName);
+    rmSync(workflowBundlePath, { force: true });
+    await stack.stop();
+  };
 }
 
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function dropDatabase(baseUrl: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Creates a fresh database, and drops those left behind by runs whose process is gone (killed runs). */
 async function recreateDatabase(baseUrl: string, name: string): Promise<string> {
   const admin = new pg.Client({ connectionString: baseUrl });
   await admin.connect();
   try {
+    const { rows } = await admin.query<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE datname LIKE 'longhaul\\_test\\_%'`,
+    );
+    for (const { datname } of rows) {
+      if (!isRunning(Number(datname.slice('longhaul_test_'.length)))) {
+        await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+      }
+    }
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${name}`);
   } finally {

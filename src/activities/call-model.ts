@@ -2,10 +2,15 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { createCompletionsRepo } from '../db/completions-repo.js';
 import { createMessagesRepo } from '../db/messages-repo.js';
+import { createToolExecutionsRepo } from '../db/tool-executions-repo.js';
 import type { UIPart } from '../db/ui-parts.js';
 import { parseModelString } from '../llm/model-string.js';
 import { ProviderError, toProviderError } from '../llm/provider-error.js';
-import type { FinishReason, ModelProvider, ToolCallRequest, Usage } from '../llm/types.js';
+import type { FinishReason, ModelProvider, Usage } from '../llm/types.js';
+import type { UIMessageChunk } from '../stream/ui-chunks.js';
+import { resolveToolCall } from '../tools/resolve-tool-call.js';
+import type { ToolCallPolicy } from '../tools/tool-registry.js';
+import { toToolPartPatch } from '../tools/tool-result.js';
 import type { CompletionInput } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
 import { toModelMessages } from './to-model-messages.js';
@@ -14,10 +19,18 @@ export interface CallModelInput extends CompletionInput {
   step: number;
 }
 
-/** What enters workflow history: ids, digests and counts, never text. */
+/** A call the workflow must run. Rejected calls (unknown tool, bad arguments) are settled inside callModel. */
+export interface RunnableToolCall extends ToolCallPolicy {
+  id: string;
+  name: string;
+  argsDigest: string;
+}
+
+/** What enters workflow history: ids, digests, policies and counts, never text or arguments. */
 export interface StepSummary {
   messageId: string;
-  toolCalls: { id: string; name: string }[];
+  toolCalls: RunnableToolCall[];
+  rejectedToolCalls: number;
   usage: Usage | null;
   finishReason: FinishReason;
 }
@@ -28,34 +41,64 @@ export function stepMessageId(completionId: string, step: number): string {
   return `${completionId}:${step}`;
 }
 
+/** Deterministic per completion, step and call order, so a re-run step reuses its ids; safe for both vendors. */
+export function toolCallIdFor(completionId: string, step: number, index: number): string {
+  return `tc_${completionId.replace(/^cmp_/, '')}_${step}_${index}`;
+}
+
+interface StreamedToolCall {
+  id: string;
+  name: string;
+  argsJson: string;
+}
+
 /**
  * One model call of a completion: loads the transcript from Postgres, streams the provider's answer to Redis
- * chunk by chunk, persists the step's assistant message under a deterministic id, and returns a summary.
+ * chunk by chunk (text and tool-call arguments as they arrive), settles tool calls that cannot run, persists
+ * the step's assistant message under a deterministic id, and returns a summary.
  * Each attempt streams under its own part ids, so a retried step never appends to an earlier attempt's text.
  */
-export function createCallModel({ pool, publisher, providers }: ActivityDeps) {
+export function createCallModel({ pool, publisher, providers, tools }: ActivityDeps) {
   const messages = createMessagesRepo(pool);
   const completions = createCompletionsRepo(pool);
+  const executions = createToolExecutionsRepo(pool);
 
   return async function callModel(input: CallModelInput): Promise<StepSummary> {
     const context = Context.current();
     const { provider, model } = resolveProvider(providers, input.model);
     const messageId = stepMessageId(input.completionId, input.step);
     const transcript = toModelMessages(await messages.listForThread(input.threadId, messageId));
+    const allowedTools = input.tools ?? [];
 
-    const publish = (chunk: Parameters<typeof publisher.publish>[1]) => publisher.publish(input.completionId, chunk);
+    const publish = (chunk: UIMessageChunk) => publisher.publish(input.completionId, chunk);
     const textId = `text-${input.step}-${context.info.attempt}`;
     let text = '';
     let textOpen = false;
     let usage: Usage | null = null;
     let finishReason: FinishReason = 'other';
-    const toolCalls: ToolCallRequest[] = [];
+    const calls: StreamedToolCall[] = [];
+    const callsByProviderId = new Map<string, StreamedToolCall>();
+    const callFor = async (providerId: string, name: string) => {
+      let call = callsByProviderId.get(providerId);
+      if (!call) {
+        call = { id: toolCallIdFor(input.completionId, input.step, calls.length), name, argsJson: '' };
+        calls.push(call);
+        callsByProviderId.set(providerId, call);
+        await publish({ type: 'tool-input-start', toolCallId: call.id, toolName: name });
+      }
+      return call;
+    };
     let lastHeartbeat = 0;
 
     await publish({ type: 'start-step' });
     try {
       const events = provider.stream(
-        { model, messages: transcript, maxOutputTokens: input.limits.maxOutputTokens },
+        {
+          model,
+          messages: transcript,
+          maxOutputTokens: input.limits.maxOutputTokens,
+          ...(allowedTools.length > 0 ? { tools: tools.schemasFor(allowedTools) } : {}),
+        },
         context.cancellationSignal,
       );
       for await (const event of events) {
@@ -74,8 +117,19 @@ export function createCallModel({ pool, publisher, providers }: ActivityDeps) {
             text += event.delta;
             await publish({ type: 'text-delta', id: textId, delta: event.delta });
             break;
+          case 'tool-call-start':
+            await callFor(event.id, event.name);
+            break;
+          case 'tool-call-delta': {
+            const call = callsByProviderId.get(event.id);
+            if (call && event.argsDelta) {
+              call.argsJson += event.argsDelta;
+              await publish({ type: 'tool-input-delta', toolCallId: call.id, inputTextDelta: event.argsDelta });
+            }
+            break;
+          }
           case 'tool-call-end':
-            toolCalls.push({ id: event.id, name: event.name, argsJson: event.argsJson });
+            (await callFor(event.id, event.name)).argsJson = event.argsJson;
             break;
           case 'usage':
             usage = event.usage;
@@ -94,6 +148,49 @@ export function createCallModel({ pool, publisher, providers }: ActivityDeps) {
 
     const parts: UIPart[] = [{ type: 'step-start' }];
     if (text) parts.push({ type: 'text', text, state: 'done' });
+    const runnable: RunnableToolCall[] = [];
+    const settledChunks: UIMessageChunk[] = [];
+    const records: Parameters<typeof executions.record>[0][] = [];
+    for (const call of calls) {
+      const resolved = resolveToolCall(tools, allowedTools, call);
+      const base = {
+        id: call.id,
+        completionId: input.completionId,
+        threadId: input.threadId,
+        userId: input.userId,
+        messageId,
+        step: input.step,
+        toolName: call.name,
+        args: resolved.input,
+        argsText: call.argsJson,
+        argsDigest: resolved.digest,
+      };
+      const part = { type: `tool-${call.name}`, toolCallId: call.id, input: resolved.input };
+      if (resolved.kind === 'valid') {
+        parts.push({ ...part, state: 'input-available' });
+        settledChunks.push({ type: 'tool-input-available', toolCallId: call.id, toolName: call.name, input: resolved.input });
+        records.push({ ...base, mode: resolved.policy.mode, status: 'pending', requiresApproval: resolved.policy.requiresApproval, result: null });
+        runnable.push({ id: call.id, name: call.name, argsDigest: resolved.digest, ...resolved.policy });
+        continue;
+      }
+      const { result } = resolved;
+      parts.push({ ...part, ...toToolPartPatch(result) });
+      const errorText = `${result.kind}: ${result.message}`;
+      settledChunks.push(
+        result.kind === 'validation_error'
+          ? { type: 'tool-input-error', toolCallId: call.id, toolName: call.name, input: resolved.input, errorText }
+          : { type: 'tool-input-available', toolCallId: call.id, toolName: call.name, input: resolved.input },
+      );
+      if (result.kind === 'not_found_error') settledChunks.push({ type: 'tool-output-error', toolCallId: call.id, errorText });
+      records.push({
+        ...base,
+        mode: null,
+        status: result.kind === 'validation_error' ? 'invalid' : 'not_found',
+        requiresApproval: false,
+        result,
+      });
+    }
+
     await messages.upsertAssistantStep({
       id: messageId,
       threadId: input.threadId,
@@ -103,8 +200,18 @@ export function createCallModel({ pool, publisher, providers }: ActivityDeps) {
       parts,
       usage,
     });
-    await publish({ type: 'finish-step' });
-    return { messageId, toolCalls: toolCalls.map(({ id, name }) => ({ id, name })), usage, finishReason };
+    for (const record of records) await executions.record(record);
+    for (const chunk of settledChunks) await publish(chunk);
+    // With calls to run, the step ends after their outputs (the workflow publishes finish-step), as the
+    // protocol's server-executed tool streams do.
+    if (runnable.length === 0) await publish({ type: 'finish-step' });
+    return {
+      messageId,
+      toolCalls: runnable,
+      rejectedToolCalls: calls.length - runnable.length,
+      usage,
+      finishReason,
+    };
   };
 }
 

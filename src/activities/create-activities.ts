@@ -2,6 +2,9 @@ import { createBeginCompletion } from './begin-completion.js';
 import { createCallModel } from './call-model.js';
 import type { ActivityDeps } from './deps.js';
 import { createFinishCompletion } from './finish-completion.js';
+import { createApprovalActivities } from './approval-activities.js';
+import { createRunTool } from './run-tool.js';
+import { createToolStepBookkeeping } from './tool-step-bookkeeping.js';
 
 /** The worker's activities, bound to their dependencies. The workflow proxies this type, so signatures can't drift. */
 export function createActivities(deps: ActivityDeps) {
@@ -9,6 +12,9 @@ export function createActivities(deps: ActivityDeps) {
     beginCompletion: createBeginCompletion(deps),
     callModel: createCallModel(deps),
     finishCompletion: createFinishCompletion(deps),
+    runTool: createRunTool(deps),
+    ...createToolStepBookkeeping(deps),
+    ...createApprovalActivities(deps),
   };
 }
 

@@ -5,6 +5,8 @@ import type { Logger } from '../log.js';
 import type { StreamHub } from '../stream/stream-hub.js';
 import type { CompletionStarter } from './completion-starter.js';
 import type { ModelPolicy } from './model-policy.js';
+import type { ApprovalService } from './approval-service.js';
+import type { ClientVersion } from '../stream/client-version.js';
 
 export interface AppDeps {
   pool: pg.Pool;
@@ -13,6 +15,9 @@ export interface AppDeps {
   hub: StreamHub;
   starter: CompletionStarter;
   models: ModelPolicy;
+  approvals: ApprovalService;
+  /** Stream version for clients that do not name theirs. */
+  defaultClientVersion: ClientVersion;
   log: Logger;
   maxBodyBytes: number;
   keepAliveMs: number;

@@ -31,6 +31,7 @@ export interface StartTurnRequest {
   createThread: boolean;
   userMessage: { uiMessageId: string; parts: UIPart[] };
   model: string;
+  tools: string[];
 }
 
 export interface StartedTurn {
@@ -114,6 +115,7 @@ export function createCompletionStarter(deps: {
         model: request.model,
         assistantMessageId: turn.assistantMessageId,
         limits,
+        tools: request.tools,
       };
       return {
         turn: { completionId: turn.completionId, threadId: turn.threadId, assistantMessageId: turn.assistantMessageId, workflowId: turn.workflowId } satisfies StartedTurn,

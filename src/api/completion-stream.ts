@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import type pg from 'pg';
 import { ACTIVE_STATUSES, createCompletionsRepo, type CompletionRow } from '../db/completions-repo.js';
 import { createMessagesRepo } from '../db/messages-repo.js';
+import type { ClientVersion } from '../stream/client-version.js';
 import { rebuildChunks } from '../stream/rebuild-chunks.js';
 import type { StreamFollower, StreamHub } from '../stream/stream-hub.js';
 import { pipeFollowerToSse, writeEventsToSse } from './sse-writer.js';
@@ -15,26 +16,43 @@ export function createCompletionStream(deps: { pool: pg.Pool; hub: StreamHub; ke
   const completions = createCompletionsRepo(deps.pool);
 
   /** Streams a running completion through an already subscribed follower. */
-  function pipeLive(ctx: Context, completionId: string, follower: StreamFollower, afterSeq: number) {
+  function pipeLive(
+    ctx: Context,
+    completionId: string,
+    follower: StreamFollower,
+    afterSeq: number,
+    clientVersion: ClientVersion,
+    until: 'segment' | 'completion' = 'segment',
+  ) {
     const isSettled = async () => {
       const row = await completions.get(completionId);
       return !row || !ACTIVE_STATUSES.includes(row.status);
     };
-    return pipeFollowerToSse(ctx, follower, { afterSeq, keepAliveMs: deps.keepAliveMs, isSettled });
+    return pipeFollowerToSse(ctx, follower, { afterSeq, clientVersion, keepAliveMs: deps.keepAliveMs, isSettled, until });
   }
 
-  async function streamCompletion(ctx: Context, completion: CompletionRow, afterSeq: number): Promise<void> {
+  async function streamCompletion(
+    ctx: Context,
+    completion: CompletionRow,
+    afterSeq: number,
+    clientVersion: ClientVersion,
+    until: 'segment' | 'completion',
+  ): Promise<void> {
     if (ACTIVE_STATUSES.includes(completion.status)) {
-      await pipeLive(ctx, completion.id, await deps.hub.follow(completion.id), afterSeq);
+      await pipeLive(ctx, completion.id, await deps.hub.follow(completion.id), afterSeq, clientVersion, until);
       return;
     }
     if (await deps.hub.hasLog(completion.id)) {
-      writeEventsToSse(ctx, await deps.hub.readLog(completion.id, afterSeq));
+      writeEventsToSse(ctx, await deps.hub.readLog(completion.id, afterSeq), clientVersion);
       return;
     }
     const chunks = rebuildChunks(completion, await messages.listByCompletion(completion.id));
     const events = chunks.map((chunk, index) => ({ seq: index + 1, type: chunk.type, json: JSON.stringify(chunk) }));
-    writeEventsToSse(ctx, events.filter((event) => event.seq > afterSeq));
+    writeEventsToSse(
+      ctx,
+      events.filter((event) => event.seq > afterSeq),
+      clientVersion,
+    );
   }
 
   return { pipeLive, streamCompletion };

@@ -7,6 +7,8 @@ import { chatRoutes } from './routes/chat-routes.js';
 import { completionRoutes } from './routes/completion-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { threadRoutes } from './routes/thread-routes.js';
+import { approvalRoutes } from './routes/approval-routes.js';
+import { userEventRoutes } from './routes/user-event-routes.js';
 import { createUsersRepo } from '../db/users-repo.js';
 
 /** The HTTP API (design §4). Stateless: every replica can serve every request. */
@@ -18,7 +20,13 @@ export function createApp(deps: AppDeps): Koa {
   const health = healthRoutes(deps);
   app.use(health.routes());
   app.use(authenticate(createUsersRepo(deps.pool)));
-  for (const router of [chatRoutes(deps), threadRoutes(deps), completionRoutes(deps)]) {
+  for (const router of [
+    chatRoutes(deps),
+    threadRoutes(deps),
+    completionRoutes(deps),
+    approvalRoutes(deps),
+    userEventRoutes(deps),
+  ]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: false }));
   }

@@ -10,8 +10,23 @@ export function createModelPolicy(options: {
   defaultModel: string;
   configuredProviders: readonly ProviderName[];
   allowlist: readonly string[];
+  /** Tool names the workers know, and those a request gets when it names none. */
+  toolNames: readonly string[];
+  defaultTools: readonly string[];
 }) {
   return {
+    resolveTools(requested: readonly string[] | undefined): string[] {
+      const tools = requested ?? options.defaultTools;
+      const unknown = tools.filter((name) => !options.toolNames.includes(name));
+      if (unknown.length > 0) {
+        throw badRequest(
+          `unknown tool(s): ${unknown.join(', ')}; available: ${options.toolNames.join(', ') || 'none'}`,
+          'unknown_tool',
+        );
+      }
+      return [...new Set(tools)];
+    },
+
     resolve(requested: string | undefined): string {
       const model = requested ?? options.defaultModel;
       const parsed = parseModelString(model);

@@ -29,6 +29,7 @@ export const chatRequestSchema = z.strictObject({
   trigger: z.enum(['submit-message', 'regenerate-message']),
   messageId: z.string().max(200).optional(),
   model: z.string().max(200).optional(),
+  tools: z.array(z.string().max(64)).max(64).optional(),
 });
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
@@ -52,6 +53,19 @@ export const createCompletionSchema = z.strictObject({
   threadId: idSchema.optional(),
   message: z.string().max(MAX_TEXT).refine((text) => text.trim() !== '', 'message text is empty'),
   model: z.string().max(200).optional(),
+  tools: z.array(z.string().max(64)).max(64).optional(),
+});
+
+/** A tool part of the client's last assistant message that carries the user's answer to an approval request. */
+export const approvalResponsePartSchema = z.looseObject({
+  type: z.string().startsWith('tool-'),
+  toolCallId: idSchema,
+  state: z.literal('approval-responded'),
+  approval: z.looseObject({
+    id: z.string().max(300),
+    approved: z.boolean(),
+    reason: z.string().max(1_000).optional(),
+  }),
 });
 
 export const listQuerySchema = z.object({

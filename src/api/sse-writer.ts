@@ -3,6 +3,7 @@
  * closing `[DONE]` after a terminal chunk. Stops reading from Redis as soon as the client goes away.
  */
 import type { Context } from 'koa';
+import { forClientVersion, type ClientVersion } from '../stream/client-version.js';
 import { formatSseComment, formatSseData, SSE_DONE, UI_STREAM_HEADERS } from '../stream/sse.js';
 import type { StreamEvent } from '../stream/stream-event.js';
 import type { StreamFollower } from '../stream/stream-hub.js';
@@ -28,12 +29,18 @@ export function openSse(ctx: Context): { write(chunk: string): void; end(): void
 
 export interface PipeOptions {
   afterSeq: number;
+  clientVersion: ClientVersion;
   keepAliveMs: number;
   /**
    * Whether the completion has ended in Postgres. Checked on keep-alive ticks: a viewer that resumed past the
    * terminal chunk (or whose producer died) is closed one tick after the end is seen, instead of idling forever.
    */
   isSettled?: () => Promise<boolean>;
+  /**
+   * `segment` (useChat) ends at the first `finish`, which also closes a segment that waits for approvals;
+   * `completion` (REST viewers) reads on through such pauses until the completion itself has ended.
+   */
+  until: 'segment' | 'completion';
 }
 
 /** Streams events until a terminal chunk or the client disconnects; always releases the subscription. */
@@ -56,8 +63,12 @@ export async function pipeFollowerToSse(ctx: Context, follower: StreamFollower, 
   void sse.closed.then(() => follower.close());
   try {
     for await (const event of follower.events(options.afterSeq)) {
-      sse.write(formatSseData(event.json, event.seq));
+      const translated = forClientVersion(event, options.clientVersion);
+      sse.write(formatSseData(translated.json, translated.seq));
       if (TERMINAL_CHUNK_TYPES.has(event.type)) {
+        const pausedForApproval =
+          event.type === 'finish' && options.until === 'completion' && !(await options.isSettled?.());
+        if (pausedForApproval) continue;
         ended = true;
         break;
       }
@@ -71,9 +82,12 @@ export async function pipeFollowerToSse(ctx: Context, follower: StreamFollower, 
 }
 
 /** Writes a fixed list of events (a replay of a finished completion) and closes. */
-export function writeEventsToSse(ctx: Context, events: StreamEvent[]): void {
+export function writeEventsToSse(ctx: Context, events: StreamEvent[], clientVersion: ClientVersion): void {
   const sse = openSse(ctx);
-  for (const event of events) sse.write(formatSseData(event.json, event.seq));
+  for (const event of events) {
+    const translated = forClientVersion(event, clientVersion);
+    sse.write(formatSseData(translated.json, translated.seq));
+  }
   sse.write(SSE_DONE);
   sse.end();
 }

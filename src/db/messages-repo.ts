@@ -63,6 +63,15 @@ export function createMessagesRepo(db: Queryable) {
       );
     },
 
+    /** Adds a message the system writes into the thread (e.g. a background tool's result); idempotent by id. */
+    async insertSystemMessage(m: { id: string; threadId: string; completionId: string; parts: UIPart[] }): Promise<void> {
+      await db.query(
+        `INSERT INTO messages (id, thread_id, ui_message_id, role, parts, completion_id)
+         VALUES ($1, $2, $1, 'system', $3, $4) ON CONFLICT (id) DO NOTHING`,
+        [m.id, m.threadId, JSON.stringify(m.parts), m.completionId],
+      );
+    },
+
     async deleteById(id: string): Promise<void> {
       await db.query(`DELETE FROM messages WHERE id = $1`, [id]);
     },

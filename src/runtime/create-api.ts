@@ -5,6 +5,8 @@ import type Koa from 'koa';
 import { createApp } from '../api/create-app.js';
 import { createCompletionStarter } from '../api/completion-starter.js';
 import { createModelPolicy } from '../api/model-policy.js';
+import { createApprovalService } from '../api/approval-service.js';
+import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { createStreamHub, type StreamHub } from '../stream/stream-hub.js';
@@ -17,6 +19,7 @@ export function createApi(options: {
   redis: Redis;
   subscriber: Redis;
   temporal: Client;
+  tools: ToolRegistry;
   log: Logger;
   taskQueue?: string;
 }): { app: Koa; hub: StreamHub } {
@@ -39,7 +42,11 @@ export function createApi(options: {
       defaultModel: config.LONGHAUL_DEFAULT_MODEL,
       configuredProviders: configuredProviders(config),
       allowlist: config.LONGHAUL_MODELS,
+      toolNames: options.tools.names(),
+      defaultTools: config.LONGHAUL_DEFAULT_TOOLS.length > 0 ? config.LONGHAUL_DEFAULT_TOOLS : options.tools.names(),
     }),
+    approvals: createApprovalService({ pool: options.pool, temporal: options.temporal }),
+    defaultClientVersion: config.LONGHAUL_UI_VERSION === '5' ? 5 : 6,
     maxBodyBytes: config.LONGHAUL_MAX_BODY_BYTES,
     keepAliveMs: config.LONGHAUL_SSE_KEEPALIVE_MS,
   });

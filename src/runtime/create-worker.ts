@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { createActivities } from '../activities/index.js';
 import type { Config } from '../config.js';
 import type { Providers } from '../llm/types.js';
+import type { ToolRegistry } from '../tools/tool-registry.js';
 import { createChunkPublisher } from '../stream/chunk-publisher.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -18,6 +19,7 @@ export async function createWorker(options: {
   pool: pg.Pool;
   redis: Redis;
   providers: Providers;
+  tools: ToolRegistry;
   connection?: NativeConnection;
   taskQueue?: string;
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -33,6 +35,6 @@ export async function createWorker(options: {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: options.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ pool: options.pool, publisher, providers: options.providers }),
+    activities: createActivities({ pool: options.pool, publisher, providers: options.providers, tools: options.tools }),
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Publishes UI chunks for a completion: one atomic Redis script per chunk assigns the next `seq`, appends to a
  * capped, expiring Redis Stream (replay for late and reconnecting clients) and PUBLISHes to live viewers.
- * Being one script keeps the log and the live channel in the same order even with several publishers.
+ * Being one script keeps the log and the live channel in the same order even with several publishers. It also
+ * remembers where the latest segment (`start` chunk) began: a resume replays from there.
  */
 import type { Redis, Result } from 'ioredis';
 import { streamKeys } from './stream-keys.js';
@@ -12,9 +13,8 @@ local seq = redis.call('INCR', KEYS[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '0-' .. seq, 't', ARGV[3], 'c', ARGV[4])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
-local message = seq .. ' ' .. ARGV[3] .. ' ' .. ARGV[4]
-redis.call('PUBLISH', KEYS[3], message)
-if KEYS[4] then redis.call('PUBLISH', KEYS[4], message) end
+redis.call('PUBLISH', KEYS[3], seq .. ' ' .. ARGV[3] .. ' ' .. ARGV[4])
+if ARGV[3] == 'start' then redis.call('SET', KEYS[4], seq, 'EX', ARGV[2]) end
 return seq
 `;
 
@@ -27,6 +27,8 @@ declare module 'ioredis' {
 export interface ChunkPublisher {
   /** Returns the chunk's seq. `alsoToUser` fans status chunks out to the user's channel (sidebars, badges). */
   publish(completionId: string, chunk: UIMessageChunk, alsoToUser?: string): Promise<number>;
+  /** Live-only event on the user's channel (approval inbox, background results), with a per-user seq. */
+  publishToUser(userId: string, chunk: UIMessageChunk): Promise<void>;
 }
 
 export function createChunkPublisher(
@@ -35,10 +37,20 @@ export function createChunkPublisher(
 ): ChunkPublisher {
   // EVALSHA with a fallback to EVAL: the script body is not resent with every token.
   redis.defineCommand('longhaulPublish', { lua: PUBLISH_SCRIPT });
+  async function publishToUser(userId: string, chunk: UIMessageChunk): Promise<void> {
+    const seq = await redis.incr(streamKeys.userSeq(userId));
+    await redis.publish(streamKeys.userChannel(userId), `${seq} ${chunk.type} ${JSON.stringify(chunk)}`);
+  }
+
   return {
+    publishToUser,
     async publish(completionId, chunk, alsoToUser) {
-      const keys = [streamKeys.seq(completionId), streamKeys.log(completionId), streamKeys.channel(completionId)];
-      if (alsoToUser) keys.push(streamKeys.userChannel(alsoToUser));
+      const keys = [
+        streamKeys.seq(completionId),
+        streamKeys.log(completionId),
+        streamKeys.channel(completionId),
+        streamKeys.segmentStart(completionId),
+      ];
       const seq = await redis.longhaulPublish(
         keys.length,
         ...keys,
@@ -47,6 +59,7 @@ export function createChunkPublisher(
         chunk.type,
         JSON.stringify(chunk),
       );
+      if (alsoToUser) await publishToUser(alsoToUser, chunk);
       return Number(seq);
     },
   };

@@ -17,10 +17,16 @@ export interface StreamFollower {
 export interface StreamHub {
   /** Resolves once the live subscription is active, so nothing published afterwards can be missed. */
   follow(completionId: string): Promise<StreamFollower>;
+  /** Follows the user's live channel (no log: events before the subscription are not replayed). */
+  followUser(userId: string): Promise<StreamFollower>;
   /** Reads the log directly (no subscription): for finished completions. */
   readLog(completionId: string, afterSeq: number): Promise<StreamEvent[]>;
   /** Whether the completion's log still lives in Redis. */
   hasLog(completionId: string): Promise<boolean>;
+  /** The seq of the last published chunk (0 when none). */
+  currentSeq(completionId: string): Promise<number>;
+  /** The seq of the latest `start` chunk: where the current segment of the assistant message begins. */
+  segmentStart(completionId: string): Promise<number | undefined>;
   close(): Promise<void>;
 }
 
@@ -72,55 +78,67 @@ export function createStreamHub(redis: Redis, subscriber: Redis): StreamHub {
     async hasLog(completionId) {
       return (await redis.exists(streamKeys.log(completionId))) === 1;
     },
-    async follow(completionId) {
-      const channel = streamKeys.channel(completionId);
-      const queue: StreamEvent[] = [];
-      let wake: (() => void) | undefined;
-      let closed = false;
-      const listener: Listener = (event) => {
-        queue.push(event);
-        wake?.();
-      };
-      await addListener(channel, listener);
-
-      async function* events(afterSeq: number): AsyncGenerator<StreamEvent> {
-        let last = afterSeq;
-        const emitFromLog = async function* () {
-          for (const event of await readLog(completionId, last)) {
-            if (event.seq <= last) continue;
-            last = event.seq;
-            yield event;
-          }
-        };
-        yield* emitFromLog();
-        while (!closed) {
-          const event = queue.shift();
-          if (!event) {
-            await new Promise<void>((resolve) => (wake = resolve));
-            wake = undefined;
-            continue;
-          }
-          if (event.seq <= last) continue;
-          // A live message skipped ahead (dropped during a reconnect): the log has what was missed.
-          if (event.seq > last + 1) yield* emitFromLog();
-          if (event.seq <= last) continue;
-          last = event.seq;
-          yield event;
-        }
-      }
-
-      return {
-        events,
-        async close() {
-          if (closed) return;
-          closed = true;
-          wake?.();
-          await removeListener(channel, listener);
-        },
-      };
+    async currentSeq(completionId) {
+      return Number((await redis.get(streamKeys.seq(completionId))) ?? 0);
     },
+    async segmentStart(completionId) {
+      const value = await redis.get(streamKeys.segmentStart(completionId));
+      return value === null ? undefined : Number(value);
+    },
+    follow: (completionId) => followChannel(streamKeys.channel(completionId), (after) => readLog(completionId, after)),
+    followUser: (userId) => followChannel(streamKeys.userChannel(userId), async () => []),
     async close() {
       listeners.clear();
     },
   };
+
+  async function followChannel(
+    channel: string,
+    readMissed: (afterSeq: number) => Promise<StreamEvent[]>,
+  ): Promise<StreamFollower> {
+    const queue: StreamEvent[] = [];
+    let wake: (() => void) | undefined;
+    let closed = false;
+    const listener: Listener = (event) => {
+      queue.push(event);
+      wake?.();
+    };
+    await addListener(channel, listener);
+
+    async function* events(afterSeq: number): AsyncGenerator<StreamEvent> {
+      let last = afterSeq;
+      const emitFromLog = async function* () {
+        for (const event of await readMissed(last)) {
+          if (event.seq <= last) continue;
+          last = event.seq;
+          yield event;
+        }
+      };
+      yield* emitFromLog();
+      while (!closed) {
+        const event = queue.shift();
+        if (!event) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+          continue;
+        }
+        if (event.seq <= last) continue;
+        // A live message skipped ahead (dropped during a reconnect): the log has what was missed.
+        if (event.seq > last + 1) yield* emitFromLog();
+        if (event.seq <= last) continue;
+        last = event.seq;
+        yield event;
+      }
+    }
+
+    return {
+      events,
+      async close() {
+        if (closed) return;
+        closed = true;
+        wake?.();
+        await removeListener(channel, listener);
+      },
+    };
+  }
 }

@@ -3,5 +3,8 @@ export const streamKeys = {
   channel: (completionId: string) => `lh:completion:${completionId}:live`,
   log: (completionId: string) => `lh:completion:${completionId}:log`,
   seq: (completionId: string) => `lh:completion:${completionId}:seq`,
+  /** Seq of the latest `start` chunk: a continuation after approvals opens a new segment of the same message. */
+  segmentStart: (completionId: string) => `lh:completion:${completionId}:segment`,
   userChannel: (userId: string) => `lh:user:${userId}:live`,
+  userSeq: (userId: string) => `lh:user:${userId}:seq`,
 };

@@ -28,7 +28,16 @@ export type UIMessageChunk =
   | { type: 'reasoning-start'; id: string }
   | { type: 'reasoning-delta'; id: string; delta: string }
   | { type: 'reasoning-end'; id: string }
-  | { type: 'data-thread_status'; id: string; data: ThreadStatusData; transient?: boolean };
+  | { type: 'tool-input-start'; toolCallId: string; toolName: string }
+  | { type: 'tool-input-delta'; toolCallId: string; inputTextDelta: string }
+  | { type: 'tool-input-available'; toolCallId: string; toolName: string; input: unknown }
+  | { type: 'tool-input-error'; toolCallId: string; toolName: string; input: unknown; errorText: string }
+  | { type: 'tool-approval-request'; approvalId: string; toolCallId: string }
+  | { type: 'tool-output-available'; toolCallId: string; output: unknown }
+  | { type: 'tool-output-error'; toolCallId: string; errorText: string }
+  | { type: 'tool-output-denied'; toolCallId: string }
+  | { type: 'data-thread_status'; id: string; data: ThreadStatusData; transient?: boolean }
+  | { type: `data-${'approval' | 'approval_status' | 'tool_result'}`; id?: string; data: Record<string, unknown>; transient?: boolean };
 
 export type UIMessageChunkType = UIMessageChunk['type'];
 

@@ -15,6 +15,7 @@ import {
 import { ApplicationFailure, ActivityFailure } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { STATUS_ATTRIBUTE, type CompletionInput, type CompletionResult } from './definitions.js';
+import { runToolCalls } from './run-tool-calls.js';
 
 const bookkeeping = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -39,13 +40,24 @@ const modelCalls = proxyActivities<Activities>({
 export async function completionWorkflow(input: CompletionInput): Promise<CompletionResult> {
   const { completionId } = input;
   await bookkeeping.beginCompletion(input);
-  let steps = 0;
   try {
-    const summary = await modelCalls.callModel({ ...input, step: 0 });
-    steps = 1;
-    await bookkeeping.finishCompletion({ ...input, status: 'completed', finishReason: summary.finishReason });
+    let step = 0;
+    let finishReason: string;
+    for (;;) {
+      const summary = await modelCalls.callModel({ ...input, step });
+      step += 1;
+      finishReason = summary.finishReason;
+      if (summary.toolCalls.length > 0) await runToolCalls(input, summary.toolCalls);
+      const answered = summary.toolCalls.length === 0 && summary.rejectedToolCalls === 0;
+      if (answered) break;
+      if (step >= input.limits.maxSteps) {
+        finishReason = 'max-steps';
+        break;
+      }
+    }
+    await bookkeeping.finishCompletion({ ...input, status: 'completed', finishReason });
     upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'completed' }]);
-    return { completionId, status: 'completed', steps, finishReason: summary.finishReason };
+    return { completionId, status: 'completed', steps: step, finishReason };
   } catch (error) {
     if (isCancellation(error)) {
       await CancellationScope.nonCancellable(async () => {

@@ -3,6 +3,7 @@
  * Imports nothing with I/O, so workflow code may import it.
  */
 import { defineSearchAttributeKey } from '@temporalio/common';
+import { defineSignal, defineUpdate } from '@temporalio/workflow';
 
 export const THREAD_ID_ATTRIBUTE = defineSearchAttributeKey('LonghaulThreadId', 'KEYWORD');
 export const USER_ID_ATTRIBUTE = defineSearchAttributeKey('LonghaulUserId', 'KEYWORD');
@@ -26,7 +27,57 @@ export interface CompletionInput {
   /** The UI message id this turn's chunks carry in `start.messageId`. */
   assistantMessageId: string;
   limits: CompletionLimits;
+  /** Names of the tools this completion may call (chosen per request). */
+  tools?: string[];
 }
+
+/** Input of a durable tool call's child workflow: ids, the argument digest and the policy, never the arguments. */
+export interface ToolCallInput {
+  toolCallId: string;
+  toolName: string;
+  completionId: string;
+  threadId: string;
+  userId: string;
+  argsDigest: string;
+  mode: 'durable' | 'background';
+  requiresApproval: boolean;
+  approvalExpiryMs: number;
+  timeoutMs: number;
+  retry: { maximumAttempts: number; initialIntervalMs: number; maximumIntervalMs: number };
+  /** Users besides the thread's owner who may decide. */
+  allowedApprovers?: string[];
+}
+
+export interface ApprovalDecision {
+  approved: boolean;
+  reason?: string;
+  /** Who decided: a user id, or a free-form operator name when signalled from the Temporal UI or CLI. */
+  approver?: string;
+  /** The digest of the arguments the decider saw; must equal the call's when given. */
+  argsDigest?: string;
+}
+
+export interface ToolCallOutcome {
+  toolCallId: string;
+  kind: 'completed' | 'failed' | 'denied' | 'pending';
+}
+
+export function toolCallWorkflowId(toolCallId: string): string {
+  return `tool-${toolCallId}`;
+}
+
+/** Fire-and-forget decision, usable from the Temporal UI or `temporal workflow signal`. First decision wins. */
+export const approvalDecisionSignal = defineSignal<[ApprovalDecision]>('approvalDecision');
+/** Validated decision: rejected before it enters history when it is a second one, late, foreign or stale. */
+export const decideUpdate = defineUpdate<{ outcome: 'approved' | 'denied'; decidedAt: string }, [ApprovalDecision]>('decide');
+/** Failure types the decide validator uses; the API maps them to HTTP statuses. */
+export const DECISION_REJECTIONS = {
+  alreadyDecided: 'AlreadyDecided',
+  expired: 'ApprovalExpired',
+  notAllowed: 'ApproverNotAllowed',
+  argsMismatch: 'ArgsDigestMismatch',
+  notRequired: 'ApprovalNotRequired',
+} as const;
 
 export interface CompletionResult {
   completionId: string;

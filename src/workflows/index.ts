@@ -1,1 +1,2 @@
 export { completionWorkflow } from './completion-workflow.js';
+export { toolCallWorkflow } from './tool-call-workflow.js';

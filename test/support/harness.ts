@@ -18,6 +18,8 @@ import { createApi } from '../../src/runtime/create-api.js';
 import { createRedis } from '../../src/runtime/connections.js';
 import { createWorker } from '../../src/runtime/create-worker.js';
 import { providersFromConfig } from '../../src/runtime/providers-from-config.js';
+import { toolsFromConfig } from '../../src/runtime/tools-from-config.js';
+import type { ToolDefinition } from '../../src/tools/tool-definition.js';
 
 let runtimeInstalled = false;
 
@@ -36,7 +38,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(overrides: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(
+  overrides: Record<string, string> = {},
+  options: { tools?: ToolDefinition[] } = {},
+): Promise<Harness> {
   if (!runtimeInstalled) {
     Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
@@ -62,17 +67,19 @@ export async function startHarness(overrides: Record<string, string> = {}): Prom
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const tools = toolsFromConfig(config, options.tools);
   const worker: Worker = await createWorker({
     config,
     pool,
     redis,
     providers: providersFromConfig(config),
+    tools,
     connection: nativeConnection,
     taskQueue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
   const workerRun = worker.run();
-  const { app } = createApi({ config, pool, redis, subscriber, temporal, taskQueue, log: createLogger('api', 'warn') });
+  const { app } = createApi({ config, pool, redis, subscriber, temporal, taskQueue, tools, log: createLogger('api', 'warn') });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

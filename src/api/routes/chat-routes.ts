@@ -1,13 +1,26 @@
-/** useChat's endpoints: POST /api/chat starts a turn and streams it; GET …/stream resumes the running one. */
+/**
+ * useChat's endpoints: POST /api/chat starts a turn and streams it, or — when the last message carries approval
+ * responses — delivers the decisions and streams the continuation of the same assistant message; GET …/stream
+ * resumes the running one from the start of its current segment.
+ */
 import { Router } from '@koa/router';
+import type { Context } from 'koa';
 import { ACTIVE_STATUSES, createCompletionsRepo } from '../../db/completions-repo.js';
 import { createThreadsRepo } from '../../db/threads-repo.js';
+import { digestFromApprovalId } from '../../tools/args-digest.js';
 import type { AppDeps } from '../app-deps.js';
-import { badRequest, notFound } from '../app-error.js';
+import { AppError, badRequest, conflict, notFound } from '../app-error.js';
+import { clientVersionOf } from '../client-version.js';
 import { createCompletionStream } from '../completion-stream.js';
 import { readJsonBody } from '../middleware/json-body.js';
 import { parseInput } from '../parse-input.js';
-import { chatRequestSchema, idSchema, newUserMessageSchema } from '../schemas.js';
+import {
+  approvalResponsePartSchema,
+  chatRequestSchema,
+  idSchema,
+  newUserMessageSchema,
+  type ChatRequest,
+} from '../schemas.js';
 
 export function chatRoutes(deps: AppDeps): Router {
   const router = new Router();
@@ -15,19 +28,17 @@ export function chatRoutes(deps: AppDeps): Router {
   const completions = createCompletionsRepo(deps.pool);
   const { streamCompletion, pipeLive } = createCompletionStream(deps);
 
-  router.post('/api/chat', async (ctx) => {
-    const body = parseInput(chatRequestSchema, await readJsonBody(ctx, deps.maxBodyBytes));
-    if (body.trigger === 'regenerate-message') {
-      throw badRequest('regenerate-message is not supported yet; send a new message instead', 'unsupported_trigger');
-    }
+  async function startTurn(ctx: Context, body: ChatRequest) {
     const message = parseInput(newUserMessageSchema, body.messages.at(-1), 'last message');
     const model = deps.models.resolve(body.model);
+    const tools = deps.models.resolveTools(body.tools);
     const prepared = await deps.starter.prepare({
       userId: ctx.state.user.id,
       threadId: body.id,
       createThread: true,
       userMessage: { uiMessageId: message.id, parts: message.parts.map(({ type, text }) => ({ type, text })) },
       model,
+      tools,
     });
     // Subscribe before the workflow starts: its first chunk cannot be published before we listen.
     const follower = await deps.hub.follow(prepared.turn.completionId);
@@ -39,7 +50,64 @@ export function chatRoutes(deps: AppDeps): Router {
     }
     ctx.set('x-longhaul-thread-id', prepared.turn.threadId);
     ctx.set('x-longhaul-completion-id', prepared.turn.completionId);
-    await pipeLive(ctx, prepared.turn.completionId, follower, 0);
+    await pipeLive(ctx, prepared.turn.completionId, follower, 0, clientVersionOf(ctx, deps.defaultClientVersion));
+  }
+
+  async function continueAfterApprovals(ctx: Context, body: ChatRequest) {
+    const last = body.messages.at(-1)!;
+    const responses = last.parts.flatMap((part) => {
+      const parsed = approvalResponsePartSchema.safeParse(part);
+      return parsed.success ? [parsed.data] : [];
+    });
+    if (responses.length === 0) {
+      throw badRequest('the last message must be the new user message, or an assistant message with approval responses');
+    }
+    const thread = await threads.get(body.id, ctx.state.user.id);
+    if (!thread) throw notFound('thread');
+    const completion = thread.activeCompletionId ? await completions.get(thread.activeCompletionId) : undefined;
+    if (!completion || !ACTIVE_STATUSES.includes(completion.status)) {
+      throw conflict('nothing in this thread is awaiting approval', 'not_awaiting_approval');
+    }
+    const follower = await deps.hub.follow(completion.id);
+    try {
+      // Already resumed (decided elsewhere first): replay the continuation segment from its start.
+      const afterSeq =
+        completion.status === 'running'
+          ? ((await deps.hub.segmentStart(completion.id)) ?? 1) - 1
+          : await deps.hub.currentSeq(completion.id);
+      for (const response of responses) {
+        const argsDigest = digestFromApprovalId(response.approval.id);
+        if (!argsDigest) throw badRequest(`approval id ${response.approval.id} was not issued by this server`);
+        await deps.approvals
+          .decide({
+            toolCallId: response.toolCallId,
+            userId: ctx.state.user.id,
+            approved: response.approval.approved,
+            argsDigest,
+            ...(response.approval.reason ? { reason: response.approval.reason } : {}),
+          })
+          .catch((error: unknown) => {
+            // A resend of a decision that already landed (e.g. a retried request) is not an error.
+            if (error instanceof AppError && error.code === 'already_decided') return;
+            throw error;
+          });
+      }
+      ctx.set('x-longhaul-thread-id', thread.id);
+      ctx.set('x-longhaul-completion-id', completion.id);
+      await pipeLive(ctx, completion.id, follower, afterSeq, clientVersionOf(ctx, deps.defaultClientVersion));
+    } catch (error) {
+      await follower.close();
+      throw error;
+    }
+  }
+
+  router.post('/api/chat', async (ctx) => {
+    const body = parseInput(chatRequestSchema, await readJsonBody(ctx, deps.maxBodyBytes));
+    if (body.trigger === 'regenerate-message') {
+      throw badRequest('regenerate-message is not supported yet; send a new message instead', 'unsupported_trigger');
+    }
+    if (body.messages.at(-1)?.role === 'assistant') await continueAfterApprovals(ctx, body);
+    else await startTurn(ctx, body);
   });
 
   router.get('/api/chat/:threadId/stream', async (ctx) => {
@@ -52,8 +120,9 @@ export function chatRoutes(deps: AppDeps): Router {
       return;
     }
     ctx.set('x-longhaul-completion-id', completion.id);
-    // useChat rebuilds the message from the first chunk on resume, so replay from the start.
-    await streamCompletion(ctx, completion, 0);
+    // useChat rebuilds the message from the first chunk it gets, so replay from the current segment's start.
+    const segmentStart = (await deps.hub.segmentStart(completion.id)) ?? 1;
+    await streamCompletion(ctx, completion, segmentStart - 1, clientVersionOf(ctx, deps.defaultClientVersion), 'segment');
   });
 
   return router;

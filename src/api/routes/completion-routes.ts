@@ -4,6 +4,7 @@ import { createCompletionsRepo } from '../../db/completions-repo.js';
 import { newId } from '../../db/ids.js';
 import type { AppDeps } from '../app-deps.js';
 import { notFound } from '../app-error.js';
+import { clientVersionOf } from '../client-version.js';
 import { createCompletionStream } from '../completion-stream.js';
 import { readJsonBody } from '../middleware/json-body.js';
 import { parseInput } from '../parse-input.js';
@@ -24,12 +25,14 @@ export function completionRoutes(deps: AppDeps): Router {
   router.post('/', async (ctx) => {
     const body = parseInput(createCompletionSchema, await readJsonBody(ctx, deps.maxBodyBytes));
     const model = deps.models.resolve(body.model);
+    const tools = deps.models.resolveTools(body.tools);
     const prepared = await deps.starter.prepare({
       userId: ctx.state.user.id,
       threadId: body.threadId ?? newId('thr'),
       createThread: body.threadId === undefined,
       userMessage: { uiMessageId: newId('msg'), parts: [{ type: 'text', text: body.message }] },
       model,
+      tools,
     });
     await prepared.launch();
     const { completionId, threadId } = prepared.turn;
@@ -52,7 +55,7 @@ export function completionRoutes(deps: AppDeps): Router {
       ctx.get('last-event-id') || ctx.query.lastEventId || undefined,
       'Last-Event-ID',
     );
-    await streamCompletion(ctx, completion, afterSeq);
+    await streamCompletion(ctx, completion, afterSeq, clientVersionOf(ctx, deps.defaultClientVersion), 'completion');
   });
 
   return router;

@@ -1,0 +1,68 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { createToolExecutionsRepo } from '../db/tool-executions-repo.js';
+import { toOutputChunk, type ToolResult } from '../tools/tool-result.js';
+import type { ActivityDeps } from './deps.js';
+
+export interface RunToolInput {
+  toolCallId: string;
+  completionId: string;
+  maxAttempts: number;
+  /** Inline calls publish their output at once; durable ones leave it to the completion (it may be resumed later). */
+  publishOutput: boolean;
+  /** Background calls keep the `pending` part the model saw; their result becomes a message of its own. */
+  background?: boolean;
+}
+
+const HEARTBEAT_EVERY_MS = 5_000;
+
+/**
+ * Executes one validated tool call. The arguments come from Postgres, never from workflow history. A stored
+ * result short-circuits, so a retried activity never re-runs a tool that finished; the tool itself gets the
+ * call id as its idempotency key for side effects that may have happened before a crash. A throw is retried
+ * while attempts remain, then recorded as a `failed` result the model reads.
+ */
+export function createRunTool({ pool, publisher, tools }: ActivityDeps) {
+  const executions = createToolExecutionsRepo(pool);
+
+  return async function runTool(input: RunToolInput): Promise<{ kind: ToolResult['kind'] }> {
+    const row = await executions.get(input.toolCallId);
+    if (!row) throw ApplicationFailure.nonRetryable(`tool call ${input.toolCallId} is not recorded`, 'ToolCallMissing');
+    if (row.result && row.result.kind !== 'pending') return { kind: row.result.kind };
+
+    const context = Context.current();
+    const result = await execute();
+    await executions.storeResult(input.toolCallId, result, { updatePart: !input.background });
+    if (input.publishOutput) await publisher.publish(input.completionId, toOutputChunk(input.toolCallId, result));
+    return { kind: result.kind };
+
+    async function execute(): Promise<ToolResult> {
+      const tool = tools.get(row!.toolName);
+      if (!tool) return { kind: 'not_found_error', message: `this worker has no tool named "${row!.toolName}"` };
+      const parsed = tool.input.safeParse(row!.args);
+      if (!parsed.success) return { kind: 'validation_error', message: parsed.error.issues[0]?.message ?? 'invalid' };
+      await executions.markRunning(input.toolCallId);
+      const beat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+      try {
+        const output = await tool.execute(parsed.data, {
+          toolCallId: input.toolCallId,
+          threadId: row!.threadId,
+          userId: row!.userId,
+          signal: context.cancellationSignal,
+          heartbeat: () => context.heartbeat(),
+          pool,
+        });
+        return { kind: 'completed', output: output ?? null };
+      } catch (error) {
+        if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
+        const message = error instanceof Error ? error.message : String(error);
+        if (context.info.attempt < input.maxAttempts) {
+          throw ApplicationFailure.retryable(`${row!.toolName} failed: ${message}`, 'ToolFailed');
+        }
+        return { kind: 'failed', message: `${row!.toolName} failed: ${message}` };
+      } finally {
+        clearInterval(beat);
+      }
+    }
+  };
+}

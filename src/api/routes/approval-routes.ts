@@ -1,0 +1,51 @@
+/** The caller's approval inbox and decisions on it (v5 clients, other apps, operators with an API key). */
+import { Router } from '@koa/router';
+import { z } from 'zod';
+import { createToolExecutionsRepo } from '../../db/tool-executions-repo.js';
+import type { AppDeps } from '../app-deps.js';
+import { readJsonBody } from '../middleware/json-body.js';
+import { parseInput } from '../parse-input.js';
+import { idSchema } from '../schemas.js';
+
+const listQuerySchema = z.object({ status: z.literal('pending').default('pending') });
+const decisionSchema = z.strictObject({
+  decision: z.enum(['approve', 'deny']),
+  reason: z.string().trim().max(1_000).optional(),
+  argsDigest: z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64-hex argsDigest from the inbox'),
+});
+
+export function approvalRoutes(deps: AppDeps): Router {
+  const router = new Router({ prefix: '/v1/approvals' });
+  const executions = createToolExecutionsRepo(deps.pool);
+
+  router.get('/', async (ctx) => {
+    parseInput(listQuerySchema, ctx.query, 'query');
+    const rows = await executions.listPendingApprovals(ctx.state.user.id);
+    ctx.body = {
+      approvals: rows.map((row) => ({
+        toolCallId: row.id,
+        toolName: row.toolName,
+        args: row.args,
+        argsDigest: row.argsDigest,
+        threadId: row.threadId,
+        completionId: row.completionId,
+        requestedAt: row.requestedAt,
+        expiresAt: row.expiresAt,
+      })),
+    };
+  });
+
+  router.post('/:toolCallId', async (ctx) => {
+    const toolCallId = parseInput(idSchema, ctx.params.toolCallId, 'toolCallId');
+    const body = parseInput(decisionSchema, await readJsonBody(ctx, deps.maxBodyBytes));
+    ctx.body = await deps.approvals.decide({
+      toolCallId,
+      userId: ctx.state.user.id,
+      approved: body.decision === 'approve',
+      argsDigest: body.argsDigest,
+      ...(body.reason ? { reason: body.reason } : {}),
+    });
+  });
+
+  return router;
+}

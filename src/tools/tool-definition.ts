@@ -1,0 +1,53 @@
+/**
+ * How a tool is declared: once, with its input schema, its code and the policy that decides where it runs.
+ * The registry turns the schema into JSON Schema for the providers; the workflow only ever sees the policy.
+ */
+import type pg from 'pg';
+import type { z } from 'zod';
+
+/**
+ * - `inline`: runs as one activity inside the completion (fast, no approval).
+ * - `durable`: runs as a child workflow, may wait days for an approval, retried with long timeouts.
+ * - `background`: returns `pending` to the model at once; the result is written to the thread when it lands.
+ */
+export type ToolMode = 'inline' | 'durable' | 'background';
+
+export interface ToolRetryPolicy {
+  maximumAttempts: number;
+  initialIntervalMs: number;
+  maximumIntervalMs: number;
+}
+
+export interface ToolContext {
+  /** Our tool call id: the idempotency key. A tool with side effects must do them at most once per key. */
+  toolCallId: string;
+  threadId: string;
+  userId: string;
+  /** Aborted when the call times out or its completion is cancelled. */
+  signal: AbortSignal;
+  /** Tells Temporal the tool is alive; call it during long work (throttled by the SDK). */
+  heartbeat(): void;
+  pool: pg.Pool;
+}
+
+export interface ToolDefinition<Input = unknown, Output = unknown> {
+  /** `^[a-zA-Z0-9_-]{1,64}$`: both vendors accept it as a function/tool name. */
+  name: string;
+  description: string;
+  input: z.ZodType<Input>;
+  mode: ToolMode;
+  /** Approval gates only `durable` tools; a function decides per input (e.g. only for large amounts). */
+  requiresApproval?: boolean | ((input: Input) => boolean);
+  /** How long one execution may take. */
+  timeoutMs?: number;
+  /** How long an approval request stays open before it expires as denied. Default 7 days. */
+  approvalExpiryMs?: number;
+  retry?: Partial<ToolRetryPolicy>;
+  /** Returns JSON-serialisable output for the model; a throw becomes a `failed` result the model sees. */
+  execute(input: Input, context: ToolContext): Promise<Output>;
+}
+
+/** Declares a tool with its input type inferred from the schema. */
+export function defineTool<Input, Output>(tool: ToolDefinition<Input, Output>): ToolDefinition<Input, Output> {
+  return tool;
+}

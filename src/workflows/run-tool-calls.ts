@@ -1,0 +1,110 @@
+/**
+ * Runs one step's tool calls from inside completionWorkflow: inline calls as activities, durable ones as child
+ * workflows (which may wait days for a person), background ones as abandoned children that answer `pending`.
+ * When any call needs approval, the stream segment ends so the browser can ask, and a new segment of the same
+ * assistant message opens once every decision is in.
+ */
+import {
+  ChildWorkflowCancellationType,
+  ParentClosePolicy,
+  proxyActivities,
+  startChild,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { RunnableToolCall } from '../activities/call-model.js';
+import {
+  STATUS_ATTRIBUTE,
+  toolCallWorkflowId,
+  type CompletionInput,
+  type ToolCallInput,
+} from './definitions.js';
+import { toolCallWorkflow } from './tool-call-workflow.js';
+
+const bookkeeping = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
+
+export async function runToolCalls(input: CompletionInput, calls: RunnableToolCall[]): Promise<void> {
+  const byMode = (mode: RunnableToolCall['mode']) => calls.filter((call) => call.mode === mode);
+  const childInput = (call: RunnableToolCall, mode: 'durable' | 'background'): ToolCallInput => ({
+    toolCallId: call.id,
+    toolName: call.name,
+    completionId: input.completionId,
+    threadId: input.threadId,
+    userId: input.userId,
+    argsDigest: call.argsDigest,
+    mode,
+    requiresApproval: call.requiresApproval,
+    approvalExpiryMs: call.approvalExpiryMs,
+    timeoutMs: call.timeoutMs,
+    retry: call.retry,
+  });
+
+  await Promise.all(byMode('inline').map((call) => runInline(input, call)));
+
+  for (const call of byMode('background')) {
+    await startChild(toolCallWorkflow, {
+      workflowId: toolCallWorkflowId(call.id),
+      args: [childInput(call, 'background')],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+    await bookkeeping.recordPendingResult({ toolCallId: call.id, completionId: input.completionId });
+  }
+
+  const durable = byMode('durable');
+  const children = await Promise.all(
+    durable.map((call) =>
+      startChild(toolCallWorkflow, {
+        workflowId: toolCallWorkflowId(call.id),
+        args: [childInput(call, 'durable')],
+        cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+      }),
+    ),
+  );
+  const approvals = durable.filter((call) => call.requiresApproval);
+  if (approvals.length > 0) {
+    await bookkeeping.requestApprovals({
+      ...input,
+      calls: approvals.map((call) => ({ id: call.id, expiresInMs: call.approvalExpiryMs })),
+    });
+    upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'awaiting_approval' }]);
+  }
+  await Promise.all(children.map((child) => child.result()));
+
+  const durableIds = durable.map((call) => call.id);
+  if (approvals.length > 0) {
+    upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'running' }]);
+    await bookkeeping.resumeAfterApprovals({ ...input, toolCallIds: durableIds });
+  } else {
+    await bookkeeping.endToolStep({ completionId: input.completionId, toolCallIds: durableIds });
+  }
+}
+
+async function runInline(input: CompletionInput, call: RunnableToolCall): Promise<void> {
+  const activities = proxyActivities<Activities>({
+    startToCloseTimeout: call.timeoutMs,
+    retry: {
+      maximumAttempts: call.retry.maximumAttempts,
+      initialInterval: call.retry.initialIntervalMs,
+      maximumInterval: call.retry.maximumIntervalMs,
+      backoffCoefficient: 2,
+    },
+  });
+  try {
+    await activities.runTool({
+      toolCallId: call.id,
+      completionId: input.completionId,
+      maxAttempts: call.retry.maximumAttempts,
+      publishOutput: true,
+    });
+  } catch (error) {
+    await bookkeeping.recordToolFailure({
+      toolCallId: call.id,
+      completionId: input.completionId,
+      message: `${call.name} did not finish: ${error instanceof Error ? error.message : 'unknown error'}`,
+      publish: true,
+    });
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * toolCallWorkflow — one durable tool call, optionally gated by a person (design §2).
+ *
+ * Relies on: deterministic code; the arguments staying in Postgres (only their digest is here); idempotent
+ * activities keyed by the tool call id, so a retried execution never asks again and never repeats a side effect
+ * the tool has keyed by that id. The first decision wins; later ones change nothing.
+ */
+import { ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import {
+  DECISION_REJECTIONS,
+  approvalDecisionSignal,
+  decideUpdate,
+  type ApprovalDecision,
+  type ToolCallInput,
+  type ToolCallOutcome,
+} from './definitions.js';
+
+const bookkeeping = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+interface Decided {
+  outcome: 'approved' | 'denied';
+  approver: string;
+  reason: string | null;
+  decidedAt: string;
+}
+
+export async function toolCallWorkflow(input: ToolCallInput): Promise<ToolCallOutcome> {
+  let decided: Decided | undefined;
+  let expired = false;
+
+  /** Why a decision cannot be taken, or undefined when it can. */
+  const rejection = (decision: ApprovalDecision): ApplicationFailure | undefined => {
+    if (!input.requiresApproval) return failure(DECISION_REJECTIONS.notRequired, 'this tool call does not need approval');
+    if (decided) return failure(DECISION_REJECTIONS.alreadyDecided, `already ${decided.outcome} by ${decided.approver}`);
+    if (expired) return failure(DECISION_REJECTIONS.expired, 'the approval request has expired');
+    const approver = decision.approver;
+    if (approver !== undefined && approver !== input.userId && !(input.allowedApprovers ?? []).includes(approver)) {
+      return failure(DECISION_REJECTIONS.notAllowed, `${approver} may not decide this call`);
+    }
+    if (decision.argsDigest !== undefined && decision.argsDigest !== input.argsDigest) {
+      return failure(DECISION_REJECTIONS.argsMismatch, 'the decision was made for different arguments');
+    }
+    return undefined;
+  };
+  const take = (decision: ApprovalDecision, defaultApprover: string): Decided => {
+    decided = {
+      outcome: decision.approved ? 'approved' : 'denied',
+      approver: decision.approver ?? defaultApprover,
+      reason: decision.reason ?? null,
+      decidedAt: new Date().toISOString(),
+    };
+    return decided;
+  };
+
+  setHandler(
+    decideUpdate,
+    (decision) => {
+      const taken = take(decision, input.userId);
+      return { outcome: taken.outcome, decidedAt: taken.decidedAt };
+    },
+    {
+      validator: (decision) => {
+        // The API always names the approver; an update without one would bypass the ownership check.
+        if (decision.approver === undefined) throw failure(DECISION_REJECTIONS.notAllowed, 'a decision must name its approver');
+        const problem = rejection(decision);
+        if (problem) throw problem;
+      },
+    },
+  );
+  // Signals cannot be refused: an invalid one is ignored, the call keeps waiting for a valid decision.
+  setHandler(approvalDecisionSignal, (decision) => {
+    if (!rejection(decision)) take(decision, 'operator');
+  });
+
+  if (input.requiresApproval) {
+    const inTime = await condition(() => decided !== undefined, input.approvalExpiryMs);
+    if (!inTime) expired = true;
+    const outcome = decided?.outcome ?? 'expired';
+    await bookkeeping.recordApprovalDecision({
+      ...input,
+      outcome,
+      approver: decided?.approver ?? null,
+      reason: decided?.reason ?? null,
+    });
+    if (outcome !== 'approved') return { toolCallId: input.toolCallId, kind: 'denied' };
+  }
+
+  const execution = proxyActivities<Activities>({
+    startToCloseTimeout: input.timeoutMs,
+    heartbeatTimeout: Math.min(input.timeoutMs, 60_000),
+    retry: {
+      maximumAttempts: input.retry.maximumAttempts,
+      initialInterval: input.retry.initialIntervalMs,
+      maximumInterval: input.retry.maximumIntervalMs,
+      backoffCoefficient: 2,
+    },
+  });
+  const background = input.mode === 'background';
+  let kind: string;
+  try {
+    ({ kind } = await execution.runTool({
+      toolCallId: input.toolCallId,
+      completionId: input.completionId,
+      maxAttempts: input.retry.maximumAttempts,
+      publishOutput: false,
+      background,
+    }));
+  } catch (error) {
+    await bookkeeping.recordToolFailure({
+      toolCallId: input.toolCallId,
+      completionId: input.completionId,
+      message: `${input.toolName} did not finish: ${error instanceof Error ? (error.cause as Error | undefined)?.message ?? error.message : 'unknown error'}`,
+      publish: false,
+      background,
+    });
+    kind = 'failed';
+  }
+  if (background) await bookkeeping.deliverBackgroundResult(input);
+  return { toolCallId: input.toolCallId, kind: kind === 'completed' ? 'completed' : 'failed' };
+}
+
+function failure(type: string, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true });
+}

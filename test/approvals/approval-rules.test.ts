@@ -1,13 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
 import { postChat, readJson, readValidatedChunks, userMessage } from '../support/chat-client.js';
 import { createTestTools, type TestTools } from '../support/test-tools.js';
 import { waitFor } from '../support/wait-for.js';
+import { findTemporalCli } from '../support/temporal-cli.js';
 
 describe('approvals through REST, signals and the clock', () => {
   let h: Harness;
@@ -93,9 +91,7 @@ describe('approvals through REST, signals and the clock', () => {
 
   it('accepts a decision signalled with the temporal CLI, as an operator would', async () => {
     const { approval, completionId } = await pendingTransfer(7);
-    const binary = ['temporal', join(process.env.LONGHAUL_CACHE_DIR ?? join(homedir(), '.cache', 'longhaul'), 'bin', 'temporal')].find(
-      (candidate) => candidate === 'temporal' ? spawnSync('temporal', ['--version']).status === 0 : existsSync(candidate),
-    );
+    const binary = findTemporalCli();
     expect(binary, 'the Temporal CLI that npm test provisions').toBeDefined();
     const result = spawnSync(
       binary!,

@@ -33,6 +33,9 @@ export interface Harness {
   temporal: Client;
   /** A second user with their own key, for isolation tests. */
   createUser(name?: string): Promise<{ userId: string; apiKey: string }>;
+  /** Stops the worker as a deploy or crash would; in-flight activities are cancelled and retried later. */
+  stopWorker(): Promise<void>;
+  startWorker(): Promise<void>;
   /** fetch against the API with this harness's key (override with `key`). */
   api(path: string, init?: RequestInit & { key?: string }): Promise<Response>;
   close(): Promise<void>;
@@ -66,19 +69,29 @@ export async function startHarness(
   const subscriber = createRedis(config.REDIS_URL, 'longhaul-test-sub');
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const tools = toolsFromConfig(config, options.tools);
-  const worker: Worker = await createWorker({
-    config,
-    pool,
-    redis,
-    providers: providersFromConfig(config),
-    tools,
-    connection: nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
-  const workerRun = worker.run();
+  async function launchWorker() {
+    const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    const worker: Worker = await createWorker({
+      config,
+      pool,
+      redis,
+      providers: providersFromConfig(config),
+      tools,
+      connection: nativeConnection,
+      taskQueue,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+    });
+    const run = worker.run();
+    return {
+      async stop() {
+        worker.shutdown();
+        await run;
+        await nativeConnection.close();
+      },
+    };
+  }
+  let worker: { stop(): Promise<void> } | undefined = await launchWorker();
   const { app } = createApi({ config, pool, redis, subscriber, temporal, taskQueue, tools, log: createLogger('api', 'warn') });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -101,6 +114,13 @@ export async function startHarness(
     pool,
     temporal,
     createUser,
+    async stopWorker() {
+      await worker?.stop();
+      worker = undefined;
+    },
+    async startWorker() {
+      worker ??= await launchWorker();
+    },
     api(path, init = {}) {
       const { key = main.apiKey, headers, ...rest } = init;
       return fetch(`${apiUrl}${path}`, {
@@ -111,9 +131,7 @@ export async function startHarness(
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      worker.shutdown();
-      await workerRun;
-      await nativeConnection.close();
+      await worker?.stop();
       await connection.close();
       await redis.quit();
       await subscriber.quit();

@@ -52,6 +52,16 @@ const envSchema = z.object({
   LONGHAUL_MAX_BODY_BYTES: positiveInt.default(1_000_000),
   LONGHAUL_MAX_STEPS: positiveInt.max(100).default(8),
   LONGHAUL_MAX_OUTPUT_TOKENS: positiveInt.default(4096),
+  /** Tokens (input + output, all attempts) one completion may use; 0 = unlimited. */
+  LONGHAUL_COMPLETION_TOKEN_BUDGET: z.coerce.number().int().min(0).default(0),
+  /** Tokens one user may use per UTC day; 0 = unlimited. */
+  LONGHAUL_USER_DAILY_TOKEN_BUDGET: z.coerce.number().int().min(0).default(0),
+  /** A model stream silent for this long is aborted and retried. */
+  LONGHAUL_STALL_TIMEOUT_MS: positiveInt.default(30_000),
+  /** Most often a worker reports activity heartbeats: bounds how long a Stop takes to reach the model call. */
+  LONGHAUL_HEARTBEAT_THROTTLE_MS: positiveInt.default(200),
+  /** What a message sent while the thread's previous answer still runs does, for threads that do not say. */
+  LONGHAUL_DOUBLE_TEXT_POLICY: z.enum(['reject', 'enqueue', 'interrupt']).default('reject'),
   LONGHAUL_STREAM_MAXLEN: positiveInt.default(20_000),
   LONGHAUL_STREAM_TTL_SECONDS: positiveInt.default(24 * 3600),
   LONGHAUL_SSE_KEEPALIVE_MS: positiveInt.default(15_000),

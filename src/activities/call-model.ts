@@ -4,26 +4,22 @@ import { createCompletionsRepo } from '../db/completions-repo.js';
 import { createMessagesRepo } from '../db/messages-repo.js';
 import { createToolExecutionsRepo } from '../db/tool-executions-repo.js';
 import type { UIPart } from '../db/ui-parts.js';
+import { createUsageRepo } from '../db/usage-repo.js';
 import { parseModelString } from '../llm/model-string.js';
 import { ProviderError, toProviderError } from '../llm/provider-error.js';
-import type { FinishReason, ModelProvider, Usage } from '../llm/types.js';
+import type { FinishReason, ModelMessage, ModelProvider, Usage } from '../llm/types.js';
 import type { UIMessageChunk } from '../stream/ui-chunks.js';
-import { resolveToolCall } from '../tools/resolve-tool-call.js';
-import type { ToolCallPolicy } from '../tools/tool-registry.js';
-import { toToolPartPatch } from '../tools/tool-result.js';
 import type { CompletionInput } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
+import { createModelCallGuard } from './model-call-guard.js';
+import { settleToolCalls, type RunnableToolCall } from './settle-tool-calls.js';
+import { createStepStream } from './step-stream.js';
 import { toModelMessages } from './to-model-messages.js';
+
+export type { RunnableToolCall } from './settle-tool-calls.js';
 
 export interface CallModelInput extends CompletionInput {
   step: number;
-}
-
-/** A call the workflow must run. Rejected calls (unknown tool, bad arguments) are settled inside callModel. */
-export interface RunnableToolCall extends ToolCallPolicy {
-  id: string;
-  name: string;
-  argsDigest: string;
 }
 
 /** What enters workflow history: ids, digests, policies and counts, never text or arguments. */
@@ -35,7 +31,7 @@ export interface StepSummary {
   finishReason: FinishReason;
 }
 
-const HEARTBEAT_EVERY_MS = 2_000;
+export const BUDGET_EXCEEDED = 'BudgetExceeded';
 
 export function stepMessageId(completionId: string, step: number): string {
   return `${completionId}:${step}`;
@@ -46,51 +42,65 @@ export function toolCallIdFor(completionId: string, step: number, index: number)
   return `tc_${completionId.replace(/^cmp_/, '')}_${step}_${index}`;
 }
 
-interface StreamedToolCall {
-  id: string;
-  name: string;
-  argsJson: string;
-}
-
 /**
- * One model call of a completion: loads the transcript from Postgres, streams the provider's answer to Redis
- * chunk by chunk (text and tool-call arguments as they arrive), settles tool calls that cannot run, persists
- * the step's assistant message under a deterministic id, and returns a summary.
- * Each attempt streams under its own part ids, so a retried step never appends to an earlier attempt's text.
+ * One model call of a completion: checks the token budgets, loads the transcript from Postgres, streams the
+ * provider's answer to Redis chunk by chunk, settles tool calls that cannot run, persists the step's assistant
+ * message under a deterministic id, records the attempt's usage, and returns a summary.
+ *
+ * Retries: each attempt streams under its own text part id; a retried attempt first drops its predecessor's
+ * chunks from the replay log and tells live viewers with `data-step-reset`. Stop: a cancelled attempt keeps
+ * the text streamed so far (marked stopped) and ends as a cancellation.
  */
-export function createCallModel({ pool, publisher, providers, tools }: ActivityDeps) {
+export function createCallModel({ pool, publisher, providers, tools, settings }: ActivityDeps) {
   const messages = createMessagesRepo(pool);
   const completions = createCompletionsRepo(pool);
   const executions = createToolExecutionsRepo(pool);
+  const usageRepo = createUsageRepo(pool);
 
   return async function callModel(input: CallModelInput): Promise<StepSummary> {
     const context = Context.current();
+    const attempt = context.info.attempt;
     const { provider, model } = resolveProvider(providers, input.model);
+    await enforceBudgets(input);
+
     const messageId = stepMessageId(input.completionId, input.step);
     const transcript = toModelMessages(await messages.listForThread(input.threadId, messageId));
     const allowedTools = input.tools ?? [];
-
     const publish = (chunk: UIMessageChunk) => publisher.publish(input.completionId, chunk);
-    const textId = `text-${input.step}-${context.info.attempt}`;
-    let text = '';
-    let textOpen = false;
-    let usage: Usage | null = null;
-    let finishReason: FinishReason = 'other';
-    const calls: StreamedToolCall[] = [];
-    const callsByProviderId = new Map<string, StreamedToolCall>();
-    const callFor = async (providerId: string, name: string) => {
-      let call = callsByProviderId.get(providerId);
-      if (!call) {
-        call = { id: toolCallIdFor(input.completionId, input.step, calls.length), name, argsJson: '' };
-        calls.push(call);
-        callsByProviderId.set(providerId, call);
-        await publish({ type: 'tool-input-start', toolCallId: call.id, toolName: name });
-      }
-      return call;
-    };
-    let lastHeartbeat = 0;
 
-    await publish({ type: 'start-step' });
+    if (attempt > 1) {
+      await publisher.dropStepChunks(input.completionId, input.step);
+      await publish({
+        type: 'data-step-reset',
+        data: {
+          step: input.step,
+          attempt,
+          supersededIds: Array.from({ length: attempt - 1 }, (_, i) => textIdFor(input.step, i + 1)),
+        },
+      });
+    }
+    await publisher.markStepStart(input.completionId, input.step, await publish({ type: 'start-step' }));
+
+    const stream = createStepStream({
+      publish,
+      textId: textIdFor(input.step, attempt),
+      toolCallId: (index) => toolCallIdFor(input.completionId, input.step, index),
+      onFirstText: async () => {
+        if (input.step === 0) await completions.markFirstToken(input.completionId);
+      },
+    });
+    const guard = createModelCallGuard(context, settings.stallTimeoutMs);
+    const recordUsage = (outcome: 'completed' | 'failed' | 'cancelled') =>
+      usageRepo.record({
+        completionId: input.completionId,
+        userId: input.userId,
+        step: input.step,
+        attempt,
+        ...(stream.state.usage ?? estimateUsage(transcript, stream.state.text)),
+        estimated: stream.state.usage === null,
+        outcome,
+      });
+
     try {
       const events = provider.stream(
         {
@@ -99,98 +109,38 @@ export function createCallModel({ pool, publisher, providers, tools }: ActivityD
           maxOutputTokens: input.limits.maxOutputTokens,
           ...(allowedTools.length > 0 ? { tools: tools.schemasFor(allowedTools) } : {}),
         },
-        context.cancellationSignal,
+        guard.signal,
       );
       for await (const event of events) {
-        const now = Date.now();
-        if (now - lastHeartbeat >= HEARTBEAT_EVERY_MS) {
-          context.heartbeat();
-          lastHeartbeat = now;
-        }
-        switch (event.type) {
-          case 'text-delta':
-            if (!textOpen) {
-              textOpen = true;
-              await publish({ type: 'text-start', id: textId });
-              if (input.step === 0) await completions.markFirstToken(input.completionId);
-            }
-            text += event.delta;
-            await publish({ type: 'text-delta', id: textId, delta: event.delta });
-            break;
-          case 'tool-call-start':
-            await callFor(event.id, event.name);
-            break;
-          case 'tool-call-delta': {
-            const call = callsByProviderId.get(event.id);
-            if (call && event.argsDelta) {
-              call.argsJson += event.argsDelta;
-              await publish({ type: 'tool-input-delta', toolCallId: call.id, inputTextDelta: event.argsDelta });
-            }
-            break;
-          }
-          case 'tool-call-end':
-            (await callFor(event.id, event.name)).argsJson = event.argsJson;
-            break;
-          case 'usage':
-            usage = event.usage;
-            break;
-          case 'finish':
-            finishReason = event.reason;
-            break;
-        }
+        guard.touch();
+        await stream.handle(event);
       }
     } catch (error) {
-      // A cancelled activity must end as a cancellation, not as a provider failure the workflow would retry.
-      if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
-      throw toActivityFailure(toProviderError(provider.name, error));
-    }
-    if (textOpen) await publish({ type: 'text-end', id: textId });
-
-    const parts: UIPart[] = [{ type: 'step-start' }];
-    if (text) parts.push({ type: 'text', text, state: 'done' });
-    const runnable: RunnableToolCall[] = [];
-    const settledChunks: UIMessageChunk[] = [];
-    const records: Parameters<typeof executions.record>[0][] = [];
-    for (const call of calls) {
-      const resolved = resolveToolCall(tools, allowedTools, call);
-      const base = {
-        id: call.id,
-        completionId: input.completionId,
-        threadId: input.threadId,
-        userId: input.userId,
-        messageId,
-        step: input.step,
-        toolName: call.name,
-        args: resolved.input,
-        argsText: call.argsJson,
-        argsDigest: resolved.digest,
-      };
-      const part = { type: `tool-${call.name}`, toolCallId: call.id, input: resolved.input };
-      if (resolved.kind === 'valid') {
-        parts.push({ ...part, state: 'input-available' });
-        settledChunks.push({ type: 'tool-input-available', toolCallId: call.id, toolName: call.name, input: resolved.input });
-        records.push({ ...base, mode: resolved.policy.mode, status: 'pending', requiresApproval: resolved.policy.requiresApproval, result: null });
-        runnable.push({ id: call.id, name: call.name, argsDigest: resolved.digest, ...resolved.policy });
-        continue;
+      const stall = guard.stalled();
+      if (context.cancellationSignal.aborted) {
+        await keepStoppedText(input, messageId, stream.state.text);
+        await stream.closeText();
+        await recordUsage('cancelled');
+        throw context.cancellationSignal.reason;
       }
-      const { result } = resolved;
-      parts.push({ ...part, ...toToolPartPatch(result) });
-      const errorText = `${result.kind}: ${result.message}`;
-      settledChunks.push(
-        result.kind === 'validation_error'
-          ? { type: 'tool-input-error', toolCallId: call.id, toolName: call.name, input: resolved.input, errorText }
-          : { type: 'tool-input-available', toolCallId: call.id, toolName: call.name, input: resolved.input },
-      );
-      if (result.kind === 'not_found_error') settledChunks.push({ type: 'tool-output-error', toolCallId: call.id, errorText });
-      records.push({
-        ...base,
-        mode: null,
-        status: result.kind === 'validation_error' ? 'invalid' : 'not_found',
-        requiresApproval: false,
-        result,
-      });
+      await recordUsage('failed');
+      if (stall) throw ApplicationFailure.retryable(`the model stream stalled: ${stall.message}`, 'ProviderStalled');
+      throw toActivityFailure(toProviderError(provider.name, error));
+    } finally {
+      guard.dispose();
     }
+    await stream.closeText();
 
+    const settled = settleToolCalls(tools, allowedTools, stream.state.calls, {
+      completionId: input.completionId,
+      threadId: input.threadId,
+      userId: input.userId,
+      messageId,
+      step: input.step,
+    });
+    const parts: UIPart[] = [{ type: 'step-start' }];
+    if (stream.state.text) parts.push({ type: 'text', text: stream.state.text, state: 'done' });
+    parts.push(...settled.parts);
     await messages.upsertAssistantStep({
       id: messageId,
       threadId: input.threadId,
@@ -198,21 +148,65 @@ export function createCallModel({ pool, publisher, providers, tools }: ActivityD
       completionId: input.completionId,
       step: input.step,
       parts,
-      usage,
+      usage: stream.state.usage,
     });
-    for (const record of records) await executions.record(record);
-    for (const chunk of settledChunks) await publish(chunk);
+    for (const record of settled.records) await executions.record(record);
+    await recordUsage('completed');
+    for (const chunk of settled.chunks) await publish(chunk);
     // With calls to run, the step ends after their outputs (the workflow publishes finish-step), as the
     // protocol's server-executed tool streams do.
-    if (runnable.length === 0) await publish({ type: 'finish-step' });
+    if (settled.runnable.length === 0) await publish({ type: 'finish-step' });
     return {
       messageId,
-      toolCalls: runnable,
-      rejectedToolCalls: calls.length - runnable.length,
-      usage,
-      finishReason,
+      toolCalls: settled.runnable,
+      rejectedToolCalls: stream.state.calls.length - settled.runnable.length,
+      usage: stream.state.usage,
+      finishReason: stream.state.finishReason,
     };
   };
+
+  /** Refuses the call before anything is streamed or written when a budget is already spent. */
+  async function enforceBudgets(input: CallModelInput): Promise<void> {
+    const budget = input.limits.tokenBudget;
+    const daily = settings.userDailyTokenBudget;
+    if (!budget && !daily) return;
+    const used = await usageRepo.totals(input.completionId, input.userId);
+    if (budget && used.completion >= budget) {
+      throw budgetExceeded(`this completion used ${used.completion} of its ${budget} token budget`);
+    }
+    if (daily && used.userToday >= daily) {
+      throw budgetExceeded(`you used ${used.userToday} of your ${daily} tokens for today`);
+    }
+  }
+
+  /** What the user saw before pressing Stop stays in the transcript, marked as stopped. */
+  async function keepStoppedText(input: CallModelInput, messageId: string, text: string): Promise<void> {
+    if (!text) return;
+    await messages.upsertAssistantStep({
+      id: messageId,
+      threadId: input.threadId,
+      uiMessageId: input.assistantMessageId,
+      completionId: input.completionId,
+      step: input.step,
+      parts: [{ type: 'step-start' }, { type: 'text', text, state: 'done' }],
+      usage: null,
+      metadata: { stopped: true },
+    });
+  }
+}
+
+function textIdFor(step: number, attempt: number): string {
+  return `text-${step}-${attempt}`;
+}
+
+/** Roughly four characters a token: enough to charge a failed attempt that never reported usage. */
+function estimateUsage(transcript: ModelMessage[], text: string): Usage {
+  const sent = transcript.reduce((sum, message) => sum + JSON.stringify(message).length, 0);
+  return { inputTokens: Math.ceil(sent / 4), outputTokens: Math.ceil(text.length / 4) };
+}
+
+function budgetExceeded(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: BUDGET_EXCEEDED, message: `budget_exceeded: ${message}`, nonRetryable: true });
 }
 
 function resolveProvider(providers: ActivityDeps['providers'], modelString: string) {

@@ -4,6 +4,7 @@ import type { ActivityDeps } from './deps.js';
 import { createFinishCompletion } from './finish-completion.js';
 import { createApprovalActivities } from './approval-activities.js';
 import { createRunTool } from './run-tool.js';
+import { createWaitForTurn } from './wait-for-turn.js';
 import { createToolStepBookkeeping } from './tool-step-bookkeeping.js';
 
 /** The worker's activities, bound to their dependencies. The workflow proxies this type, so signatures can't drift. */
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     callModel: createCallModel(deps),
     finishCompletion: createFinishCompletion(deps),
     runTool: createRunTool(deps),
+    waitForTurn: createWaitForTurn(deps),
     ...createToolStepBookkeeping(deps),
     ...createApprovalActivities(deps),
   };

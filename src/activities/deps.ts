@@ -9,4 +9,12 @@ export interface ActivityDeps {
   publisher: ChunkPublisher;
   providers: Providers;
   tools: ToolRegistry;
+  settings: ActivitySettings;
+}
+
+export interface ActivitySettings {
+  /** A provider stream silent for this long is aborted and retried. */
+  stallTimeoutMs: number;
+  /** Tokens one user may use per UTC day across completions; 0 = unlimited. */
+  userDailyTokenBudget: number;
 }

@@ -1,5 +1,6 @@
 import { createCompletionsRepo } from '../db/completions-repo.js';
 import { createThreadsRepo } from '../db/threads-repo.js';
+import { createToolExecutionsRepo } from '../db/tool-executions-repo.js';
 import type { UIMessageChunk } from '../stream/ui-chunks.js';
 import type { CompletionInput } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
@@ -9,23 +10,27 @@ export interface FinishCompletionInput extends CompletionInput {
   status: 'completed' | 'failed' | 'cancelled';
   finishReason: string;
   error?: string;
+  errorCode?: string;
 }
 
 const RUN_STATUS = { completed: 'complete', failed: 'failed', cancelled: 'cancelled' } as const;
 
 /**
- * Records the outcome once, frees the thread for its next turn, and closes the stream with the chunk that fits
+ * Records the outcome once (tool calls still open when a turn is stopped or fails become `interrupted`, which
+ * also takes them out of the approval inbox), frees the thread for its next turn, and closes the stream with the chunk that fits
  * the outcome (`finish` with usage, `error`, or `abort`). The status chunk goes first: viewers stop reading at the
  * terminal chunk.
  */
 export function createFinishCompletion({ pool, publisher }: ActivityDeps) {
   const completions = createCompletionsRepo(pool);
   const threads = createThreadsRepo(pool);
+  const executions = createToolExecutionsRepo(pool);
   return async function finishCompletion(input: FinishCompletionInput): Promise<void> {
+    if (input.status !== 'completed') await executions.interruptOpen(input.completionId);
     await completions.finish(input.completionId, {
       status: input.status,
       finishReason: input.finishReason,
-      ...(input.error ? { error: { code: 'completion_failed', message: input.error } } : {}),
+      ...(input.error ? { error: { code: input.errorCode ?? 'completion_failed', message: input.error } } : {}),
     });
     await threads.clearActiveCompletion(input.threadId, input.completionId);
     const row = await completions.get(input.completionId);

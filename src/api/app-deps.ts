@@ -2,10 +2,12 @@ import type pg from 'pg';
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
+import type { DoubleTextPolicy } from '../db/threads-repo.js';
 import type { StreamHub } from '../stream/stream-hub.js';
 import type { CompletionStarter } from './completion-starter.js';
 import type { ModelPolicy } from './model-policy.js';
 import type { ApprovalService } from './approval-service.js';
+import type { CompletionCanceller } from './completion-canceller.js';
 import type { ClientVersion } from '../stream/client-version.js';
 
 export interface AppDeps {
@@ -16,6 +18,8 @@ export interface AppDeps {
   starter: CompletionStarter;
   models: ModelPolicy;
   approvals: ApprovalService;
+  canceller: CompletionCanceller;
+  defaultDoubleTextPolicy: DoubleTextPolicy;
   /** Stream version for clients that do not name theirs. */
   defaultClientVersion: ClientVersion;
   log: Logger;

@@ -5,10 +5,10 @@
  */
 import type pg from 'pg';
 import type { Client } from '@temporalio/client';
-import { ACTIVE_STATUSES, createCompletionsRepo } from '../db/completions-repo.js';
+import { ACTIVE_STATUSES, createCompletionsRepo, type CompletionRow } from '../db/completions-repo.js';
 import { newId } from '../db/ids.js';
 import { createMessagesRepo } from '../db/messages-repo.js';
-import { createThreadsRepo } from '../db/threads-repo.js';
+import { createThreadsRepo, type DoubleTextPolicy } from '../db/threads-repo.js';
 import { withTransaction } from '../db/transaction.js';
 import type { UIPart } from '../db/ui-parts.js';
 import type { Logger } from '../log.js';
@@ -23,6 +23,7 @@ import {
   type CompletionLimits,
 } from '../workflows/definitions.js';
 import { AppError, conflict, notFound } from './app-error.js';
+import type { CompletionCanceller } from './completion-canceller.js';
 
 export interface StartTurnRequest {
   userId: string;
@@ -44,6 +45,9 @@ export interface StartedTurn {
 interface PersistedTurn extends StartedTurn {
   createdThread: boolean;
   userMessageRowId?: string;
+  /** The running completion this turn waits for, and whether to stop it (`interrupt`) rather than wait. */
+  after?: CompletionRow;
+  interrupt?: boolean;
 }
 
 export function createCompletionStarter(deps: {
@@ -52,8 +56,10 @@ export function createCompletionStarter(deps: {
   taskQueue: string;
   limits: CompletionLimits;
   log: Logger;
+  canceller: CompletionCanceller;
+  defaultDoubleTextPolicy: DoubleTextPolicy;
 }) {
-  const { pool, temporal, taskQueue, limits, log } = deps;
+  const { pool, temporal, taskQueue, limits, log, canceller, defaultDoubleTextPolicy } = deps;
 
   async function persistTurn(request: StartTurnRequest): Promise<PersistedTurn> {
     return withTransaction(pool, async (client) => {
@@ -65,16 +71,23 @@ export function createCompletionStarter(deps: {
       const createdThread = !thread;
       if (!thread) {
         if (!request.createThread) throw notFound('thread');
-        thread = await threads.create(request.threadId, request.userId, titleFrom(request.userMessage.parts));
+        thread = await threads.create(
+          request.threadId,
+          request.userId,
+          titleFrom(request.userMessage.parts),
+          defaultDoubleTextPolicy,
+        );
       }
+      let busyWith: CompletionRow | undefined;
       if (thread.activeCompletionId) {
         const active = await completions.get(thread.activeCompletionId);
-        if (active && ACTIVE_STATUSES.includes(active.status)) {
-          throw conflict(
-            `thread ${thread.id} already has a running completion (${active.id}); wait for it or cancel it`,
-            'completion_running',
-          );
-        }
+        if (active && ACTIVE_STATUSES.includes(active.status)) busyWith = active;
+      }
+      if (busyWith && thread.doubleTextPolicy === 'reject') {
+        throw conflict(
+          `thread ${thread.id} already has a running completion (${busyWith.id}); wait for it, cancel it, or set the thread's doubleTextPolicy to enqueue or interrupt`,
+          'completion_running',
+        );
       }
       const rowId = newId('msg');
       const inserted = await messages.insertUserMessage({
@@ -90,9 +103,20 @@ export function createCompletionStarter(deps: {
         assistantMessageId: newId('msg'),
         workflowId: completionWorkflowId(completionId),
       };
-      await completions.create({ id: completionId, userId: request.userId, model: request.model, ...turn });
+      await completions.create({
+        id: completionId,
+        userId: request.userId,
+        model: request.model,
+        ...turn,
+        ...(busyWith ? { afterCompletionId: busyWith.id } : {}),
+      });
       await threads.setActiveCompletion(thread.id, completionId);
-      return { ...turn, createdThread, ...(inserted ? { userMessageRowId: rowId } : {}) };
+      return {
+        ...turn,
+        createdThread,
+        ...(inserted ? { userMessageRowId: rowId } : {}),
+        ...(busyWith ? { after: busyWith, interrupt: thread.doubleTextPolicy === 'interrupt' } : {}),
+      };
     });
   }
 
@@ -116,6 +140,7 @@ export function createCompletionStarter(deps: {
         assistantMessageId: turn.assistantMessageId,
         limits,
         tools: request.tools,
+        ...(turn.after ? { afterCompletionId: turn.after.id } : {}),
       };
       return {
         turn: { completionId: turn.completionId, threadId: turn.threadId, assistantMessageId: turn.assistantMessageId, workflowId: turn.workflowId } satisfies StartedTurn,
@@ -129,13 +154,17 @@ export function createCompletionStarter(deps: {
                 { key: THREAD_ID_ATTRIBUTE, value: input.threadId },
                 { key: USER_ID_ATTRIBUTE, value: input.userId },
                 { key: MODEL_ATTRIBUTE, value: input.model },
-                { key: STATUS_ATTRIBUTE, value: 'running' },
+                { key: STATUS_ATTRIBUTE, value: turn.after ? 'queued' : 'running' },
               ],
             });
           } catch (error) {
             log.error(`starting ${turn.workflowId} failed: ${(error as Error).message}`);
             await undo(turn, request.userId).catch((undoError: Error) => log.error(`undo of ${turn.completionId} failed: ${undoError.message}`));
             throw new AppError(503, 'temporal_unavailable', 'could not start the completion; try again shortly');
+          }
+          // `interrupt`: the new turn is queued behind the running one, which is stopped with its text kept.
+          if (turn.interrupt && turn.after) {
+            await canceller.cancel(turn.after).catch((error: Error) => log.warn(`interrupting ${turn.after!.id}: ${error.message}`));
           }
         },
       };

@@ -44,10 +44,20 @@ export const newUserMessageSchema = z.object({
     .refine((parts) => parts.some((part) => part.text.trim() !== ''), 'message text is empty'),
 });
 
+const doubleTextPolicySchema = z.enum(['reject', 'enqueue', 'interrupt']);
+
 export const createThreadSchema = z.strictObject({
   id: idSchema.optional(),
   title: z.string().trim().max(200).optional(),
+  doubleTextPolicy: doubleTextPolicySchema.optional(),
 });
+
+export const updateThreadSchema = z
+  .strictObject({
+    title: z.string().trim().min(1).max(200).optional(),
+    doubleTextPolicy: doubleTextPolicySchema.optional(),
+  })
+  .refine((body) => body.title !== undefined || body.doubleTextPolicy !== undefined, 'nothing to update');
 
 export const createCompletionSchema = z.strictObject({
   threadId: idSchema.optional(),

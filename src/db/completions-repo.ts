@@ -1,8 +1,8 @@
 import type { Queryable } from './pool.js';
 
-export const COMPLETION_STATUSES = ['running', 'awaiting_approval', 'completed', 'cancelled', 'failed'] as const;
+export const COMPLETION_STATUSES = ['queued', 'running', 'awaiting_approval', 'completed', 'cancelled', 'failed'] as const;
 export type CompletionStatus = (typeof COMPLETION_STATUSES)[number];
-export const ACTIVE_STATUSES: readonly CompletionStatus[] = ['running', 'awaiting_approval'];
+export const ACTIVE_STATUSES: readonly CompletionStatus[] = ['queued', 'running', 'awaiting_approval'];
 
 export interface CompletionRow {
   id: string;
@@ -36,6 +36,8 @@ export interface NewCompletion {
   model: string;
   assistantMessageId: string;
   workflowId: string;
+  /** Set for a turn that must wait for this earlier completion of the thread to end (`enqueue`, `interrupt`). */
+  afterCompletionId?: string;
 }
 
 /** Every write here is idempotent, because activities that call it are retried. */
@@ -43,9 +45,19 @@ export function createCompletionsRepo(db: Queryable) {
   return {
     async create(c: NewCompletion): Promise<void> {
       await db.query(
-        `INSERT INTO completions (id, thread_id, user_id, model, status, assistant_message_id, workflow_id)
-         VALUES ($1, $2, $3, $4, 'running', $5, $6)`,
-        [c.id, c.threadId, c.userId, c.model, c.assistantMessageId, c.workflowId],
+        `INSERT INTO completions (id, thread_id, user_id, model, status, assistant_message_id, workflow_id,
+           after_completion_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          c.id,
+          c.threadId,
+          c.userId,
+          c.model,
+          c.afterCompletionId ? 'queued' : 'running',
+          c.assistantMessageId,
+          c.workflowId,
+          c.afterCompletionId ?? null,
+        ],
       );
     },
 
@@ -70,8 +82,14 @@ export function createCompletionsRepo(db: Queryable) {
       return rows;
     },
 
+    /** A queued turn becomes running when it starts. */
     async markStarted(id: string): Promise<void> {
-      await db.query(`UPDATE completions SET started_at = coalesce(started_at, now()) WHERE id = $1`, [id]);
+      await db.query(
+        `UPDATE completions SET started_at = coalesce(started_at, now()),
+           status = CASE WHEN status = 'queued' THEN 'running' ELSE status END
+         WHERE id = $1`,
+        [id],
+      );
     },
 
     async markFirstToken(id: string): Promise<void> {
@@ -83,8 +101,8 @@ export function createCompletionsRepo(db: Queryable) {
     },
 
     /**
-     * Ends the completion once: totals are summed from the persisted step messages, so a retried step (which
-     * overwrote its row) is never counted twice. A second call changes nothing.
+     * Ends the completion once: totals are summed over every model call attempt (failed and retried ones
+     * included), recorded once each; steps are the persisted step messages. A second call changes nothing.
      */
     async finish(
       id: string,
@@ -95,10 +113,10 @@ export function createCompletionsRepo(db: Queryable) {
            status = $2, finish_reason = $3, error = $4, finished_at = now(),
            steps = totals.steps, input_tokens = totals.input_tokens, output_tokens = totals.output_tokens
          FROM (
-           SELECT count(*)::int AS steps,
-                  sum((usage->>'inputTokens')::int)::int AS input_tokens,
-                  sum((usage->>'outputTokens')::int)::int AS output_tokens
-           FROM messages WHERE completion_id = $1 AND role = 'assistant'
+           SELECT (SELECT count(*)::int FROM messages WHERE completion_id = $1 AND role = 'assistant') AS steps,
+                  sum(input_tokens)::int AS input_tokens,
+                  sum(output_tokens)::int AS output_tokens
+           FROM usage_events WHERE completion_id = $1
          ) totals
          WHERE c.id = $1 AND c.finished_at IS NULL`,
         [id, outcome.status, outcome.finishReason ?? null, outcome.error ? JSON.stringify(outcome.error) : null],

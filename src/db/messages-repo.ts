@@ -54,12 +54,22 @@ export function createMessagesRepo(db: Queryable) {
       step: number;
       parts: UIPart[];
       usage: Usage | null;
+      metadata?: Record<string, unknown>;
     }): Promise<void> {
       await db.query(
-        `INSERT INTO messages (id, thread_id, ui_message_id, role, parts, completion_id, step, usage)
-         VALUES ($1, $2, $3, 'assistant', $4, $5, $6, $7)
-         ON CONFLICT (id) DO UPDATE SET parts = EXCLUDED.parts, usage = EXCLUDED.usage`,
-        [m.id, m.threadId, m.uiMessageId, JSON.stringify(m.parts), m.completionId, m.step, JSON.stringify(m.usage)],
+        `INSERT INTO messages (id, thread_id, ui_message_id, role, parts, completion_id, step, usage, metadata)
+         VALUES ($1, $2, $3, 'assistant', $4, $5, $6, $7, $8)
+         ON CONFLICT (id) DO UPDATE SET parts = EXCLUDED.parts, usage = EXCLUDED.usage, metadata = EXCLUDED.metadata`,
+        [
+          m.id,
+          m.threadId,
+          m.uiMessageId,
+          JSON.stringify(m.parts),
+          m.completionId,
+          m.step,
+          JSON.stringify(m.usage),
+          m.metadata ? JSON.stringify(m.metadata) : null,
+        ],
       );
     },
 

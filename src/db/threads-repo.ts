@@ -1,26 +1,43 @@
 import type { Queryable } from './pool.js';
 
+export type DoubleTextPolicy = 'reject' | 'enqueue' | 'interrupt';
+
 export interface ThreadRow {
   id: string;
   userId: string;
   title: string | null;
+  doubleTextPolicy: DoubleTextPolicy;
   activeCompletionId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-const COLUMNS = `id, user_id AS "userId", title, active_completion_id AS "activeCompletionId",
+const COLUMNS = `id, user_id AS "userId", title, double_text_policy AS "doubleTextPolicy", active_completion_id AS "activeCompletionId",
   created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** Threads are always read through their owner: another user's thread is indistinguishable from none. */
 export function createThreadsRepo(db: Queryable) {
   return {
-    async create(id: string, userId: string, title: string | null): Promise<ThreadRow> {
+    async create(id: string, userId: string, title: string | null, policy: DoubleTextPolicy): Promise<ThreadRow> {
       const { rows } = await db.query<ThreadRow>(
-        `INSERT INTO threads (id, user_id, title) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
-        [id, userId, title],
+        `INSERT INTO threads (id, user_id, title, double_text_policy) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
+        [id, userId, title, policy],
       );
       return rows[0]!;
+    },
+
+    async update(
+      id: string,
+      userId: string,
+      changes: { title?: string; doubleTextPolicy?: DoubleTextPolicy },
+    ): Promise<ThreadRow | undefined> {
+      const { rows } = await db.query<ThreadRow>(
+        `UPDATE threads SET title = coalesce($3, title), double_text_policy = coalesce($4, double_text_policy),
+           updated_at = now()
+         WHERE id = $1 AND user_id = $2 RETURNING ${COLUMNS}`,
+        [id, userId, changes.title ?? null, changes.doubleTextPolicy ?? null],
+      );
+      return rows[0];
     },
 
     /** Reads any user's thread, locking it: the caller decides what a foreign owner means. */

@@ -172,6 +172,20 @@ export function createToolExecutionsRepo(db: Queryable) {
       return rows[0]?.stored ?? false;
     },
 
+    /** Ends every call of the completion that has no final result yet; the model will read them as failed. */
+    async interruptOpen(completionId: string): Promise<string[]> {
+      const { rows } = await db.query<{ id: string }>(
+        `SELECT id FROM tool_executions
+         WHERE completion_id = $1 AND (result IS NULL) AND status IN ('pending', 'awaiting_approval', 'running')`,
+        [completionId],
+      );
+      for (const { id } of rows) {
+        await this.storeResult(id, { kind: 'failed', message: 'interrupted: the turn was stopped before this call finished' });
+        await db.query(`UPDATE tool_executions SET status = 'interrupted' WHERE id = $1`, [id]);
+      }
+      return rows.map((row) => row.id);
+    },
+
     /** Moves the tool part to a non-final state (approval requested), without storing a result. */
     async patchPart(id: string, patch: Record<string, unknown>): Promise<void> {
       await db.query(

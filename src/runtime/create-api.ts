@@ -6,6 +6,7 @@ import { createApp } from '../api/create-app.js';
 import { createCompletionStarter } from '../api/completion-starter.js';
 import { createModelPolicy } from '../api/model-policy.js';
 import { createApprovalService } from '../api/approval-service.js';
+import { createCompletionCanceller } from '../api/completion-canceller.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -25,6 +26,7 @@ export function createApi(options: {
 }): { app: Koa; hub: StreamHub } {
   const { config } = options;
   const hub = createStreamHub(options.redis, options.subscriber);
+  const canceller = createCompletionCanceller({ pool: options.pool, temporal: options.temporal });
   const app = createApp({
     pool: options.pool,
     redis: options.redis,
@@ -35,8 +37,14 @@ export function createApi(options: {
       pool: options.pool,
       temporal: options.temporal,
       taskQueue: options.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
-      limits: { maxSteps: config.LONGHAUL_MAX_STEPS, maxOutputTokens: config.LONGHAUL_MAX_OUTPUT_TOKENS },
+      limits: {
+        maxSteps: config.LONGHAUL_MAX_STEPS,
+        maxOutputTokens: config.LONGHAUL_MAX_OUTPUT_TOKENS,
+        tokenBudget: config.LONGHAUL_COMPLETION_TOKEN_BUDGET,
+      },
       log: options.log,
+      canceller,
+      defaultDoubleTextPolicy: config.LONGHAUL_DOUBLE_TEXT_POLICY,
     }),
     models: createModelPolicy({
       defaultModel: config.LONGHAUL_DEFAULT_MODEL,
@@ -46,6 +54,8 @@ export function createApi(options: {
       defaultTools: config.LONGHAUL_DEFAULT_TOOLS.length > 0 ? config.LONGHAUL_DEFAULT_TOOLS : options.tools.names(),
     }),
     approvals: createApprovalService({ pool: options.pool, temporal: options.temporal }),
+    canceller,
+    defaultDoubleTextPolicy: config.LONGHAUL_DOUBLE_TEXT_POLICY,
     defaultClientVersion: config.LONGHAUL_UI_VERSION === '5' ? 5 : 6,
     maxBodyBytes: config.LONGHAUL_MAX_BODY_BYTES,
     keepAliveMs: config.LONGHAUL_SSE_KEEPALIVE_MS,

@@ -35,6 +35,16 @@ export async function createWorker(options: {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: options.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ pool: options.pool, publisher, providers: options.providers, tools: options.tools }),
+    maxHeartbeatThrottleInterval: config.LONGHAUL_HEARTBEAT_THROTTLE_MS,
+    activities: createActivities({
+      pool: options.pool,
+      publisher,
+      providers: options.providers,
+      tools: options.tools,
+      settings: {
+        stallTimeoutMs: config.LONGHAUL_STALL_TIMEOUT_MS,
+        userDailyTokenBudget: config.LONGHAUL_USER_DAILY_TOKEN_BUDGET,
+      },
+    }),
   });
 }

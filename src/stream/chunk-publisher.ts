@@ -29,6 +29,13 @@ export interface ChunkPublisher {
   publish(completionId: string, chunk: UIMessageChunk, alsoToUser?: string): Promise<number>;
   /** Live-only event on the user's channel (approval inbox, background results), with a per-user seq. */
   publishToUser(userId: string, chunk: UIMessageChunk): Promise<void>;
+  /** Remembers where a step's first attempt began in the log (the first call wins). */
+  markStepStart(completionId: string, step: number, seq: number): Promise<void>;
+  /**
+   * Drops a step's chunks from the replay log before a retried attempt streams it again, so a resume or reload
+   * never shows the failed attempt's partial text. Live viewers already have it; they get `data-step-reset`.
+   */
+  dropStepChunks(completionId: string, step: number): Promise<number>;
 }
 
 export function createChunkPublisher(
@@ -44,6 +51,16 @@ export function createChunkPublisher(
 
   return {
     publishToUser,
+    async markStepStart(completionId, step, seq) {
+      await redis.set(streamKeys.stepStart(completionId, step), seq, 'EX', options.ttlSeconds, 'NX');
+    },
+    async dropStepChunks(completionId, step) {
+      const from = await redis.get(streamKeys.stepStart(completionId, step));
+      if (from === null) return 0;
+      const entries = await redis.xrange(streamKeys.log(completionId), `0-${from}`, '+');
+      if (entries.length === 0) return 0;
+      return redis.xdel(streamKeys.log(completionId), ...entries.map(([id]) => id));
+    },
     async publish(completionId, chunk, alsoToUser) {
       const keys = [
         streamKeys.seq(completionId),

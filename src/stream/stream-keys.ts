@@ -5,6 +5,8 @@ export const streamKeys = {
   seq: (completionId: string) => `lh:completion:${completionId}:seq`,
   /** Seq of the latest `start` chunk: a continuation after approvals opens a new segment of the same message. */
   segmentStart: (completionId: string) => `lh:completion:${completionId}:segment`,
+  /** Seq of a step's first `start-step`: where a retried attempt's predecessor began. */
+  stepStart: (completionId: string, step: number) => `lh:completion:${completionId}:step:${step}`,
   userChannel: (userId: string) => `lh:user:${userId}:live`,
   userSeq: (userId: string) => `lh:user:${userId}:seq`,
 };

@@ -25,7 +25,9 @@ const bookkeeping = proxyActivities<Activities>({
 const modelCalls = proxyActivities<Activities>({
   // A long answer streams for minutes; liveness is judged by heartbeats, not by this ceiling.
   startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '15 seconds',
+  // Short, so a dead worker's call is retried within seconds; the activity heartbeats on every chunk and on a
+  // timer, and the worker sends them at most every LONGHAUL_HEARTBEAT_THROTTLE_MS, so a Stop lands fast.
+  heartbeatTimeout: '5 seconds',
   // Explicit: the SDK default would not wait for the activity to abort its provider stream.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: {
@@ -37,10 +39,21 @@ const modelCalls = proxyActivities<Activities>({
   },
 });
 
+const queue = proxyActivities<Activities>({
+  // An earlier turn may wait days for an approval; liveness comes from heartbeats.
+  startToCloseTimeout: '30 days',
+  heartbeatTimeout: '10 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
 export async function completionWorkflow(input: CompletionInput): Promise<CompletionResult> {
   const { completionId } = input;
-  await bookkeeping.beginCompletion(input);
   try {
+    if (input.afterCompletionId) {
+      await queue.waitForTurn({ afterCompletionId: input.afterCompletionId });
+      upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'running' }]);
+    }
+    await bookkeeping.beginCompletion(input);
     let step = 0;
     let finishReason: string;
     for (;;) {
@@ -66,16 +79,27 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
       });
       throw error;
     }
-    const message = failureMessage(error);
-    await bookkeeping.finishCompletion({ ...input, status: 'failed', finishReason: 'error', error: message });
+    const { code, message } = failureOf(error);
+    await bookkeeping.finishCompletion({ ...input, status: 'failed', finishReason: 'error', error: message, errorCode: code });
     upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'failed' }]);
     throw ApplicationFailure.nonRetryable(message, 'CompletionFailed');
   }
 }
 
-/** The innermost failure message: an ApplicationFailure thrown by the activity, not the activity wrapper. */
-function failureMessage(error: unknown): string {
+const ERROR_CODES: Record<string, string> = {
+  BudgetExceeded: 'budget_exceeded',
+  ProviderRejected: 'provider_rejected',
+  ProviderUnavailable: 'provider_unavailable',
+  ProviderStalled: 'provider_stalled',
+};
+
+/** The innermost failure (an ApplicationFailure thrown by the activity, not the activity wrapper) as code + message. */
+function failureOf(error: unknown): { code: string; message: string } {
   let current: unknown = error;
   while (current instanceof ActivityFailure && current.cause) current = current.cause;
-  return current instanceof Error ? current.message : 'the completion failed';
+  const type = current instanceof ApplicationFailure ? current.type : undefined;
+  return {
+    code: (type && ERROR_CODES[type]) ?? 'completion_failed',
+    message: current instanceof Error ? current.message : 'the completion failed',
+  };
 }

@@ -15,6 +15,8 @@ export const SEARCH_ATTRIBUTE_NAMES = ['LonghaulThreadId', 'LonghaulUserId', 'Lo
 export interface CompletionLimits {
   maxSteps: number;
   maxOutputTokens: number;
+  /** Input + output tokens over all attempts of all steps; 0 = unlimited. */
+  tokenBudget?: number;
 }
 
 /** One input object, so fields can be added without breaking recorded histories. Ids only: no transcript. */
@@ -29,6 +31,8 @@ export interface CompletionInput {
   limits: CompletionLimits;
   /** Names of the tools this completion may call (chosen per request). */
   tools?: string[];
+  /** An earlier completion of the thread that must end before this one starts (double texting). */
+  afterCompletionId?: string;
 }
 
 /** Input of a durable tool call's child workflow: ids, the argument digest and the policy, never the arguments. */

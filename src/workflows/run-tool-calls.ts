@@ -5,6 +5,7 @@
  * assistant message opens once every decision is in.
  */
 import {
+  CancellationScope,
   ChildWorkflowCancellationType,
   ParentClosePolicy,
   proxyActivities,
@@ -45,11 +46,14 @@ export async function runToolCalls(input: CompletionInput, calls: RunnableToolCa
   await Promise.all(byMode('inline').map((call) => runInline(input, call)));
 
   for (const call of byMode('background')) {
-    await startChild(toolCallWorkflow, {
-      workflowId: toolCallWorkflowId(call.id),
-      args: [childInput(call, 'background')],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-    });
+    // Outside the completion's cancellation scope: stopping the turn does not stop work it handed off.
+    await CancellationScope.nonCancellable(() =>
+      startChild(toolCallWorkflow, {
+        workflowId: toolCallWorkflowId(call.id),
+        args: [childInput(call, 'background')],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      }),
+    );
     await bookkeeping.recordPendingResult({ toolCallId: call.id, completionId: input.completionId });
   }
 

@@ -110,6 +110,20 @@ export function chatRoutes(deps: AppDeps): Router {
     else await startTurn(ctx, body);
   });
 
+  /** What a useChat app calls when the user presses Stop (useChat's stop() only closes its own connection). */
+  router.post('/api/chat/:threadId/stop', async (ctx) => {
+    const threadId = parseInput(idSchema, ctx.params.threadId, 'threadId');
+    const thread = await threads.get(threadId, ctx.state.user.id);
+    if (!thread) throw notFound('thread');
+    const completion = thread.activeCompletionId ? await completions.get(thread.activeCompletionId) : undefined;
+    if (!completion || !ACTIVE_STATUSES.includes(completion.status)) {
+      ctx.body = { completionId: null, status: 'idle' };
+      return;
+    }
+    ctx.status = 202;
+    ctx.body = await deps.canceller.cancel(completion);
+  });
+
   router.get('/api/chat/:threadId/stream', async (ctx) => {
     const threadId = parseInput(idSchema, ctx.params.threadId, 'threadId');
     const thread = await threads.get(threadId, ctx.state.user.id);

@@ -48,6 +48,12 @@ export function completionRoutes(deps: AppDeps): Router {
     ctx.body = toCompletionView(await ownCompletion(ctx.params.id, ctx.state.user.id));
   });
 
+  router.post('/:id/cancel', async (ctx) => {
+    const outcome = await deps.canceller.cancel(await ownCompletion(ctx.params.id, ctx.state.user.id));
+    ctx.status = outcome.status === 'cancelled' ? 200 : 202;
+    ctx.body = outcome;
+  });
+
   router.get('/:id/events', async (ctx) => {
     const completion = await ownCompletion(ctx.params.id, ctx.state.user.id);
     const afterSeq = parseInput(

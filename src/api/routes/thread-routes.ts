@@ -8,7 +8,7 @@ import type { AppDeps } from '../app-deps.js';
 import { conflict, notFound } from '../app-error.js';
 import { readJsonBody } from '../middleware/json-body.js';
 import { parseInput } from '../parse-input.js';
-import { createThreadSchema, idSchema, listQuerySchema } from '../schemas.js';
+import { createThreadSchema, idSchema, listQuerySchema, updateThreadSchema } from '../schemas.js';
 import { toCompletionView } from '../views.js';
 
 export function threadRoutes(deps: AppDeps): Router {
@@ -26,7 +26,12 @@ export function threadRoutes(deps: AppDeps): Router {
   router.post('/', async (ctx) => {
     const body = parseInput(createThreadSchema, await readJsonBody(ctx, deps.maxBodyBytes));
     try {
-      ctx.body = await threads.create(body.id ?? newId('thr'), ctx.state.user.id, body.title ?? null);
+      ctx.body = await threads.create(
+        body.id ?? newId('thr'),
+        ctx.state.user.id,
+        body.title ?? null,
+        body.doubleTextPolicy ?? deps.defaultDoubleTextPolicy,
+      );
     } catch (error) {
       if ((error as { code?: string }).code === '23505') throw conflict('a thread with this id already exists');
       throw error;
@@ -43,6 +48,12 @@ export function threadRoutes(deps: AppDeps): Router {
     const thread = await ownThread(ctx.params.id, ctx.state.user.id);
     const rows = await completions.listByThread(thread.id);
     ctx.body = { ...thread, completions: rows.map(toCompletionView) };
+  });
+
+  router.patch('/:id', async (ctx) => {
+    const thread = await ownThread(ctx.params.id, ctx.state.user.id);
+    const body = parseInput(updateThreadSchema, await readJsonBody(ctx, deps.maxBodyBytes));
+    ctx.body = await threads.update(thread.id, ctx.state.user.id, body);
   });
 
   router.delete('/:id', async (ctx) => {

@@ -1,0 +1,105 @@
+/**
+ * Where a Longhaul chunk's time goes between the model and the client, from outside src/: the emit stamp in
+ * each chunk is compared with the moment it passes three observation points.
+ *   - worker publish: the worker's Redis client is wrapped at its `longhaulPublish` command (defined by
+ *     src/stream/chunk-publisher.ts); call time and reply time. If the publisher stops using that command the
+ *     figures read "n/a" instead of breaking the bench.
+ *   - Redis delivery: a bench-owned connection PSUBSCRIBEs to every completion channel.
+ *   - API subscriber: a listener added after the API's own on its subscriber connection.
+ * Client receipt is measured by the load generator. Tracing runs only inside `trace()`, so it costs nothing
+ * during the throughput ramp.
+ */
+import type { Redis } from 'ioredis';
+import { now } from './clock.js';
+import { summarize, type Distribution } from './stats.js';
+import { findStamps } from './stream-shape.js';
+import { createRedis } from '../src/runtime/connections.js';
+import { streamKeys } from '../src/stream/stream-keys.js';
+
+export interface HopSummary {
+  /** Emit → the worker calls Redis (SDK parse + activity loop, incl. waiting for earlier publishes). */
+  workerPublishCall: Distribution;
+  /** Emit → the worker's publish returns. */
+  workerPublishReply: Distribution;
+  /** Round trip of every publish call (all chunk types). */
+  publishRoundTrip: Distribution;
+  /** Emit → a PSUBSCRIBEd bench connection receives the message. */
+  redisDelivery: Distribution;
+  /** Emit → the API's subscriber connection hands the message to its listeners. */
+  apiReceive: Distribution;
+}
+
+export interface HopTracer {
+  trace<T>(run: () => Promise<T>): Promise<{ value: T; hops: HopSummary }>;
+  close(): Promise<void>;
+}
+
+export async function createHopTracer(options: { redisUrl: string; workerRedis: Redis; apiSubscriber: Redis }): Promise<HopTracer> {
+  let enabled = false;
+  const samples = {
+    workerPublishCall: [] as number[],
+    workerPublishReply: [] as number[],
+    publishRoundTrip: [] as number[],
+    redisDelivery: [] as number[],
+    apiReceive: [] as number[],
+  };
+  const record = (list: number[], text: string, at: number) => {
+    for (const stamp of findStamps(text)) list.push(at - stamp.emittedAt);
+  };
+
+  const commands = options.workerRedis as unknown as Record<string, unknown>;
+  const original = commands.longhaulPublish;
+  if (typeof original === 'function') {
+    commands.longhaulPublish = (...args: unknown[]): Promise<unknown> => {
+      const calledAt = now();
+      const reply = original.apply(options.workerRedis, args) as Promise<unknown>;
+      if (!enabled) return reply;
+      const json = String(args.at(-1));
+      record(samples.workerPublishCall, json, calledAt);
+      return reply.then((value) => {
+        const at = now();
+        samples.publishRoundTrip.push(at - calledAt);
+        record(samples.workerPublishReply, json, at);
+        return value;
+      });
+    };
+  }
+
+  options.apiSubscriber.on('message', (_channel: string, message: string) => {
+    if (enabled) record(samples.apiReceive, message, now());
+  });
+
+  const listener = createRedis(options.redisUrl, 'longhaul-bench-tracer');
+  listener.on('pmessage', (_pattern: string, _channel: string, message: string) => {
+    if (enabled) record(samples.redisDelivery, message, now());
+  });
+  const pattern = streamKeys.channel('*');
+
+  return {
+    async trace(run) {
+      for (const list of Object.values(samples)) list.length = 0;
+      await listener.psubscribe(pattern);
+      enabled = true;
+      try {
+        const value = await run();
+        return {
+          value,
+          hops: {
+            workerPublishCall: summarize(samples.workerPublishCall),
+            workerPublishReply: summarize(samples.workerPublishReply),
+            publishRoundTrip: summarize(samples.publishRoundTrip),
+            redisDelivery: summarize(samples.redisDelivery),
+            apiReceive: summarize(samples.apiReceive),
+          },
+        };
+      } finally {
+        enabled = false;
+        await listener.punsubscribe(pattern);
+      }
+    },
+    async close() {
+      if (typeof original === 'function') commands.longhaulPublish = original;
+      await listener.quit();
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Turns one attempt's normalized provider events into UI chunks as they arrive, and accumulates what the step
+ * persists: the text so far, the tool calls with their argument text, usage and the finish reason.
+ */
+import type { FinishReason, ModelEvent, Usage } from '../llm/types.js';
+import type { UIMessageChunk } from '../stream/ui-chunks.js';
+
+export interface StreamedToolCall {
+  id: string;
+  name: string;
+  argsJson: string;
+}
+
+export function createStepStream(options: {
+  publish: (chunk: UIMessageChunk) => Promise<unknown>;
+  textId: string;
+  toolCallId: (index: number) => string;
+  onFirstText: () => Promise<void>;
+}) {
+  const { publish } = options;
+  const state = {
+    text: '',
+    textOpen: false,
+    calls: [] as StreamedToolCall[],
+    usage: null as Usage | null,
+    finishReason: 'other' as FinishReason,
+  };
+  const byProviderId = new Map<string, StreamedToolCall>();
+
+  async function callFor(providerId: string, name: string): Promise<StreamedToolCall> {
+    let call = byProviderId.get(providerId);
+    if (!call) {
+      call = { id: options.toolCallId(state.calls.length), name, argsJson: '' };
+      state.calls.push(call);
+      byProviderId.set(providerId, call);
+      await publish({ type: 'tool-input-start', toolCallId: call.id, toolName: name });
+    }
+    return call;
+  }
+
+  return {
+    state,
+    async handle(event: ModelEvent): Promise<void> {
+      switch (event.type) {
+        case 'text-delta':
+          if (!state.textOpen) {
+            state.textOpen = true;
+            await publish({ type: 'text-start', id: options.textId });
+            await options.onFirstText();
+          }
+          state.text += event.delta;
+          await publish({ type: 'text-delta', id: options.textId, delta: event.delta });
+          return;
+        case 'tool-call-start':
+          await callFor(event.id, event.name);
+          return;
+        case 'tool-call-delta': {
+          const call = byProviderId.get(event.id);
+          if (call && event.argsDelta) {
+            call.argsJson += event.argsDelta;
+            await publish({ type: 'tool-input-delta', toolCallId: call.id, inputTextDelta: event.argsDelta });
+          }
+          return;
+        }
+        case 'tool-call-end':
+          (await callFor(event.id, event.name)).argsJson = event.argsJson;
+          return;
+        case 'usage':
+          state.usage = event.usage;
+          return;
+        case 'finish':
+          state.finishReason = event.reason;
+          return;
+        case 'reasoning-delta':
+          return;
+      }
+    },
+    async closeText(): Promise<void> {
+      if (!state.textOpen) return;
+      state.textOpen = false;
+      await publish({ type: 'text-end', id: options.textId });
+    },
+  };
+}

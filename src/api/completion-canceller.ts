@@ -1,0 +1,38 @@
+/**
+ * Stop: asks Temporal to cancel the completion's workflow. The workflow does the rest (aborts the model stream,
+ * keeps the partial text, interrupts tool calls, publishes `abort`), so a cancel from any replica, the CLI or
+ * the Temporal UI behaves the same. Idempotent: a cancelled completion answers as cancelled.
+ */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type pg from 'pg';
+import { ACTIVE_STATUSES, createCompletionsRepo, type CompletionRow } from '../db/completions-repo.js';
+import { conflict } from './app-error.js';
+
+export interface CancelOutcome {
+  completionId: string;
+  status: 'cancelling' | 'cancelled';
+}
+
+export function createCompletionCanceller(deps: { pool: pg.Pool; temporal: Client }) {
+  const completions = createCompletionsRepo(deps.pool);
+  return {
+    async cancel(completion: CompletionRow): Promise<CancelOutcome> {
+      if (completion.status === 'cancelled') return { completionId: completion.id, status: 'cancelled' };
+      if (!ACTIVE_STATUSES.includes(completion.status)) {
+        throw conflict(`completion ${completion.id} has already ${completion.status}`, 'not_running');
+      }
+      try {
+        await deps.temporal.workflow.getHandle(completion.workflowId).cancel();
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+        // Closed between our read and the request: report what it became.
+        const now = await completions.get(completion.id);
+        if (now?.status === 'cancelled') return { completionId: completion.id, status: 'cancelled' };
+        throw conflict(`completion ${completion.id} has already ${now?.status ?? 'ended'}`, 'not_running');
+      }
+      return { completionId: completion.id, status: 'cancelling' };
+    },
+  };
+}
+
+export type CompletionCanceller = ReturnType<typeof createCompletionCanceller>;

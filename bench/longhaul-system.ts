@@ -32,6 +32,8 @@ export interface LonghaulSystem {
   /** The worker's Redis connection and the API's subscriber, for the hop tracer. */
   workerRedis: Redis;
   apiSubscriber: Redis;
+  /** Terminates every workflow still running on the bench task queue (streams the bench walked away from). */
+  terminateRunning(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -118,6 +120,14 @@ export async function startLonghaul(options: {
     userId: user.id,
     workerRedis,
     apiSubscriber,
+    async terminateRunning() {
+      let count = 0;
+      for await (const execution of temporal.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"` })) {
+        await temporal.workflow.getHandle(execution.workflowId, execution.runId).terminate('benchmark over').catch(() => {});
+        count += 1;
+      }
+      return count;
+    },
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

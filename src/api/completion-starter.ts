@@ -89,9 +89,8 @@ export function createCompletionStarter(deps: {
           'completion_running',
         );
       }
-      const rowId = newId('msg');
-      const inserted = await messages.insertUserMessage({
-        id: rowId,
+      const userMessage = await messages.insertUserMessage({
+        id: newId('msg'),
         threadId: thread.id,
         uiMessageId: request.userMessage.uiMessageId,
         parts: request.userMessage.parts,
@@ -108,13 +107,14 @@ export function createCompletionStarter(deps: {
         userId: request.userId,
         model: request.model,
         ...turn,
+        userMessageId: userMessage.id,
         ...(busyWith ? { afterCompletionId: busyWith.id } : {}),
       });
       await threads.setActiveCompletion(thread.id, completionId);
       return {
         ...turn,
         createdThread,
-        ...(inserted ? { userMessageRowId: rowId } : {}),
+        ...(userMessage.inserted ? { userMessageRowId: userMessage.id } : {}),
         ...(busyWith ? { after: busyWith, interrupt: thread.doubleTextPolicy === 'interrupt' } : {}),
       };
     });

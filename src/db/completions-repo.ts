@@ -38,6 +38,8 @@ export interface NewCompletion {
   workflowId: string;
   /** Set for a turn that must wait for this earlier completion of the thread to end (`enqueue`, `interrupt`). */
   afterCompletionId?: string;
+  /** The row id of the user message this completion answers. */
+  userMessageId: string;
 }
 
 /** Every write here is idempotent, because activities that call it are retried. */
@@ -46,8 +48,8 @@ export function createCompletionsRepo(db: Queryable) {
     async create(c: NewCompletion): Promise<void> {
       await db.query(
         `INSERT INTO completions (id, thread_id, user_id, model, status, assistant_message_id, workflow_id,
-           after_completion_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+           after_completion_id, user_message_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [
           c.id,
           c.threadId,
@@ -57,6 +59,7 @@ export function createCompletionsRepo(db: Queryable) {
           c.assistantMessageId,
           c.workflowId,
           c.afterCompletionId ?? null,
+          c.userMessageId,
         ],
       );
     },

@@ -28,6 +28,8 @@ interface MessageDbRow extends Omit<StoredMessage, 'parts'> {
 
 const COLUMNS = `id, ui_message_id AS "uiMessageId", role, parts, completion_id AS "completionId", step,
   created_at AS "createdAt"`;
+const PREFIXED_COLUMNS = `m.id, m.ui_message_id AS "uiMessageId", m.role, m.parts, m.completion_id AS "completionId",
+  m.step, m.created_at AS "createdAt"`;
 
 function toStored(row: MessageDbRow): StoredMessage {
   return { ...row, parts: uiPartsSchema.parse(row.parts) };
@@ -35,14 +37,23 @@ function toStored(row: MessageDbRow): StoredMessage {
 
 export function createMessagesRepo(db: Queryable) {
   return {
-    /** Idempotent on (thread, client message id): a resent request does not duplicate the user's message. */
-    async insertUserMessage(m: { id: string; threadId: string; uiMessageId: string; parts: UIPart[] }): Promise<boolean> {
-      const result = await db.query(
+    /**
+     * Idempotent on (thread, client message id): a resent request does not duplicate the user's message.
+     * Returns the row's id and whether this call created it.
+     */
+    async insertUserMessage(m: {
+      id: string;
+      threadId: string;
+      uiMessageId: string;
+      parts: UIPart[];
+    }): Promise<{ id: string; inserted: boolean }> {
+      const { rows } = await db.query<{ id: string; inserted: boolean }>(
         `INSERT INTO messages (id, thread_id, ui_message_id, role, parts) VALUES ($1, $2, $3, 'user', $4)
-         ON CONFLICT (thread_id, ui_message_id, step) DO NOTHING`,
+         ON CONFLICT (thread_id, ui_message_id, step) DO UPDATE SET thread_id = EXCLUDED.thread_id
+         RETURNING id, (xmax = 0) AS inserted`,
         [m.id, m.threadId, m.uiMessageId, JSON.stringify(m.parts)],
       );
-      return (result.rowCount ?? 0) > 0;
+      return rows[0]!;
     },
 
     /** Writes one assistant step under its deterministic id; a retried step overwrites its earlier attempt. */
@@ -86,10 +97,18 @@ export function createMessagesRepo(db: Queryable) {
       await db.query(`DELETE FROM messages WHERE id = $1`, [id]);
     },
 
-    /** The transcript in order, leaving out one row (the step being (re)computed, whose old attempt may exist). */
+    /**
+     * The transcript in turn order, leaving out one row (the step being (re)computed, whose old attempt may
+     * exist). A turn's assistant steps follow the user message they answer, even when a later message was
+     * stored while they ran (double texting).
+     */
     async listForThread(threadId: string, excludeId?: string): Promise<StoredMessage[]> {
       const { rows } = await db.query<MessageDbRow>(
-        `SELECT ${COLUMNS} FROM messages WHERE thread_id = $1 AND ($2::text IS NULL OR id <> $2) ORDER BY position`,
+        `SELECT ${PREFIXED_COLUMNS} FROM messages m
+         LEFT JOIN completions c ON m.role = 'assistant' AND c.id = m.completion_id
+         LEFT JOIN messages answered ON answered.id = c.user_message_id
+         WHERE m.thread_id = $1 AND ($2::text IS NULL OR m.id <> $2)
+         ORDER BY coalesce(answered.position, m.position), m.role = 'assistant', m.step, m.position`,
         [threadId, excludeId ?? null],
       );
       return rows.map(toStored);

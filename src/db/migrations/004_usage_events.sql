@@ -23,3 +23,6 @@ ALTER TABLE completions ADD CONSTRAINT completions_status_check
   CHECK (status IN ('queued', 'running', 'awaiting_approval', 'completed', 'cancelled', 'failed'));
 -- For `enqueue`: the completion this one waits for.
 ALTER TABLE completions ADD COLUMN after_completion_id text REFERENCES completions(id) ON DELETE SET NULL;
+-- The user message a completion answers: a turn's assistant rows are ordered right after it, even when another
+-- message arrived while it ran (double texting).
+ALTER TABLE completions ADD COLUMN user_message_id text REFERENCES messages(id) ON DELETE SET NULL;

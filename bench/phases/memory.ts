@@ -1,0 +1,82 @@
+/**
+ * Resident memory per open stream: process RSS (and V8 heap) after a full GC with N streams open and idle
+ * between chunks, minus the same with none. The API, the worker, the baseline, the model server and the load
+ * generator all live in this one process, so each system's figure includes the client and model-server side
+ * of its streams; the difference between the two systems is what Longhaul's API + worker add.
+ */
+import { sleep } from '../clock.js';
+import { forceGc } from '../force-gc.js';
+import { openStream, type OpenStream } from '../sse-client.js';
+import { round } from '../stats.js';
+import type { StreamShape } from '../stream-shape.js';
+import type { Target } from '../target.js';
+
+export interface MemoryFigures {
+  openStreams: number;
+  opened: number;
+  rssBeforeMb: number;
+  rssAfterMb: number;
+  rssPerStreamKb: number;
+  heapPerStreamKb: number;
+}
+
+const OPEN_WAIT_MS = 20_000;
+
+async function settledMemory(): Promise<{ rss: number; heap: number }> {
+  const samples: { rss: number; heap: number }[] = [];
+  for (let i = 0; i < 3; i += 1) {
+    forceGc();
+    await sleep(150);
+    const usage = process.memoryUsage();
+    samples.push({ rss: usage.rss, heap: usage.heapUsed });
+  }
+  samples.sort((a, b) => a.rss - b.rss);
+  return samples[1]!;
+}
+
+export async function measureMemory(
+  target: Target,
+  options: { openStreams: number; shape: StreamShape },
+): Promise<MemoryFigures> {
+  await sleep(1_000);
+  const before = await settledMemory();
+  const streams: { stream: OpenStream; completionId?: string }[] = [];
+  let opened = 0;
+  let allOpen: () => void = () => {};
+  const everyOpen = new Promise<void>((resolve) => (allOpen = resolve));
+  for (let i = 0; i < options.openStreams; i += 1) {
+    const entry: { stream?: OpenStream; completionId?: string; counted?: boolean } = {};
+    entry.stream = openStream(
+      target,
+      { shape: options.shape, timeoutMs: 120_000 },
+      {
+        onCompletionId: (id) => (entry.completionId = id),
+        onTextDelta: () => {
+          if (entry.counted) return;
+          entry.counted = true;
+          opened += 1;
+          if (opened === options.openStreams) allOpen();
+        },
+      },
+    );
+    streams.push(entry as { stream: OpenStream; completionId?: string });
+  }
+  await Promise.race([everyOpen, sleep(OPEN_WAIT_MS)]);
+  await sleep(1_000);
+  const after = await settledMemory();
+
+  for (const { stream, completionId } of streams) {
+    stream.close();
+    if (completionId) await target.discard(completionId);
+  }
+  await Promise.all(streams.map(({ stream }) => stream.result));
+  const mb = (bytes: number) => round(bytes / 2 ** 20, 1);
+  return {
+    openStreams: options.openStreams,
+    opened,
+    rssBeforeMb: mb(before.rss),
+    rssAfterMb: mb(after.rss),
+    rssPerStreamKb: round((after.rss - before.rss) / 1024 / Math.max(1, opened), 1),
+    heapPerStreamKb: round((after.heap - before.heap) / 1024 / Math.max(1, opened), 1),
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * What a run does: the full run, or `--quick` (same phases and concurrencies, fewer completions and shorter
+ * ramp steps, to finish in under two minutes). Every loop in the bench is bounded by these numbers.
+ */
+import type { StreamShape } from './stream-shape.js';
+
+export interface Plan {
+  mode: 'quick' | 'full';
+  concurrencies: number[];
+  /** Completions per concurrency in the latency phase. */
+  latencyCompletions: Record<number, number>;
+  warmupCompletions: number;
+  /** Cancel rounds per concurrency (each round cancels `concurrency` streams). */
+  cancelRounds: Record<number, number>;
+  rampLevels: number[];
+  rampStepMs: number;
+  rampWarmupMs: number;
+  chunkLatencyLimitMs: number;
+  memoryOpenStreams: number[];
+  oneTurnHistories: number;
+  longThreads: number;
+  priorTurns: number;
+  /** The answer every latency and throughput completion streams: 50 chunks, 20 ms apart (50 chunks/s each). */
+  shape: StreamShape;
+  /** Long enough to still be running when the cancel arrives. */
+  cancelShape: StreamShape;
+  /** Open and mostly idle: one chunk a second. */
+  memoryShape: StreamShape;
+}
+
+const common = {
+  concurrencies: [1, 10, 50],
+  chunkLatencyLimitMs: 50,
+  priorTurns: 199,
+  shape: { chunks: 50, delayMs: 20, firstDelayMs: 20 },
+  cancelShape: { chunks: 1_000, delayMs: 20, firstDelayMs: 20 },
+  memoryShape: { chunks: 90, delayMs: 1_000, firstDelayMs: 0 },
+};
+
+export function planFor(args: readonly string[]): Plan {
+  if (args.includes('--quick')) {
+    return {
+      ...common,
+      mode: 'quick',
+      latencyCompletions: { 1: 8, 10: 30, 50: 100 },
+      warmupCompletions: 20,
+      cancelRounds: { 1: 5, 10: 1, 50: 1 },
+      rampLevels: [10, 25, 50, 100, 150],
+      rampStepMs: 4_000,
+      rampWarmupMs: 1_000,
+      memoryOpenStreams: [50],
+      oneTurnHistories: 3,
+      longThreads: 1,
+    };
+  }
+  return {
+    ...common,
+    mode: 'full',
+    latencyCompletions: { 1: 40, 10: 200, 50: 500 },
+    warmupCompletions: 50,
+    cancelRounds: { 1: 20, 10: 3, 50: 2 },
+    rampLevels: [10, 25, 50, 75, 100, 150, 200],
+    rampStepMs: 10_000,
+    rampWarmupMs: 2_000,
+    memoryOpenStreams: [10, 50, 100],
+    oneTurnHistories: 10,
+    longThreads: 3,
+  };
+}

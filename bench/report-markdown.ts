@@ -1,0 +1,158 @@
+/** The markdown view of one run's results: what bench/results/latest.md holds and what the bench prints. */
+import type { Distribution } from './stats.js';
+import { round } from './stats.js';
+import type { BenchResults, SystemFigures } from './results.js';
+
+const fmt = (value: number | undefined, digits = 1) =>
+  value === undefined || !Number.isFinite(value) ? '–' : round(value, digits).toLocaleString('en-US');
+const dist = (d: Distribution | null | undefined) => (d && d.count > 0 ? `${fmt(d.p50)} / ${fmt(d.p95)} / ${fmt(d.p99)}` : '–');
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0 ? '–' : `${round(a / b, 2)}×`;
+const table = (head: string[], rows: string[][]) =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+function latencyTable(results: BenchResults): string {
+  const rows: string[][] = [];
+  const figures = [
+    ['time to first token − model delay', (s: SystemFigures, c: number) => s.latency.find((l) => l.concurrency === c)?.ttftOverhead],
+    ['chunk latency (emit → client)', (s: SystemFigures, c: number) => s.latency.find((l) => l.concurrency === c)?.chunkLatency],
+  ] as const;
+  for (const [name, pick] of figures) {
+    for (const c of results.plan.concurrencies) {
+      const b = pick(results.baseline, c);
+      const l = pick(results.longhaul, c);
+      rows.push([name, String(c), dist(b), dist(l), ratio(l?.p50, b?.p50), ratio(l?.p99, b?.p99)]);
+    }
+  }
+  const counts = results.plan.concurrencies.map((c) => {
+    const l = results.longhaul.latency.find((x) => x.concurrency === c);
+    const b = results.baseline.latency.find((x) => x.concurrency === c);
+    return `c=${c}: ${b?.completions ?? 0}/${l?.completions ?? 0} completions (failed ${b?.failed ?? 0}/${l?.failed ?? 0}, lost ${b?.lost ?? 0}/${l?.lost ?? 0})`;
+  });
+  return `${table(['figure (ms)', 'c', 'baseline p50 / p95 / p99', 'Longhaul p50 / p95 / p99', 'ratio p50', 'ratio p99'], rows)}\n\nBaseline/Longhaul: ${counts.join('; ')}.`;
+}
+
+function throughputTable(results: BenchResults): string {
+  const b = results.baseline.throughput;
+  const l = results.longhaul.throughput;
+  const levels = [...new Set([...(b?.steps ?? []), ...(l?.steps ?? [])].map((s) => s.concurrency))].sort((x, y) => x - y);
+  const rows = levels.map((c) => {
+    const bs = b?.steps.find((s) => s.concurrency === c);
+    const ls = l?.steps.find((s) => s.concurrency === c);
+    return [
+      String(c),
+      fmt(bs?.chunksPerSecond, 0),
+      dist(bs?.chunkLatency),
+      bs ? `${bs.lost} / ${bs.failed}` : '–',
+      fmt(ls?.chunksPerSecond, 0),
+      dist(ls?.chunkLatency),
+      ls ? `${ls.lost} / ${ls.failed}` : '–',
+      fmt(ls?.ttftRaw.p50),
+    ];
+  });
+  const sustained = (t: typeof b) => (t?.sustained ? `${fmt(t.sustained.chunksPerSecond, 0)} chunks/s at c=${t.sustained.concurrency}` : 'none within the limit');
+  return [
+    table(
+      ['c', 'baseline chunks/s', 'baseline latency p50/p95/p99', 'baseline lost / failed', 'Longhaul chunks/s', 'Longhaul latency p50/p95/p99', 'Longhaul lost / failed', 'Longhaul raw TTFT p50'],
+      rows,
+    ),
+    '',
+    `Sustained (p99 ≤ ${results.plan.chunkLatencyLimitMs} ms): baseline ${sustained(b)}; Longhaul ${sustained(l)}; ratio ${ratio(l?.sustained?.chunksPerSecond, b?.sustained?.chunksPerSecond)}. Each level runs until p99 passes the limit (${results.plan.rampStepMs / 1000} s per level, first ${results.plan.rampWarmupMs / 1000} s not counted).`,
+  ].join('\n');
+}
+
+function historyTable(results: BenchResults): string {
+  const h = results.history;
+  if (!h) return 'Not measured.';
+  const rows = [
+    ['1-turn', String(h.oneTurn.length), String(h.worst.oneTurn.events), fmt(h.worst.oneTurn.bytes / 1024, 1)],
+    [`${h.priorTurns + 1}-turn`, String(h.longThread.length), String(h.worst.longThread.events), fmt(h.worst.longThread.bytes / 1024, 1)],
+  ];
+  return `${table(['thread', 'samples', 'events (worst)', 'KB (worst, server-counted)'], rows)}\n\n${h.priorTurns + 1}-turn thread raw time to first token p50: ${fmt(h.longThreadTtftRaw.p50)} ms. Events of a plain completion: ${h.eventNames.join(' → ')}.`;
+}
+
+function cancelTable(results: BenchResults): string {
+  const rows = results.plan.concurrencies.map((c) => {
+    const b = results.baseline.cancel.find((x) => x.concurrency === c);
+    const l = results.longhaul.cancel.find((x) => x.concurrency === c);
+    const cell = (x: typeof b) => {
+      if (!x) return '–';
+      if (!x.available) return `not available yet (HTTP ${x.refusedStatus})`;
+      return `${dist(x.latency)}${x.failures.length ? ` (failures: ${x.failures.join('; ')})` : ''}`;
+    };
+    return [String(c), cell(b), cell(l), ratio(l?.latency?.p99, b?.latency?.p99)];
+  });
+  return table(['c', 'baseline p50 / p95 / p99 (ms)', 'Longhaul p50 / p95 / p99 (ms)', 'ratio p99'], rows);
+}
+
+function memoryTable(results: BenchResults): string {
+  const rows = results.plan.memoryOpenStreams.map((n) => {
+    const b = results.baseline.memory.find((x) => x.openStreams === n);
+    const l = results.longhaul.memory.find((x) => x.openStreams === n);
+    return [String(n), fmt(b?.rssPerStreamKb), fmt(l?.rssPerStreamKb), fmt(b?.heapPerStreamKb), fmt(l?.heapPerStreamKb), `${b?.opened ?? 0} / ${l?.opened ?? 0}`];
+  });
+  return `${table(['open streams', 'baseline RSS KB/stream', 'Longhaul RSS KB/stream', 'baseline heap KB/stream', 'Longhaul heap KB/stream', 'opened (b / L)'], rows)}\n\nAPI and worker share this process with the load generator, the model server and the baseline; each figure includes the client and model-server side of its streams, so Longhaul − baseline is what the API + worker add per stream.`;
+}
+
+function diagnosis(results: BenchResults): string {
+  const timeline = results.diagnosis.timeline.map((row) => [fmt(row.p50), `+${fmt(row.step)}`, row.source, row.name]);
+  const hops = Object.entries(results.diagnosis.hops).map(([c, h]) => {
+    const client = results.longhaul.latency.find((l) => String(l.concurrency) === c)?.chunkLatency;
+    const cell = (d: Distribution) => (d.count > 0 ? `${fmt(d.p50, 2)} / ${fmt(d.p99, 2)}` : 'n/a');
+    return [c, cell(h.workerPublishCall), cell(h.workerPublishReply), cell(h.publishRoundTrip), cell(h.redisDelivery), cell(h.apiReceive), client ? cell(client) : '–'];
+  });
+  return [
+    '### One Longhaul completion at c=1 (median ms since the request was sent)',
+    '',
+    table(['ms', 'step', 'where', 'what'], timeline),
+    '',
+    '### Where a chunk spends its time (ms after the model emitted it, p50 / p99)',
+    '',
+    table(['c', 'worker calls publish', 'publish replied', 'publish round trip', 'Redis delivers (bench subscriber)', 'API subscriber gets it', 'client gets it'], hops),
+  ].join('\n');
+}
+
+export function renderMarkdown(results: BenchResults): string {
+  const m = results.machine;
+  const goals = results.goals.map((g) => [g.goal, g.target, g.measured, g.pass === null ? 'n/a' : g.pass ? 'PASS' : 'FAIL']);
+  const passed = results.goals.filter((g) => g.pass === true).length;
+  const shape = results.plan.shape;
+  return [
+    `# Longhaul benchmark — ${results.plan.mode} run, ${results.startedAt}`,
+    '',
+    `Machine: ${m.cores} cores (${m.cpuModel}), ${m.totalMemoryGb} GB, Node ${m.node}, ${m.platform}; 1-min load average ${m.loadAverageStart} at start, ${m.loadAverageEnd ?? '–'} at end. Run took ${Math.round(results.durationSeconds)} s.`,
+    '',
+    'One Node process holds the load generator, the bench model server, the baseline route and Longhaul\'s API and worker, all on these cores (Temporal, Postgres and Redis are separate processes on the same machine), so compare figures only within one run.',
+    `Each completion streams ${shape.chunks} text chunks ${shape.delayMs} ms apart, the first ${shape.firstDelayMs} ms after the model received the request; time to first token has the model's own first-token delay (measured per request) subtracted. "c" is the number of concurrent streaming completions (closed loop).`,
+    '',
+    `## Goals (${passed} of ${results.goals.length} pass)`,
+    '',
+    table(['goal', 'target', 'measured (Longhaul vs baseline)', 'result'], goals),
+    '',
+    '## Latency',
+    '',
+    latencyTable(results),
+    '',
+    '## Throughput',
+    '',
+    throughputTable(results),
+    '',
+    '## Temporal history per completion (Longhaul only)',
+    '',
+    historyTable(results),
+    '',
+    '## Cancel request → `abort` at the client',
+    '',
+    cancelTable(results),
+    '',
+    '## Resident memory per open stream',
+    '',
+    memoryTable(results),
+    '',
+    '## Diagnosis',
+    '',
+    diagnosis(results),
+    ...(results.notes.length ? ['', '## Notes', '', ...results.notes.map((n) => `- ${n}`)] : []),
+    '',
+  ].join('\n');
+}

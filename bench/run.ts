@@ -1,0 +1,176 @@
+/**
+ * `npm run bench [-- --quick]`: measures what durability costs — Longhaul against a direct SDK → SSE route on
+ * the same machine, in the same run — and writes bench/results/latest.{json,md}. Phases run baseline first,
+ * then Longhaul, at each concurrency, so slow drift on the machine affects both alike. A phase that throws is
+ * recorded in the notes and the run goes on, so one broken route does not cost the other figures.
+ */
+import { now } from './clock.js';
+import { startBenchSystems, type BenchSystems } from './bench-systems.js';
+import { evaluateGoals } from './goals.js';
+import type { HopSummary } from './hop-tracer.js';
+import { runFixed } from './load.js';
+import { loadAverage, machineFacts } from './machine.js';
+import { measureCancel } from './phases/cancel.js';
+import { measureHistory, type HistoryPhase } from './phases/history.js';
+import { measureLatency } from './phases/latency.js';
+import { measureMemory } from './phases/memory.js';
+import { rampThroughput } from './phases/throughput.js';
+import { planFor } from './plan.js';
+import { renderMarkdown } from './report-markdown.js';
+import type { BenchResults, SystemFigures } from './results.js';
+import type { StreamResult } from './sse-client.js';
+import type { Target } from './target.js';
+import { completionTimeline, type TimelineRow } from './timeline.js';
+import { writeResults } from './write-results.js';
+
+const log = (line: string) => console.log(`[bench] ${line}`);
+const plan = planFor(process.argv.slice(2));
+const startedAt = new Date();
+const t0 = now();
+const machine = machineFacts();
+const notes: string[] = [];
+
+async function attempt<T>(name: string, run: () => Promise<T>): Promise<T | undefined> {
+  const start = now();
+  log(`▶ ${name}`);
+  try {
+    return await run();
+  } catch (error) {
+    const message = `${name} failed: ${(error as Error).stack ?? String(error)}`;
+    notes.push(message.split('\n').slice(0, 3).join(' '));
+    log(message);
+    return undefined;
+  } finally {
+    log(`  ${name}: ${((now() - start) / 1000).toFixed(1)} s`);
+  }
+}
+
+const emptyFigures = (): SystemFigures => ({ latency: [], throughput: null, cancel: [], memory: [] });
+
+async function measure(systems: BenchSystems) {
+  const baselineFigures = emptyFigures();
+  const longhaulFigures = emptyFigures();
+  const both: [Target, SystemFigures][] = [
+    [systems.baseline.target, baselineFigures],
+    [systems.longhaul.target, longhaulFigures],
+  ];
+  const hops: Record<string, HopSummary> = {};
+  let longhaulAtOne: StreamResult[] = [];
+  let history: HistoryPhase | null = null;
+  let timeline: TimelineRow[] = [];
+
+  await attempt('warm-up', async () => {
+    for (const [target] of both) {
+      await runFixed(target, { concurrency: 1, total: 3, shape: plan.shape });
+      await runFixed(target, { concurrency: 10, total: plan.warmupCompletions, shape: plan.shape });
+    }
+  });
+
+  // Early, while the heap is small: later phases grow it and make RSS deltas noisier.
+  for (const openStreams of plan.memoryOpenStreams) {
+    for (const [target, figures] of both) {
+      await attempt(`memory ${target.name} with ${openStreams} open streams`, async () => {
+        figures.memory.push(await measureMemory(target, { openStreams, shape: plan.memoryShape }));
+      });
+    }
+  }
+
+  for (const concurrency of plan.concurrencies) {
+    const options = { concurrency, total: plan.latencyCompletions[concurrency] ?? concurrency, shape: plan.shape };
+    await attempt(`latency baseline c=${concurrency}`, async () => {
+      baselineFigures.latency.push((await measureLatency(systems.baseline.target, options)).figures);
+    });
+    await attempt(`latency longhaul c=${concurrency}`, async () => {
+      const { value, hops: traced } = await systems.tracer.trace(() => measureLatency(systems.longhaul.target, options));
+      longhaulFigures.latency.push(value.figures);
+      hops[String(concurrency)] = traced;
+      if (concurrency === 1) longhaulAtOne = value.results;
+    });
+  }
+
+  await attempt('history', async () => {
+    const completed = longhaulAtOne.filter((r) => r.ok && r.completionId);
+    const measured = await measureHistory(systems.longhaul, {
+      oneTurnCompletions: completed.slice(0, plan.oneTurnHistories).map((r) => r.completionId!),
+      longThreads: plan.longThreads,
+      priorTurns: plan.priorTurns,
+      shape: plan.shape,
+    });
+    history = measured.phase;
+    timeline = completionTimeline(completed, measured.oneTurnHistories);
+  });
+
+  for (const concurrency of plan.concurrencies) {
+    for (const [target, figures] of both) {
+      await attempt(`cancel ${target.name} c=${concurrency}`, async () => {
+        if (figures.cancel.some((c) => !c.available)) return;
+        figures.cancel.push(
+          await measureCancel(target, { concurrency, rounds: plan.cancelRounds[concurrency] ?? 1, shape: plan.cancelShape }),
+        );
+      });
+    }
+  }
+
+  for (const [target, figures] of both) {
+    await attempt(`throughput ramp ${target.name}`, async () => {
+      figures.throughput = await rampThroughput(target, {
+        levels: plan.rampLevels,
+        stepMs: plan.rampStepMs,
+        warmupMs: plan.rampWarmupMs,
+        limitMs: plan.chunkLatencyLimitMs,
+        shape: plan.shape,
+        log,
+      });
+    });
+  }
+
+  return { baselineFigures, longhaulFigures, hops, history: history as HistoryPhase | null, timeline };
+}
+
+log(`${plan.mode} run on ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, load average ${machine.loadAverageStart}`);
+const systems = await startBenchSystems(log);
+let teardown: Promise<void> | undefined;
+const shutdown = () => (teardown ??= systems.close());
+process.once('SIGINT', () => {
+  log('SIGINT: tearing down');
+  void shutdown().finally(() => process.exit(130));
+});
+
+let modelServer: BenchResults['diagnosis']['modelServer'] = { requests: 0, chunksSent: 0, disconnects: 0 };
+let measured: Awaited<ReturnType<typeof measure>>;
+try {
+  measured = await measure(systems);
+} finally {
+  const { requests, chunksSent, disconnects } = systems.model;
+  modelServer = { requests, chunksSent, disconnects };
+  log('tearing down');
+  await shutdown();
+}
+
+machine.loadAverageEnd = loadAverage();
+const partial = {
+  plan,
+  baseline: measured.baselineFigures,
+  longhaul: measured.longhaulFigures,
+  history: measured.history,
+};
+const cancelMissing = measured.longhaulFigures.cancel.find((c) => !c.available);
+if (cancelMissing) {
+  notes.push(
+    `POST /v1/completions/:id/cancel answered HTTP ${cancelMissing.refusedStatus} on Longhaul: cancel → abort is not available yet; the bench terminated those workflows instead.`,
+  );
+}
+const results: BenchResults = {
+  startedAt: startedAt.toISOString(),
+  durationSeconds: Math.round((now() - t0) / 1000),
+  machine,
+  ...partial,
+  diagnosis: { timeline: measured.timeline, hops: measured.hops, modelServer },
+  goals: evaluateGoals(partial),
+  notes,
+};
+const markdown = renderMarkdown(results);
+const files = writeResults(results, markdown);
+console.log(`\n${markdown}`);
+log(`wrote ${files.join(', ')}`);
+process.exit(0);

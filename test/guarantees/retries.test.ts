@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readUIMessageStream, type UIMessage } from 'ai';
+import { withoutSupersededParts } from '../../src/client/without-superseded-parts.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { postChat, readJson, readValidatedChunks, textOf, userMessage } from '../support/chat-client.js';
+import type { Script } from '../../src/llm/scripted/script.js';
+
+describe('provider failures: retried when they can pass, reported when they cannot', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ LONGHAUL_STALL_TIMEOUT_MS: '1000' });
+  });
+  afterAll(() => h?.close());
+
+  /** One turn read by the real ai client; returns the message as an app renders it, plus the raw chunks. */
+  async function turn(scripts: Script[], model = 'openai:gpt-test') {
+    h.model.enqueue(...scripts);
+    const chatId = `chat-${randomUUID()}`;
+    const started = Date.now();
+    const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('go')], model });
+    const completionId = response.headers.get('x-longhaul-completion-id')!;
+    const [forChunks, forMessage] = response.body!.tee();
+    const chunksPromise = readValidatedChunks(new Response(forChunks));
+    const { parseJsonEventStream, uiMessageChunkSchema } = await import('ai');
+    const stream = parseJsonEventStream({ stream: forMessage, schema: uiMessageChunkSchema }).pipeThrough(
+      new TransformStream({
+        transform(result, controller) {
+          if (result.success) controller.enqueue(result.value);
+        },
+      }),
+    );
+    let message: UIMessage | undefined;
+    for await (const snapshot of readUIMessageStream({ stream })) message = snapshot;
+    return { chatId, completionId, message: message!, chunks: await chunksPromise, elapsedMs: Date.now() - started };
+  }
+
+  const persistedText = async (completionId: string) => {
+    const { rows } = await h.pool.query(`SELECT parts FROM messages WHERE completion_id = $1`, [completionId]);
+    return rows.flatMap((r) => r.parts).filter((p: { type: string }) => p.type === 'text').map((p: { text: string }) => p.text).join('');
+  };
+
+  it('waits out a 429 for its retry-after, then answers', async () => {
+    const result = await turn([
+      { kind: 'http-error', status: 429, retryAfterSeconds: 1, message: 'Rate limit reached' },
+      { kind: 'text', chunks: ['after ', 'the wait'] },
+    ]);
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(1_000);
+    expect(textOf(withoutSupersededParts(result.message))).toBe('after the wait');
+    expect(await persistedText(result.completionId)).toBe('after the wait');
+    const status = await readJson(await h.api(`/v1/completions/${result.completionId}`));
+    expect(status.status).toBe('completed');
+  });
+
+  it('retries Anthropic overloaded (529)', async () => {
+    const result = await turn(
+      [{ kind: 'http-error', status: 529 }, { kind: 'text', chunks: ['calm ', 'again'] }],
+      'anthropic:claude-test',
+    );
+    expect(textOf(withoutSupersededParts(result.message))).toBe('calm again');
+  });
+
+  it('fails at once on 401 with a clear, safe error chunk', async () => {
+    const before = h.model.requests.length;
+    const result = await turn([{ kind: 'http-error', status: 401, message: 'Incorrect API key provided: sk-abc123secret' }]);
+    expect(h.model.requests.length - before).toBe(1);
+    const error = result.chunks.find((c) => c.type === 'error') as { errorText: string };
+    expect(error.errorText).toContain('401');
+    expect(error.errorText).not.toContain('sk-abc123secret');
+    expect(error.errorText).not.toMatch(/\n\s+at /);
+    const status = await readJson(await h.api(`/v1/completions/${result.completionId}`));
+    expect(status).toMatchObject({ status: 'failed', error: { code: 'provider_rejected' } });
+  });
+
+  for (const [name, failing] of [
+    ['an error mid-stream', { kind: 'error-mid-stream', chunks: ['The answer is', ' forty'], errorType: 'server_error' }],
+    ['a stalled stream', { kind: 'hang', chunks: ['The answer is', ' forty'] }],
+  ] as [string, Script][]) {
+    it(`resets the step after ${name} and shows the retried text once`, async () => {
+      const result = await turn([failing, { kind: 'text', chunks: ['The answer ', 'is 42.'] }]);
+      const reset = result.chunks.find((c) => c.type === 'data-step-reset') as { data: { attempt: number; supersededIds: string[] } };
+      expect(reset.data).toMatchObject({ attempt: 2, supersededIds: ['text-0-1'] });
+      expect(textOf(result.message)).toBe('The answer is fortyThe answer is 42.');
+      expect(textOf(withoutSupersededParts(result.message))).toBe('The answer is 42.');
+      expect(await persistedText(result.completionId)).toBe('The answer is 42.');
+
+      const replay = await readValidatedChunks(await h.api(`/v1/completions/${result.completionId}/events`));
+      const replayed = replay.flatMap((c) => (c.type === 'text-delta' ? [c.delta] : [])).join('');
+      expect(replayed).toBe('The answer is 42.');
+      const { rows } = await h.pool.query(
+        `SELECT attempt, outcome, estimated FROM usage_events WHERE completion_id = $1 ORDER BY attempt`,
+        [result.completionId],
+      );
+      expect(rows).toEqual([
+        { attempt: 1, outcome: 'failed', estimated: true },
+        { attempt: 2, outcome: 'completed', estimated: false },
+      ]);
+    });
+  }
+});

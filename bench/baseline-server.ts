@@ -16,6 +16,7 @@ import type { Usage } from '../src/llm/types.js';
 import { formatSseData, SSE_DONE } from '../src/stream/sse.js';
 import type { UIMessageChunk } from '../src/stream/ui-chunks.js';
 import { readJsonBody } from '../src/api/middleware/json-body.js';
+import { keepIdleConnections } from './keep-idle-connections.js';
 import type { Target } from './target.js';
 
 export interface BaselineServer {
@@ -97,6 +98,7 @@ export async function startBaselineServer(modelBaseURL: string): Promise<Baselin
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
+  keepIdleConnections(server);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {

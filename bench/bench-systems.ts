@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureStack } from '../scripts/stack.mjs';
 import { startBaselineServer, type BaselineServer } from './baseline-server.js';
+import { createCpuMeter, type CpuMeter } from './cpu-meter.js';
 import { recreateBenchDatabase } from './bench-database.js';
 import { createHopTracer, type HopTracer } from './hop-tracer.js';
 import { startLonghaul, type LonghaulSystem } from './longhaul-system.js';
@@ -19,6 +20,7 @@ export interface BenchSystems {
   baseline: BaselineServer;
   longhaul: LonghaulSystem;
   tracer: HopTracer;
+  cpu: CpuMeter;
   close(): Promise<void>;
 }
 
@@ -54,7 +56,8 @@ export async function startBenchSystems(log: (line: string) => void): Promise<Be
     const tracer = await createHopTracer({ redisUrl: stack.env.REDIS_URL, workerRedis: longhaul.workerRedis, apiSubscriber: longhaul.apiSubscriber });
     closers.push(() => tracer.close());
     log(`baseline ${baseline.target.url}, Longhaul API ${longhaul.target.url}, model ${model.baseURL}`);
-    return { model, baseline, longhaul, tracer, close };
+    const cpu = createCpuMeter(stack.env.TEMPORAL_ADDRESS.split(':').at(-1) ?? '7233');
+    return { model, baseline, longhaul, tracer, cpu, close };
   } catch (error) {
     await close();
     throw error;

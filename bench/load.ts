@@ -3,7 +3,7 @@
  * bounded by a count or by a deadline (never both unbounded).
  */
 import { now } from './clock.js';
-import { runStream, type StreamResult } from './sse-client.js';
+import { openStream, runStream, type OpenStream, type StreamResult } from './sse-client.js';
 import type { StreamShape } from './stream-shape.js';
 import type { Target } from './target.js';
 
@@ -32,17 +32,38 @@ export interface TimedRun {
   deadline: number;
 }
 
-/** Keeps `concurrency` completions streaming until `durationMs` has passed; those running then finish. */
+/**
+ * Keeps `concurrency` completions streaming until `durationMs` has passed. Streams still running `graceMs`
+ * after the deadline are hung up on and discarded (Longhaul: workflow terminated), so an overloaded level
+ * cannot stretch the run or leak work into the next level.
+ */
 export async function runTimed(
   target: Target,
-  options: { concurrency: number; durationMs: number; shape: StreamShape },
+  options: { concurrency: number; durationMs: number; graceMs: number; shape: StreamShape },
 ): Promise<TimedRun> {
   const startedAt = now();
   const deadline = startedAt + options.durationMs;
   const results: StreamResult[] = [];
+  const running = new Set<{ stream: OpenStream; completionId?: string }>();
+  const discards: Promise<void>[] = [];
   const client = async () => {
-    while (now() < deadline) results.push(await runStream(target, { shape: options.shape, timeoutMs: STREAM_TIMEOUT_MS }));
+    while (now() < deadline) {
+      const entry: { stream?: OpenStream; completionId?: string } = {};
+      entry.stream = openStream(target, { shape: options.shape, timeoutMs: STREAM_TIMEOUT_MS }, { onCompletionId: (id) => (entry.completionId = id) });
+      const tracked = entry as { stream: OpenStream; completionId?: string };
+      running.add(tracked);
+      results.push(await tracked.stream.result);
+      running.delete(tracked);
+    }
   };
+  const cut = setTimeout(() => {
+    for (const { stream, completionId } of running) {
+      stream.close();
+      if (completionId) discards.push(target.discard(completionId));
+    }
+  }, options.durationMs + options.graceMs);
   await Promise.all(Array.from({ length: options.concurrency }, client));
+  clearTimeout(cut);
+  await Promise.all(discards);
   return { results, startedAt, deadline };
 }

@@ -21,6 +21,7 @@ import { providersFromConfig } from '../src/runtime/providers-from-config.js';
 import { toolsFromConfig } from '../src/runtime/tools-from-config.js';
 import { completionWorkflowId } from '../src/workflows/definitions.js';
 import type { StackEnv } from '../scripts/stack.mjs';
+import { keepIdleConnections } from './keep-idle-connections.js';
 import type { Target } from './target.js';
 
 export interface LonghaulSystem {
@@ -90,6 +91,7 @@ export async function startLonghaul(options: {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
+  keepIdleConnections(server);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const benchPool = createPool(config.DATABASE_URL, 2);

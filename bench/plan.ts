@@ -15,6 +15,8 @@ export interface Plan {
   rampLevels: number[];
   rampStepMs: number;
   rampWarmupMs: number;
+  /** How long after a level's deadline its last streams may run before they are hung up on. */
+  rampGraceMs: number;
   chunkLatencyLimitMs: number;
   memoryOpenStreams: number[];
   oneTurnHistories: number;
@@ -31,6 +33,7 @@ export interface Plan {
 const common = {
   concurrencies: [1, 10, 50],
   chunkLatencyLimitMs: 50,
+  rampGraceMs: 3_000,
   priorTurns: 199,
   shape: { chunks: 50, delayMs: 20, firstDelayMs: 20 },
   cancelShape: { chunks: 1_000, delayMs: 20, firstDelayMs: 20 },
@@ -42,10 +45,10 @@ export function planFor(args: readonly string[]): Plan {
     return {
       ...common,
       mode: 'quick',
-      latencyCompletions: { 1: 8, 10: 30, 50: 100 },
-      warmupCompletions: 20,
-      cancelRounds: { 1: 5, 10: 1, 50: 1 },
-      rampLevels: [10, 25, 50, 100, 150],
+      latencyCompletions: { 1: 6, 10: 20, 50: 50 },
+      warmupCompletions: 10,
+      cancelRounds: { 1: 3, 10: 1, 50: 1 },
+      rampLevels: [10, 25, 50, 100],
       rampStepMs: 4_000,
       rampWarmupMs: 1_000,
       memoryOpenStreams: [50],

@@ -1,4 +1,5 @@
 /** The markdown view of one run's results: what bench/results/latest.md holds and what the bench prints. */
+import type { PhaseLoad } from './phase-load.js';
 import type { Distribution } from './stats.js';
 import { round } from './stats.js';
 import type { BenchResults, SystemFigures } from './results.js';
@@ -47,17 +48,18 @@ function throughputTable(results: BenchResults): string {
       fmt(ls?.chunksPerSecond, 0),
       dist(ls?.chunkLatency),
       ls ? `${ls.lost} / ${ls.failed}` : '–',
-      fmt(ls?.ttftRaw.p50),
+      `${fmt(bs?.completionsPerSecond)} / ${fmt(ls?.completionsPerSecond)}`,
+      fmt(ls?.ttftRaw.p50, 0),
     ];
   });
   const sustained = (t: typeof b) => (t?.sustained ? `${fmt(t.sustained.chunksPerSecond, 0)} chunks/s at c=${t.sustained.concurrency}` : 'none within the limit');
   return [
     table(
-      ['c', 'baseline chunks/s', 'baseline latency p50/p95/p99', 'baseline lost / failed', 'Longhaul chunks/s', 'Longhaul latency p50/p95/p99', 'Longhaul lost / failed', 'Longhaul raw TTFT p50'],
+      ['c', 'baseline chunks/s', 'baseline latency p50/p95/p99', 'baseline lost / failed', 'Longhaul chunks/s', 'Longhaul latency p50/p95/p99', 'Longhaul lost / failed', 'completions/s (b / L)', 'Longhaul raw TTFT p50'],
       rows,
     ),
     '',
-    `Sustained (p99 ≤ ${results.plan.chunkLatencyLimitMs} ms): baseline ${sustained(b)}; Longhaul ${sustained(l)}; ratio ${ratio(l?.sustained?.chunksPerSecond, b?.sustained?.chunksPerSecond)}. Each level runs until p99 passes the limit (${results.plan.rampStepMs / 1000} s per level, first ${results.plan.rampWarmupMs / 1000} s not counted).`,
+    `Sustained (p99 ≤ ${results.plan.chunkLatencyLimitMs} ms): baseline ${sustained(b)}; Longhaul ${sustained(l)}; ratio ${ratio(l?.sustained?.chunksPerSecond, b?.sustained?.chunksPerSecond)}. Stopped: baseline — ${b?.stopReason ?? '–'}; Longhaul — ${l?.stopReason ?? '–'}. Each level runs ${results.plan.rampStepMs / 1000} s (first ${results.plan.rampWarmupMs / 1000} s not counted; streams still running ${results.plan.rampGraceMs / 1000} s after the end are hung up on).`,
   ].join('\n');
 }
 
@@ -94,6 +96,36 @@ function memoryTable(results: BenchResults): string {
   return `${table(['open streams', 'baseline RSS KB/stream', 'Longhaul RSS KB/stream', 'baseline heap KB/stream', 'Longhaul heap KB/stream', 'opened (b / L)'], rows)}\n\nAPI and worker share this process with the load generator, the model server and the baseline; each figure includes the client and model-server side of its streams, so Longhaul − baseline is what the API + worker add per stream.`;
 }
 
+function loadTable(results: BenchResults): string {
+  const rows: string[][] = [];
+  const add = (phase: string, system: string, load: PhaseLoad | undefined) => {
+    if (!load) return;
+    const g = load.cpu?.groups;
+    rows.push([
+      phase,
+      system,
+      fmt(load.cpu?.machine, 0),
+      fmt(g?.['bench process'], 0),
+      fmt(g?.temporal, 0),
+      fmt(g?.postgres, 0),
+      fmt(g?.redis, 0),
+      fmt(g?.other, 0),
+      `${fmt(load.eventLoopDelayMs.p50)} / ${fmt(load.eventLoopDelayMs.p99)} / ${fmt(load.eventLoopDelayMs.max)}`,
+    ]);
+  };
+  for (const c of results.plan.concurrencies) {
+    add(`latency c=${c}`, 'baseline', results.baseline.latency.find((l) => l.concurrency === c)?.load);
+    add(`latency c=${c}`, 'Longhaul', results.longhaul.latency.find((l) => l.concurrency === c)?.load);
+  }
+  for (const [name, system] of [['baseline', results.baseline], ['Longhaul', results.longhaul]] as const) {
+    for (const step of system.throughput?.steps ?? []) add(`ramp c=${step.concurrency}`, name, step.load);
+  }
+  return table(
+    ['phase', 'system', 'machine CPU %', 'bench process %', 'Temporal %', 'Postgres %', 'Redis %', 'other %', 'event loop delay p50 / p99 / max (ms)'],
+    rows,
+  );
+}
+
 function diagnosis(results: BenchResults): string {
   const timeline = results.diagnosis.timeline.map((row) => [fmt(row.p50), `+${fmt(row.step)}`, row.source, row.name]);
   const hops = Object.entries(results.diagnosis.hops).map(([c, h]) => {
@@ -109,6 +141,12 @@ function diagnosis(results: BenchResults): string {
     '### Where a chunk spends its time (ms after the model emitted it, p50 / p99)',
     '',
     table(['c', 'worker calls publish', 'publish replied', 'publish round trip', 'Redis delivers (bench subscriber)', 'API subscriber gets it', 'client gets it'], hops),
+    '',
+    '### CPU and event loop during each phase',
+    '',
+    'CPU as a share of the whole machine (100% = all cores busy); "bench process" is this process: load generator, model server, baseline and Longhaul\'s API and worker. Event loop delay is this process\'s.',
+    '',
+    loadTable(results),
   ].join('\n');
 }
 

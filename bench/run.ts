@@ -76,7 +76,7 @@ async function measure(systems: BenchSystems) {
   }
 
   for (const concurrency of plan.concurrencies) {
-    const options = { concurrency, total: plan.latencyCompletions[concurrency] ?? concurrency, shape: plan.shape };
+    const options = { concurrency, total: plan.latencyCompletions[concurrency] ?? concurrency, shape: plan.shape, cpu: systems.cpu };
     await attempt(`latency baseline c=${concurrency}`, async () => {
       baselineFigures.latency.push((await measureLatency(systems.baseline.target, options)).figures);
     });
@@ -117,6 +117,8 @@ async function measure(systems: BenchSystems) {
         levels: plan.rampLevels,
         stepMs: plan.rampStepMs,
         warmupMs: plan.rampWarmupMs,
+        graceMs: plan.rampGraceMs,
+        cpu: systems.cpu,
         limitMs: plan.chunkLatencyLimitMs,
         shape: plan.shape,
         log,
@@ -154,6 +156,11 @@ const partial = {
   longhaul: measured.longhaulFigures,
   history: measured.history,
 };
+if (machine.loadAverageStart > machine.cores / 2) {
+  notes.push(
+    `The machine was already busy when the run started (1-min load average ${machine.loadAverageStart} on ${machine.cores} cores): figures are pessimistic for both systems; see "other" in the CPU table.`,
+  );
+}
 const cancelMissing = measured.longhaulFigures.cancel.find((c) => !c.available);
 if (cancelMissing) {
   notes.push(

@@ -9,6 +9,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { now } from './clock.js';
+import { keepIdleConnections } from './keep-idle-connections.js';
 import { parseModelName, stampedText, type StreamShape } from './stream-shape.js';
 
 export interface StampedModelServer {
@@ -116,6 +117,7 @@ export async function createStampedModelServer(): Promise<StampedModelServer> {
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  keepIdleConnections(server);
   const { port } = server.address() as AddressInfo;
 
   return {

@@ -2,7 +2,9 @@
  * Time to first token (minus the model's own first-token delay) and chunk latency at one concurrency: a fixed
  * number of completions, closed loop.
  */
+import type { CpuMeter } from '../cpu-meter.js';
 import { runFixed } from '../load.js';
+import { withPhaseLoad, type PhaseLoad } from '../phase-load.js';
 import { lostChunks, type StreamResult } from '../sse-client.js';
 import { summarize, type Distribution } from '../stats.js';
 import type { StreamShape } from '../stream-shape.js';
@@ -22,6 +24,7 @@ export interface LatencyFigures {
   /** Since the request was sent: response headers, `start` chunk, model request arrival. */
   phases: { headers: Distribution; startChunk: Distribution; modelRequest: Distribution };
   errors: string[];
+  load?: PhaseLoad;
 }
 
 export function latencyFigures(concurrency: number, results: StreamResult[]): LatencyFigures {
@@ -31,7 +34,7 @@ export function latencyFigures(concurrency: number, results: StreamResult[]): La
   return {
     concurrency,
     completions: results.length,
-    failed: results.filter((r) => !r.ok).length,
+    failed: results.filter((r) => !r.ok && !r.closedByBench).length,
     lost: results.filter((r) => r.status === 200).reduce((sum, r) => sum + lostChunks(r), 0),
     ttftOverhead: summarize(
       streamed.map((r) => r.firstDeltaAt! - r.requestAt - (r.firstEmitAt! - r.modelRequestAt!)),
@@ -49,8 +52,8 @@ export function latencyFigures(concurrency: number, results: StreamResult[]): La
 
 export async function measureLatency(
   target: Target,
-  options: { concurrency: number; total: number; shape: StreamShape },
+  options: { concurrency: number; total: number; shape: StreamShape; cpu: CpuMeter },
 ): Promise<{ figures: LatencyFigures; results: StreamResult[] }> {
-  const results = await runFixed(target, options);
-  return { figures: latencyFigures(options.concurrency, results), results };
+  const { value: results, load } = await withPhaseLoad(options.cpu, () => runFixed(target, options));
+  return { figures: { ...latencyFigures(options.concurrency, results), load }, results };
 }

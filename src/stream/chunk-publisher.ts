@@ -15,6 +15,8 @@ redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 redis.call('PUBLISH', KEYS[3], seq .. ' ' .. ARGV[3] .. ' ' .. ARGV[4])
 if ARGV[3] == 'start' then redis.call('SET', KEYS[4], seq, 'EX', ARGV[2]) end
+-- Every log begins with 'start': a first chunk of another type means Redis lost the earlier ones (a restart).
+if seq == 1 and ARGV[3] ~= 'start' then redis.call('SET', KEYS[5], '1', 'EX', ARGV[2]) end
 return seq
 `;
 
@@ -67,6 +69,7 @@ export function createChunkPublisher(
         streamKeys.log(completionId),
         streamKeys.channel(completionId),
         streamKeys.segmentStart(completionId),
+        streamKeys.logLost(completionId),
       ];
       const seq = await redis.longhaulPublish(
         keys.length,

@@ -21,7 +21,7 @@ export interface StreamHub {
   followUser(userId: string): Promise<StreamFollower>;
   /** Reads the log directly (no subscription): for finished completions. */
   readLog(completionId: string, afterSeq: number): Promise<StreamEvent[]>;
-  /** Whether the completion's log still lives in Redis. */
+  /** Whether the completion's whole log still lives in Redis. */
   hasLog(completionId: string): Promise<boolean>;
   /** The seq of the last published chunk (0 when none). */
   currentSeq(completionId: string): Promise<number>;
@@ -76,7 +76,11 @@ export function createStreamHub(redis: Redis, subscriber: Redis): StreamHub {
   return {
     readLog,
     async hasLog(completionId) {
-      return (await redis.exists(streamKeys.log(completionId))) === 1;
+      const [log, lost] = await Promise.all([
+        redis.exists(streamKeys.log(completionId)),
+        redis.exists(streamKeys.logLost(completionId)),
+      ]);
+      return log === 1 && lost === 0;
     },
     async currentSeq(completionId) {
       return Number((await redis.get(streamKeys.seq(completionId))) ?? 0);

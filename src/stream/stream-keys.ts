@@ -7,6 +7,8 @@ export const streamKeys = {
   segmentStart: (completionId: string) => `lh:completion:${completionId}:segment`,
   /** Seq of a step's first `start-step`: where a retried attempt's predecessor began. */
   stepStart: (completionId: string, step: number) => `lh:completion:${completionId}:step:${step}`,
+  /** Set when Redis lost the start of the log: replays are rebuilt from Postgres instead. */
+  logLost: (completionId: string) => `lh:completion:${completionId}:lost`,
   userChannel: (userId: string) => `lh:user:${userId}:live`,
   userSeq: (userId: string) => `lh:user:${userId}:seq`,
 };

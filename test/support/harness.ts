@@ -25,6 +25,7 @@ let runtimeInstalled = false;
 
 export interface Harness {
   config: Config;
+  taskQueue: string;
   apiUrl: string;
   apiKey: string;
   userId: string;
@@ -33,6 +34,8 @@ export interface Harness {
   temporal: Client;
   /** A second user with their own key, for isolation tests. */
   createUser(name?: string): Promise<{ userId: string; apiKey: string }>;
+  /** Drops every open connection and starts a fresh API process on the same port. */
+  restartApi(): Promise<void>;
   /** Stops the worker as a deploy or crash would; in-flight activities are cancelled and retried later. */
   stopWorker(): Promise<void>;
   startWorker(): Promise<void>;
@@ -66,7 +69,6 @@ export async function startHarness(
   const taskQueue = `test-${randomUUID()}`;
   const pool = createPool(config.DATABASE_URL, 5);
   const redis = createRedis(config.REDIS_URL, 'longhaul-test');
-  const subscriber = createRedis(config.REDIS_URL, 'longhaul-test-sub');
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const tools = toolsFromConfig(config, options.tools);
@@ -92,11 +94,24 @@ export async function startHarness(
     };
   }
   let worker: { stop(): Promise<void> } | undefined = await launchWorker();
-  const { app } = createApi({ config, pool, redis, subscriber, temporal, taskQueue, tools, log: createLogger('api', 'warn') });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  /** An API process: its own Redis subscriber and stream hub, as a fresh replica would have. */
+  async function launchApi(port: number) {
+    const subscriber = createRedis(config.REDIS_URL, 'longhaul-test-sub');
+    const { app } = createApi({ config, pool, redis, subscriber, temporal, taskQueue, tools, log: createLogger('api', 'warn') });
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(port, '127.0.0.1', () => resolve(s));
+    });
+    return {
+      port: (server.address() as AddressInfo).port,
+      async stop() {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+        await subscriber.quit();
+      },
+    };
+  }
+  let api = await launchApi(0);
+  const apiUrl = `http://127.0.0.1:${api.port}`;
   const users = createUsersRepo(pool);
 
   async function createUser(name = `user-${randomUUID()}`) {
@@ -107,6 +122,7 @@ export async function startHarness(
 
   return {
     config,
+    taskQueue,
     apiUrl,
     apiKey: main.apiKey,
     userId: main.userId,
@@ -114,6 +130,10 @@ export async function startHarness(
     pool,
     temporal,
     createUser,
+    async restartApi() {
+      await api.stop();
+      api = await launchApi(api.port);
+    },
     async stopWorker() {
       await worker?.stop();
       worker = undefined;
@@ -129,12 +149,10 @@ export async function startHarness(
       });
     },
     async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await api.stop();
       await worker?.stop();
       await connection.close();
       await redis.quit();
-      await subscriber.quit();
       await pool.end();
       await model.close();
     },

@@ -8,6 +8,7 @@ import { approvalIdFor } from '../tools/args-digest.js';
 import type { ToolResult } from '../tools/tool-result.js';
 import type { ToolCallInput } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
+import { approvalStatusChunk } from './approval-status-chunk.js';
 
 export interface RecordDecisionInput extends ToolCallInput {
   outcome: 'approved' | 'denied' | 'expired';
@@ -33,19 +34,11 @@ export function createApprovalActivities({ pool, publisher }: ActivityDeps) {
         const result: ToolResult = { kind: 'denied', reason, expired: input.outcome === 'expired' };
         await executions.storeResult(input.toolCallId, result, { approvalId });
       }
-      await publisher.publishToUser(input.userId, {
-        type: 'data-approval_status',
-        id: `approval-${input.toolCallId}`,
-        data: {
-          toolCallId: input.toolCallId,
-          toolName: input.toolName,
-          threadId: input.threadId,
-          completionId: input.completionId,
-          status: input.outcome,
-          approver: input.approver,
-        },
-        transient: true,
-      });
+      const { toolCallId, toolName, threadId, completionId } = input;
+      await publisher.publishToUser(
+        input.userId,
+        approvalStatusChunk({ toolCallId, toolName, threadId, completionId }, input.outcome, { approver: input.approver }),
+      );
     },
 
     /** Writes a background call's final result into the thread as its own message, and tells the user's channel. */

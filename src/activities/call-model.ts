@@ -118,7 +118,7 @@ export function createCallModel({ pool, publisher, providers, tools, settings }:
     } catch (error) {
       const stall = guard.stalled();
       if (context.cancellationSignal.aborted) {
-        await keepStoppedText(input, messageId, stream.state.text);
+        await keepStoppedText(input, stream.state.text);
         await stream.closeText();
         await recordUsage('cancelled');
         throw context.cancellationSignal.reason;
@@ -138,18 +138,7 @@ export function createCallModel({ pool, publisher, providers, tools, settings }:
       messageId,
       step: input.step,
     });
-    const parts: UIPart[] = [{ type: 'step-start' }];
-    if (stream.state.text) parts.push({ type: 'text', text: stream.state.text, state: 'done' });
-    parts.push(...settled.parts);
-    await messages.upsertAssistantStep({
-      id: messageId,
-      threadId: input.threadId,
-      uiMessageId: input.assistantMessageId,
-      completionId: input.completionId,
-      step: input.step,
-      parts,
-      usage: stream.state.usage,
-    });
+    await saveStep(input, stepParts(stream.state.text, settled.parts), stream.state.usage);
     for (const record of settled.records) await executions.record(record);
     await recordUsage('completed');
     for (const chunk of settled.chunks) await publish(chunk);
@@ -179,20 +168,27 @@ export function createCallModel({ pool, publisher, providers, tools, settings }:
     }
   }
 
-  /** What the user saw before pressing Stop stays in the transcript, marked as stopped. */
-  async function keepStoppedText(input: CallModelInput, messageId: string, text: string): Promise<void> {
-    if (!text) return;
-    await messages.upsertAssistantStep({
-      id: messageId,
+  function saveStep(input: CallModelInput, parts: UIPart[], usage: Usage | null, metadata?: Record<string, unknown>) {
+    return messages.upsertAssistantStep({
+      id: stepMessageId(input.completionId, input.step),
       threadId: input.threadId,
       uiMessageId: input.assistantMessageId,
       completionId: input.completionId,
       step: input.step,
-      parts: [{ type: 'step-start' }, { type: 'text', text, state: 'done' }],
-      usage: null,
-      metadata: { stopped: true },
+      parts,
+      usage,
+      ...(metadata ? { metadata } : {}),
     });
   }
+
+  /** What the user saw before pressing Stop stays in the transcript, marked as stopped. */
+  async function keepStoppedText(input: CallModelInput, text: string): Promise<void> {
+    if (text) await saveStep(input, stepParts(text, []), null, { stopped: true });
+  }
+}
+
+function stepParts(text: string, toolParts: UIPart[]): UIPart[] {
+  return [{ type: 'step-start' }, ...(text ? [{ type: 'text', text, state: 'done' as const }] : []), ...toolParts];
 }
 
 function textIdFor(step: number, attempt: number): string {

@@ -11,6 +11,7 @@ import { toOutputChunk, type ToolResult } from '../tools/tool-result.js';
 import type { CompletionInput } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
 import { threadStatusChunk } from './thread-status-chunk.js';
+import { approvalStatusChunk } from './approval-status-chunk.js';
 
 export function createToolStepBookkeeping({ pool, publisher }: ActivityDeps) {
   const executions = createToolExecutionsRepo(pool);
@@ -31,19 +32,14 @@ export function createToolStepBookkeeping({ pool, publisher }: ActivityDeps) {
         const approvalId = approvalIdFor(row.id, row.argsDigest);
         await executions.patchPart(row.id, { state: 'approval-requested', approval: { id: approvalId } });
         await publisher.publish(input.completionId, { type: 'tool-approval-request', approvalId, toolCallId: row.id });
-        await publisher.publishToUser(input.userId, {
-          type: 'data-approval_status',
-          id: `approval-${row.id}`,
-          data: {
-            toolCallId: row.id,
-            toolName: row.toolName,
-            threadId: row.threadId,
-            completionId: row.completionId,
-            status: 'requested',
-            expiresAt: row.expiresAt?.toISOString() ?? null,
-          },
-          transient: true,
-        });
+        await publisher.publishToUser(
+          input.userId,
+          approvalStatusChunk(
+            { toolCallId: row.id, toolName: row.toolName, threadId: row.threadId, completionId: row.completionId },
+            'requested',
+            { expiresAt: row.expiresAt?.toISOString() ?? null },
+          ),
+        );
       }
       await publisher.publish(input.completionId, { type: 'finish-step' });
       await publisher.publish(input.completionId, threadStatusChunk(input, 'awaiting_approval'), input.userId);

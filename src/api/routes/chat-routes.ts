@@ -28,6 +28,14 @@ export function chatRoutes(deps: AppDeps): Router {
   const completions = createCompletionsRepo(deps.pool);
   const { streamCompletion, pipeLive } = createCompletionStream(deps);
 
+  /** The caller's thread named in the path (404 when not theirs) and its running completion, if any. */
+  async function runningCompletionOf(ctx: Context) {
+    const thread = await threads.get(parseInput(idSchema, ctx.params.threadId, 'threadId'), ctx.state.user.id);
+    if (!thread) throw notFound('thread');
+    const completion = thread.activeCompletionId ? await completions.get(thread.activeCompletionId) : undefined;
+    return completion && ACTIVE_STATUSES.includes(completion.status) ? completion : undefined;
+  }
+
   async function startTurn(ctx: Context, body: ChatRequest) {
     const message = parseInput(newUserMessageSchema, body.messages.at(-1), 'last message');
     const model = deps.models.resolve(body.model);
@@ -112,11 +120,8 @@ export function chatRoutes(deps: AppDeps): Router {
 
   /** What a useChat app calls when the user presses Stop (useChat's stop() only closes its own connection). */
   router.post('/api/chat/:threadId/stop', async (ctx) => {
-    const threadId = parseInput(idSchema, ctx.params.threadId, 'threadId');
-    const thread = await threads.get(threadId, ctx.state.user.id);
-    if (!thread) throw notFound('thread');
-    const completion = thread.activeCompletionId ? await completions.get(thread.activeCompletionId) : undefined;
-    if (!completion || !ACTIVE_STATUSES.includes(completion.status)) {
+    const completion = await runningCompletionOf(ctx);
+    if (!completion) {
       ctx.body = { completionId: null, status: 'idle' };
       return;
     }
@@ -125,11 +130,8 @@ export function chatRoutes(deps: AppDeps): Router {
   });
 
   router.get('/api/chat/:threadId/stream', async (ctx) => {
-    const threadId = parseInput(idSchema, ctx.params.threadId, 'threadId');
-    const thread = await threads.get(threadId, ctx.state.user.id);
-    if (!thread) throw notFound('thread');
-    const completion = thread.activeCompletionId ? await completions.get(thread.activeCompletionId) : undefined;
-    if (!completion || !ACTIVE_STATUSES.includes(completion.status)) {
+    const completion = await runningCompletionOf(ctx);
+    if (!completion) {
       ctx.status = 204;
       return;
     }

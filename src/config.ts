@@ -84,6 +84,8 @@ const envSchema = z.object({
   LONGHAUL_FETCH_MAX_BYTES: positiveInt.default(2_000_000),
   LONGHAUL_FETCH_TIMEOUT_MS: positiveInt.default(15_000),
   LONGHAUL_FETCH_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
+  /** Base URL of the Temporal Web UI, for links in audit exports. */
+  LONGHAUL_TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
   LONGHAUL_DATA_DIR: z.string().min(1).default('.longhaul'),
   SCRIPTED_MODEL_PORT: port.default(4010),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

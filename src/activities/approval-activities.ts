@@ -2,7 +2,9 @@
  * The durable tool call's activities: storing the decision (or the expiry) and, for background calls, adding the
  * result to the thread once it lands. Both are idempotent: the first decision and the first result stand.
  */
+import { createAuditRepo } from '../db/audit-repo.js';
 import { createMessagesRepo } from '../db/messages-repo.js';
+import { auditFromActivity } from './audit-from-activity.js';
 import { createToolExecutionsRepo } from '../db/tool-executions-repo.js';
 import { approvalIdFor } from '../tools/args-digest.js';
 import type { ToolResult } from '../tools/tool-result.js';
@@ -19,10 +21,28 @@ export interface RecordDecisionInput extends ToolCallInput {
 export function createApprovalActivities({ pool, publisher }: ActivityDeps) {
   const executions = createToolExecutionsRepo(pool);
   const messages = createMessagesRepo(pool);
+  const audit = createAuditRepo(pool);
 
   return {
     async recordApprovalDecision(input: RecordDecisionInput): Promise<void> {
       await executions.recordDecision(input.toolCallId, input);
+      const stored = await executions.get(input.toolCallId);
+      await auditFromActivity(audit, {
+        key: `approval_decided:${input.toolCallId}`,
+        threadId: input.threadId,
+        completionId: input.completionId,
+        userId: input.userId,
+        type: 'approval_decided',
+        actor: input.approver ?? 'system',
+        data: {
+          toolCallId: input.toolCallId,
+          toolName: input.toolName,
+          decision: input.outcome,
+          reason: input.reason,
+          argsDigest: input.argsDigest,
+          decidedAt: stored?.decidedAt ?? null,
+        },
+      });
       const approvalId = approvalIdFor(input.toolCallId, input.argsDigest);
       if (input.outcome === 'approved') {
         await executions.patchPart(input.toolCallId, {

@@ -1,4 +1,6 @@
+import { createAuditRepo } from '../db/audit-repo.js';
 import { createCompletionsRepo } from '../db/completions-repo.js';
+import { auditFromActivity } from './audit-from-activity.js';
 import type { CompletionInput } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
 import { threadStatusChunk } from './thread-status-chunk.js';
@@ -6,8 +8,18 @@ import { threadStatusChunk } from './thread-status-chunk.js';
 /** Marks the completion started and opens the UI message; safe to repeat (the client ignores a second start). */
 export function createBeginCompletion({ pool, publisher }: ActivityDeps) {
   const completions = createCompletionsRepo(pool);
+  const audit = createAuditRepo(pool);
   return async function beginCompletion(input: CompletionInput): Promise<void> {
     await completions.markStarted(input.completionId);
+    await auditFromActivity(audit, {
+      key: `message_received:${input.completionId}`,
+      threadId: input.threadId,
+      completionId: input.completionId,
+      userId: input.userId,
+      type: 'message_received',
+      actor: input.userId,
+      data: { model: input.model, tools: input.tools ?? [] },
+    });
     await publisher.publish(input.completionId, { type: 'start', messageId: input.assistantMessageId });
     await publisher.publish(input.completionId, threadStatusChunk(input, 'running'), input.userId);
   };

@@ -1,6 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { createAuditRepo } from '../db/audit-repo.js';
 import { createCompletionsRepo } from '../db/completions-repo.js';
+import { auditFromActivity } from './audit-from-activity.js';
 import { createMessagesRepo } from '../db/messages-repo.js';
 import { createToolExecutionsRepo } from '../db/tool-executions-repo.js';
 import type { UIPart } from '../db/ui-parts.js';
@@ -56,6 +58,7 @@ export function createCallModel({ pool, publisher, providers, tools, settings }:
   const completions = createCompletionsRepo(pool);
   const executions = createToolExecutionsRepo(pool);
   const usageRepo = createUsageRepo(pool);
+  const audit = createAuditRepo(pool);
 
   return async function callModel(input: CallModelInput): Promise<StepSummary> {
     const context = Context.current();
@@ -90,16 +93,39 @@ export function createCallModel({ pool, publisher, providers, tools, settings }:
       },
     });
     const guard = createModelCallGuard(context, settings.stallTimeoutMs);
-    const recordUsage = (outcome: 'completed' | 'failed' | 'cancelled') =>
-      usageRepo.record({
+    const startedAt = Date.now();
+    const recordUsage = async (outcome: 'completed' | 'failed' | 'cancelled', error?: string) => {
+      const usage = stream.state.usage ?? estimateUsage(transcript, stream.state.text);
+      const estimated = stream.state.usage === null;
+      await usageRepo.record({
         completionId: input.completionId,
         userId: input.userId,
         step: input.step,
         attempt,
-        ...(stream.state.usage ?? estimateUsage(transcript, stream.state.text)),
-        estimated: stream.state.usage === null,
+        ...usage,
+        estimated,
         outcome,
       });
+      await auditFromActivity(audit, {
+        key: `model_call:${input.completionId}:${input.step}:${attempt}`,
+        threadId: input.threadId,
+        completionId: input.completionId,
+        userId: input.userId,
+        type: 'model_call',
+        actor: 'model',
+        data: {
+          model: input.model,
+          step: input.step,
+          attempt,
+          outcome,
+          ...usage,
+          estimated,
+          latencyMs: Date.now() - startedAt,
+          ...(outcome === 'completed' ? { finishReason: stream.state.finishReason } : {}),
+          ...(error ? { error } : {}),
+        },
+      });
+    };
 
     try {
       const events = provider.stream(
@@ -123,9 +149,13 @@ export function createCallModel({ pool, publisher, providers, tools, settings }:
         await recordUsage('cancelled');
         throw context.cancellationSignal.reason;
       }
-      await recordUsage('failed');
-      if (stall) throw ApplicationFailure.retryable(`the model stream stalled: ${stall.message}`, 'ProviderStalled');
-      throw toActivityFailure(toProviderError(provider.name, error));
+      if (stall) {
+        await recordUsage('failed', `stalled: ${stall.message}`);
+        throw ApplicationFailure.retryable(`the model stream stalled: ${stall.message}`, 'ProviderStalled');
+      }
+      const failure = toProviderError(provider.name, error);
+      await recordUsage('failed', failure.message);
+      throw toActivityFailure(failure);
     } finally {
       guard.dispose();
     }
@@ -139,8 +169,26 @@ export function createCallModel({ pool, publisher, providers, tools, settings }:
       step: input.step,
     });
     await saveStep(input, stepParts(stream.state.text, settled.parts), stream.state.usage);
-    for (const record of settled.records) await executions.record(record);
     await recordUsage('completed');
+    for (const record of settled.records) {
+      await executions.record(record);
+      await auditFromActivity(audit, {
+        key: `tool_call_requested:${record.id}`,
+        threadId: input.threadId,
+        completionId: input.completionId,
+        userId: input.userId,
+        type: 'tool_call_requested',
+        actor: 'model',
+        data: {
+          toolCallId: record.id,
+          toolName: record.toolName,
+          argsDigest: record.argsDigest,
+          status: record.status,
+          mode: record.mode,
+          requiresApproval: record.requiresApproval,
+        },
+      });
+    }
     for (const chunk of settled.chunks) await publish(chunk);
     // With calls to run, the step ends after their outputs (the workflow publishes finish-step), as the
     // protocol's server-executed tool streams do.
@@ -160,12 +208,23 @@ export function createCallModel({ pool, publisher, providers, tools, settings }:
     const daily = settings.userDailyTokenBudget;
     if (!budget && !daily) return;
     const used = await usageRepo.totals(input.completionId, input.userId);
-    if (budget && used.completion >= budget) {
-      throw budgetExceeded(`this completion used ${used.completion} of its ${budget} token budget`);
-    }
-    if (daily && used.userToday >= daily) {
-      throw budgetExceeded(`you used ${used.userToday} of your ${daily} tokens for today`);
-    }
+    const exceeded =
+      budget && used.completion >= budget
+        ? `this completion used ${used.completion} of its ${budget} token budget`
+        : daily && used.userToday >= daily
+          ? `you used ${used.userToday} of your ${daily} tokens for today`
+          : undefined;
+    if (!exceeded) return;
+    await auditFromActivity(audit, {
+      key: `budget_exceeded:${input.completionId}:${input.step}`,
+      threadId: input.threadId,
+      completionId: input.completionId,
+      userId: input.userId,
+      type: 'budget_exceeded',
+      actor: 'system',
+      data: { step: input.step, completionTokens: used.completion, userTokensToday: used.userToday, budget, daily },
+    });
+    throw budgetExceeded(exceeded);
   }
 
   function saveStep(input: CallModelInput, parts: UIPart[], usage: Usage | null, metadata?: Record<string, unknown>) {

@@ -1,4 +1,6 @@
+import { createAuditRepo } from '../db/audit-repo.js';
 import { createCompletionsRepo } from '../db/completions-repo.js';
+import { auditFromActivity } from './audit-from-activity.js';
 import { createThreadsRepo } from '../db/threads-repo.js';
 import { createToolExecutionsRepo } from '../db/tool-executions-repo.js';
 import type { UIMessageChunk } from '../stream/ui-chunks.js';
@@ -25,6 +27,7 @@ export function createFinishCompletion({ pool, publisher }: ActivityDeps) {
   const completions = createCompletionsRepo(pool);
   const threads = createThreadsRepo(pool);
   const executions = createToolExecutionsRepo(pool);
+  const audit = createAuditRepo(pool);
   return async function finishCompletion(input: FinishCompletionInput): Promise<void> {
     if (input.status !== 'completed') await executions.interruptOpen(input.completionId);
     await completions.finish(input.completionId, {
@@ -34,6 +37,29 @@ export function createFinishCompletion({ pool, publisher }: ActivityDeps) {
     });
     await threads.clearActiveCompletion(input.threadId, input.completionId);
     const row = await completions.get(input.completionId);
+    const ids = { threadId: input.threadId, completionId: input.completionId, userId: input.userId };
+    if (input.status === 'failed') {
+      await auditFromActivity(audit, {
+        key: `failure:${input.completionId}`,
+        ...ids,
+        type: 'failure',
+        actor: 'system',
+        data: { code: input.errorCode ?? 'completion_failed', message: input.error ?? null },
+      });
+    }
+    await auditFromActivity(audit, {
+      key: `completion_finished:${input.completionId}`,
+      ...ids,
+      type: 'completion_finished',
+      actor: 'system',
+      data: {
+        status: input.status,
+        finishReason: input.finishReason,
+        steps: row?.steps ?? 0,
+        inputTokens: row?.inputTokens ?? 0,
+        outputTokens: row?.outputTokens ?? 0,
+      },
+    });
     await publisher.publish(input.completionId, threadStatusChunk(input, RUN_STATUS[input.status]), input.userId);
     await publisher.publish(input.completionId, terminalChunk(input, row?.inputTokens ?? 0, row?.outputTokens ?? 0));
   };

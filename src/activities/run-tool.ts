@@ -1,6 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { createAuditRepo } from '../db/audit-repo.js';
 import { createToolExecutionsRepo } from '../db/tool-executions-repo.js';
+import { auditFromActivity } from './audit-from-activity.js';
 import { toOutputChunk, type ToolResult } from '../tools/tool-result.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -24,6 +26,7 @@ const HEARTBEAT_EVERY_MS = 5_000;
  */
 export function createRunTool({ pool, publisher, tools }: ActivityDeps) {
   const executions = createToolExecutionsRepo(pool);
+  const audit = createAuditRepo(pool);
 
   return async function runTool(input: RunToolInput): Promise<{ kind: ToolResult['kind'] }> {
     const row = await executions.get(input.toolCallId);
@@ -31,8 +34,25 @@ export function createRunTool({ pool, publisher, tools }: ActivityDeps) {
     if (row.result && row.result.kind !== 'pending') return { kind: row.result.kind };
 
     const context = Context.current();
+    const startedAt = Date.now();
     const result = await execute();
     await executions.storeResult(input.toolCallId, result, { updatePart: !input.background });
+    await auditFromActivity(audit, {
+      key: `tool_executed:${input.toolCallId}`,
+      threadId: row.threadId,
+      completionId: row.completionId,
+      userId: row.userId,
+      type: 'tool_executed',
+      actor: 'system',
+      data: {
+        toolCallId: input.toolCallId,
+        toolName: row.toolName,
+        outcome: result.kind,
+        durationMs: Date.now() - startedAt,
+        attempt: context.info.attempt,
+        ...('message' in result && result.kind !== 'pending' ? { message: result.message } : {}),
+      },
+    });
     if (input.publishOutput) await publisher.publish(input.completionId, toOutputChunk(input.toolCallId, result));
     return { kind: result.kind };
 

@@ -4,7 +4,9 @@
  * durable calls, and closing the step. Every function is safe to retry: stored state is written idempotently
  * and a repeated chunk is harmless to the client.
  */
+import { createAuditRepo } from '../db/audit-repo.js';
 import { createCompletionsRepo } from '../db/completions-repo.js';
+import { auditFromActivity } from './audit-from-activity.js';
 import { createToolExecutionsRepo } from '../db/tool-executions-repo.js';
 import { approvalIdFor } from '../tools/args-digest.js';
 import { toOutputChunk, type ToolResult } from '../tools/tool-result.js';
@@ -16,6 +18,7 @@ import { approvalStatusChunk } from './approval-status-chunk.js';
 export function createToolStepBookkeeping({ pool, publisher }: ActivityDeps) {
   const executions = createToolExecutionsRepo(pool);
   const completions = createCompletionsRepo(pool);
+  const audit = createAuditRepo(pool);
 
   async function publishOutputs(completionId: string, toolCallIds: string[]) {
     for (const row of await executions.listByIds(toolCallIds)) {
@@ -32,6 +35,15 @@ export function createToolStepBookkeeping({ pool, publisher }: ActivityDeps) {
         const approvalId = approvalIdFor(row.id, row.argsDigest);
         await executions.patchPart(row.id, { state: 'approval-requested', approval: { id: approvalId } });
         await publisher.publish(input.completionId, { type: 'tool-approval-request', approvalId, toolCallId: row.id });
+        await auditFromActivity(audit, {
+          key: `approval_requested:${row.id}`,
+          threadId: row.threadId,
+          completionId: row.completionId,
+          userId: row.userId,
+          type: 'approval_requested',
+          actor: 'system',
+          data: { toolCallId: row.id, toolName: row.toolName, argsDigest: row.argsDigest, expiresAt: row.expiresAt },
+        });
         await publisher.publishToUser(
           input.userId,
           approvalStatusChunk(

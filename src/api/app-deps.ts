@@ -25,4 +25,6 @@ export interface AppDeps {
   log: Logger;
   maxBodyBytes: number;
   keepAliveMs: number;
+  temporalNamespace: string;
+  temporalUiUrl: string;
 }

@@ -5,6 +5,7 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type pg from 'pg';
+import { createAuditRepo } from '../db/audit-repo.js';
 import { ACTIVE_STATUSES, createCompletionsRepo, type CompletionRow } from '../db/completions-repo.js';
 import { conflict } from './app-error.js';
 
@@ -15,12 +16,24 @@ export interface CancelOutcome {
 
 export function createCompletionCanceller(deps: { pool: pg.Pool; temporal: Client }) {
   const completions = createCompletionsRepo(deps.pool);
+  const audit = createAuditRepo(deps.pool);
   return {
-    async cancel(completion: CompletionRow): Promise<CancelOutcome> {
+    /** `by` is who asked: a user id, recorded in the audit ledger. */
+    async cancel(completion: CompletionRow, by: string): Promise<CancelOutcome> {
       if (completion.status === 'cancelled') return { completionId: completion.id, status: 'cancelled' };
       if (!ACTIVE_STATUSES.includes(completion.status)) {
         throw conflict(`completion ${completion.id} has already ${completion.status}`, 'not_running');
       }
+      await audit.append({
+        key: `cancel_requested:${completion.id}:${by}`,
+        threadId: completion.threadId,
+        completionId: completion.id,
+        userId: completion.userId,
+        type: 'cancel_requested',
+        actor: by,
+        data: { status: completion.status },
+        workflowId: completion.workflowId,
+      });
       try {
         await deps.temporal.workflow.getHandle(completion.workflowId).cancel();
       } catch (error) {

@@ -43,6 +43,7 @@ export interface StartedTurn {
 }
 
 interface PersistedTurn extends StartedTurn {
+  threadTitle: string | null;
   createdThread: boolean;
   userMessageRowId?: string;
   /** The running completion this turn waits for, and whether to stop it (`interrupt`) rather than wait. */
@@ -99,6 +100,7 @@ export function createCompletionStarter(deps: {
       const turn = {
         completionId,
         threadId: thread.id,
+        threadTitle: thread.title,
         assistantMessageId: newId('msg'),
         workflowId: completionWorkflowId(completionId),
       };
@@ -150,6 +152,8 @@ export function createCompletionStarter(deps: {
               taskQueue,
               workflowId: turn.workflowId,
               args: [input],
+              memo: { threadTitle: turn.threadTitle ?? '', threadId: input.threadId },
+              staticSummary: `completion in "${(turn.threadTitle ?? input.threadId).slice(0, 60)}" (${input.model})`,
               typedSearchAttributes: [
                 { key: THREAD_ID_ATTRIBUTE, value: input.threadId },
                 { key: USER_ID_ATTRIBUTE, value: input.userId },
@@ -164,7 +168,7 @@ export function createCompletionStarter(deps: {
           }
           // `interrupt`: the new turn is queued behind the running one, which is stopped with its text kept.
           if (turn.interrupt && turn.after) {
-            await canceller.cancel(turn.after).catch((error: Error) => log.warn(`interrupting ${turn.after!.id}: ${error.message}`));
+            await canceller.cancel(turn.after, request.userId).catch((error: Error) => log.warn(`interrupting ${turn.after!.id}: ${error.message}`));
           }
         },
       };

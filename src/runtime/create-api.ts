@@ -59,6 +59,8 @@ export function createApi(options: {
     defaultClientVersion: config.LONGHAUL_UI_VERSION === '5' ? 5 : 6,
     maxBodyBytes: config.LONGHAUL_MAX_BODY_BYTES,
     keepAliveMs: config.LONGHAUL_SSE_KEEPALIVE_MS,
+    temporalNamespace: config.TEMPORAL_NAMESPACE,
+    temporalUiUrl: config.LONGHAUL_TEMPORAL_UI_URL.replace(/\/$/, ''),
   });
   return { app, hub };
 }

@@ -6,6 +6,7 @@
  * text and nothing proportional to the transcript ever enters workflow history.
  */
 import {
+  type ActivityOptions,
   ActivityCancellationType,
   CancellationScope,
   isCancellation,
@@ -22,7 +23,8 @@ const bookkeeping = proxyActivities<Activities>({
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
-const modelCalls = proxyActivities<Activities>({
+/** Options of every model call; each call adds a summary so the history reads "callModel step 2 (model)". */
+const MODEL_CALL_OPTIONS: ActivityOptions = {
   // A long answer streams for minutes; liveness is judged by heartbeats, not by this ceiling.
   startToCloseTimeout: '15 minutes',
   // Short, so a dead worker's call is retried within seconds; the activity heartbeats on every chunk and on a
@@ -35,9 +37,9 @@ const modelCalls = proxyActivities<Activities>({
     backoffCoefficient: 2,
     maximumInterval: '30 seconds',
     maximumAttempts: 5,
-    nonRetryableErrorTypes: ['ProviderRejected'],
+    nonRetryableErrorTypes: ['ProviderRejected', 'BudgetExceeded'],
   },
-});
+};
 
 const queue = proxyActivities<Activities>({
   // An earlier turn may wait days for an approval; liveness comes from heartbeats.
@@ -57,7 +59,11 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
     let step = 0;
     let finishReason: string;
     for (;;) {
-      const summary = await modelCalls.callModel({ ...input, step });
+      const { callModel } = proxyActivities<Activities>({
+        ...MODEL_CALL_OPTIONS,
+        summary: `callModel step ${step} (${input.model})`,
+      });
+      const summary = await callModel({ ...input, step });
       step += 1;
       finishReason = summary.finishReason;
       if (summary.toolCalls.length > 0) await runToolCalls(input, summary.toolCalls);

@@ -52,6 +52,7 @@ export async function runToolCalls(input: CompletionInput, calls: RunnableToolCa
         workflowId: toolCallWorkflowId(call.id),
         args: [childInput(call, 'background')],
         parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: `${call.name} (background tool)`,
       }),
     );
     await bookkeeping.recordPendingResult({ toolCallId: call.id, completionId: input.completionId });
@@ -64,6 +65,7 @@ export async function runToolCalls(input: CompletionInput, calls: RunnableToolCa
         workflowId: toolCallWorkflowId(call.id),
         args: [childInput(call, 'durable')],
         cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+        staticSummary: call.requiresApproval ? `${call.name} awaiting approval` : `${call.name} (durable tool)`,
       }),
     ),
   );
@@ -88,6 +90,7 @@ export async function runToolCalls(input: CompletionInput, calls: RunnableToolCa
 
 async function runInline(input: CompletionInput, call: RunnableToolCall): Promise<void> {
   const activities = proxyActivities<Activities>({
+    summary: `${call.name} (inline tool)`,
     startToCloseTimeout: call.timeoutMs,
     retry: {
       maximumAttempts: call.retry.maximumAttempts,

@@ -90,6 +90,7 @@ export async function toolCallWorkflow(input: ToolCallInput): Promise<ToolCallOu
   }
 
   const execution = proxyActivities<Activities>({
+    summary: `run ${input.toolName}`,
     startToCloseTimeout: input.timeoutMs,
     heartbeatTimeout: Math.min(input.timeoutMs, 60_000),
     retry: {

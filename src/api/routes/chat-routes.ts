@@ -126,7 +126,7 @@ export function chatRoutes(deps: AppDeps): Router {
       return;
     }
     ctx.status = 202;
-    ctx.body = await deps.canceller.cancel(completion);
+    ctx.body = await deps.canceller.cancel(completion, ctx.state.user.id);
   });
 
   router.get('/api/chat/:threadId/stream', async (ctx) => {

@@ -49,7 +49,7 @@ export function completionRoutes(deps: AppDeps): Router {
   });
 
   router.post('/:id/cancel', async (ctx) => {
-    const outcome = await deps.canceller.cancel(await ownCompletion(ctx.params.id, ctx.state.user.id));
+    const outcome = await deps.canceller.cancel(await ownCompletion(ctx.params.id, ctx.state.user.id), ctx.state.user.id);
     ctx.status = outcome.status === 'cancelled' ? 200 : 202;
     ctx.body = outcome;
   });

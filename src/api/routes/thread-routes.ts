@@ -2,6 +2,7 @@
 import { Router } from '@koa/router';
 import { ACTIVE_STATUSES, createCompletionsRepo } from '../../db/completions-repo.js';
 import { newId } from '../../db/ids.js';
+import { createAuditRepo } from '../../db/audit-repo.js';
 import { createMessagesRepo, toUIMessages } from '../../db/messages-repo.js';
 import { createThreadsRepo } from '../../db/threads-repo.js';
 import type { AppDeps } from '../app-deps.js';
@@ -16,6 +17,7 @@ export function threadRoutes(deps: AppDeps): Router {
   const threads = createThreadsRepo(deps.pool);
   const completions = createCompletionsRepo(deps.pool);
   const messages = createMessagesRepo(deps.pool);
+  const audit = createAuditRepo(deps.pool);
 
   async function ownThread(id: unknown, userId: string) {
     const thread = await threads.get(parseInput(idSchema, id, 'threadId'), userId);
@@ -64,6 +66,25 @@ export function threadRoutes(deps: AppDeps): Router {
     }
     await threads.delete(thread.id, ctx.state.user.id);
     ctx.status = 204;
+  });
+
+  /** The thread's audit ledger: JSON, or NDJSON (one event a line) for `Accept: application/x-ndjson`. */
+  router.get('/:id/audit', async (ctx) => {
+    const thread = await ownThread(ctx.params.id, ctx.state.user.id);
+    const namespace = encodeURIComponent(deps.temporalNamespace);
+    const events = (await audit.listByThread(thread.id)).map((event) => ({
+      ...event,
+      temporalUiUrl:
+        event.workflowId && event.runId
+          ? `${deps.temporalUiUrl}/namespaces/${namespace}/workflows/${encodeURIComponent(event.workflowId)}/${event.runId}/history`
+          : null,
+    }));
+    if (ctx.accepts('application/json', 'application/x-ndjson') === 'application/x-ndjson') {
+      ctx.type = 'application/x-ndjson';
+      ctx.body = events.map((event) => `${JSON.stringify(event)}\n`).join('');
+      return;
+    }
+    ctx.body = { threadId: thread.id, events };
   });
 
   router.get('/:id/messages', async (ctx) => {

@@ -63,6 +63,7 @@ export async function startLonghaul(options: {
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createWorker({
     config,
+    log: createLogger('worker', 'warn'),
     pool: workerPool,
     redis: workerRedis,
     providers: providersFromConfig(config),

@@ -86,6 +86,10 @@ const envSchema = z.object({
   LONGHAUL_FETCH_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
   /** Base URL of the Temporal Web UI, for links in audit exports. */
   LONGHAUL_TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
+  /** When set, a worker process serves its own /metrics on this port (the API serves them on GET /metrics). */
+  LONGHAUL_WORKER_METRICS_PORT: port.optional(),
+  /** When set (host:port), the Temporal SDK's own worker metrics are exported in Prometheus format there. */
+  LONGHAUL_TEMPORAL_METRICS_ADDRESS: optionalString,
   LONGHAUL_DATA_DIR: z.string().min(1).default('.longhaul'),
   SCRIPTED_MODEL_PORT: port.default(4010),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

@@ -5,7 +5,6 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Runtime } from '@temporalio/worker';
 import { loadConfig, type Config } from './config.js';
 import { migrate } from './db/migrate.js';
 import { createUsersRepo } from './db/users-repo.js';
@@ -18,6 +17,7 @@ import { createWorker } from './runtime/create-worker.js';
 import { providersFromConfig } from './runtime/providers-from-config.js';
 import { closeHttpServer, onShutdown } from './runtime/shutdown.js';
 import { toolsFromConfig } from './runtime/tools-from-config.js';
+import { installTemporalRuntime } from './runtime/install-temporal-runtime.js';
 
 const log = createLogger('dev');
 const envConfig = loadConfig();
@@ -36,7 +36,7 @@ const config: Config = scripted
       ANTHROPIC_BASE_URL: scripted.anthropicBaseURL,
     }
   : envConfig;
-Runtime.install({ shutdownSignals: [] });
+installTemporalRuntime(config, createLogger('temporal', config.LOG_LEVEL));
 
 const pool = createPool(config.DATABASE_URL);
 await migrate(pool, (line) => log.info(line));
@@ -46,7 +46,14 @@ const redis = createRedis(config.REDIS_URL, 'longhaul-dev');
 const subscriber = createRedis(config.REDIS_URL, 'longhaul-dev-sub');
 const temporal = await connectTemporal(config);
 const tools = toolsFromConfig(config);
-const worker = await createWorker({ config, pool, redis, providers: providersFromConfig(config), tools });
+const worker = await createWorker({
+  config,
+  log: createLogger('worker', config.LOG_LEVEL),
+  pool,
+  redis,
+  providers: providersFromConfig(config),
+  tools,
+});
 const workerRun = worker.run();
 const { app } = createApi({ config, pool, redis, subscriber, temporal, tools, log: createLogger('api', config.LOG_LEVEL) });
 const server = app.listen(config.PORT, config.HOST);

@@ -1,5 +1,4 @@
 /** Entry point of a worker replica: runs completion workflows and their activities. */
-import { Runtime } from '@temporalio/worker';
 import { loadConfig } from './config.js';
 import { migrate } from './db/migrate.js';
 import { createLogger } from './log.js';
@@ -8,21 +7,25 @@ import { createWorker } from './runtime/create-worker.js';
 import { providersFromConfig } from './runtime/providers-from-config.js';
 import { onShutdown } from './runtime/shutdown.js';
 import { toolsFromConfig } from './runtime/tools-from-config.js';
+import { installTemporalRuntime } from './runtime/install-temporal-runtime.js';
+import { serveMetrics } from './runtime/serve-metrics.js';
 
 const config = loadConfig();
 const log = createLogger('worker', config.LOG_LEVEL);
-Runtime.install({ shutdownSignals: [] });
+installTemporalRuntime(config, log);
 const pool = createPool(config.DATABASE_URL);
 await migrate(pool, (line) => log.info(line));
 const redis = createRedis(config.REDIS_URL, 'longhaul-worker');
 const worker = await createWorker({
   config,
+  log,
   pool,
   redis,
   providers: providersFromConfig(config),
   tools: toolsFromConfig(config),
 });
-onShutdown(log, [async () => worker.shutdown()]);
+const metricsServer = config.LONGHAUL_WORKER_METRICS_PORT === undefined ? undefined : serveMetrics(config.HOST, config.LONGHAUL_WORKER_METRICS_PORT);
+onShutdown(log, [async () => worker.shutdown(), async () => metricsServer?.close()]);
 log.info(`polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
 await worker.run();
 await redis.quit();

@@ -1,4 +1,6 @@
+import { Context } from '@temporalio/activity';
 import { createAuditRepo } from '../db/audit-repo.js';
+import { metrics } from '../metrics.js';
 import { createCompletionsRepo } from '../db/completions-repo.js';
 import { auditFromActivity } from './audit-from-activity.js';
 import type { CompletionInput } from '../workflows/definitions.js';
@@ -11,6 +13,7 @@ export function createBeginCompletion({ pool, publisher }: ActivityDeps) {
   const audit = createAuditRepo(pool);
   return async function beginCompletion(input: CompletionInput): Promise<void> {
     await completions.markStarted(input.completionId);
+    if (Context.current().info.attempt === 1) metrics.completionsStarted.inc();
     await auditFromActivity(audit, {
       key: `message_received:${input.completionId}`,
       threadId: input.threadId,

@@ -16,6 +16,7 @@ import type { ActivityDeps } from './deps.js';
 import { createModelCallGuard } from './model-call-guard.js';
 import { settleToolCalls, type RunnableToolCall } from './settle-tool-calls.js';
 import { createStepStream } from './step-stream.js';
+import { metrics } from '../metrics.js';
 import { toModelMessages } from './to-model-messages.js';
 
 export type { RunnableToolCall } from './settle-tool-calls.js';
@@ -53,7 +54,7 @@ export function toolCallIdFor(completionId: string, step: number, index: number)
  * chunks from the replay log and tells live viewers with `data-step-reset`. Stop: a cancelled attempt keeps
  * the text streamed so far (marked stopped) and ends as a cancellation.
  */
-export function createCallModel({ pool, publisher, providers, tools, settings }: ActivityDeps) {
+export function createCallModel({ pool, publisher, providers, tools, settings, log }: ActivityDeps) {
   const messages = createMessagesRepo(pool);
   const completions = createCompletionsRepo(pool);
   const executions = createToolExecutionsRepo(pool);
@@ -89,7 +90,9 @@ export function createCallModel({ pool, publisher, providers, tools, settings }:
       textId: textIdFor(input.step, attempt),
       toolCallId: (index) => toolCallIdFor(input.completionId, input.step, index),
       onFirstText: async () => {
-        if (input.step === 0) await completions.markFirstToken(input.completionId);
+        if (input.step !== 0) return;
+        const seconds = await completions.markFirstToken(input.completionId);
+        if (seconds !== null) metrics.timeToFirstToken.observe(seconds);
       },
     });
     const guard = createModelCallGuard(context, settings.stallTimeoutMs);
@@ -97,6 +100,8 @@ export function createCallModel({ pool, publisher, providers, tools, settings }:
     const recordUsage = async (outcome: 'completed' | 'failed' | 'cancelled', error?: string) => {
       const usage = stream.state.usage ?? estimateUsage(transcript, stream.state.text);
       const estimated = stream.state.usage === null;
+      metrics.tokens.inc({ direction: 'input', model: input.model }, usage.inputTokens);
+      metrics.tokens.inc({ direction: 'output', model: input.model }, usage.outputTokens);
       await usageRepo.record({
         completionId: input.completionId,
         userId: input.userId,
@@ -106,6 +111,22 @@ export function createCallModel({ pool, publisher, providers, tools, settings }:
         estimated,
         outcome,
       });
+      log.info(
+        {
+          completionId: input.completionId,
+          threadId: input.threadId,
+          userId: input.userId,
+          model: input.model,
+          step: input.step,
+          attempt,
+          outcome,
+          ...usage,
+          estimated,
+          latencyMs: Date.now() - startedAt,
+          ...(error ? { error } : {}),
+        },
+        'model call',
+      );
       await auditFromActivity(audit, {
         key: `model_call:${input.completionId}:${input.step}:${attempt}`,
         threadId: input.threadId,
@@ -150,10 +171,12 @@ export function createCallModel({ pool, publisher, providers, tools, settings }:
         throw context.cancellationSignal.reason;
       }
       if (stall) {
+        metrics.providerErrors.inc({ provider: provider.name, class: 'retryable:stalled' });
         await recordUsage('failed', `stalled: ${stall.message}`);
         throw ApplicationFailure.retryable(`the model stream stalled: ${stall.message}`, 'ProviderStalled');
       }
       const failure = toProviderError(provider.name, error);
+      metrics.providerErrors.inc({ provider: provider.name, class: failure.retryable ? `retryable:${failure.code}` : failure.code });
       await recordUsage('failed', failure.message);
       throw toActivityFailure(failure);
     } finally {

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { ChunkPublisher } from '../stream/chunk-publisher.js';
 import type { Providers } from '../llm/types.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
+import type { Logger } from '../log.js';
 
 /** Everything activities touch from outside, passed in so tests hand them real Postgres, Redis and providers. */
 export interface ActivityDeps {
@@ -10,6 +11,7 @@ export interface ActivityDeps {
   providers: Providers;
   tools: ToolRegistry;
   settings: ActivitySettings;
+  log: Logger;
 }
 
 export interface ActivitySettings {

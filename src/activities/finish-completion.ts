@@ -1,4 +1,6 @@
+import { Context } from '@temporalio/activity';
 import { createAuditRepo } from '../db/audit-repo.js';
+import { metrics } from '../metrics.js';
 import { createCompletionsRepo } from '../db/completions-repo.js';
 import { auditFromActivity } from './audit-from-activity.js';
 import { createThreadsRepo } from '../db/threads-repo.js';
@@ -23,13 +25,14 @@ const RUN_STATUS = { completed: 'complete', failed: 'failed', cancelled: 'cancel
  * the outcome (`finish` with usage, `error`, or `abort`). The status chunk goes first: viewers stop reading at the
  * terminal chunk.
  */
-export function createFinishCompletion({ pool, publisher }: ActivityDeps) {
+export function createFinishCompletion({ pool, publisher, log }: ActivityDeps) {
   const completions = createCompletionsRepo(pool);
   const threads = createThreadsRepo(pool);
   const executions = createToolExecutionsRepo(pool);
   const audit = createAuditRepo(pool);
   return async function finishCompletion(input: FinishCompletionInput): Promise<void> {
     if (input.status !== 'completed') await executions.interruptOpen(input.completionId);
+    if (Context.current().info.attempt === 1) metrics.completionsFinished.inc({ status: input.status });
     await completions.finish(input.completionId, {
       status: input.status,
       finishReason: input.finishReason,
@@ -38,6 +41,10 @@ export function createFinishCompletion({ pool, publisher }: ActivityDeps) {
     await threads.clearActiveCompletion(input.threadId, input.completionId);
     const row = await completions.get(input.completionId);
     const ids = { threadId: input.threadId, completionId: input.completionId, userId: input.userId };
+    log.info(
+      { ...ids, status: input.status, finishReason: input.finishReason, steps: row?.steps, errorCode: input.errorCode },
+      'completion finished',
+    );
     if (input.status === 'failed') {
       await auditFromActivity(audit, {
         key: `failure:${input.completionId}`,

@@ -24,7 +24,7 @@ const HEARTBEAT_EVERY_MS = 5_000;
  * call id as its idempotency key for side effects that may have happened before a crash. A throw is retried
  * while attempts remain, then recorded as a `failed` result the model reads.
  */
-export function createRunTool({ pool, publisher, tools }: ActivityDeps) {
+export function createRunTool({ pool, publisher, tools, log }: ActivityDeps) {
   const executions = createToolExecutionsRepo(pool);
   const audit = createAuditRepo(pool);
 
@@ -37,6 +37,18 @@ export function createRunTool({ pool, publisher, tools }: ActivityDeps) {
     const startedAt = Date.now();
     const result = await execute();
     await executions.storeResult(input.toolCallId, result, { updatePart: !input.background });
+    log.info(
+      {
+        completionId: row.completionId,
+        threadId: row.threadId,
+        userId: row.userId,
+        toolCallId: input.toolCallId,
+        toolName: row.toolName,
+        outcome: result.kind,
+        durationMs: Date.now() - startedAt,
+      },
+      'tool executed',
+    );
     await auditFromActivity(audit, {
       key: `tool_executed:${input.toolCallId}`,
       threadId: row.threadId,

@@ -6,6 +6,7 @@ import { requestLog } from './middleware/request-log.js';
 import { chatRoutes } from './routes/chat-routes.js';
 import { completionRoutes } from './routes/completion-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { metricsRoutes } from './routes/metrics-routes.js';
 import { threadRoutes } from './routes/thread-routes.js';
 import { approvalRoutes } from './routes/approval-routes.js';
 import { userEventRoutes } from './routes/user-event-routes.js';
@@ -17,8 +18,7 @@ export function createApp(deps: AppDeps): Koa {
   app.proxy = true;
   app.use(requestLog(deps.log));
   app.use(errorHandler(deps.log));
-  const health = healthRoutes(deps);
-  app.use(health.routes());
+  for (const open of [healthRoutes(deps), metricsRoutes(deps)]) app.use(open.routes());
   app.use(authenticate(createUsersRepo(deps.pool)));
   for (const router of [
     chatRoutes(deps),

@@ -3,6 +3,7 @@
  * closing `[DONE]` after a terminal chunk. Stops reading from Redis as soon as the client goes away.
  */
 import type { Context } from 'koa';
+import { metrics } from '../metrics.js';
 import { forClientVersion, type ClientVersion } from '../stream/client-version.js';
 import { formatSseComment, formatSseData, SSE_DONE, UI_STREAM_HEADERS } from '../stream/sse.js';
 import type { StreamEvent } from '../stream/stream-event.js';
@@ -15,7 +16,13 @@ export function openSse(ctx: Context): { write(chunk: string): void; end(): void
   res.writeHead(200, UI_STREAM_HEADERS);
   res.flushHeaders();
   res.socket?.setNoDelay(true);
-  const closed = new Promise<void>((resolve) => res.once('close', resolve));
+  metrics.activeStreams.inc();
+  const closed = new Promise<void>((resolve) =>
+    res.once('close', () => {
+      metrics.activeStreams.dec();
+      resolve();
+    }),
+  );
   return {
     write: (chunk) => {
       if (!res.writableEnded) res.write(chunk);

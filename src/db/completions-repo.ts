@@ -95,8 +95,14 @@ export function createCompletionsRepo(db: Queryable) {
       );
     },
 
-    async markFirstToken(id: string): Promise<void> {
-      await db.query(`UPDATE completions SET first_token_at = coalesce(first_token_at, now()) WHERE id = $1`, [id]);
+    /** Records the first token once; returns seconds since the completion was created, or null if already set. */
+    async markFirstToken(id: string): Promise<number | null> {
+      const { rows } = await db.query<{ seconds: number }>(
+        `UPDATE completions SET first_token_at = now() WHERE id = $1 AND first_token_at IS NULL
+         RETURNING extract(epoch FROM now() - created_at)::float8 AS seconds`,
+        [id],
+      );
+      return rows[0]?.seconds ?? null;
     },
 
     async setStatus(id: string, status: CompletionStatus): Promise<void> {

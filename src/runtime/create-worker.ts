@@ -6,6 +6,7 @@ import { createActivities } from '../activities/index.js';
 import type { Config } from '../config.js';
 import type { Providers } from '../llm/types.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
+import type { Logger } from '../log.js';
 import { createChunkPublisher } from '../stream/chunk-publisher.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -16,6 +17,7 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
  */
 export async function createWorker(options: {
   config: Config;
+  log: Logger;
   pool: pg.Pool;
   redis: Redis;
   providers: Providers;
@@ -41,6 +43,7 @@ export async function createWorker(options: {
       publisher,
       providers: options.providers,
       tools: options.tools,
+      log: options.log,
       settings: {
         stallTimeoutMs: config.LONGHAUL_STALL_TIMEOUT_MS,
         userDailyTokenBudget: config.LONGHAUL_USER_DAILY_TOKEN_BUDGET,

@@ -76,6 +76,7 @@ export async function startHarness(
     const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
     const worker: Worker = await createWorker({
       config,
+      log: createLogger('worker', 'warn'),
       pool,
       redis,
       providers: providersFromConfig(config),

@@ -7,8 +7,18 @@ export function requestLog(log: Logger): Middleware {
     try {
       await next();
     } finally {
-      const ms = (performance.now() - started).toFixed(1);
-      log.info(`${ctx.method} ${ctx.path} ${ctx.status} ${ms}ms${ctx.state.user ? ` user=${ctx.state.user.id}` : ''}`);
+      log.info(
+        {
+          method: ctx.method,
+          path: ctx.path,
+          status: ctx.status,
+          ms: Number((performance.now() - started).toFixed(1)),
+          userId: ctx.state.user?.id,
+          threadId: ctx.state.threadId,
+          completionId: ctx.state.completionId,
+        },
+        'request',
+      );
     }
   };
 }

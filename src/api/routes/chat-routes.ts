@@ -11,6 +11,7 @@ import { digestFromApprovalId } from '../../tools/args-digest.js';
 import type { AppDeps } from '../app-deps.js';
 import { AppError, badRequest, conflict, notFound } from '../app-error.js';
 import { clientVersionOf } from '../client-version.js';
+import { tagRequest } from '../tag-request.js';
 import { createCompletionStream } from '../completion-stream.js';
 import { readJsonBody } from '../middleware/json-body.js';
 import { parseInput } from '../parse-input.js';
@@ -56,8 +57,7 @@ export function chatRoutes(deps: AppDeps): Router {
       await follower.close();
       throw error;
     }
-    ctx.set('x-longhaul-thread-id', prepared.turn.threadId);
-    ctx.set('x-longhaul-completion-id', prepared.turn.completionId);
+    tagRequest(ctx, prepared.turn);
     await pipeLive(ctx, prepared.turn.completionId, follower, 0, clientVersionOf(ctx, deps.defaultClientVersion));
   }
 
@@ -100,8 +100,7 @@ export function chatRoutes(deps: AppDeps): Router {
             throw error;
           });
       }
-      ctx.set('x-longhaul-thread-id', thread.id);
-      ctx.set('x-longhaul-completion-id', completion.id);
+      tagRequest(ctx, { threadId: thread.id, completionId: completion.id });
       await pipeLive(ctx, completion.id, follower, afterSeq, clientVersionOf(ctx, deps.defaultClientVersion));
     } catch (error) {
       await follower.close();
@@ -135,7 +134,7 @@ export function chatRoutes(deps: AppDeps): Router {
       ctx.status = 204;
       return;
     }
-    ctx.set('x-longhaul-completion-id', completion.id);
+    tagRequest(ctx, { threadId: completion.threadId, completionId: completion.id });
     // useChat rebuilds the message from the first chunk it gets, so replay from the current segment's start.
     const segmentStart = (await deps.hub.segmentStart(completion.id)) ?? 1;
     await streamCompletion(ctx, completion, segmentStart - 1, clientVersionOf(ctx, deps.defaultClientVersion), 'segment');

@@ -46,6 +46,34 @@ describe('limits', () => {
   });
 });
 
+describe('daily budget per user', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ LONGHAUL_USER_DAILY_TOKEN_BUDGET: '100' });
+  });
+  afterAll(() => h?.close());
+
+  it("refuses a new turn once the user's tokens for the day are spent, before calling the model", async () => {
+    h.model.enqueue({ kind: 'text', chunks: ['expensive'], usage: { inputTokens: 90, outputTokens: 20 } });
+    const first = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('one')] });
+    expect((await readValidatedChunks(first)).at(-1)?.type).toBe('finish');
+
+    const before = h.model.requests.length;
+    const chatId = `chat-${randomUUID()}`;
+    const second = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('two')] });
+    const chunks = await readValidatedChunks(second);
+    expect(chunks.at(-1)).toMatchObject({ type: 'error', errorText: 'budget_exceeded: you used 110 of your 100 tokens for today' });
+    expect(h.model.requests.length).toBe(before);
+    const { rows } = await h.pool.query(`SELECT count(*)::int AS n FROM messages WHERE thread_id = $1 AND role = 'assistant'`, [chatId]);
+    expect(rows[0].n).toBe(0);
+
+    const other = await h.createUser();
+    h.model.enqueue({ kind: 'text', chunks: ['fine'] });
+    const theirs = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('hi')] }, other.apiKey);
+    expect((await readValidatedChunks(theirs)).at(-1)?.type).toBe('finish');
+  });
+});
+
 describe('double texting', () => {
   let h: Harness;
   beforeAll(async () => {

@@ -19,6 +19,7 @@ import { createRedis } from '../src/runtime/connections.js';
 import { createWorker } from '../src/runtime/create-worker.js';
 import { providersFromConfig } from '../src/runtime/providers-from-config.js';
 import { toolsFromConfig } from '../src/runtime/tools-from-config.js';
+import { agentsFromConfig } from '../src/runtime/agents-from-config.js';
 import { completionWorkflowId } from '../src/workflows/definitions.js';
 import type { StackEnv } from '../scripts/stack.mjs';
 import { keepIdleConnections } from './keep-idle-connections.js';
@@ -57,6 +58,7 @@ export async function startLonghaul(options: {
   });
   const taskQueue = `bench-${randomUUID()}`;
   const tools = toolsFromConfig(config);
+  const agents = agentsFromConfig();
 
   const workerPool = createPool(config.DATABASE_URL);
   const workerRedis = createRedis(config.REDIS_URL, 'longhaul-bench-worker');
@@ -68,6 +70,7 @@ export async function startLonghaul(options: {
     redis: workerRedis,
     providers: providersFromConfig(config),
     tools,
+    agents,
     connection: nativeConnection,
     taskQueue,
     workflowBundle: { code: options.workflowCode },
@@ -87,6 +90,7 @@ export async function startLonghaul(options: {
     temporal,
     taskQueue,
     tools,
+    agents,
     log: createLogger('api', 'warn'),
   });
   const server: Server = await new Promise((resolve) => {

@@ -26,7 +26,7 @@ const DEFAULTS = {
   TEMPORAL_ADDRESS: '127.0.0.1:7233',
 };
 /** Custom search attributes the completion workflow upserts (DESIGN.md §2); all Keyword. */
-const SEARCH_ATTRIBUTES = ['LonghaulThreadId', 'LonghaulUserId', 'LonghaulModel', 'LonghaulStatus'];
+const SEARCH_ATTRIBUTES = ['LonghaulThreadId', 'LonghaulUserId', 'LonghaulModel', 'LonghaulStatus', 'LonghaulAgent'];
 /** Later tags of temporalio/cli do not build with `go install` (replace directives). */
 const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1']);

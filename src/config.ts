@@ -65,16 +65,6 @@ const envSchema = z.object({
   LONGHAUL_STREAM_MAXLEN: positiveInt.default(20_000),
   LONGHAUL_STREAM_TTL_SECONDS: positiveInt.default(24 * 3600),
   LONGHAUL_SSE_KEEPALIVE_MS: positiveInt.default(15_000),
-  /** Tools a completion may call when the request names none; empty means every registered tool. */
-  LONGHAUL_DEFAULT_TOOLS: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((name) => name.trim())
-        .filter(Boolean),
-    ),
   /** UI message stream version assumed for clients that do not say (header x-longhaul-ui-version). */
   LONGHAUL_UI_VERSION: z.enum(['5', '6']).default('6'),
   LONGHAUL_FETCH_ALLOW_PRIVATE: z
@@ -90,6 +80,8 @@ const envSchema = z.object({
   LONGHAUL_WORKER_METRICS_PORT: port.optional(),
   /** When set (host:port), the Temporal SDK's own worker metrics are exported in Prometheus format there. */
   LONGHAUL_TEMPORAL_METRICS_ADDRESS: optionalString,
+  /** The agent for threads and requests that name none. */
+  LONGHAUL_DEFAULT_AGENT: z.string().min(1).default('assistant'),
   LONGHAUL_DATA_DIR: z.string().min(1).default('.longhaul'),
   SCRIPTED_MODEL_PORT: port.default(4010),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

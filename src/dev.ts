@@ -17,6 +17,7 @@ import { createWorker } from './runtime/create-worker.js';
 import { providersFromConfig } from './runtime/providers-from-config.js';
 import { closeHttpServer, onShutdown } from './runtime/shutdown.js';
 import { toolsFromConfig } from './runtime/tools-from-config.js';
+import { agentsFromConfig } from './runtime/agents-from-config.js';
 import { installTemporalRuntime } from './runtime/install-temporal-runtime.js';
 
 const log = createLogger('dev');
@@ -46,6 +47,7 @@ const redis = createRedis(config.REDIS_URL, 'longhaul-dev');
 const subscriber = createRedis(config.REDIS_URL, 'longhaul-dev-sub');
 const temporal = await connectTemporal(config);
 const tools = toolsFromConfig(config);
+const agents = agentsFromConfig();
 const worker = await createWorker({
   config,
   log: createLogger('worker', config.LOG_LEVEL),
@@ -53,9 +55,10 @@ const worker = await createWorker({
   redis,
   providers: providersFromConfig(config),
   tools,
+  agents,
 });
 const workerRun = worker.run();
-const { app } = createApi({ config, pool, redis, subscriber, temporal, tools, log: createLogger('api', config.LOG_LEVEL) });
+const { app } = createApi({ config, pool, redis, subscriber, temporal, tools, agents, log: createLogger('api', config.LOG_LEVEL) });
 const server = app.listen(config.PORT, config.HOST);
 await new Promise((resolve) => server.once('listening', resolve));
 

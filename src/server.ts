@@ -6,6 +6,7 @@ import { createApi } from './runtime/create-api.js';
 import { connectTemporal, createPool, createRedis } from './runtime/connections.js';
 import { closeHttpServer, onShutdown } from './runtime/shutdown.js';
 import { toolsFromConfig } from './runtime/tools-from-config.js';
+import { agentsFromConfig } from './runtime/agents-from-config.js';
 
 const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
@@ -14,7 +15,7 @@ await migrate(pool, (line) => log.info(line));
 const redis = createRedis(config.REDIS_URL, 'longhaul-api');
 const subscriber = createRedis(config.REDIS_URL, 'longhaul-api-sub');
 const temporal = await connectTemporal(config);
-const { app } = createApi({ config, pool, redis, subscriber, temporal, tools: toolsFromConfig(config), log });
+const { app } = createApi({ config, pool, redis, subscriber, temporal, tools: toolsFromConfig(config), agents: agentsFromConfig(), log });
 const server = app.listen(config.PORT, config.HOST, () => log.info(`listening on http://${config.HOST}:${config.PORT}`));
 onShutdown(log, [
   () => closeHttpServer(server),

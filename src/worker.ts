@@ -7,6 +7,7 @@ import { createWorker } from './runtime/create-worker.js';
 import { providersFromConfig } from './runtime/providers-from-config.js';
 import { onShutdown } from './runtime/shutdown.js';
 import { toolsFromConfig } from './runtime/tools-from-config.js';
+import { agentsFromConfig } from './runtime/agents-from-config.js';
 import { installTemporalRuntime } from './runtime/install-temporal-runtime.js';
 import { serveMetrics } from './runtime/serve-metrics.js';
 
@@ -23,6 +24,7 @@ const worker = await createWorker({
   redis,
   providers: providersFromConfig(config),
   tools: toolsFromConfig(config),
+  agents: agentsFromConfig(),
 });
 const metricsServer = config.LONGHAUL_WORKER_METRICS_PORT === undefined ? undefined : serveMetrics(config.HOST, config.LONGHAUL_WORKER_METRICS_PORT);
 onShutdown(log, [async () => worker.shutdown(), async () => metricsServer?.close()]);

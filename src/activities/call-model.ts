@@ -16,6 +16,8 @@ import type { ActivityDeps } from './deps.js';
 import { createModelCallGuard } from './model-call-guard.js';
 import { settleToolCalls, type RunnableToolCall } from './settle-tool-calls.js';
 import { createStepStream } from './step-stream.js';
+import { createSystemPromptBuilder } from './system-prompt.js';
+import { createObjectStream, objectPartId, validateObject } from './structured-output.js';
 import { metrics } from '../metrics.js';
 import { toModelMessages } from './to-model-messages.js';
 
@@ -32,6 +34,8 @@ export interface StepSummary {
   rejectedToolCalls: number;
   usage: Usage | null;
   finishReason: FinishReason;
+  /** Structured output only: why the answer did not validate (the next step is the model's repair attempt). */
+  outputProblem?: string;
 }
 
 export const BUDGET_EXCEEDED = 'BudgetExceeded';
@@ -54,12 +58,13 @@ export function toolCallIdFor(completionId: string, step: number, index: number)
  * chunks from the replay log and tells live viewers with `data-step-reset`. Stop: a cancelled attempt keeps
  * the text streamed so far (marked stopped) and ends as a cancellation.
  */
-export function createCallModel({ pool, publisher, providers, tools, settings, log }: ActivityDeps) {
+export function createCallModel({ pool, publisher, providers, tools, agents, settings, log }: ActivityDeps) {
   const messages = createMessagesRepo(pool);
   const completions = createCompletionsRepo(pool);
   const executions = createToolExecutionsRepo(pool);
   const usageRepo = createUsageRepo(pool);
   const audit = createAuditRepo(pool);
+  const systemPromptFor = createSystemPromptBuilder({ db: pool, agents, tools });
 
   return async function callModel(input: CallModelInput): Promise<StepSummary> {
     const context = Context.current();
@@ -69,6 +74,8 @@ export function createCallModel({ pool, publisher, providers, tools, settings, l
 
     const messageId = stepMessageId(input.completionId, input.step);
     const transcript = toModelMessages(await messages.listForThread(input.threadId, messageId));
+    const { system, agent } = await systemPromptFor(input);
+    const outputSchema = input.structuredOutput ? agent?.output : undefined;
     const allowedTools = input.tools ?? [];
     const publish = (chunk: UIMessageChunk) => publisher.publish(input.completionId, chunk);
 
@@ -85,8 +92,10 @@ export function createCallModel({ pool, publisher, providers, tools, settings, l
     }
     await publisher.markStepStart(input.completionId, input.step, await publish({ type: 'start-step' }));
 
+    const objectStream = outputSchema ? createObjectStream(input.completionId, publish) : undefined;
     const stream = createStepStream({
       publish,
+      ...(objectStream ? { textSink: (delta: string) => objectStream.append(delta) } : {}),
       textId: textIdFor(input.step, attempt),
       toolCallId: (index) => toolCallIdFor(input.completionId, input.step, index),
       onFirstText: async () => {
@@ -152,6 +161,7 @@ export function createCallModel({ pool, publisher, providers, tools, settings, l
       const events = provider.stream(
         {
           model,
+          ...(system ? { system } : {}),
           messages: transcript,
           maxOutputTokens: input.limits.maxOutputTokens,
           ...(allowedTools.length > 0 ? { tools: tools.schemasFor(allowedTools) } : {}),
@@ -191,7 +201,17 @@ export function createCallModel({ pool, publisher, providers, tools, settings, l
       messageId,
       step: input.step,
     });
-    await saveStep(input, stepParts(stream.state.text, settled.parts), stream.state.usage);
+    const structured = outputSchema && settled.runnable.length === 0 ? validateObject(stream.state.text, outputSchema) : undefined;
+    const answerParts: UIPart[] = !structured
+      ? stepParts(stream.state.text, settled.parts)
+      : structured.ok
+        ? [{ type: 'step-start' }, { type: 'data-object', id: objectPartId(input.completionId), data: structured.value }]
+        : [{ type: 'step-start' }, { type: 'data-invalid_object', data: { text: stream.state.text, problem: structured.problem } }];
+    await saveStep(input, answerParts, stream.state.usage);
+    if (structured?.ok) {
+      await completions.setOutput(input.completionId, structured.value);
+      await publish({ type: 'data-object', id: objectPartId(input.completionId), data: structured.value });
+    }
     await recordUsage('completed');
     for (const record of settled.records) {
       await executions.record(record);
@@ -222,6 +242,7 @@ export function createCallModel({ pool, publisher, providers, tools, settings, l
       rejectedToolCalls: stream.state.calls.length - settled.runnable.length,
       usage: stream.state.usage,
       finishReason: stream.state.finishReason,
+      ...(structured && !structured.ok ? { outputProblem: structured.problem } : {}),
     };
   };
 

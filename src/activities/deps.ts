@@ -3,6 +3,7 @@ import type { ChunkPublisher } from '../stream/chunk-publisher.js';
 import type { Providers } from '../llm/types.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Logger } from '../log.js';
+import type { AgentRegistry } from '../agents/agent-registry.js';
 
 /** Everything activities touch from outside, passed in so tests hand them real Postgres, Redis and providers. */
 export interface ActivityDeps {
@@ -10,6 +11,7 @@ export interface ActivityDeps {
   publisher: ChunkPublisher;
   providers: Providers;
   tools: ToolRegistry;
+  agents: AgentRegistry;
   settings: ActivitySettings;
   log: Logger;
 }

@@ -16,6 +16,8 @@ export function createStepStream(options: {
   textId: string;
   toolCallId: (index: number) => string;
   onFirstText: () => Promise<void>;
+  /** Receives text deltas instead of the text chunks (structured output streams a growing object instead). */
+  textSink?: (delta: string) => Promise<void>;
 }) {
   const { publish } = options;
   const state = {
@@ -45,11 +47,12 @@ export function createStepStream(options: {
         case 'text-delta':
           if (!state.textOpen) {
             state.textOpen = true;
-            await publish({ type: 'text-start', id: options.textId });
+            if (!options.textSink) await publish({ type: 'text-start', id: options.textId });
             await options.onFirstText();
           }
           state.text += event.delta;
-          await publish({ type: 'text-delta', id: options.textId, delta: event.delta });
+          if (options.textSink) await options.textSink(event.delta);
+          else await publish({ type: 'text-delta', id: options.textId, delta: event.delta });
           return;
         case 'tool-call-start':
           await callFor(event.id, event.name);
@@ -78,7 +81,7 @@ export function createStepStream(options: {
     async closeText(): Promise<void> {
       if (!state.textOpen) return;
       state.textOpen = false;
-      await publish({ type: 'text-end', id: options.textId });
+      if (!options.textSink) await publish({ type: 'text-end', id: options.textId });
     },
   };
 }

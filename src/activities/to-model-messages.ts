@@ -35,6 +35,13 @@ export function toModelMessages(rows: StoredMessage[]): ModelMessage[] {
       .map((part) => textPartSchema.safeParse(part))
       .flatMap((parsed) => (parsed.success ? [parsed.data.text] : []))
       .join('');
+    if (row.role === 'assistant') {
+      const structured = structuredAnswer(row.parts);
+      if (structured) {
+        messages.push(...structured);
+        continue;
+      }
+    }
     if (row.role === 'user') {
       if (text) messages.push({ role: 'user', content: text });
       continue;
@@ -79,6 +86,34 @@ function resultOf(part: z.infer<typeof toolPartSchema>): ToolResult {
     default:
       return { kind: 'failed', message: 'the call did not produce a result' };
   }
+}
+
+const objectPartSchema = z.object({ type: z.literal('data-object'), data: z.unknown() });
+const invalidObjectPartSchema = z.object({
+  type: z.literal('data-invalid_object'),
+  data: z.object({ text: z.string(), problem: z.string() }),
+});
+
+/**
+ * A structured answer reads back as the JSON the model wrote; an invalid one also carries the correction the
+ * repair attempt needs.
+ */
+function structuredAnswer(parts: UIPart[]): ModelMessage[] | undefined {
+  for (const part of parts) {
+    const valid = objectPartSchema.safeParse(part);
+    if (valid.success) return [{ role: 'assistant', content: JSON.stringify(valid.data.data) }];
+    const invalid = invalidObjectPartSchema.safeParse(part);
+    if (invalid.success) {
+      return [
+        { role: 'assistant', content: invalid.data.data.text },
+        {
+          role: 'user',
+          content: `Your answer was rejected: ${invalid.data.data.problem}. Reply again with only the corrected JSON object.`,
+        },
+      ];
+    }
+  }
+  return undefined;
 }
 
 function backgroundResults(parts: UIPart[]): ModelMessage[] {

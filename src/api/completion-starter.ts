@@ -14,14 +14,15 @@ import type { UIPart } from '../db/ui-parts.js';
 import type { Logger } from '../log.js';
 import type { completionWorkflow } from '../workflows/completion-workflow.js';
 import {
+  AGENT_ATTRIBUTE,
   MODEL_ATTRIBUTE,
   STATUS_ATTRIBUTE,
   THREAD_ID_ATTRIBUTE,
   USER_ID_ATTRIBUTE,
   completionWorkflowId,
   type CompletionInput,
-  type CompletionLimits,
 } from '../workflows/definitions.js';
+import type { ResolvedTurn, TurnChoices, TurnPolicy } from './turn-policy.js';
 import { AppError, conflict, notFound } from './app-error.js';
 import type { CompletionCanceller } from './completion-canceller.js';
 
@@ -31,8 +32,8 @@ export interface StartTurnRequest {
   /** Create the thread when missing (useChat's first message); otherwise a missing thread is a 404. */
   createThread: boolean;
   userMessage: { uiMessageId: string; parts: UIPart[] };
-  model: string;
-  tools: string[];
+  /** What the caller asked to run as; resolved against the thread's agent and the server's defaults. */
+  choices: TurnChoices;
 }
 
 export interface StartedTurn {
@@ -44,6 +45,7 @@ export interface StartedTurn {
 
 interface PersistedTurn extends StartedTurn {
   threadTitle: string | null;
+  spec: ResolvedTurn;
   createdThread: boolean;
   userMessageRowId?: string;
   /** The running completion this turn waits for, and whether to stop it (`interrupt`) rather than wait. */
@@ -55,12 +57,12 @@ export function createCompletionStarter(deps: {
   pool: pg.Pool;
   temporal: Client;
   taskQueue: string;
-  limits: CompletionLimits;
+  policy: TurnPolicy;
   log: Logger;
   canceller: CompletionCanceller;
   defaultDoubleTextPolicy: DoubleTextPolicy;
 }) {
-  const { pool, temporal, taskQueue, limits, log, canceller, defaultDoubleTextPolicy } = deps;
+  const { pool, temporal, taskQueue, policy, log, canceller, defaultDoubleTextPolicy } = deps;
 
   async function persistTurn(request: StartTurnRequest): Promise<PersistedTurn> {
     return withTransaction(pool, async (client) => {
@@ -70,13 +72,16 @@ export function createCompletionStarter(deps: {
       let thread = await threads.lockById(request.threadId);
       if (thread && thread.userId !== request.userId) throw notFound('thread');
       const createdThread = !thread;
+      const spec = policy.resolve(request.choices, thread?.agent ?? null);
       if (!thread) {
         if (!request.createThread) throw notFound('thread');
+        // A thread's first turn binds it to the agent it asked for; later turns follow it unless they ask otherwise.
         thread = await threads.create(
           request.threadId,
           request.userId,
           titleFrom(request.userMessage.parts),
           defaultDoubleTextPolicy,
+          request.choices.agent ?? null,
         );
       }
       let busyWith: CompletionRow | undefined;
@@ -107,7 +112,8 @@ export function createCompletionStarter(deps: {
       await completions.create({
         id: completionId,
         userId: request.userId,
-        model: request.model,
+        model: spec.model,
+        agent: spec.agent,
         ...turn,
         userMessageId: userMessage.id,
         ...(busyWith ? { afterCompletionId: busyWith.id } : {}),
@@ -115,6 +121,7 @@ export function createCompletionStarter(deps: {
       await threads.setActiveCompletion(thread.id, completionId);
       return {
         ...turn,
+        spec,
         createdThread,
         ...(userMessage.inserted ? { userMessageRowId: userMessage.id } : {}),
         ...(busyWith ? { after: busyWith, interrupt: thread.doubleTextPolicy === 'interrupt' } : {}),
@@ -138,10 +145,8 @@ export function createCompletionStarter(deps: {
         completionId: turn.completionId,
         threadId: turn.threadId,
         userId: request.userId,
-        model: request.model,
         assistantMessageId: turn.assistantMessageId,
-        limits,
-        tools: request.tools,
+        ...turn.spec,
         ...(turn.after ? { afterCompletionId: turn.after.id } : {}),
       };
       return {
@@ -159,6 +164,7 @@ export function createCompletionStarter(deps: {
                 { key: USER_ID_ATTRIBUTE, value: input.userId },
                 { key: MODEL_ATTRIBUTE, value: input.model },
                 { key: STATUS_ATTRIBUTE, value: turn.after ? 'queued' : 'running' },
+                { key: AGENT_ATTRIBUTE, value: turn.spec.agent.name },
               ],
             });
           } catch (error) {

@@ -10,6 +10,7 @@ import { metricsRoutes } from './routes/metrics-routes.js';
 import { threadRoutes } from './routes/thread-routes.js';
 import { approvalRoutes } from './routes/approval-routes.js';
 import { userEventRoutes } from './routes/user-event-routes.js';
+import { agentRoutes } from './routes/agent-routes.js';
 import { createUsersRepo } from '../db/users-repo.js';
 
 /** The HTTP API (design §4). Stateless: every replica can serve every request. */
@@ -26,6 +27,7 @@ export function createApp(deps: AppDeps): Koa {
     completionRoutes(deps),
     approvalRoutes(deps),
     userEventRoutes(deps),
+    agentRoutes(deps),
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: false }));

@@ -30,6 +30,7 @@ export const chatRequestSchema = z.strictObject({
   messageId: z.string().max(200).optional(),
   model: z.string().max(200).optional(),
   tools: z.array(z.string().max(64)).max(64).optional(),
+  agent: z.string().max(40).optional(),
 });
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
@@ -50,20 +51,23 @@ export const createThreadSchema = z.strictObject({
   id: idSchema.optional(),
   title: z.string().trim().max(200).optional(),
   doubleTextPolicy: doubleTextPolicySchema.optional(),
+  agent: z.string().max(40).optional(),
 });
 
 export const updateThreadSchema = z
   .strictObject({
     title: z.string().trim().min(1).max(200).optional(),
     doubleTextPolicy: doubleTextPolicySchema.optional(),
+    agent: z.string().max(40).optional(),
   })
-  .refine((body) => body.title !== undefined || body.doubleTextPolicy !== undefined, 'nothing to update');
+  .refine((body) => Object.values(body).some((value) => value !== undefined), 'nothing to update');
 
 export const createCompletionSchema = z.strictObject({
   threadId: idSchema.optional(),
   message: z.string().max(MAX_TEXT).refine((text) => text.trim() !== '', 'message text is empty'),
   model: z.string().max(200).optional(),
   tools: z.array(z.string().max(64)).max(64).optional(),
+  agent: z.string().max(40).optional(),
 });
 
 /** A tool part of the client's last assistant message that carries the user's answer to an approval request. */
@@ -82,5 +86,7 @@ export const listQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: z.coerce.date().optional(),
 });
+
+export const activeQuerySchema = z.object({ status: z.enum(['queued', 'running', 'awaiting_approval']).optional() });
 
 export const lastEventIdSchema = z.coerce.number().int().min(0).default(0);

@@ -6,6 +6,7 @@ export function toCompletionView(row: CompletionRow) {
     id: row.id,
     threadId: row.threadId,
     model: row.model,
+    agent: row.agent === null ? null : { name: row.agent, version: row.agentVersion },
     status: row.status,
     assistantMessageId: row.assistantMessageId,
     workflowId: row.workflowId,
@@ -13,6 +14,7 @@ export function toCompletionView(row: CompletionRow) {
     finishReason: row.finishReason,
     usage: row.inputTokens === null ? null : { inputTokens: row.inputTokens, outputTokens: row.outputTokens ?? 0 },
     error: row.error,
+    output: row.output ?? null,
     timing: {
       createdAt: row.createdAt,
       startedAt: row.startedAt,

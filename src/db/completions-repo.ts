@@ -17,6 +17,9 @@ export interface CompletionRow {
   inputTokens: number | null;
   outputTokens: number | null;
   error: { code: string; message: string } | null;
+  agent: string | null;
+  agentVersion: string | null;
+  output: unknown;
   createdAt: Date;
   startedAt: Date | null;
   firstTokenAt: Date | null;
@@ -26,6 +29,7 @@ export interface CompletionRow {
 const COLUMNS = `id, thread_id AS "threadId", user_id AS "userId", model, status,
   assistant_message_id AS "assistantMessageId", workflow_id AS "workflowId", steps,
   finish_reason AS "finishReason", input_tokens AS "inputTokens", output_tokens AS "outputTokens", error,
+  agent, agent_version AS "agentVersion", output,
   created_at AS "createdAt", started_at AS "startedAt", first_token_at AS "firstTokenAt",
   finished_at AS "finishedAt"`;
 
@@ -40,6 +44,8 @@ export interface NewCompletion {
   afterCompletionId?: string;
   /** The row id of the user message this completion answers. */
   userMessageId: string;
+  agent: { name: string; version: string };
+  parentCompletionId?: string;
 }
 
 /** Every write here is idempotent, because activities that call it are retried. */
@@ -48,8 +54,8 @@ export function createCompletionsRepo(db: Queryable) {
     async create(c: NewCompletion): Promise<void> {
       await db.query(
         `INSERT INTO completions (id, thread_id, user_id, model, status, assistant_message_id, workflow_id,
-           after_completion_id, user_message_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+           after_completion_id, user_message_id, agent, agent_version, parent_completion_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
         [
           c.id,
           c.threadId,
@@ -60,6 +66,9 @@ export function createCompletionsRepo(db: Queryable) {
           c.workflowId,
           c.afterCompletionId ?? null,
           c.userMessageId,
+          c.agent.name,
+          c.agent.version,
+          c.parentCompletionId ?? null,
         ],
       );
     },
@@ -130,6 +139,33 @@ export function createCompletionsRepo(db: Queryable) {
          WHERE c.id = $1 AND c.finished_at IS NULL`,
         [id, outcome.status, outcome.finishReason ?? null, outcome.error ? JSON.stringify(outcome.error) : null],
       );
+    },
+
+    async setOutput(id: string, output: unknown): Promise<void> {
+      await db.query(`UPDATE completions SET output = $2 WHERE id = $1`, [id, JSON.stringify(output)]);
+    },
+
+    /** The user's live work (a sidebar's source), newest first, with the thread title and steps so far. */
+    async listActive(userId: string, statuses: readonly CompletionStatus[]) {
+      const { rows } = await db.query<{
+        id: string;
+        threadId: string;
+        threadTitle: string | null;
+        agent: string | null;
+        model: string;
+        status: CompletionStatus;
+        step: number;
+        startedAt: Date | null;
+        createdAt: Date;
+      }>(
+        `SELECT c.id, c.thread_id AS "threadId", t.title AS "threadTitle", c.agent, c.model, c.status,
+           (SELECT count(*)::int FROM messages m WHERE m.completion_id = c.id AND m.role = 'assistant') AS step,
+           c.started_at AS "startedAt", c.created_at AS "createdAt"
+         FROM completions c JOIN threads t ON t.id = c.thread_id
+         WHERE c.user_id = $1 AND c.status = ANY($2) ORDER BY c.created_at DESC LIMIT 200`,
+        [userId, statuses],
+      );
+      return rows;
     },
 
     async delete(id: string): Promise<void> {

@@ -7,21 +7,29 @@ export interface ThreadRow {
   userId: string;
   title: string | null;
   doubleTextPolicy: DoubleTextPolicy;
+  agent: string | null;
   activeCompletionId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-const COLUMNS = `id, user_id AS "userId", title, double_text_policy AS "doubleTextPolicy", active_completion_id AS "activeCompletionId",
+const COLUMNS = `id, user_id AS "userId", title, double_text_policy AS "doubleTextPolicy", agent, active_completion_id AS "activeCompletionId",
   created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** Threads are always read through their owner: another user's thread is indistinguishable from none. */
 export function createThreadsRepo(db: Queryable) {
   return {
-    async create(id: string, userId: string, title: string | null, policy: DoubleTextPolicy): Promise<ThreadRow> {
+    async create(
+      id: string,
+      userId: string,
+      title: string | null,
+      policy: DoubleTextPolicy,
+      agent: string | null = null,
+    ): Promise<ThreadRow> {
       const { rows } = await db.query<ThreadRow>(
-        `INSERT INTO threads (id, user_id, title, double_text_policy) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
-        [id, userId, title, policy],
+        `INSERT INTO threads (id, user_id, title, double_text_policy, agent) VALUES ($1, $2, $3, $4, $5)
+         RETURNING ${COLUMNS}`,
+        [id, userId, title, policy, agent],
       );
       return rows[0]!;
     },
@@ -29,13 +37,13 @@ export function createThreadsRepo(db: Queryable) {
     async update(
       id: string,
       userId: string,
-      changes: { title?: string; doubleTextPolicy?: DoubleTextPolicy },
+      changes: { title?: string; doubleTextPolicy?: DoubleTextPolicy; agent?: string },
     ): Promise<ThreadRow | undefined> {
       const { rows } = await db.query<ThreadRow>(
         `UPDATE threads SET title = coalesce($3, title), double_text_policy = coalesce($4, double_text_policy),
-           updated_at = now()
+           agent = coalesce($5, agent), updated_at = now()
          WHERE id = $1 AND user_id = $2 RETURNING ${COLUMNS}`,
-        [id, userId, changes.title ?? null, changes.doubleTextPolicy ?? null],
+        [id, userId, changes.title ?? null, changes.doubleTextPolicy ?? null, changes.agent ?? null],
       );
       return rows[0];
     },

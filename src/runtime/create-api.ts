@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 import type Koa from 'koa';
 import { createApp } from '../api/create-app.js';
 import { createCompletionStarter } from '../api/completion-starter.js';
-import { createModelPolicy } from '../api/model-policy.js';
+import { createTurnPolicy } from '../api/turn-policy.js';
+import type { AgentRegistry } from '../agents/agent-registry.js';
 import { createApprovalService } from '../api/approval-service.js';
 import { createCompletionCanceller } from '../api/completion-canceller.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
@@ -21,12 +22,26 @@ export function createApi(options: {
   subscriber: Redis;
   temporal: Client;
   tools: ToolRegistry;
+  agents: AgentRegistry;
   log: Logger;
   taskQueue?: string;
 }): { app: Koa; hub: StreamHub } {
   const { config } = options;
   const hub = createStreamHub(options.redis, options.subscriber);
   const canceller = createCompletionCanceller({ pool: options.pool, temporal: options.temporal });
+  const policy = createTurnPolicy({
+    defaultModel: config.LONGHAUL_DEFAULT_MODEL,
+    defaultAgent: config.LONGHAUL_DEFAULT_AGENT,
+    configuredProviders: configuredProviders(config),
+    allowlist: config.LONGHAUL_MODELS,
+    toolNames: options.tools.names(),
+    agents: options.agents,
+    limits: {
+      maxSteps: config.LONGHAUL_MAX_STEPS,
+      maxOutputTokens: config.LONGHAUL_MAX_OUTPUT_TOKENS,
+      tokenBudget: config.LONGHAUL_COMPLETION_TOKEN_BUDGET,
+    },
+  });
   const app = createApp({
     pool: options.pool,
     redis: options.redis,
@@ -37,22 +52,13 @@ export function createApi(options: {
       pool: options.pool,
       temporal: options.temporal,
       taskQueue: options.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
-      limits: {
-        maxSteps: config.LONGHAUL_MAX_STEPS,
-        maxOutputTokens: config.LONGHAUL_MAX_OUTPUT_TOKENS,
-        tokenBudget: config.LONGHAUL_COMPLETION_TOKEN_BUDGET,
-      },
+      policy,
       log: options.log,
       canceller,
       defaultDoubleTextPolicy: config.LONGHAUL_DOUBLE_TEXT_POLICY,
     }),
-    models: createModelPolicy({
-      defaultModel: config.LONGHAUL_DEFAULT_MODEL,
-      configuredProviders: configuredProviders(config),
-      allowlist: config.LONGHAUL_MODELS,
-      toolNames: options.tools.names(),
-      defaultTools: config.LONGHAUL_DEFAULT_TOOLS.length > 0 ? config.LONGHAUL_DEFAULT_TOOLS : options.tools.names(),
-    }),
+    policy,
+    agents: options.agents,
     approvals: createApprovalService({ pool: options.pool, temporal: options.temporal }),
     canceller,
     defaultDoubleTextPolicy: config.LONGHAUL_DOUBLE_TEXT_POLICY,

@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import type { Providers } from '../llm/types.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Logger } from '../log.js';
+import type { AgentRegistry } from '../agents/agent-registry.js';
 import { createChunkPublisher } from '../stream/chunk-publisher.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -22,6 +23,7 @@ export async function createWorker(options: {
   redis: Redis;
   providers: Providers;
   tools: ToolRegistry;
+  agents: AgentRegistry;
   connection?: NativeConnection;
   taskQueue?: string;
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -43,6 +45,7 @@ export async function createWorker(options: {
       publisher,
       providers: options.providers,
       tools: options.tools,
+      agents: options.agents,
       log: options.log,
       settings: {
         stallTimeoutMs: config.LONGHAUL_STALL_TIMEOUT_MS,

@@ -13,7 +13,7 @@ import {
   proxyActivities,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { ApplicationFailure, ActivityFailure } from '@temporalio/common';
+import { ApplicationFailure, ActivityFailure, ChildWorkflowFailure } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { STATUS_ATTRIBUTE, type CompletionInput, type CompletionResult } from './definitions.js';
 import { runToolCalls } from './run-tool-calls.js';
@@ -58,6 +58,7 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
     await bookkeeping.beginCompletion(input);
     let step = 0;
     let finishReason: string;
+    let repaired = false;
     for (;;) {
       const { callModel } = proxyActivities<Activities>({
         ...MODEL_CALL_OPTIONS,
@@ -66,6 +67,12 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
       const summary = await callModel({ ...input, step });
       step += 1;
       finishReason = summary.finishReason;
+      if (summary.outputProblem !== undefined) {
+        // One repair attempt: the next step shows the model its invalid answer and what was wrong with it.
+        if (repaired || step >= input.limits.maxSteps) throw ApplicationFailure.nonRetryable(`invalid_output: ${summary.outputProblem}`, 'InvalidOutput');
+        repaired = true;
+        continue;
+      }
       if (summary.toolCalls.length > 0) await runToolCalls(input, summary.toolCalls);
       const answered = summary.toolCalls.length === 0 && summary.rejectedToolCalls === 0;
       if (answered) break;
@@ -97,12 +104,13 @@ const ERROR_CODES: Record<string, string> = {
   ProviderRejected: 'provider_rejected',
   ProviderUnavailable: 'provider_unavailable',
   ProviderStalled: 'provider_stalled',
+  InvalidOutput: 'invalid_output',
 };
 
 /** The innermost failure (an ApplicationFailure thrown by the activity, not the activity wrapper) as code + message. */
 function failureOf(error: unknown): { code: string; message: string } {
   let current: unknown = error;
-  while (current instanceof ActivityFailure && current.cause) current = current.cause;
+  while ((current instanceof ActivityFailure || current instanceof ChildWorkflowFailure) && current.cause) current = current.cause;
   const type = current instanceof ApplicationFailure ? current.type : undefined;
   return {
     code: (type && ERROR_CODES[type]) ?? 'completion_failed',

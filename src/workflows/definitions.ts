@@ -10,7 +10,15 @@ export const USER_ID_ATTRIBUTE = defineSearchAttributeKey('LonghaulUserId', 'KEY
 export const MODEL_ATTRIBUTE = defineSearchAttributeKey('LonghaulModel', 'KEYWORD');
 export const STATUS_ATTRIBUTE = defineSearchAttributeKey('LonghaulStatus', 'KEYWORD');
 
-export const SEARCH_ATTRIBUTE_NAMES = ['LonghaulThreadId', 'LonghaulUserId', 'LonghaulModel', 'LonghaulStatus'] as const;
+export const AGENT_ATTRIBUTE = defineSearchAttributeKey('LonghaulAgent', 'KEYWORD');
+
+export const SEARCH_ATTRIBUTE_NAMES = [
+  'LonghaulThreadId',
+  'LonghaulUserId',
+  'LonghaulModel',
+  'LonghaulStatus',
+  'LonghaulAgent',
+] as const;
 
 export interface CompletionLimits {
   maxSteps: number;
@@ -29,8 +37,12 @@ export interface CompletionInput {
   /** The UI message id this turn's chunks carry in `start.messageId`. */
   assistantMessageId: string;
   limits: CompletionLimits;
-  /** Names of the tools this completion may call (chosen per request). */
+  /** Names of the tools this completion may call (the agent's, narrowed by the request). */
   tools?: string[];
+  /** The agent this turn runs as; absent in runs started before agents existed. */
+  agent?: { name: string; version: string };
+  /** Set when the agent answers with structured output: the final text must parse into its schema. */
+  structuredOutput?: boolean;
   /** An earlier completion of the thread that must end before this one starts (double texting). */
   afterCompletionId?: string;
 }

@@ -32,6 +32,7 @@ describe('conversations persist in Postgres', () => {
       content: m.content,
     }));
     expect(sent).toEqual([
+      { role: 'system', content: 'You are the Longhaul test agent.' },
       { role: 'user', content: 'Capital of France?' },
       { role: 'assistant', content: 'Paris is the capital.' },
       { role: 'user', content: 'How many people live there?' },

@@ -103,7 +103,7 @@ describe('double texting', () => {
     expect(textOfChunks(firstChunks)).toBe('a0 a1 a2 a3 a4 a5 a6 a7 ');
     expect(textOfChunks(secondChunks)).toBe('second answer');
     const messages = (h.model.requests.at(-1)!.body as { messages: { role: string; content: string }[] }).messages;
-    expect(messages.map((m) => m.content)).toEqual(['first', 'a0 a1 a2 a3 a4 a5 a6 a7 ', 'second']);
+    expect(messages.map((m) => m.content)).toEqual(['You are the Longhaul test agent.', 'first', 'a0 a1 a2 a3 a4 a5 a6 a7 ', 'second']);
     const thread = await readJson(await h.api(`/v1/threads/${threadId}`));
     expect(thread.completions.map((c: { status: string }) => c.status)).toEqual(['completed', 'completed']);
   });

@@ -20,6 +20,8 @@ import { createWorker } from '../../src/runtime/create-worker.js';
 import { providersFromConfig } from '../../src/runtime/providers-from-config.js';
 import { toolsFromConfig } from '../../src/runtime/tools-from-config.js';
 import type { ToolDefinition } from '../../src/tools/tool-definition.js';
+import { defineAgent, type AgentDefinition } from '../../src/agents/agent-definition.js';
+import { agentsFromConfig } from '../../src/runtime/agents-from-config.js';
 
 let runtimeInstalled = false;
 
@@ -46,7 +48,7 @@ export interface Harness {
 
 export async function startHarness(
   overrides: Record<string, string> = {},
-  options: { tools?: ToolDefinition[] } = {},
+  options: { tools?: ToolDefinition[]; agents?: AgentDefinition[] } = {},
 ): Promise<Harness> {
   if (!runtimeInstalled) {
     Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('ERROR') });
@@ -63,6 +65,7 @@ export async function startHarness(
     ANTHROPIC_BASE_URL: model.anthropicBaseURL,
     LONGHAUL_DEFAULT_MODEL: 'openai:gpt-test',
     LONGHAUL_SSE_KEEPALIVE_MS: '1000',
+    LONGHAUL_DEFAULT_AGENT: 'tester',
     LOG_LEVEL: 'warn',
     ...overrides,
   });
@@ -72,6 +75,17 @@ export async function startHarness(
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const tools = toolsFromConfig(config, options.tools);
+  // The default agent of tests may use every tool the harness registers, test tools included.
+  const agents = agentsFromConfig([
+    defineAgent({
+      name: 'tester',
+      version: '1',
+      description: 'Test agent with every registered tool.',
+      tools: tools.names(),
+      systemPrompt: () => 'You are the Longhaul test agent.',
+    }),
+    ...(options.agents ?? []),
+  ]);
   async function launchWorker() {
     const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
     const worker: Worker = await createWorker({
@@ -81,6 +95,7 @@ export async function startHarness(
       redis,
       providers: providersFromConfig(config),
       tools,
+      agents,
       connection: nativeConnection,
       taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
@@ -98,7 +113,7 @@ export async function startHarness(
   /** An API process: its own Redis subscriber and stream hub, as a fresh replica would have. */
   async function launchApi(port: number) {
     const subscriber = createRedis(config.REDIS_URL, 'longhaul-test-sub');
-    const { app } = createApi({ config, pool, redis, subscriber, temporal, taskQueue, tools, log: createLogger('api', 'warn') });
+    const { app } = createApi({ config, pool, redis, subscriber, temporal, taskQueue, tools, agents, log: createLogger('api', 'warn') });
     const server: Server = await new Promise((resolve) => {
       const s = app.listen(port, '127.0.0.1', () => resolve(s));
     });

@@ -39,15 +39,12 @@ export function chatRoutes(deps: AppDeps): Router {
 
   async function startTurn(ctx: Context, body: ChatRequest) {
     const message = parseInput(newUserMessageSchema, body.messages.at(-1), 'last message');
-    const model = deps.models.resolve(body.model);
-    const tools = deps.models.resolveTools(body.tools);
     const prepared = await deps.starter.prepare({
       userId: ctx.state.user.id,
       threadId: body.id,
       createThread: true,
       userMessage: { uiMessageId: message.id, parts: message.parts.map(({ type, text }) => ({ type, text })) },
-      model,
-      tools,
+      choices: { ...(body.agent ? { agent: body.agent } : {}), ...(body.model ? { model: body.model } : {}), ...(body.tools ? { tools: body.tools } : {}) },
     });
     // Subscribe before the workflow starts: its first chunk cannot be published before we listen.
     const follower = await deps.hub.follow(prepared.turn.completionId);

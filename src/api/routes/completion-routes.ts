@@ -8,7 +8,7 @@ import { clientVersionOf } from '../client-version.js';
 import { createCompletionStream } from '../completion-stream.js';
 import { readJsonBody } from '../middleware/json-body.js';
 import { parseInput } from '../parse-input.js';
-import { createCompletionSchema, idSchema, lastEventIdSchema } from '../schemas.js';
+import { activeQuerySchema, createCompletionSchema, idSchema, lastEventIdSchema } from '../schemas.js';
 import { toCompletionView } from '../views.js';
 
 export function completionRoutes(deps: AppDeps): Router {
@@ -24,15 +24,12 @@ export function completionRoutes(deps: AppDeps): Router {
 
   router.post('/', async (ctx) => {
     const body = parseInput(createCompletionSchema, await readJsonBody(ctx, deps.maxBodyBytes));
-    const model = deps.models.resolve(body.model);
-    const tools = deps.models.resolveTools(body.tools);
     const prepared = await deps.starter.prepare({
       userId: ctx.state.user.id,
       threadId: body.threadId ?? newId('thr'),
       createThread: body.threadId === undefined,
       userMessage: { uiMessageId: newId('msg'), parts: [{ type: 'text', text: body.message }] },
-      model,
-      tools,
+      choices: { ...(body.agent ? { agent: body.agent } : {}), ...(body.model ? { model: body.model } : {}), ...(body.tools ? { tools: body.tools } : {}) },
     });
     await prepared.launch();
     const { completionId, threadId } = prepared.turn;
@@ -42,6 +39,13 @@ export function completionRoutes(deps: AppDeps): Router {
       eventsUrl: `/v1/completions/${completionId}/events`,
       streamUrl: `/api/chat/${threadId}/stream`,
     };
+  });
+
+  /** The caller's live work: what a sidebar shows. */
+  router.get('/', async (ctx) => {
+    const query = parseInput(activeQuerySchema, ctx.query, 'query');
+    const statuses = query.status ? [query.status] : (['queued', 'running', 'awaiting_approval'] as const);
+    ctx.body = { completions: await completions.listActive(ctx.state.user.id, statuses) };
   });
 
   router.get('/:id', async (ctx) => {

@@ -33,6 +33,7 @@ export function threadRoutes(deps: AppDeps): Router {
         ctx.state.user.id,
         body.title ?? null,
         body.doubleTextPolicy ?? deps.defaultDoubleTextPolicy,
+        body.agent ? deps.policy.agentName(body.agent) : null,
       );
     } catch (error) {
       if ((error as { code?: string }).code === '23505') throw conflict('a thread with this id already exists');
@@ -55,6 +56,7 @@ export function threadRoutes(deps: AppDeps): Router {
   router.patch('/:id', async (ctx) => {
     const thread = await ownThread(ctx.params.id, ctx.state.user.id);
     const body = parseInput(updateThreadSchema, await readJsonBody(ctx, deps.maxBodyBytes));
+    if (body.agent) deps.policy.agentName(body.agent);
     ctx.body = await threads.update(thread.id, ctx.state.user.id, body);
   });
 

@@ -1,0 +1,22 @@
+/**
+ * The agents a deployment offers, by name. The API resolves names (400 for unknown ones) and the worker builds
+ * each call's system prompt from the same registry.
+ */
+import type { AgentDefinition } from './agent-definition.js';
+
+const AGENT_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
+
+export function createAgentRegistry(agents: AgentDefinition[]) {
+  const byName = new Map<string, AgentDefinition>();
+  for (const agent of agents) {
+    if (!AGENT_NAME.test(agent.name)) throw new Error(`agent name "${agent.name}" must match ${AGENT_NAME}`);
+    if (byName.has(agent.name)) throw new Error(`agent "${agent.name}" is declared twice`);
+    byName.set(agent.name, agent);
+  }
+  return {
+    get: (name: string): AgentDefinition | undefined => byName.get(name),
+    list: (): AgentDefinition[] => [...byName.values()],
+  };
+}
+
+export type AgentRegistry = ReturnType<typeof createAgentRegistry>;

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createAuditRepo } from '../db/audit-repo.js';
 import { createToolExecutionsRepo } from '../db/tool-executions-repo.js';
 import { auditFromActivity } from './audit-from-activity.js';
-import { toOutputChunk, type ToolResult } from '../tools/tool-result.js';
+import { toResultChunks, type ToolResult } from '../tools/tool-result.js';
 import type { ActivityDeps } from './deps.js';
 
 export interface RunToolInput {
@@ -65,7 +65,9 @@ export function createRunTool({ pool, publisher, tools, log }: ActivityDeps) {
         ...('message' in result && result.kind !== 'pending' ? { message: result.message } : {}),
       },
     });
-    if (input.publishOutput) await publisher.publish(input.completionId, toOutputChunk(input.toolCallId, result));
+    if (input.publishOutput) {
+      for (const chunk of toResultChunks(input.toolCallId, result)) await publisher.publish(input.completionId, chunk);
+    }
     return { kind: result.kind };
 
     async function execute(): Promise<ToolResult> {
@@ -84,7 +86,8 @@ export function createRunTool({ pool, publisher, tools, log }: ActivityDeps) {
           heartbeat: () => context.heartbeat(),
           pool,
         });
-        return { kind: 'completed', output: output ?? null };
+        const uiParts = tool.uiParts?.(output);
+        return { kind: 'completed', output: output ?? null, ...(uiParts?.length ? { uiParts } : {}) };
       } catch (error) {
         if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
         const message = error instanceof Error ? error.message : String(error);

@@ -9,7 +9,7 @@ import { createCompletionsRepo } from '../db/completions-repo.js';
 import { auditFromActivity } from './audit-from-activity.js';
 import { createToolExecutionsRepo } from '../db/tool-executions-repo.js';
 import { approvalIdFor } from '../tools/args-digest.js';
-import { toOutputChunk, type ToolResult } from '../tools/tool-result.js';
+import { toResultChunks, type ToolResult } from '../tools/tool-result.js';
 import type { CompletionInput } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
 import { threadStatusChunk } from './thread-status-chunk.js';
@@ -22,7 +22,7 @@ export function createToolStepBookkeeping({ pool, publisher }: ActivityDeps) {
 
   async function publishOutputs(completionId: string, toolCallIds: string[]) {
     for (const row of await executions.listByIds(toolCallIds)) {
-      if (row.result) await publisher.publish(completionId, toOutputChunk(row.id, row.result));
+      for (const chunk of row.result ? toResultChunks(row.id, row.result) : []) await publisher.publish(completionId, chunk);
     }
   }
 
@@ -84,14 +84,16 @@ export function createToolStepBookkeeping({ pool, publisher }: ActivityDeps) {
     }) {
       const result: ToolResult = { kind: 'failed', message: input.message };
       await executions.storeResult(input.toolCallId, result, { updatePart: !input.background });
-      if (input.publish) await publisher.publish(input.completionId, toOutputChunk(input.toolCallId, result));
+      if (input.publish) {
+        for (const chunk of toResultChunks(input.toolCallId, result)) await publisher.publish(input.completionId, chunk);
+      }
     },
 
     /** A background call answers `pending` at once; its real result is added to the thread when it lands. */
     async recordPendingResult(input: { toolCallId: string; completionId: string }): Promise<void> {
       const result: ToolResult = { kind: 'pending', message: 'running in the background; the result will be added to the thread' };
       await executions.storeResult(input.toolCallId, result);
-      await publisher.publish(input.completionId, toOutputChunk(input.toolCallId, result));
+      for (const chunk of toResultChunks(input.toolCallId, result)) await publisher.publish(input.completionId, chunk);
     },
   };
 }

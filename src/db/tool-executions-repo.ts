@@ -154,6 +154,8 @@ export function createToolExecutionsRepo(db: Queryable) {
     ): Promise<boolean> {
       const status = result.kind === 'denied' && result.expired ? 'expired' : STATUS_FOR_RESULT[result.kind];
       const patch = options.updatePart === false ? null : JSON.stringify(toToolPartPatch(result, options.approvalId));
+      // The result's UI parts (sources) follow the tool part in the message, as they do in the stream.
+      const extraParts = JSON.stringify(result.kind === 'completed' ? (result.uiParts ?? []) : []);
       const { rows } = await db.query<{ stored: boolean }>(
         `WITH stored AS (
            UPDATE tool_executions SET result = $2, status = $3, finished_at = now()
@@ -163,11 +165,11 @@ export function createToolExecutionsRepo(db: Queryable) {
            UPDATE messages m SET parts = (
              SELECT jsonb_agg(CASE WHEN p->>'toolCallId' = $1 THEN p || $4::jsonb ELSE p END ORDER BY ord)
              FROM jsonb_array_elements(m.parts) WITH ORDINALITY AS e(p, ord)
-           )
+           ) || $5::jsonb
            FROM stored WHERE $4::jsonb IS NOT NULL AND m.id = stored.message_id
          )
          SELECT EXISTS (SELECT 1 FROM stored) AS stored`,
-        [id, JSON.stringify(result), status, patch],
+        [id, JSON.stringify(result), status, patch, extraParts],
       );
       return rows[0]?.stored ?? false;
     },

@@ -30,6 +30,12 @@ export interface ToolContext {
   pool: pg.Pool;
 }
 
+/** UI parts a tool's result adds to the message after its output: sources it read, or data for the client. */
+export type ToolUIPart =
+  | { type: 'source-url'; sourceId: string; url: string; title?: string }
+  | { type: 'source-document'; sourceId: string; mediaType: string; title: string; filename?: string }
+  | { type: `data-${string}`; id?: string; data: unknown };
+
 export interface ToolDefinition<Input = unknown, Output = unknown> {
   /** `^[a-zA-Z0-9_-]{1,64}$`: both vendors accept it as a function/tool name. */
   name: string;
@@ -45,6 +51,8 @@ export interface ToolDefinition<Input = unknown, Output = unknown> {
   retry?: Partial<ToolRetryPolicy>;
   /** Returns JSON-serialisable output for the model; a throw becomes a `failed` result the model sees. */
   execute(input: Input, context: ToolContext): Promise<Output>;
+  /** Parts for the client derived from a successful output (e.g. a `source-url` per page read). */
+  uiParts?(output: Output): ToolUIPart[];
 }
 
 /** Declares a tool with its input type inferred from the schema. */

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { UIMessageChunk } from '../stream/ui-chunks.js';
 
 export const toolResultSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('completed'), output: z.unknown() }),
+  z.object({ kind: z.literal('completed'), output: z.unknown(), uiParts: z.array(z.looseObject({ type: z.string() })).optional() }),
   z.object({ kind: z.literal('pending'), message: z.string() }),
   z.object({ kind: z.literal('validation_error'), message: z.string() }),
   z.object({ kind: z.literal('not_found_error'), message: z.string() }),
@@ -34,9 +34,10 @@ export function toToolPartPatch(result: ToolResult, approvalId?: string): Record
   }
 }
 
-/** The JSON the model reads as the tool's answer. */
+/** The JSON the model reads as the tool's answer (UI parts are for the client only). */
 export function toModelToolContent(result: ToolResult): string {
-  return JSON.stringify(result);
+  if (result.kind !== 'completed') return JSON.stringify(result);
+  return JSON.stringify({ kind: result.kind, output: result.output });
 }
 
 /** Tool execution status recorded for each result kind. */
@@ -49,8 +50,13 @@ export const STATUS_FOR_RESULT: Record<ToolResultKind, string> = {
   denied: 'denied',
 };
 
-/** The chunk that moves the browser's tool part to this result. */
-export function toOutputChunk(toolCallId: string, result: ToolResult): UIMessageChunk {
+/** The chunks that move the browser's tool part to this result, then add the result's UI parts. */
+export function toResultChunks(toolCallId: string, result: ToolResult): UIMessageChunk[] {
+  const extra = result.kind === 'completed' ? (result.uiParts ?? []) : [];
+  return [toOutputChunk(toolCallId, result), ...(extra as UIMessageChunk[])];
+}
+
+function toOutputChunk(toolCallId: string, result: ToolResult): UIMessageChunk {
   switch (result.kind) {
     case 'completed':
       return { type: 'tool-output-available', toolCallId, output: result.output };

@@ -12,6 +12,7 @@ import { lookup } from 'node:dns/promises';
 import { BlockList } from 'node:net';
 import { compile } from 'html-to-text';
 import { z } from 'zod';
+import { createHash } from 'node:crypto';
 import { defineTool } from '../tool-definition.js';
 
 export interface FetchUrlOptions {
@@ -210,6 +211,8 @@ async function toOutput(url: URL, response: Response, maxBytes: number) {
   return { ...base, ...(title ? { title } : {}), text: htmlToText(raw), truncated };
 }
 
+type FetchUrlOutput = Awaited<ReturnType<typeof toOutput>>;
+
 /** Options come from config (LONGHAUL_FETCH_*), so the same tool is strict in production and open in tests. */
 export function createFetchUrlTool(options: FetchUrlOptions) {
   return defineTool({
@@ -223,6 +226,14 @@ export function createFetchUrlTool(options: FetchUrlOptions) {
       'title (HTML only), text, truncated }.',
     input: fetchUrlInput,
     mode: 'inline',
+    uiParts: (output: FetchUrlOutput) => [
+      {
+        type: 'source-url',
+        sourceId: `source-${createHash('sha256').update(output.url).digest('hex').slice(0, 16)}`,
+        url: output.url,
+        ...(output.title ? { title: output.title } : {}),
+      },
+    ],
     // Our own deadline fires first, with a message that says what timed out.
     timeoutMs: options.timeoutMs + 5_000,
     async execute({ url }, context) {

@@ -1,0 +1,328 @@
+/**
+ * Recorder for test/replay/histories (run by `npm run histories:record`, never by `npm test`: its name does not
+ * match the normal `*.test.ts` include). Each scenario runs one workflow shape for real through the HTTP API,
+ * on the in-process harness with the scripted model server, then writes the closed runs' histories exactly as
+ * Temporal returns them (`historyToJSON`, the format of `temporal workflow show -o json`).
+ *
+ * Each scenario also checks that it staged what its name says (final status, the activities that ran), so a
+ * drifted scenario fails here instead of committing a history of some other shape.
+ */
+import { randomUUID } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+// Not re-exported from the package root; proto-utils is the SDK's documented home of the JSON converters.
+import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { approvalDecisionSignal } from '../../src/workflows/definitions.js';
+import type { Script } from '../../src/llm/scripted/script.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { postChat, readJson, readValidatedChunks, userMessage } from '../support/chat-client.js';
+import { createTestTools } from '../support/test-tools.js';
+import { waitFor } from '../support/wait-for.js';
+import {
+  EXPECTED_HISTORY_FILES,
+  HISTORIES_DIR,
+  historyFileName,
+  recordedHistoryFiles,
+  type HistoryKind,
+  type Scenario,
+} from './history-files.js';
+
+describe('record workflow histories', () => {
+  let h: Harness;
+  const written = new Set<string>();
+
+  beforeAll(async () => {
+    h = await startHarness({}, { tools: createTestTools({ shortExpiryMs: 1_500 }).definitions });
+  });
+  afterEach(() => h.model.reset());
+  afterAll(() => h?.close());
+
+  /** Starts one turn through POST /api/chat; the caller reads (or holds) the response body. */
+  async function startTurn(scripts: Script[], options: { tools?: string[]; threadId?: string; text?: string } = {}) {
+    h.model.enqueue(...scripts);
+    const threadId = options.threadId ?? `rec-${randomUUID().slice(0, 8)}`;
+    const response = await postChat(h, {
+      id: threadId,
+      trigger: 'submit-message',
+      messages: [userMessage(options.text ?? 'hello')],
+      // Explicit, so each activity input in history lists only the tools the scenario uses.
+      tools: options.tools ?? [],
+    });
+    expect(response.status).toBe(200);
+    return { threadId, response, completionId: response.headers.get('x-longhaul-completion-id')! };
+  }
+
+  async function pendingApproval(threadId: string) {
+    const { approvals } = await readJson(await h.api('/v1/approvals?status=pending'));
+    const approval = approvals.find((a: { threadId: string }) => a.threadId === threadId);
+    expect(approval, 'a pending approval for the thread').toBeDefined();
+    return approval as { toolCallId: string; argsDigest: string };
+  }
+
+  const decide = (toolCallId: string, body: unknown) =>
+    h.api(`/v1/approvals/${toolCallId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  async function onlyToolCallId(completionId: string): Promise<string> {
+    const { rows } = await h.pool.query(`SELECT id FROM tool_executions WHERE completion_id = $1`, [completionId]);
+    expect(rows).toHaveLength(1);
+    return rows[0].id as string;
+  }
+
+  /** Histories of the scenario running now; written only once all its checks have passed. */
+  let staged = new Map<string, History>();
+
+  /** Declares one scenario: `body` stages a shape, records its runs and checks them; then its files are written. */
+  function scenario(name: Scenario, title: string, body: () => Promise<void>) {
+    it(`${name}: ${title}`, async () => {
+      staged = new Map();
+      await body();
+      for (const [file, history] of staged) {
+        writeFileSync(join(HISTORIES_DIR, file), toHistoryFile(history));
+        written.add(file);
+      }
+    });
+  }
+
+  /** Waits for the run to close with `status` and stages its history; returns it for the scenario's checks. */
+  async function record(scenario: Scenario, kind: HistoryKind, workflowId: string, status: string): Promise<History> {
+    const handle = h.temporal.workflow.getHandle(workflowId);
+    await waitFor(async () => (await handle.describe()).status.name !== 'RUNNING', 30_000, `${workflowId} closed`);
+    expect((await handle.describe()).status.name, `${scenario} ${kind} status`).toBe(status);
+    const history = await handle.fetchHistory();
+    staged.set(historyFileName(scenario, kind), history);
+    return history;
+  }
+
+  const recordCompletion = (scenario: Scenario, completionId: string, status = 'COMPLETED') =>
+    record(scenario, 'completion', `completion-${completionId}`, status);
+  const recordTool = (scenario: Scenario, toolCallId: string, status = 'COMPLETED') =>
+    record(scenario, 'tool', `tool-${toolCallId}`, status);
+
+  const scheduled = (history: History) =>
+    (history.events ?? []).flatMap((e) => {
+      const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+      return name ? [name] : [];
+    });
+  const count = (history: History, activity: string) => scheduled(history).filter((name) => name === activity).length;
+  const eventKinds = (history: History) =>
+    (history.events ?? []).flatMap((e) => Object.keys(e).filter((key) => key.endsWith('EventAttributes') && e[key as keyof typeof e]));
+
+  scenario('plain-completion', 'one model call, text answer', async () => {
+    const turn = await startTurn([{ kind: 'text', chunks: ['Hello ', 'there.'] }]);
+    await readValidatedChunks(turn.response);
+    const history = await recordCompletion('plain-completion', turn.completionId);
+    expect(count(history, 'callModel')).toBe(1);
+    expect(count(history, 'runTool')).toBe(0);
+  });
+
+  scenario('inline-tools', 'three steps with inline tools, invalid arguments, an unknown and a throwing tool', async () => {
+    const turn = await startTurn(
+      [
+        {
+          kind: 'tool-calls',
+          calls: [
+            { name: 'echo', argsChunks: ['{"text":"hi"}'] },
+            { name: 'echo', argsChunks: ['{"text":', '42}'] },
+            { name: 'teleport', argsChunks: ['{}'] },
+          ],
+        },
+        { kind: 'tool-calls', calls: [{ name: 'explode', argsChunks: ['{}'] }] },
+        { kind: 'text', chunks: ['Some tools failed.'] },
+      ],
+      { tools: ['echo', 'explode'] },
+    );
+    await readValidatedChunks(turn.response);
+    const history = await recordCompletion('inline-tools', turn.completionId);
+    // Step 1 runs the valid echo (the invalid and unknown calls are settled by callModel), step 2 the explode.
+    expect(count(history, 'callModel')).toBe(3);
+    expect(count(history, 'runTool')).toBe(2);
+    expect(eventKinds(history)).not.toContain('startChildWorkflowExecutionInitiatedEventAttributes');
+    const { rows } = await h.pool.query(`SELECT status FROM tool_executions WHERE completion_id = $1`, [turn.completionId]);
+    expect(rows.map((r) => r.status as string).sort()).toEqual(['completed', 'failed', 'invalid', 'not_found']);
+  });
+
+  scenario('durable-tool', 'a durable child that needs no approval', async () => {
+    const turn = await startTurn(
+      [
+        { kind: 'tool-calls', calls: [{ name: 'transfer', argsChunks: ['{"amount":0}'] }] },
+        { kind: 'text', chunks: ['Nothing moved.'] },
+      ],
+      { tools: ['transfer'] },
+    );
+    await readValidatedChunks(turn.response);
+    const history = await recordCompletion('durable-tool', turn.completionId);
+    expect(scheduled(history)).toContain('endToolStep');
+    const tool = await recordTool('durable-tool', await onlyToolCallId(turn.completionId));
+    expect(scheduled(tool)).toContain('runTool');
+    expect(scheduled(tool)).not.toContain('recordApprovalDecision');
+  });
+
+  /** A `transfer` awaiting approval, decided by `decideWith`; records both runs. */
+  async function approvalScenario(scenario: Scenario, decideWith: (approval: { toolCallId: string; argsDigest: string }) => Promise<void>) {
+    const turn = await startTurn(
+      [
+        { kind: 'tool-calls', calls: [{ name: 'transfer', argsChunks: ['{"amount":25}'] }] },
+        { kind: 'text', chunks: ['Done.'] },
+      ],
+      { tools: ['transfer'] },
+    );
+    const chunks = await readValidatedChunks(turn.response);
+    expect(chunks.map((c) => c.type)).toContain('tool-approval-request');
+    const approval = await pendingApproval(turn.threadId);
+    await decideWith(approval);
+    const completion = await recordCompletion(scenario, turn.completionId);
+    expect(scheduled(completion)).toEqual(expect.arrayContaining(['requestApprovals', 'resumeAfterApprovals']));
+    return { completion, tool: await recordTool(scenario, approval.toolCallId) };
+  }
+
+  scenario('approval-approved', 'approved through POST /v1/approvals/:id (the decide update)', async () => {
+    const { tool } = await approvalScenario('approval-approved', async (approval) => {
+      const response = await decide(approval.toolCallId, { decision: 'approve', argsDigest: approval.argsDigest, reason: 'ok' });
+      expect(response.status).toBe(200);
+    });
+    expect(eventKinds(tool)).toContain('workflowExecutionUpdateCompletedEventAttributes');
+    expect(scheduled(tool)).toEqual(expect.arrayContaining(['recordApprovalDecision', 'runTool']));
+  });
+
+  scenario('approval-denied', 'denied through POST /v1/approvals/:id', async () => {
+    const { tool } = await approvalScenario('approval-denied', async (approval) => {
+      const response = await decide(approval.toolCallId, { decision: 'deny', argsDigest: approval.argsDigest, reason: 'no' });
+      expect(response.status).toBe(200);
+    });
+    expect(scheduled(tool)).toContain('recordApprovalDecision');
+    expect(scheduled(tool)).not.toContain('runTool');
+  });
+
+  scenario('approval-signalled', 'approved by an operator with the approvalDecision signal', async () => {
+    const { tool } = await approvalScenario('approval-signalled', async (approval) => {
+      await h.temporal.workflow
+        .getHandle(`tool-${approval.toolCallId}`)
+        .signal(approvalDecisionSignal, { approved: true, approver: h.userId, reason: 'operator', argsDigest: approval.argsDigest });
+    });
+    expect(eventKinds(tool)).toContain('workflowExecutionSignaledEventAttributes');
+    expect(scheduled(tool)).toEqual(expect.arrayContaining(['recordApprovalDecision', 'runTool']));
+  });
+
+  scenario('approval-expired', 'nobody answers before the approval timer fires', async () => {
+    const turn = await startTurn(
+      [
+        { kind: 'tool-calls', calls: [{ name: 'hasty_approval', argsChunks: ['{}'] }] },
+        { kind: 'text', chunks: ['Nobody answered.'] },
+      ],
+      { tools: ['hasty_approval'] },
+    );
+    await readValidatedChunks(turn.response);
+    const toolCallId = await onlyToolCallId(turn.completionId);
+    await recordCompletion('approval-expired', turn.completionId);
+    const tool = await recordTool('approval-expired', toolCallId);
+    expect(eventKinds(tool)).toContain('timerFiredEventAttributes');
+    expect(scheduled(tool)).not.toContain('runTool');
+  });
+
+  scenario('cancelled-streaming', 'cancelled while the model is streaming', async () => {
+    const turn = await startTurn([{ kind: 'text', chunks: Array.from({ length: 40 }, (_, i) => `word${i} `), delayMs: 150 }]);
+    const reader = turn.response.body!.getReader();
+    const decoder = new TextDecoder();
+    let raw = '';
+    while (!raw.includes('"text-delta"')) raw += decoder.decode((await reader.read()).value, { stream: true });
+    const cancel = await h.api(`/v1/completions/${turn.completionId}/cancel`, { method: 'POST' });
+    expect(cancel.status).toBe(202);
+    while (!(await reader.read()).done);
+    const history = await recordCompletion('cancelled-streaming', turn.completionId, 'CANCELLED');
+    expect(eventKinds(history)).toContain('activityTaskCancelRequestedEventAttributes');
+    expect(eventKinds(history)).toContain('activityTaskCanceledEventAttributes');
+  });
+
+  scenario('cancelled-awaiting-approval', 'cancelled while a child waits for a decision', async () => {
+    const turn = await startTurn([{ kind: 'tool-calls', calls: [{ name: 'transfer', argsChunks: ['{"amount":5}'] }] }], {
+      tools: ['transfer'],
+    });
+    await readValidatedChunks(turn.response);
+    const approval = await pendingApproval(turn.threadId);
+    const cancel = await h.api(`/v1/completions/${turn.completionId}/cancel`, { method: 'POST' });
+    expect(cancel.status).toBe(202);
+    const history = await recordCompletion('cancelled-awaiting-approval', turn.completionId, 'CANCELLED');
+    expect(eventKinds(history)).toContain('requestCancelExternalWorkflowExecutionInitiatedEventAttributes');
+    await recordTool('cancelled-awaiting-approval', approval.toolCallId, 'CANCELLED');
+  });
+
+  scenario('retried-model-call', 'the first model call fails with a 500 and its retry answers', async () => {
+    const turn = await startTurn([
+      { kind: 'http-error', status: 500 },
+      { kind: 'text', chunks: ['Second time lucky.'] },
+    ]);
+    await readValidatedChunks(turn.response);
+    const history = await recordCompletion('retried-model-call', turn.completionId);
+    const attempts = (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt] : []));
+    expect(attempts).toContain(2);
+  });
+
+  scenario('failed-model-call', 'the provider rejects the call (401) and the completion fails', async () => {
+    const turn = await startTurn([{ kind: 'http-error', status: 401, message: 'Incorrect API key provided' }]);
+    await readValidatedChunks(turn.response);
+    const history = await recordCompletion('failed-model-call', turn.completionId, 'FAILED');
+    expect(eventKinds(history)).toContain('activityTaskFailedEventAttributes');
+  });
+
+  scenario('background-tool', 'an abandoned child answers `pending` and delivers its result later', async () => {
+    const turn = await startTurn(
+      [
+        { kind: 'tool-calls', calls: [{ name: 'slow_report', argsChunks: ['{"topic":"tides"}'] }] },
+        { kind: 'text', chunks: ['I started the report.'] },
+      ],
+      { tools: ['slow_report'] },
+    );
+    await readValidatedChunks(turn.response);
+    const toolCallId = await onlyToolCallId(turn.completionId);
+    const completion = await recordCompletion('background-tool', turn.completionId);
+    expect(scheduled(completion)).toContain('recordPendingResult');
+    const tool = await recordTool('background-tool', toolCallId);
+    expect(scheduled(tool)).toEqual(expect.arrayContaining(['runTool', 'deliverBackgroundResult']));
+  });
+
+  scenario('double-text-enqueued', 'a second message on an `enqueue` thread waits for its turn', async () => {
+    const created = await h.api('/v1/threads', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ doubleTextPolicy: 'enqueue' }),
+    });
+    expect(created.status).toBe(201);
+    const threadId = (await readJson(created)).id as string;
+    const first = await startTurn(
+      [
+        { kind: 'text', chunks: Array.from({ length: 8 }, (_, i) => `a${i} `), delayMs: 60 },
+        { kind: 'text', chunks: ['second answer'] },
+      ],
+      { threadId, text: 'first' },
+    );
+    const second = await postChat(h, { id: threadId, trigger: 'submit-message', messages: [userMessage('second')], tools: [] });
+    expect(second.status).toBe(200);
+    const secondId = second.headers.get('x-longhaul-completion-id')!;
+    await Promise.all([readValidatedChunks(first.response), readValidatedChunks(second)]);
+    const history = await recordCompletion('double-text-enqueued', secondId);
+    expect(scheduled(history)[0]).toBe('waitForTurn');
+  });
+
+  it('leaves exactly the expected files, removing histories of scenarios that no longer exist', () => {
+    // Only after a full, successful recording: a partial run must not delete what it did not rewrite.
+    expect([...written].sort()).toEqual(EXPECTED_HISTORY_FILES);
+    for (const file of recordedHistoryFiles()) {
+      if (!written.has(file)) rmSync(join(HISTORIES_DIR, file));
+    }
+    expect(recordedHistoryFiles()).toEqual(EXPECTED_HISTORY_FILES);
+  });
+});
+
+/**
+ * `historyToJSON` (the proto JSON of `temporal workflow show -o json`, what `historyFromJSON` reads), laid out
+ * one event per line: a third smaller than its indented form, and a re-recording diffs event by event.
+ */
+function toHistoryFile(history: History): string {
+  const { events } = JSON.parse(historyToJSON(history)) as { events: unknown[] };
+  return `{"events":[\n${events.map((event) => JSON.stringify(event)).join(',\n')}\n]}\n`;
+}

@@ -82,6 +82,8 @@ const envSchema = z.object({
   LONGHAUL_TEMPORAL_METRICS_ADDRESS: optionalString,
   /** The agent for threads and requests that name none. */
   LONGHAUL_DEFAULT_AGENT: z.string().min(1).default('assistant'),
+  /** How deep research sub-agents may nest (a sub-agent of a sub-agent is depth 2). */
+  LONGHAUL_MAX_AGENT_DEPTH: z.coerce.number().int().min(0).max(5).default(2),
   LONGHAUL_DATA_DIR: z.string().min(1).default('.longhaul'),
   SCRIPTED_MODEL_PORT: port.default(4010),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

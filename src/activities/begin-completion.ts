@@ -6,6 +6,7 @@ import { auditFromActivity } from './audit-from-activity.js';
 import type { CompletionInput } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
 import { threadStatusChunk } from './thread-status-chunk.js';
+import { publishSubagentProgress } from './subagent-activities.js';
 
 /** Marks the completion started and opens the UI message; safe to repeat (the client ignores a second start). */
 export function createBeginCompletion({ pool, publisher }: ActivityDeps) {
@@ -24,6 +25,7 @@ export function createBeginCompletion({ pool, publisher }: ActivityDeps) {
       data: { model: input.model, tools: input.tools ?? [] },
     });
     await publisher.publish(input.completionId, { type: 'start', messageId: input.assistantMessageId });
+    await publishSubagentProgress(publisher, input, { status: 'running', step: 0 });
     await publisher.publish(input.completionId, threadStatusChunk(input, 'running'), input.userId);
   };
 }

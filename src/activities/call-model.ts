@@ -16,6 +16,7 @@ import type { ActivityDeps } from './deps.js';
 import { createModelCallGuard } from './model-call-guard.js';
 import { settleToolCalls, type RunnableToolCall } from './settle-tool-calls.js';
 import { createStepStream } from './step-stream.js';
+import { publishSubagentProgress } from './subagent-activities.js';
 import { createSystemPromptBuilder } from './system-prompt.js';
 import { createObjectStream, objectPartId, validateObject } from './structured-output.js';
 import { metrics } from '../metrics.js';
@@ -91,6 +92,7 @@ export function createCallModel({ pool, publisher, providers, tools, agents, set
       });
     }
     await publisher.markStepStart(input.completionId, input.step, await publish({ type: 'start-step' }));
+    await publishSubagentProgress(publisher, input, { status: 'running', step: input.step, currentTool: null });
 
     const objectStream = outputSchema ? createObjectStream(input.completionId, publish) : undefined;
     const stream = createStepStream({
@@ -113,6 +115,7 @@ export function createCallModel({ pool, publisher, providers, tools, agents, set
       metrics.tokens.inc({ direction: 'output', model: input.model }, usage.outputTokens);
       await usageRepo.record({
         completionId: input.completionId,
+        rootCompletionId: input.parent?.rootCompletionId ?? input.completionId,
         userId: input.userId,
         step: input.step,
         attempt,
@@ -233,6 +236,10 @@ export function createCallModel({ pool, publisher, providers, tools, agents, set
       });
     }
     for (const chunk of settled.chunks) await publish(chunk);
+    if (settled.runnable.length > 0) {
+      const currentTool = settled.runnable.map((call) => call.name).join(', ');
+      await publishSubagentProgress(publisher, input, { status: 'running', step: input.step, currentTool });
+    }
     // With calls to run, the step ends after their outputs (the workflow publishes finish-step), as the
     // protocol's server-executed tool streams do.
     if (settled.runnable.length === 0) await publish({ type: 'finish-step' });
@@ -251,7 +258,7 @@ export function createCallModel({ pool, publisher, providers, tools, agents, set
     const budget = input.limits.tokenBudget;
     const daily = settings.userDailyTokenBudget;
     if (!budget && !daily) return;
-    const used = await usageRepo.totals(input.completionId, input.userId);
+    const used = await usageRepo.totals(input.parent?.rootCompletionId ?? input.completionId, input.userId);
     const exceeded =
       budget && used.completion >= budget
         ? `this completion used ${used.completion} of its ${budget} token budget`

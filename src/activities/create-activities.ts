@@ -5,6 +5,7 @@ import { createFinishCompletion } from './finish-completion.js';
 import { createApprovalActivities } from './approval-activities.js';
 import { createRunTool } from './run-tool.js';
 import { createWaitForTurn } from './wait-for-turn.js';
+import { createSubagentActivities } from './subagent-activities.js';
 import { createToolStepBookkeeping } from './tool-step-bookkeeping.js';
 
 /** The worker's activities, bound to their dependencies. The workflow proxies this type, so signatures can't drift. */
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     waitForTurn: createWaitForTurn(deps),
     ...createToolStepBookkeeping(deps),
     ...createApprovalActivities(deps),
+    ...createSubagentActivities(deps),
   };
 }
 

@@ -21,4 +21,6 @@ export interface ActivitySettings {
   stallTimeoutMs: number;
   /** Tokens one user may use per UTC day across completions; 0 = unlimited. */
   userDailyTokenBudget: number;
+  /** How deep research sub-agents may nest. */
+  maxAgentDepth: number;
 }

@@ -9,6 +9,7 @@ import type { UIMessageChunk } from '../stream/ui-chunks.js';
 import type { CompletionInput } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
 import { threadStatusChunk } from './thread-status-chunk.js';
+import { publishSubagentProgress } from './subagent-activities.js';
 
 export interface FinishCompletionInput extends CompletionInput {
   status: 'completed' | 'failed' | 'cancelled';
@@ -69,6 +70,7 @@ export function createFinishCompletion({ pool, publisher, log }: ActivityDeps) {
     });
     await publisher.publish(input.completionId, threadStatusChunk(input, RUN_STATUS[input.status]), input.userId);
     await publisher.publish(input.completionId, terminalChunk(input, row?.inputTokens ?? 0, row?.outputTokens ?? 0));
+    await publishSubagentProgress(publisher, input, { status: input.status, steps: row?.steps ?? 0 });
   };
 }
 

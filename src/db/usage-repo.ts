@@ -2,6 +2,8 @@ import type { Queryable } from './pool.js';
 
 export interface UsageEvent {
   completionId: string;
+  /** The top completion of a sub-agent tree (itself for a top-level completion): budgets are per tree. */
+  rootCompletionId: string;
   userId: string;
   step: number;
   attempt: number;
@@ -16,8 +18,9 @@ export function createUsageRepo(db: Queryable) {
   return {
     async record(event: UsageEvent): Promise<void> {
       await db.query(
-        `INSERT INTO usage_events (completion_id, user_id, step, attempt, input_tokens, output_tokens, estimated, outcome)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+        `INSERT INTO usage_events (completion_id, user_id, step, attempt, input_tokens, output_tokens, estimated, outcome,
+           root_completion_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
         [
           event.completionId,
           event.userId,
@@ -27,18 +30,24 @@ export function createUsageRepo(db: Queryable) {
           event.outputTokens,
           event.estimated,
           event.outcome,
+          event.rootCompletionId,
         ],
       );
     },
 
-    /** Tokens (input + output) used by one completion, and by its user since the start of the UTC day. */
-    async totals(completionId: string, userId: string): Promise<{ completion: number; userToday: number }> {
+    /**
+     * Tokens (input + output) used by a completion tree (a completion and its sub-agents, by root id), and by
+     * its user since the start of the UTC day.
+     */
+    async totals(rootCompletionId: string, userId: string): Promise<{ completion: number; userToday: number }> {
       const { rows } = await db.query<{ completion: string; user_today: string }>(
-        `SELECT
-           coalesce(sum(input_tokens + output_tokens) FILTER (WHERE completion_id = $1), 0) AS completion,
-           coalesce(sum(input_tokens + output_tokens), 0) AS user_today
-         FROM usage_events WHERE user_id = $2 AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
-        [completionId, userId],
+        `WITH today AS (SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS start)
+         SELECT
+           coalesce(sum(input_tokens + output_tokens) FILTER (WHERE root_completion_id = $1), 0) AS completion,
+           coalesce(sum(input_tokens + output_tokens) FILTER (WHERE created_at >= today.start), 0) AS user_today
+         FROM usage_events, today
+         WHERE user_id = $2 AND (root_completion_id = $1 OR created_at >= today.start)`,
+        [rootCompletionId, userId],
       );
       return { completion: Number(rows[0]?.completion ?? 0), userToday: Number(rows[0]?.user_today ?? 0) };
     },

@@ -50,6 +50,7 @@ export async function createWorker(options: {
       settings: {
         stallTimeoutMs: config.LONGHAUL_STALL_TIMEOUT_MS,
         userDailyTokenBudget: config.LONGHAUL_USER_DAILY_TOKEN_BUDGET,
+        maxAgentDepth: config.LONGHAUL_MAX_AGENT_DEPTH,
       },
     }),
   });

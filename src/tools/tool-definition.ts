@@ -51,6 +51,11 @@ export interface ToolDefinition<Input = unknown, Output = unknown> {
   retry?: Partial<ToolRetryPolicy>;
   /** Returns JSON-serialisable output for the model; a throw becomes a `failed` result the model sees. */
   execute(input: Input, context: ToolContext): Promise<Output>;
+  /**
+   * Answered by a sub-agent instead of `execute`: the call starts a child completion running as this agent, on a
+   * child thread whose first message is the input's `question`; its final answer is the tool's output.
+   */
+  subagent?: string;
   /** Parts for the client derived from a successful output (e.g. a `source-url` per page read). */
   uiParts?(output: Output): ToolUIPart[];
 }

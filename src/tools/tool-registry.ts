@@ -18,6 +18,7 @@ export interface ToolCallPolicy {
   approvalExpiryMs: number;
   timeoutMs: number;
   retry: ToolRetryPolicy;
+  subagent?: string;
 }
 
 export function createToolRegistry(tools: ToolDefinition[]) {
@@ -54,6 +55,7 @@ export function createToolRegistry(tools: ToolDefinition[]) {
         approvalExpiryMs: tool.approvalExpiryMs ?? DEFAULT_APPROVAL_EXPIRY_MS,
         timeoutMs: tool.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         retry: { ...DEFAULT_RETRY, ...tool.retry },
+        ...(tool.subagent ? { subagent: tool.subagent } : {}),
       };
     },
   };

@@ -43,6 +43,8 @@ export interface CompletionInput {
   agent?: { name: string; version: string };
   /** Set when the agent answers with structured output: the final text must parse into its schema. */
   structuredOutput?: boolean;
+  /** Set for a research sub-agent: where its progress is shown and whose budget it spends. */
+  parent?: { completionId: string; toolCallId: string; rootCompletionId: string; depth: number };
   /** An earlier completion of the thread that must end before this one starts (double texting). */
   afterCompletionId?: string;
 }
@@ -62,6 +64,12 @@ export interface ToolCallInput {
   retry: { maximumAttempts: number; initialIntervalMs: number; maximumIntervalMs: number };
   /** Users besides the thread's owner who may decide. */
   allowedApprovers?: string[];
+  /** Set when the call is answered by a sub-agent (a child completion) running as this agent. */
+  subagent?: string;
+  /** The calling completion's place in its sub-agent tree, and the budget its sub-agents share. */
+  rootCompletionId?: string;
+  depth?: number;
+  tokenBudget?: number;
 }
 
 export interface ApprovalDecision {

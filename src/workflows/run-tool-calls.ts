@@ -41,6 +41,10 @@ export async function runToolCalls(input: CompletionInput, calls: RunnableToolCa
     approvalExpiryMs: call.approvalExpiryMs,
     timeoutMs: call.timeoutMs,
     retry: call.retry,
+    ...(call.subagent ? { subagent: call.subagent } : {}),
+    rootCompletionId: input.parent?.rootCompletionId ?? input.completionId,
+    depth: input.parent?.depth ?? 0,
+    tokenBudget: input.limits.tokenBudget ?? 0,
   });
 
   await Promise.all(byMode('inline').map((call) => runInline(input, call)));

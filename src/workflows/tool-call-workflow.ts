@@ -5,9 +5,23 @@
  * activities keyed by the tool call id, so a retried execution never asks again and never repeats a side effect
  * the tool has keyed by that id. The first decision wins; later ones change nothing.
  */
-import { ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { completionWorkflow } from './completion-workflow.js';
 import type { Activities } from '../activities/index.js';
 import {
+  AGENT_ATTRIBUTE,
+  MODEL_ATTRIBUTE,
+  STATUS_ATTRIBUTE,
+  THREAD_ID_ATTRIBUTE,
+  USER_ID_ATTRIBUTE,
+  completionWorkflowId,
   DECISION_REJECTIONS,
   approvalDecisionSignal,
   decideUpdate,
@@ -89,6 +103,8 @@ export async function toolCallWorkflow(input: ToolCallInput): Promise<ToolCallOu
     if (outcome !== 'approved') return { toolCallId: input.toolCallId, kind: 'denied' };
   }
 
+  if (input.subagent) return runSubagent(input);
+
   const execution = proxyActivities<Activities>({
     summary: `run ${input.toolName}`,
     startToCloseTimeout: input.timeoutMs,
@@ -121,6 +137,32 @@ export async function toolCallWorkflow(input: ToolCallInput): Promise<ToolCallOu
     kind = 'failed';
   }
   if (background) await bookkeeping.deliverBackgroundResult(input);
+  return { toolCallId: input.toolCallId, kind: kind === 'completed' ? 'completed' : 'failed' };
+}
+
+/** The call is answered by a child completion running as the sub-agent; cancelling this call cancels it. */
+async function runSubagent(input: ToolCallInput): Promise<ToolCallOutcome> {
+  const prepared = await bookkeeping.prepareSubagent(input);
+  if (!prepared.ok) return { toolCallId: input.toolCallId, kind: 'failed' };
+  const { child } = prepared;
+  try {
+    await executeChild<typeof completionWorkflow>('completionWorkflow', {
+      workflowId: completionWorkflowId(child.completionId),
+      args: [child],
+      staticSummary: `${input.toolName} sub-agent (${child.agent?.name})`,
+      typedSearchAttributes: [
+        { key: THREAD_ID_ATTRIBUTE, value: child.threadId },
+        { key: USER_ID_ATTRIBUTE, value: child.userId },
+        { key: MODEL_ATTRIBUTE, value: child.model },
+        { key: STATUS_ATTRIBUTE, value: 'running' },
+        { key: AGENT_ATTRIBUTE, value: child.agent?.name ?? '' },
+      ],
+    });
+  } catch (error) {
+    // A failed sub-agent is a failed tool call the caller can read; a cancelled one ends this call too.
+    if (isCancellation(error)) throw error;
+  }
+  const { kind } = await bookkeeping.collectSubagentResult({ toolCallId: input.toolCallId, child });
   return { toolCallId: input.toolCallId, kind: kind === 'completed' ? 'completed' : 'failed' };
 }
 

@@ -2,6 +2,7 @@ import type { ToolDefinition } from '../tool-definition.js';
 import { currentTimeTool } from './current-time.js';
 import { createFetchUrlTool, type FetchUrlOptions } from './fetch-url.js';
 import { listNotesTool, readNoteTool, saveNoteTool } from './notes.js';
+import { researchTool } from './research.js';
 
 export interface BuiltinToolsOptions {
   fetchUrl: FetchUrlOptions;
@@ -24,5 +25,6 @@ export function createBuiltinTools(options: BuiltinToolsOptions): ToolDefinition
     withUnknownInput(saveNoteTool),
     withUnknownInput(listNotesTool),
     withUnknownInput(readNoteTool),
+    withUnknownInput(researchTool),
   ];
 }

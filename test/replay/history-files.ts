@@ -1,7 +1,7 @@
 /**
  * The recorded workflow histories under test/replay/histories: one scenario per workflow shape, named
- * `<scenario>.completion.json` (the completionWorkflow run) and `<scenario>.tool.json` (its toolCallWorkflow
- * child, where the scenario has one). The recorder writes exactly these files and the replay test expects them,
+ * `<scenario>.completion.json` (the completionWorkflow run), `<scenario>.tool.json` (its toolCallWorkflow
+ * child, where the scenario has one) and `<scenario>.subagent.json` (a sub-agent's own completion). The recorder writes exactly these files and the replay test expects them,
  * so a shape cannot silently drop out of the suite.
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -14,7 +14,7 @@ export const HISTORIES_DIR = fileURLToPath(new URL('./histories/', import.meta.u
  */
 export const LEGACY_SUBDIR = 'legacy';
 
-export type HistoryKind = 'completion' | 'tool';
+export type HistoryKind = 'completion' | 'tool' | 'subagent';
 
 /** Scenario name → the workflows whose histories it records. */
 export const SCENARIOS = {
@@ -31,6 +31,8 @@ export const SCENARIOS = {
   'failed-model-call': ['completion'],
   'background-tool': ['completion', 'tool'],
   'double-text-enqueued': ['completion'],
+  'structured-output-repaired': ['completion'],
+  'research-subagent': ['completion', 'tool', 'subagent'],
 } as const satisfies Record<string, readonly HistoryKind[]>;
 
 export type Scenario = keyof typeof SCENARIOS;

@@ -39,7 +39,10 @@ describe('record workflow histories', () => {
   afterAll(() => h?.close());
 
   /** Starts one turn through POST /api/chat; the caller reads (or holds) the response body. */
-  async function startTurn(scripts: Script[], options: { tools?: string[]; threadId?: string; text?: string } = {}) {
+  async function startTurn(
+    scripts: Script[],
+    options: { tools?: string[]; threadId?: string; text?: string; agent?: string } = {},
+  ) {
     h.model.enqueue(...scripts);
     const threadId = options.threadId ?? `rec-${randomUUID().slice(0, 8)}`;
     const response = await postChat(h, {
@@ -48,6 +51,7 @@ describe('record workflow histories', () => {
       messages: [userMessage(options.text ?? 'hello')],
       // Explicit, so each activity input in history lists only the tools the scenario uses.
       tools: options.tools ?? [],
+      ...(options.agent ? { agent: options.agent } : {}),
     });
     expect(response.status).toBe(200);
     return { threadId, response, completionId: response.headers.get('x-longhaul-completion-id')! };
@@ -306,6 +310,36 @@ describe('record workflow histories', () => {
     await Promise.all([readValidatedChunks(first.response), readValidatedChunks(second)]);
     const history = await recordCompletion('double-text-enqueued', secondId);
     expect(scheduled(history)[0]).toBe('waitForTurn');
+  });
+
+  scenario('structured-output-repaired', 'a structured answer fails validation once and is repaired', async () => {
+    const turn = await startTurn(
+      [
+        { kind: 'text', chunks: ['{"verdict":"maybe"}'] },
+        { kind: 'text', chunks: [JSON.stringify({ verdict: 'approve', summary: 'Fine.', issues: [] })] },
+      ],
+      { agent: 'reviewer' },
+    );
+    await readValidatedChunks(turn.response);
+    const history = await recordCompletion('structured-output-repaired', turn.completionId);
+    expect(count(history, 'callModel')).toBe(2);
+  });
+
+  scenario('research-subagent', 'a research tool call answered by a sub-agent completion', async () => {
+    const turn = await startTurn(
+      [
+        { kind: 'tool-calls', calls: [{ name: 'research', argsChunks: ['{"question":"Why is the sky blue?"}'] }] },
+        { kind: 'text', chunks: ['Rayleigh scattering.'] },
+        { kind: 'text', chunks: ['Because of Rayleigh scattering.'] },
+      ],
+      { agent: 'researcher', tools: ['research'] },
+    );
+    await readValidatedChunks(turn.response);
+    await recordCompletion('research-subagent', turn.completionId);
+    const toolCallId = await onlyToolCallId(turn.completionId);
+    await recordTool('research-subagent', toolCallId);
+    const { rows } = await h.pool.query(`SELECT id FROM completions WHERE parent_completion_id = $1`, [turn.completionId]);
+    await record('research-subagent', 'subagent', `completion-${rows[0].id}`, 'COMPLETED');
   });
 
   it('leaves exactly the expected files, removing histories of scenarios that no longer exist', () => {

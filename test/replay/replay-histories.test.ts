@@ -86,11 +86,11 @@ describe('the replay suite catches an unguarded reordering', () => {
     expect((error as Error).message).toMatch(/beginCompletion|callModel/);
   });
 
-  it('fails every recorded completion history, and still replays the unchanged tool-call histories', async () => {
+  it('fails every recorded completion history (sub-agents' too), and still replays the unchanged tool-call histories', async () => {
     const files = recordedHistoryFiles();
     const outcomes = await replayAll(reordered, files);
     const failed = files.filter((file) => outcomes.get(file)?.error instanceof DeterminismViolationError);
-    expect(failed).toEqual(files.filter((file) => file.endsWith('.completion.json')));
+    expect(failed).toEqual(files.filter((file) => file.endsWith('.completion.json') || file.endsWith('.subagent.json')));
     const toolErrors = files
       .filter((file) => file.endsWith('.tool.json'))
       .flatMap((file) => (outcomes.get(file)?.error ? [`${file}: ${outcomes.get(file)!.error!.message}`] : []));

@@ -86,7 +86,7 @@ describe('the replay suite catches an unguarded reordering', () => {
     expect((error as Error).message).toMatch(/beginCompletion|callModel/);
   });
 
-  it('fails every recorded completion history (sub-agents' too), and still replays the unchanged tool-call histories', async () => {
+  it('fails every recorded completion history (sub-agents included), and still replays the unchanged tool-call histories', async () => {
     const files = recordedHistoryFiles();
     const outcomes = await replayAll(reordered, files);
     const failed = files.filter((file) => outcomes.get(file)?.error instanceof DeterminismViolationError);

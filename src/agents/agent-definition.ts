@@ -18,6 +18,8 @@ export interface AgentLimits {
   maxOutputTokens?: number;
   /** Input + output tokens over all attempts (sub-agents included); 0 = unlimited. */
   tokenBudget?: number;
+  /** No new model call starts after this long since the turn began. */
+  wallTimeMs?: number;
 }
 
 export interface AgentDefinition {

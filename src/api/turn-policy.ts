@@ -74,6 +74,7 @@ export function createTurnPolicy(options: {
           maxSteps: agent.limits?.maxSteps ?? options.limits.maxSteps,
           maxOutputTokens: agent.limits?.maxOutputTokens ?? options.limits.maxOutputTokens,
           tokenBudget: agent.limits?.tokenBudget ?? options.limits.tokenBudget ?? 0,
+          ...(agent.limits?.wallTimeMs ? { wallTimeMs: agent.limits.wallTimeMs } : {}),
         },
         structuredOutput: agent.output !== undefined,
       };

@@ -56,6 +56,8 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
       upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'running' }]);
     }
     await bookkeeping.beginCompletion(input);
+    // Workflow time: deterministic on replay.
+    const startedAt = Date.now();
     let step = 0;
     let finishReason: string;
     let repaired = false;
@@ -78,6 +80,10 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
       if (answered) break;
       if (step >= input.limits.maxSteps) {
         finishReason = 'max-steps';
+        break;
+      }
+      if (input.limits.wallTimeMs !== undefined && Date.now() - startedAt >= input.limits.wallTimeMs) {
+        finishReason = 'max-time';
         break;
       }
     }

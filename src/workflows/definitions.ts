@@ -25,6 +25,8 @@ export interface CompletionLimits {
   maxOutputTokens: number;
   /** Input + output tokens over all attempts of all steps; 0 = unlimited. */
   tokenBudget?: number;
+  /** No new model call starts after this long (workflow time since the turn began); absent = unlimited. */
+  wallTimeMs?: number;
 }
 
 /** One input object, so fields can be added without breaking recorded histories. Ids only: no transcript. */

@@ -33,12 +33,21 @@ async function readTurn(response: Response) {
   return { message: message!, chunks: await chunks };
 }
 
+const hasty = defineAgent({
+  name: 'hasty',
+  version: '1',
+  description: 'Test agent with a wall-time limit.',
+  tools: ['current_time'],
+  limits: { wallTimeMs: 300 },
+  systemPrompt: () => 'Be quick.',
+});
+
 describe('agents', () => {
   let h: Harness;
   let site: Server;
   let siteUrl: string;
   beforeAll(async () => {
-    h = await startHarness({ LONGHAUL_FETCH_ALLOW_PRIVATE: 'true' }, { agents: [critic] });
+    h = await startHarness({ LONGHAUL_FETCH_ALLOW_PRIVATE: 'true' }, { agents: [critic, hasty] });
     site = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end('<html><head><title>Tide tables</title></head><body><p>High tide at 06:12.</p></body></html>');
@@ -144,6 +153,19 @@ describe('agents', () => {
     expect(JSON.stringify(h.model.requests.at(-1)!.body)).not.toContain('source-url');
     const { messages } = await readJson(await h.api(`/v1/threads/${chatId}/messages`));
     expect(messages[1].parts.map((p: { type: string }) => p.type)).toContain('source-url');
+  });
+
+  it('starts no new model call once the agent’s wall time is spent', async () => {
+    h.model.enqueue(
+      { kind: 'tool-calls', calls: [{ name: 'current_time', argsChunks: ['{}'] }], delayMs: 200, text: ['Checking the ', 'clock.'] },
+      { kind: 'text', chunks: ['never asked'] },
+    );
+    const before = h.model.requests.length;
+    const response = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('time?')], agent: 'hasty' });
+    const chunks = await readValidatedChunks(response);
+    expect(chunks.at(-1)).toMatchObject({ type: 'finish', messageMetadata: { finishReason: 'max-time' } });
+    expect(h.model.requests.length - before).toBe(1);
+    h.model.reset();
   });
 
   it('lists the caller’s live completions with thread, agent and step', async () => {

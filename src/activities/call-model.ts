@@ -74,8 +74,11 @@ export function createCallModel({ pool, publisher, providers, tools, agents, set
     await enforceBudgets(input);
 
     const messageId = stepMessageId(input.completionId, input.step);
-    const transcript = toModelMessages(await messages.listForThread(input.threadId, messageId));
-    const { system, agent } = await systemPromptFor(input);
+    const [rows, { system, agent }] = await Promise.all([
+      messages.listForThread(input.threadId, messageId),
+      systemPromptFor(input),
+    ]);
+    const transcript = toModelMessages(rows);
     const outputSchema = input.structuredOutput ? agent?.output : undefined;
     const allowedTools = input.tools ?? [];
     const publish = (chunk: UIMessageChunk) => publisher.publish(input.completionId, chunk);

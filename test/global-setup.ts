@@ -5,12 +5,11 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { ensureStack } from '../scripts/stack.mjs';
 import { migrate } from '../src/db/migrate.js';
-import { WORKFLOWS_PATH } from '../src/runtime/create-worker.js';
+import { bundleWorkflows } from '../src/runtime/bundle-workflows.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -33,7 +32,7 @@ export default async function setup(project: TestProject) {
   await migrate(pool);
   await pool.end();
 
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  const { code } = await bundleWorkflows();
   const workflowBundlePath = join(dataDir, `test-workflow-bundle-${process.pid}.js`);
   writeFileSync(workflowBundlePath, code);
 
@@ -89,12 +88,3 @@ async function recreateDatabase(baseUrl: string, name: string): Promise<string> 
   url.pathname = `/${name}`;
   return url.toString();
 }
-
-const quietLogger = {
-  log: () => {},
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};

@@ -126,40 +126,25 @@ export function createCallModel({ pool, publisher, providers, tools, agents, set
         estimated,
         outcome,
       });
-      log.info(
-        {
-          completionId: input.completionId,
-          threadId: input.threadId,
-          userId: input.userId,
-          model: input.model,
-          step: input.step,
-          attempt,
-          outcome,
-          ...usage,
-          estimated,
-          latencyMs: Date.now() - startedAt,
-          ...(error ? { error } : {}),
-        },
-        'model call',
-      );
+      const call = {
+        model: input.model,
+        step: input.step,
+        attempt,
+        outcome,
+        ...usage,
+        estimated,
+        latencyMs: Date.now() - startedAt,
+        ...(outcome === 'completed' ? { finishReason: stream.state.finishReason } : {}),
+        ...(error ? { error } : {}),
+      };
+      const ids = { completionId: input.completionId, threadId: input.threadId, userId: input.userId };
+      log.info({ ...ids, ...call }, 'model call');
       await auditFromActivity(audit, {
         key: `model_call:${input.completionId}:${input.step}:${attempt}`,
-        threadId: input.threadId,
-        completionId: input.completionId,
-        userId: input.userId,
+        ...ids,
         type: 'model_call',
         actor: 'model',
-        data: {
-          model: input.model,
-          step: input.step,
-          attempt,
-          outcome,
-          ...usage,
-          estimated,
-          latencyMs: Date.now() - startedAt,
-          ...(outcome === 'completed' ? { finishReason: stream.state.finishReason } : {}),
-          ...(error ? { error } : {}),
-        },
+        data: call,
       });
     };
 

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // Not re-exported from the package root; proto-utils is the SDK's documented home of the JSON converters.
 import { historyFromJSON, type History } from '@temporalio/common/lib/proto-utils.js';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
+import { bundleWorkflows } from '../../src/runtime/bundle-workflows.js';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { EXPECTED_HISTORY_FILES, HISTORIES_DIR, legacyHistoryFiles, recordedHistoryFiles } from './history-files.js';
@@ -68,8 +69,7 @@ describe('recorded workflow histories replay against the current workflow code',
 describe('the replay suite catches an unguarded reordering', () => {
   let reordered: { code: string };
   beforeAll(async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: REORDERED_WORKFLOWS_PATH, logger: quietLogger });
-    reordered = { code };
+    reordered = await bundleWorkflows(REORDERED_WORKFLOWS_PATH);
   });
 
   it('rejects a recorded completion with a DeterminismViolationError when callModel runs before beginCompletion', async () => {
@@ -98,20 +98,11 @@ describe('the replay suite catches an unguarded reordering', () => {
 
 describe('the same reordering guarded by patched()', () => {
   it('replays every recorded history: old runs keep the old command sequence', async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: PATCHED_WORKFLOWS_PATH, logger: quietLogger });
+    const patchedBundle = await bundleWorkflows(PATCHED_WORKFLOWS_PATH);
     const files = [...recordedHistoryFiles(), ...legacyHistoryFiles()];
-    const outcomes = await replayAll({ code }, files);
+    const outcomes = await replayAll(patchedBundle, files);
     const errors = files.flatMap((file) => (outcomes.get(file)?.error ? [`${file}: ${outcomes.get(file)!.error!.message}`] : []));
     expect(errors).toEqual([]);
     expect([...outcomes.keys()].sort()).toEqual([...files].sort());
   });
 });
-
-const quietLogger = {
-  log: () => {},
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};

@@ -21,6 +21,10 @@ export interface BenchSystems {
   longhaul: LonghaulSystem;
   tracer: HopTracer;
   cpu: CpuMeter;
+  /** LONGHAUL_DATA_DIR (default .longhaul): where raw CPU profiles go. */
+  dataDir: string;
+  /** Where the services are (experiments point TEMPORAL_ADDRESS at a differently configured server). */
+  services: { temporal: string; redis: string; database: string };
   close(): Promise<void>;
 }
 
@@ -57,7 +61,8 @@ export async function startBenchSystems(log: (line: string) => void): Promise<Be
     closers.push(() => tracer.close());
     log(`baseline ${baseline.target.url}, Longhaul API ${longhaul.target.url}, model ${model.baseURL}`);
     const cpu = createCpuMeter(stack.env.TEMPORAL_ADDRESS.split(':').at(-1) ?? '7233');
-    return { model, baseline, longhaul, tracer, cpu, close };
+    const services = { temporal: stack.env.TEMPORAL_ADDRESS, redis: stack.env.REDIS_URL, database: databaseUrl.replace(/\/\/[^@]*@/, '//') };
+    return { model, baseline, longhaul, tracer, cpu, dataDir, services, close };
   } catch (error) {
     await close();
     throw error;

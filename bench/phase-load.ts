@@ -8,6 +8,7 @@ import type { CpuMeter, CpuShares } from './cpu-meter.js';
 import { round } from './stats.js';
 
 export interface PhaseLoad {
+  durationMs: number;
   cpu: CpuShares | undefined;
   eventLoopDelayMs: { p50: number; p99: number; max: number };
 }
@@ -19,11 +20,13 @@ export async function withPhaseLoad<T>(meter: CpuMeter, run: () => Promise<T>): 
   const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   delay.enable();
   const stopCpu = meter.start();
+  const startedAt = performance.now();
   try {
     const value = await run();
     const cpu = stopCpu();
+    const durationMs = round(performance.now() - startedAt, 0);
     const ms = (ns: number) => round(Math.max(0, ns / 1e6 - RESOLUTION_MS), 1);
-    return { value, load: { cpu, eventLoopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) } } };
+    return { value, load: { durationMs, cpu, eventLoopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) } } };
   } finally {
     delay.disable();
   }

@@ -6,6 +6,10 @@ import type { StreamShape } from './stream-shape.js';
 
 export interface Plan {
   mode: 'quick' | 'full';
+  /** `--label=<name>`: an experiment (another Temporal config, a branch); it does not replace latest.*. */
+  label?: string;
+  /** `--profile`: CPU-profile this process during Longhaul's latency phases at c=10 and c=50. */
+  profile: boolean;
   concurrencies: number[];
   /** Completions per concurrency in the latency phase. */
   latencyCompletions: Record<number, number>;
@@ -20,6 +24,8 @@ export interface Plan {
   chunkLatencyLimitMs: number;
   memoryOpenStreams: number[];
   oneTurnHistories: number;
+  /** Completions per concurrency whose histories make the diagnosis timeline. */
+  timelineSamples: number;
   longThreads: number;
   priorTurns: number;
   /** The answer every latency and throughput completion streams: 50 chunks, 20 ms apart (50 chunks/s each). */
@@ -40,33 +46,43 @@ const common = {
   memoryShape: { chunks: 90, delayMs: 1_000, firstDelayMs: 0 },
 };
 
+const quick: Omit<Plan, 'profile'> = {
+  ...common,
+  mode: 'quick',
+  latencyCompletions: { 1: 6, 10: 20, 50: 50 },
+  warmupCompletions: 10,
+  cancelRounds: { 1: 3, 10: 1, 50: 1 },
+  rampLevels: [10, 25, 50, 100],
+  rampStepMs: 4_000,
+  rampWarmupMs: 1_000,
+  memoryOpenStreams: [50],
+  oneTurnHistories: 3,
+  timelineSamples: 6,
+  longThreads: 1,
+};
+
+const full: Omit<Plan, 'profile'> = {
+  ...common,
+  mode: 'full',
+  latencyCompletions: { 1: 40, 10: 200, 50: 500 },
+  warmupCompletions: 50,
+  cancelRounds: { 1: 20, 10: 3, 50: 2 },
+  rampLevels: [10, 25, 50, 75, 100, 150, 200],
+  rampStepMs: 10_000,
+  rampWarmupMs: 2_000,
+  memoryOpenStreams: [25, 50, 100],
+  oneTurnHistories: 10,
+  timelineSamples: 20,
+  longThreads: 3,
+};
+
+const LABEL_PATTERN = /^--label=([A-Za-z0-9._-]{1,40})$/;
+
 export function planFor(args: readonly string[]): Plan {
-  if (args.includes('--quick')) {
-    return {
-      ...common,
-      mode: 'quick',
-      latencyCompletions: { 1: 6, 10: 20, 50: 50 },
-      warmupCompletions: 10,
-      cancelRounds: { 1: 3, 10: 1, 50: 1 },
-      rampLevels: [10, 25, 50, 100],
-      rampStepMs: 4_000,
-      rampWarmupMs: 1_000,
-      memoryOpenStreams: [50],
-      oneTurnHistories: 3,
-      longThreads: 1,
-    };
+  const unknown = args.filter((arg) => !['--quick', '--profile'].includes(arg) && !LABEL_PATTERN.test(arg));
+  if (unknown.length > 0) {
+    throw new Error(`unknown argument(s): ${unknown.join(' ')}; usage: npm run bench [-- --quick] [--profile] [--label=<name>]`);
   }
-  return {
-    ...common,
-    mode: 'full',
-    latencyCompletions: { 1: 40, 10: 200, 50: 500 },
-    warmupCompletions: 50,
-    cancelRounds: { 1: 20, 10: 3, 50: 2 },
-    rampLevels: [10, 25, 50, 75, 100, 150, 200],
-    rampStepMs: 10_000,
-    rampWarmupMs: 2_000,
-    memoryOpenStreams: [10, 50, 100],
-    oneTurnHistories: 10,
-    longThreads: 3,
-  };
+  const label = args.map((arg) => LABEL_PATTERN.exec(arg)?.[1]).find((value) => value !== undefined);
+  return { ...(args.includes('--quick') ? quick : full), profile: args.includes('--profile'), ...(label ? { label } : {}) };
 }

@@ -3,6 +3,7 @@ import type { PhaseLoad } from './phase-load.js';
 import type { Distribution } from './stats.js';
 import { round } from './stats.js';
 import type { BenchResults, SystemFigures } from './results.js';
+import type { TimelineRow } from './timeline.js';
 
 const fmt = (value: number | undefined, digits = 1) =>
   value === undefined || !Number.isFinite(value) ? '–' : round(value, digits).toLocaleString('en-US');
@@ -93,14 +94,22 @@ function memoryTable(results: BenchResults): string {
     const l = results.longhaul.memory.find((x) => x.openStreams === n);
     return [String(n), fmt(b?.rssPerStreamKb), fmt(l?.rssPerStreamKb), fmt(b?.heapPerStreamKb), fmt(l?.heapPerStreamKb), `${b?.opened ?? 0} / ${l?.opened ?? 0}`];
   });
-  return `${table(['open streams', 'baseline RSS KB/stream', 'Longhaul RSS KB/stream', 'baseline heap KB/stream', 'Longhaul heap KB/stream', 'opened (b / L)'], rows)}\n\nAPI and worker share this process with the load generator, the model server and the baseline; each figure includes the client and model-server side of its streams, so Longhaul − baseline is what the API + worker add per stream.`;
+  return `${table(['open streams', 'baseline RSS KB/stream', 'Longhaul RSS KB/stream', 'baseline heap KB/stream', 'Longhaul heap KB/stream', 'opened (b / L)'], rows)}\n\nAPI and worker share this process with the load generator, the model server and the baseline; each figure includes the client and model-server side of its streams, so Longhaul − baseline is what the API + worker add per stream. Both are measured after a full GC against the mean of before-open and after-close; RSS also moves with the allocator returning pages (it can even come out negative), the V8 heap figure is the steadier one.`;
+}
+
+/** CPU time a share of the machine over a phase amounts to, per completion of that phase. */
+function cpuMsPerCompletion(load: PhaseLoad, share: number | undefined, completions: number, cores: number): string {
+  if (share === undefined || completions === 0) return '–';
+  return fmt(((share / 100) * cores * load.durationMs) / completions, 0);
 }
 
 function loadTable(results: BenchResults): string {
   const rows: string[][] = [];
-  const add = (phase: string, system: string, load: PhaseLoad | undefined) => {
+  const cores = results.machine.cores;
+  const add = (phase: string, system: string, load: PhaseLoad | undefined, completions: number) => {
     if (!load) return;
     const g = load.cpu?.groups;
+    const services = g ? g.temporal + g.postgres + g.redis : undefined;
     rows.push([
       phase,
       system,
@@ -110,38 +119,73 @@ function loadTable(results: BenchResults): string {
       fmt(g?.postgres, 0),
       fmt(g?.redis, 0),
       fmt(g?.other, 0),
+      `${cpuMsPerCompletion(load, g?.['bench process'], completions, cores)} / ${cpuMsPerCompletion(load, services, completions, cores)}`,
       `${fmt(load.eventLoopDelayMs.p50)} / ${fmt(load.eventLoopDelayMs.p99)} / ${fmt(load.eventLoopDelayMs.max)}`,
     ]);
   };
   for (const c of results.plan.concurrencies) {
-    add(`latency c=${c}`, 'baseline', results.baseline.latency.find((l) => l.concurrency === c)?.load);
-    add(`latency c=${c}`, 'Longhaul', results.longhaul.latency.find((l) => l.concurrency === c)?.load);
+    for (const [name, system] of [['baseline', results.baseline], ['Longhaul', results.longhaul]] as const) {
+      const latency = system.latency.find((l) => l.concurrency === c);
+      add(`latency c=${c}`, name, latency?.load, latency?.completions ?? 0);
+    }
   }
   for (const [name, system] of [['baseline', results.baseline], ['Longhaul', results.longhaul]] as const) {
-    for (const step of system.throughput?.steps ?? []) add(`ramp c=${step.concurrency}`, name, step.load);
+    for (const step of system.throughput?.steps ?? []) add(`ramp c=${step.concurrency}`, name, step.load, step.completions);
   }
   return table(
-    ['phase', 'system', 'machine CPU %', 'bench process %', 'Temporal %', 'Postgres %', 'Redis %', 'other %', 'event loop delay p50 / p99 / max (ms)'],
+    [
+      'phase',
+      'system',
+      'machine CPU %',
+      'bench process %',
+      'Temporal %',
+      'Postgres %',
+      'Redis %',
+      'other %',
+      'CPU ms per completion: bench process / Temporal+PG+Redis',
+      'event loop delay p50 / p99 / max (ms)',
+    ],
     rows,
   );
 }
 
 function diagnosis(results: BenchResults): string {
-  const timeline = results.diagnosis.timeline.map((row) => [fmt(row.p50), `+${fmt(row.step)}`, row.source, row.name]);
+  const levels = Object.keys(results.diagnosis.timelines);
+  const reference = results.diagnosis.timelines[levels[0] ?? ''] ?? [];
+  const p50At = (c: string, row: TimelineRow | undefined) =>
+    row && results.diagnosis.timelines[c]?.find((r) => r.source === row.source && r.name === row.name)?.p50;
+  const timeline = reference.map((row, i) => [
+    `${row.source}: ${row.name}`,
+    ...levels.flatMap((c) => {
+      const at = p50At(c, row);
+      const before = i > 0 ? p50At(c, reference[i - 1]) : 0;
+      return [fmt(at), at === undefined || before === undefined ? '–' : `${at - before >= 0 ? '+' : ''}${fmt(at - before)}`];
+    }),
+  ]);
   const hops = Object.entries(results.diagnosis.hops).map(([c, h]) => {
     const client = results.longhaul.latency.find((l) => String(l.concurrency) === c)?.chunkLatency;
     const cell = (d: Distribution) => (d.count > 0 ? `${fmt(d.p50, 2)} / ${fmt(d.p99, 2)}` : 'n/a');
     return [c, cell(h.workerPublishCall), cell(h.workerPublishReply), cell(h.publishRoundTrip), cell(h.redisDelivery), cell(h.apiReceive), client ? cell(client) : '–'];
   });
   return [
-    '### One Longhaul completion at c=1 (median ms since the request was sent)',
+    '### One Longhaul completion, request to finish (median ms since the request was sent; step = since the previous row)',
     '',
-    table(['ms', 'step', 'where', 'what'], timeline),
+    'Client and model marks are the bench\'s; the rest are the workflow\'s history events (same machine clock). Rows follow the first column\'s order; at higher concurrency a row may come earlier, so its step can be negative.',
+    '',
+    table(['event', ...levels.flatMap((c) => [`c=${c} ms`, 'step'])], timeline),
     '',
     '### Where a chunk spends its time (ms after the model emitted it, p50 / p99)',
     '',
     table(['c', 'worker calls publish', 'publish replied', 'publish round trip', 'Redis delivers (bench subscriber)', 'API subscriber gets it', 'client gets it'], hops),
     '',
+    ...Object.entries(results.diagnosis.profiles).flatMap(([name, profile]) => [
+      `### Main thread during ${name} (CPU profile, ${fmt(profile.busyMs, 0)} ms busy; ${profile.file})`,
+      '',
+      table(['owner', '% of busy'], profile.byOwner.map((o) => [o.owner, fmt(o.percent)])),
+      '',
+      table(['function', 'owner', '% of busy'], profile.topFunctions.map((f) => [`\`${f.fn}\``, f.owner, fmt(f.percent)])),
+      '',
+    ]),
     '### CPU and event loop during each phase',
     '',
     'CPU as a share of the whole machine (100% = all cores busy); "bench process" is this process: load generator, model server, baseline and Longhaul\'s API and worker. Event loop delay is this process\'s.',
@@ -156,9 +200,9 @@ export function renderMarkdown(results: BenchResults): string {
   const passed = results.goals.filter((g) => g.pass === true).length;
   const shape = results.plan.shape;
   return [
-    `# Longhaul benchmark — ${results.plan.mode} run, ${results.startedAt}`,
+    `# Longhaul benchmark — ${results.plan.mode} run${results.plan.label ? ` "${results.plan.label}"` : ''}, ${results.startedAt}`,
     '',
-    `Machine: ${m.cores} cores (${m.cpuModel}), ${m.totalMemoryGb} GB, Node ${m.node}, ${m.platform}; 1-min load average ${m.loadAverageStart} at start, ${m.loadAverageEnd ?? '–'} at end. Run took ${Math.round(results.durationSeconds)} s.`,
+    `Machine: ${m.cores} cores (${m.cpuModel}), ${m.totalMemoryGb} GB, Node ${m.node}, ${m.platform}; 1-min load average ${m.loadAverageStart} at start, ${m.loadAverageEnd ?? '–'} at end. Run took ${Math.round(results.durationSeconds)} s. Temporal at ${results.services.temporal}. Code: ${m.git ? `${m.git.commit}${m.git.srcDirty ? ' with uncommitted changes in src/' : ''}` : 'unknown'}.`,
     '',
     'One Node process holds the load generator, the bench model server, the baseline route and Longhaul\'s API and worker, all on these cores (Temporal, Postgres and Redis are separate processes on the same machine), so compare figures only within one run.',
     `Each completion streams ${shape.chunks} text chunks ${shape.delayMs} ms apart, the first ${shape.firstDelayMs} ms after the model received the request; time to first token has the model's own first-token delay (measured per request) subtracted. "c" is the number of concurrent streaming completions (closed loop).`,

@@ -1,4 +1,5 @@
 /** The shape of bench/results/*.json: everything one run measured, both systems side by side. */
+import type { ProfileSummary } from './cpu-profile.js';
 import type { HopSummary } from './hop-tracer.js';
 import type { MachineFacts } from './machine.js';
 import type { CancelFigures } from './phases/cancel.js';
@@ -28,16 +29,19 @@ export interface BenchResults {
   startedAt: string;
   durationSeconds: number;
   machine: MachineFacts;
+  services: { temporal: string; redis: string; database: string };
   plan: Plan;
   baseline: SystemFigures;
   longhaul: SystemFigures;
   history: HistoryPhase | null;
   diagnosis: {
-    /** One plain completion at concurrency 1, from request to finish. */
-    timeline: TimelineRow[];
+    /** A plain completion from request to finish, by concurrency (median over sampled completions). */
+    timelines: Record<string, TimelineRow[]>;
     /** Per concurrency of the latency phase. */
     hops: Record<string, HopSummary>;
     modelServer: { requests: number; chunksSent: number; disconnects: number };
+    /** With --profile: where this process's main thread spent Longhaul's latency phases. */
+    profiles: Record<string, ProfileSummary>;
   };
   goals: GoalResult[];
   notes: string[];

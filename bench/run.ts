@@ -4,7 +4,9 @@
  * then Longhaul, at each concurrency, so slow drift on the machine affects both alike. A phase that throws is
  * recorded in the notes and the run goes on, so one broken route does not cost the other figures.
  */
+import { join } from 'node:path';
 import { now } from './clock.js';
+import { withCpuProfile, type ProfileSummary } from './cpu-profile.js';
 import { startBenchSystems, type BenchSystems } from './bench-systems.js';
 import { evaluateGoals } from './goals.js';
 import type { HopSummary } from './hop-tracer.js';
@@ -21,6 +23,7 @@ import type { BenchResults, SystemFigures } from './results.js';
 import type { StreamResult } from './sse-client.js';
 import type { Target } from './target.js';
 import { completionTimeline, type TimelineRow } from './timeline.js';
+import { readHistory } from './workflow-history.js';
 import { writeResults } from './write-results.js';
 
 const log = (line: string) => console.log(`[bench] ${line}`);
@@ -47,6 +50,17 @@ async function attempt<T>(name: string, run: () => Promise<T>): Promise<T | unde
 
 const emptyFigures = (): SystemFigures => ({ latency: [], throughput: null, cancel: [], memory: [] });
 
+/** Above this, something outside the bench competed for the cores during a phase. */
+const OTHER_CPU_LIMIT = 15;
+
+function busyElsewhere(figures: SystemFigures, name: string): string[] {
+  const phases = [
+    ...figures.latency.map((l) => [`latency c=${l.concurrency}`, l.load] as const),
+    ...(figures.throughput?.steps ?? []).map((s) => [`ramp c=${s.concurrency}`, s.load] as const),
+  ];
+  return phases.flatMap(([phase, load]) => ((load?.cpu?.groups.other ?? 0) > OTHER_CPU_LIMIT ? [`${name} ${phase}`] : []));
+}
+
 async function measure(systems: BenchSystems) {
   const baselineFigures = emptyFigures();
   const longhaulFigures = emptyFigures();
@@ -55,9 +69,17 @@ async function measure(systems: BenchSystems) {
     [systems.longhaul.target, longhaulFigures],
   ];
   const hops: Record<string, HopSummary> = {};
-  let longhaulAtOne: StreamResult[] = [];
+  const profiles: Record<string, ProfileSummary> = {};
+  const profileDir = join(systems.dataDir, 'bench-profiles', startedAt.toISOString().replace(/[:.]/g, '-'));
+  const maybeProfile = async <T>(name: string, wanted: boolean, run: () => Promise<T>): Promise<T> => {
+    if (!plan.profile || !wanted) return run();
+    const { value, profile } = await withCpuProfile(profileDir, name, run);
+    profiles[name] = profile;
+    return value;
+  };
+  const longhaulResults: Record<number, StreamResult[]> = {};
   let history: HistoryPhase | null = null;
-  let timeline: TimelineRow[] = [];
+  const timelines: Record<string, TimelineRow[]> = {};
 
   await attempt('warm-up', async () => {
     for (const [target] of both) {
@@ -81,23 +103,33 @@ async function measure(systems: BenchSystems) {
       baselineFigures.latency.push((await measureLatency(systems.baseline.target, options)).figures);
     });
     await attempt(`latency longhaul c=${concurrency}`, async () => {
-      const { value, hops: traced } = await systems.tracer.trace(() => measureLatency(systems.longhaul.target, options));
+      const { value, hops: traced } = await systems.tracer.trace(() =>
+        maybeProfile(`longhaul-latency-c${concurrency}`, concurrency > 1, () => measureLatency(systems.longhaul.target, options)),
+      );
       longhaulFigures.latency.push(value.figures);
       hops[String(concurrency)] = traced;
-      if (concurrency === 1) longhaulAtOne = value.results;
+      longhaulResults[concurrency] = value.results;
     });
   }
 
   await attempt('history', async () => {
-    const completed = longhaulAtOne.filter((r) => r.ok && r.completionId);
+    const completed = (c: number) => (longhaulResults[c] ?? []).filter((r) => r.ok && r.completionId);
     const measured = await measureHistory(systems.longhaul, {
-      oneTurnCompletions: completed.slice(0, plan.oneTurnHistories).map((r) => r.completionId!),
+      oneTurnCompletions: completed(1).slice(0, plan.oneTurnHistories).map((r) => r.completionId!),
       longThreads: plan.longThreads,
       priorTurns: plan.priorTurns,
       shape: plan.shape,
     });
     history = measured.phase;
-    timeline = completionTimeline(completed, measured.oneTurnHistories);
+    for (const c of plan.concurrencies) {
+      // Spread the sample over the phase: the first completions of a phase see an idle system.
+      const all = completed(c);
+      const step = Math.max(1, Math.floor(all.length / plan.timelineSamples));
+      const sample = all.filter((_, i) => i % step === 0).slice(0, plan.timelineSamples);
+      const histories = new Map(measured.oneTurnHistories);
+      for (const r of sample) if (!histories.has(r.completionId!)) histories.set(r.completionId!, await readHistory(systems.longhaul.temporal, r.completionId!));
+      timelines[String(c)] = completionTimeline(sample, histories);
+    }
   });
 
   for (const concurrency of plan.concurrencies) {
@@ -126,7 +158,7 @@ async function measure(systems: BenchSystems) {
     });
   }
 
-  return { baselineFigures, longhaulFigures, hops, history: history as HistoryPhase | null, timeline };
+  return { baselineFigures, longhaulFigures, hops, profiles, history: history as HistoryPhase | null, timelines };
 }
 
 log(`${plan.mode} run on ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, load average ${machine.loadAverageStart}`);
@@ -156,9 +188,10 @@ const partial = {
   longhaul: measured.longhaulFigures,
   history: measured.history,
 };
-if (machine.loadAverageStart > machine.cores / 2) {
+const busyPhases = busyElsewhere(measured.baselineFigures, 'baseline').concat(busyElsewhere(measured.longhaulFigures, 'Longhaul'));
+if (busyPhases.length > 0) {
   notes.push(
-    `The machine was already busy when the run started (1-min load average ${machine.loadAverageStart} on ${machine.cores} cores): figures are pessimistic for both systems; see "other" in the CPU table.`,
+    `Other processes used more than ${OTHER_CPU_LIMIT}% of the machine during ${busyPhases.join(', ')} (see "other %" in the CPU table): those figures are pessimistic and not comparable with the rest.`,
   );
 }
 const cancelMissing = measured.longhaulFigures.cancel.find((c) => !c.available);
@@ -171,8 +204,9 @@ const results: BenchResults = {
   startedAt: startedAt.toISOString(),
   durationSeconds: Math.round((now() - t0) / 1000),
   machine,
+  services: systems.services,
   ...partial,
-  diagnosis: { timeline: measured.timeline, hops: measured.hops, modelServer },
+  diagnosis: { timelines: measured.timelines, hops: measured.hops, modelServer, profiles: measured.profiles },
   goals: evaluateGoals(partial),
   notes,
 };

@@ -40,10 +40,14 @@ export function completionTimeline(results: StreamResult[], histories: Map<strin
     name,
     p50: median(same.flatMap(({ r }) => (pick(r) === undefined ? [] : [pick(r)! - r.requestAt]))),
   }));
+  // Workflow-task events repeat once per task: number them so rows stay distinct across concurrencies.
+  const seen = new Map<string, number>();
   same[0]!.history.timeline.forEach((event, index) => {
+    const occurrence = (seen.get(event.name) ?? 0) + 1;
+    seen.set(event.name, occurrence);
     rows.push({
       source: 'temporal',
-      name: event.name,
+      name: occurrence > 1 ? `${event.name} #${occurrence}` : event.name,
       p50: median(same.map(({ r, history }) => history.timeline[index]!.at - r.requestAt)),
     });
   });

@@ -1,8 +1,10 @@
 /**
  * Resident memory per open stream: process RSS (and V8 heap) after a full GC with N streams open and idle
- * between chunks, minus the same with none. The API, the worker, the baseline, the model server and the load
- * generator all live in this one process, so each system's figure includes the client and model-server side
- * of its streams; the difference between the two systems is what Longhaul's API + worker add.
+ * between chunks, minus the same with none — the mean of just before opening and just after closing, because
+ * V8 and the allocator return memory to the OS at their own pace and a single "before" drifts.
+ * The API, the worker, the baseline, the model server and the load generator all live in this one process, so
+ * each system's figure includes the client and model-server side of its streams; the difference between the
+ * two systems is what Longhaul's API + worker add.
  */
 import { sleep } from '../clock.js';
 import { forceGc } from '../force-gc.js';
@@ -15,12 +17,13 @@ export interface MemoryFigures {
   openStreams: number;
   opened: number;
   rssBeforeMb: number;
-  rssAfterMb: number;
+  rssOpenMb: number;
+  rssAfterCloseMb: number;
   rssPerStreamKb: number;
   heapPerStreamKb: number;
 }
 
-const OPEN_WAIT_MS = 20_000;
+const OPEN_WAIT_MS = 45_000;
 
 async function settledMemory(): Promise<{ rss: number; heap: number }> {
   const samples: { rss: number; heap: number }[] = [];
@@ -63,20 +66,25 @@ export async function measureMemory(
   }
   await Promise.race([everyOpen, sleep(OPEN_WAIT_MS)]);
   await sleep(1_000);
-  const after = await settledMemory();
+  const open = await settledMemory();
 
   for (const { stream, completionId } of streams) {
     stream.close();
     if (completionId) await target.discard(completionId);
   }
   await Promise.all(streams.map(({ stream }) => stream.result));
+  await sleep(1_500);
+  const closed = await settledMemory();
+  const idle = { rss: (before.rss + closed.rss) / 2, heap: (before.heap + closed.heap) / 2 };
   const mb = (bytes: number) => round(bytes / 2 ** 20, 1);
+  const perStreamKb = (bytes: number) => round(bytes / 1024 / Math.max(1, opened), 1);
   return {
     openStreams: options.openStreams,
     opened,
     rssBeforeMb: mb(before.rss),
-    rssAfterMb: mb(after.rss),
-    rssPerStreamKb: round((after.rss - before.rss) / 1024 / Math.max(1, opened), 1),
-    heapPerStreamKb: round((after.heap - before.heap) / 1024 / Math.max(1, opened), 1),
+    rssOpenMb: mb(open.rss),
+    rssAfterCloseMb: mb(closed.rss),
+    rssPerStreamKb: perStreamKb(open.rss - idle.rss),
+    heapPerStreamKb: perStreamKb(open.heap - idle.heap),
   };
 }

@@ -2,10 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJsonEventStream, readUIMessageStream, uiMessageChunkSchema, type UIMessage } from 'ai';
 import { defineAgent } from '../../src/agents/agent-definition.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { postChat, readJson, readValidatedChunks, userMessage } from '../support/chat-client.js';
+import { postChat, readJson, readTurn, readValidatedChunks, userMessage } from '../support/chat-client.js';
 import { waitFor } from '../support/wait-for.js';
 
 const critic = defineAgent({
@@ -17,21 +16,6 @@ const critic = defineAgent({
     `CRITIC for ${context.user.name} in "${context.thread.title}" with tools ${context.tools.map((t) => t.name).join(',')}`,
 });
 
-/** Reads a turn with the real ai client; returns the assembled message and every raw chunk. */
-async function readTurn(response: Response) {
-  const [forChunks, forMessage] = response.body!.tee();
-  const chunks = readValidatedChunks(new Response(forChunks));
-  const stream = parseJsonEventStream({ stream: forMessage, schema: uiMessageChunkSchema }).pipeThrough(
-    new TransformStream({
-      transform(result, controller) {
-        if (result.success) controller.enqueue(result.value);
-      },
-    }),
-  );
-  let message: UIMessage | undefined;
-  for await (const snapshot of readUIMessageStream({ stream })) message = snapshot;
-  return { message: message!, chunks: await chunks };
-}
 
 const hasty = defineAgent({
   name: 'hasty',

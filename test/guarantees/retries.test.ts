@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readUIMessageStream, type UIMessage } from 'ai';
 import { withoutSupersededParts } from '../../src/client/without-superseded-parts.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { postChat, readJson, readValidatedChunks, textOf, userMessage } from '../support/chat-client.js';
+import { postChat, readJson, readTurn, readValidatedChunks, textOf, userMessage } from '../support/chat-client.js';
 import type { Script } from '../../src/llm/scripted/script.js';
 
 describe('provider failures: retried when they can pass, reported when they cannot', () => {
@@ -20,19 +19,8 @@ describe('provider failures: retried when they can pass, reported when they cann
     const started = Date.now();
     const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('go')], model });
     const completionId = response.headers.get('x-longhaul-completion-id')!;
-    const [forChunks, forMessage] = response.body!.tee();
-    const chunksPromise = readValidatedChunks(new Response(forChunks));
-    const { parseJsonEventStream, uiMessageChunkSchema } = await import('ai');
-    const stream = parseJsonEventStream({ stream: forMessage, schema: uiMessageChunkSchema }).pipeThrough(
-      new TransformStream({
-        transform(result, controller) {
-          if (result.success) controller.enqueue(result.value);
-        },
-      }),
-    );
-    let message: UIMessage | undefined;
-    for await (const snapshot of readUIMessageStream({ stream })) message = snapshot;
-    return { chatId, completionId, message: message!, chunks: await chunksPromise, elapsedMs: Date.now() - started };
+    const { message, chunks } = await readTurn(response);
+    return { chatId, completionId, message, chunks, elapsedMs: Date.now() - started };
   }
 
   const persistedText = async (completionId: string) => {

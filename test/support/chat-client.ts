@@ -81,3 +81,21 @@ export function postChat(h: Harness, body: unknown, key = h.apiKey): Promise<Res
 export async function readJson(response: Response): Promise<any> {
   return response.json();
 }
+
+/** Reads a turn with the real ai client: the assembled message (as useChat holds it) and every validated chunk. */
+export async function readTurn(response: Response): Promise<{ message: UIMessage; chunks: UIMessageChunk[] }> {
+  if (!response.body) throw new Error('response has no body');
+  const [forChunks, forMessage] = response.body.tee();
+  const chunks = readValidatedChunks(new Response(forChunks));
+  const stream = parseJsonEventStream({ stream: forMessage, schema: uiMessageChunkSchema }).pipeThrough(
+    new TransformStream<{ success: boolean; value?: UIMessageChunk }, UIMessageChunk>({
+      transform(result, controller) {
+        if (result.success && result.value) controller.enqueue(result.value);
+      },
+    }),
+  );
+  let message: UIMessage | undefined;
+  for await (const snapshot of readUIMessageStream({ stream })) message = snapshot;
+  if (!message) throw new Error('the stream produced no message');
+  return { message, chunks: await chunks };
+}

@@ -14,11 +14,7 @@ import type { UIPart } from '../db/ui-parts.js';
 import type { Logger } from '../log.js';
 import type { completionWorkflow } from '../workflows/completion-workflow.js';
 import {
-  AGENT_ATTRIBUTE,
-  MODEL_ATTRIBUTE,
-  STATUS_ATTRIBUTE,
-  THREAD_ID_ATTRIBUTE,
-  USER_ID_ATTRIBUTE,
+  completionSearchAttributes,
   completionWorkflowId,
   type CompletionInput,
 } from '../workflows/definitions.js';
@@ -159,13 +155,7 @@ export function createCompletionStarter(deps: {
               args: [input],
               memo: { threadTitle: turn.threadTitle ?? '', threadId: input.threadId },
               staticSummary: `completion in "${(turn.threadTitle ?? input.threadId).slice(0, 60)}" (${input.model})`,
-              typedSearchAttributes: [
-                { key: THREAD_ID_ATTRIBUTE, value: input.threadId },
-                { key: USER_ID_ATTRIBUTE, value: input.userId },
-                { key: MODEL_ATTRIBUTE, value: input.model },
-                { key: STATUS_ATTRIBUTE, value: turn.after ? 'queued' : 'running' },
-                { key: AGENT_ATTRIBUTE, value: turn.spec.agent.name },
-              ],
+              typedSearchAttributes: completionSearchAttributes(input, turn.after ? 'queued' : 'running'),
             });
           } catch (error) {
             log.error(`starting ${turn.workflowId} failed: ${(error as Error).message}`);

@@ -112,6 +112,17 @@ export interface CompletionResult {
   finishReason: string;
 }
 
+/** The search attributes a completion starts with; the workflow keeps LonghaulStatus current from there. */
+export function completionSearchAttributes(input: CompletionInput, status: 'queued' | 'running') {
+  return [
+    { key: THREAD_ID_ATTRIBUTE, value: input.threadId },
+    { key: USER_ID_ATTRIBUTE, value: input.userId },
+    { key: MODEL_ATTRIBUTE, value: input.model },
+    { key: STATUS_ATTRIBUTE, value: status },
+    { key: AGENT_ATTRIBUTE, value: input.agent?.name ?? '' },
+  ];
+}
+
 export function completionWorkflowId(completionId: string): string {
   return `completion-${completionId}`;
 }

@@ -16,11 +16,7 @@ import {
 import type { completionWorkflow } from './completion-workflow.js';
 import type { Activities } from '../activities/index.js';
 import {
-  AGENT_ATTRIBUTE,
-  MODEL_ATTRIBUTE,
-  STATUS_ATTRIBUTE,
-  THREAD_ID_ATTRIBUTE,
-  USER_ID_ATTRIBUTE,
+  completionSearchAttributes,
   completionWorkflowId,
   DECISION_REJECTIONS,
   approvalDecisionSignal,
@@ -150,13 +146,7 @@ async function runSubagent(input: ToolCallInput): Promise<ToolCallOutcome> {
       workflowId: completionWorkflowId(child.completionId),
       args: [child],
       staticSummary: `${input.toolName} sub-agent (${child.agent?.name})`,
-      typedSearchAttributes: [
-        { key: THREAD_ID_ATTRIBUTE, value: child.threadId },
-        { key: USER_ID_ATTRIBUTE, value: child.userId },
-        { key: MODEL_ATTRIBUTE, value: child.model },
-        { key: STATUS_ATTRIBUTE, value: 'running' },
-        { key: AGENT_ATTRIBUTE, value: child.agent?.name ?? '' },
-      ],
+      typedSearchAttributes: completionSearchAttributes(child, 'running'),
     });
   } catch (error) {
     // A failed sub-agent is a failed tool call the caller can read; a cancelled one ends this call too.

@@ -1,12 +1,13 @@
 /**
- * A whole Longhaul in this process, wired like production's two processes would be (test/support/harness.ts
- * without vitest): the API on 127.0.0.1:0 with its own pool and Redis connections, and a worker on its own
- * task queue with its own pool and Redis connection, both pointed at the bench model server.
+ * A whole Longhaul in this process, wired like `npm start` (test/support/harness.ts without vitest): the API on
+ * 127.0.0.1:0 with its own pool and Redis connections, and a worker on its own task queue with its own pool and
+ * Redis connections, both pointed at the bench model server. API and worker share one Temporal connection, so
+ * completions start eagerly.
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
@@ -62,12 +63,14 @@ export async function startLonghaul(options: {
 
   const workerPool = createPool(config.DATABASE_URL);
   const workerRedis = createRedis(config.REDIS_URL, 'longhaul-bench-worker');
+  const workerSubscriber = createRedis(config.REDIS_URL, 'longhaul-bench-worker-sub');
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createWorker({
     config,
     log: createLogger('worker', 'warn'),
     pool: workerPool,
     redis: workerRedis,
+    subscriber: workerSubscriber,
     providers: providersFromConfig(config),
     tools,
     agents,
@@ -80,8 +83,8 @@ export async function startLonghaul(options: {
   const apiPool = createPool(config.DATABASE_URL);
   const apiRedis = createRedis(config.REDIS_URL, 'longhaul-bench-api');
   const apiSubscriber = createRedis(config.REDIS_URL, 'longhaul-bench-api-sub');
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  // As in `npm start`: the API's client shares the worker's connection, so starts are eager.
+  const temporal = new Client({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE });
   const { app } = createApi({
     config,
     pool: apiPool,
@@ -89,6 +92,7 @@ export async function startLonghaul(options: {
     subscriber: apiSubscriber,
     temporal,
     taskQueue,
+    eagerStart: true,
     tools,
     agents,
     log: createLogger('api', 'warn'),
@@ -141,8 +145,7 @@ export async function startLonghaul(options: {
       worker.shutdown();
       await workerRun;
       await nativeConnection.close();
-      await connection.close();
-      for (const redis of [workerRedis, apiRedis, apiSubscriber]) await redis.quit();
+      for (const redis of [workerRedis, workerSubscriber, apiRedis, apiSubscriber]) await redis.quit();
       for (const pool of [workerPool, apiPool, benchPool]) await pool.end();
     },
   };

@@ -12,7 +12,9 @@ import { createLogger } from './log.js';
 import { demoScript } from './llm/scripted/demo-script.js';
 import { createScriptedModelServer } from './llm/scripted/scripted-model-server.js';
 import { createApi } from './runtime/create-api.js';
-import { connectTemporal, createPool, createRedis } from './runtime/connections.js';
+import { Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createPool, createRedis } from './runtime/connections.js';
 import { createWorker } from './runtime/create-worker.js';
 import { providersFromConfig } from './runtime/providers-from-config.js';
 import { closeHttpServer, onShutdown } from './runtime/shutdown.js';
@@ -45,7 +47,11 @@ const demoKey = await ensureDemoKey();
 
 const redis = createRedis(config.REDIS_URL, 'longhaul-dev');
 const subscriber = createRedis(config.REDIS_URL, 'longhaul-dev-sub');
-const temporal = await connectTemporal(config);
+const workerSubscriber = createRedis(config.REDIS_URL, 'longhaul-dev-worker-sub');
+// One connection for the API's client and the worker: Temporal then hands a new completion's first workflow
+// task straight back to this process in the start response (eager workflow start).
+const temporalConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+const temporal = new Client({ connection: temporalConnection, namespace: config.TEMPORAL_NAMESPACE });
 const tools = toolsFromConfig(config);
 const agents = agentsFromConfig();
 const worker = await createWorker({
@@ -53,12 +59,24 @@ const worker = await createWorker({
   log: createLogger('worker', config.LOG_LEVEL),
   pool,
   redis,
+  subscriber: workerSubscriber,
   providers: providersFromConfig(config),
   tools,
   agents,
+  connection: temporalConnection,
 });
 const workerRun = worker.run();
-const { app } = createApi({ config, pool, redis, subscriber, temporal, tools, agents, log: createLogger('api', config.LOG_LEVEL) });
+const { app } = createApi({
+  config,
+  pool,
+  redis,
+  subscriber,
+  temporal,
+  eagerStart: true,
+  tools,
+  agents,
+  log: createLogger('api', config.LOG_LEVEL),
+});
 const server = app.listen(config.PORT, config.HOST);
 await new Promise((resolve) => server.once('listening', resolve));
 
@@ -83,9 +101,10 @@ onShutdown(log, [
     worker.shutdown();
     await workerRun;
   },
-  () => temporal.connection.close(),
+  () => temporalConnection.close(),
   () => redis.quit(),
   () => subscriber.quit(),
+  () => workerSubscriber.quit(),
   () => pool.end(),
   async () => scripted?.close(),
 ]);

@@ -17,11 +17,13 @@ installTemporalRuntime(config, log);
 const pool = createPool(config.DATABASE_URL);
 await migrate(pool, (line) => log.info(line));
 const redis = createRedis(config.REDIS_URL, 'longhaul-worker');
+const subscriber = createRedis(config.REDIS_URL, 'longhaul-worker-sub');
 const worker = await createWorker({
   config,
   log,
   pool,
   redis,
+  subscriber,
   providers: providersFromConfig(config),
   tools: toolsFromConfig(config),
   agents: agentsFromConfig(),
@@ -30,5 +32,5 @@ const metricsServer = config.LONGHAUL_WORKER_METRICS_PORT === undefined ? undefi
 onShutdown(log, [async () => worker.shutdown(), async () => metricsServer?.close()]);
 log.info(`polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
 await worker.run();
-await redis.quit();
+await Promise.all([redis.quit(), subscriber.quit()]);
 await pool.end();

@@ -13,7 +13,9 @@ import type { FinishReason, ModelMessage, ModelProvider, Usage } from '../llm/ty
 import type { UIMessageChunk } from '../stream/ui-chunks.js';
 import type { CompletionInput } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
+import { createBeginCompletion } from './begin-completion.js';
 import { createModelCallGuard } from './model-call-guard.js';
+import { startedNow } from './started-now.js';
 import { settleToolCalls, type RunnableToolCall } from './settle-tool-calls.js';
 import { createStepStream } from './step-stream.js';
 import { publishSubagentProgress } from './subagent-activities.js';
@@ -26,6 +28,8 @@ export type { RunnableToolCall } from './settle-tool-calls.js';
 
 export interface CallModelInput extends CompletionInput {
   step: number;
+  /** The turn's first call also opens it (marks it started, sends `start`), overlapping the request it makes. */
+  begin?: boolean;
 }
 
 /** What enters workflow history: ids, digests, policies and counts, never text or arguments. */
@@ -59,7 +63,9 @@ export function toolCallIdFor(completionId: string, step: number, index: number)
  * chunks from the replay log and tells live viewers with `data-step-reset`. Stop: a cancelled attempt keeps
  * the text streamed so far (marked stopped) and ends as a cancellation.
  */
-export function createCallModel({ pool, publisher, providers, tools, agents, settings, log }: ActivityDeps) {
+export function createCallModel(deps: ActivityDeps) {
+  const { pool, publisher, stopHints, providers, tools, agents, settings, log } = deps;
+  const beginTurn = createBeginCompletion(deps);
   const messages = createMessagesRepo(pool);
   const completions = createCompletionsRepo(pool);
   const executions = createToolExecutionsRepo(pool);
@@ -71,31 +77,46 @@ export function createCallModel({ pool, publisher, providers, tools, agents, set
     const context = Context.current();
     const attempt = context.info.attempt;
     const { provider, model } = resolveProvider(providers, input.model);
-    await enforceBudgets(input);
+    // Opening the turn, loading the transcript and sending the request are all on the first token's path: they
+    // overlap, and only the stream's own chunks wait for `start` to be out.
+    const opening = input.begin ? beginTurn(input) : Promise.resolve();
+    void opening.catch(() => {});
 
     const messageId = stepMessageId(input.completionId, input.step);
-    const [rows, { system, agent }] = await Promise.all([
-      messages.listForThread(input.threadId, messageId),
-      systemPromptFor(input),
-    ]);
+    let loaded: [void, Awaited<ReturnType<typeof messages.listForThread>>, Awaited<ReturnType<typeof systemPromptFor>>];
+    try {
+      loaded = await Promise.all([enforceBudgets(input), messages.listForThread(input.threadId, messageId), systemPromptFor(input)]);
+    } catch (error) {
+      // A refused turn is still opened first, so its `error` follows a `start` like every other answer.
+      await opening;
+      throw error;
+    }
+    const [, rows, { system, agent }] = loaded;
     const transcript = toModelMessages(rows);
     const outputSchema = input.structuredOutput ? agent?.output : undefined;
     const allowedTools = input.tools ?? [];
     const publish = (chunk: UIMessageChunk) => publisher.publish(input.completionId, chunk);
-
-    if (attempt > 1) {
-      await publisher.dropStepChunks(input.completionId, input.step);
-      await publish({
-        type: 'data-step-reset',
-        data: {
-          step: input.step,
-          attempt,
-          supersededIds: Array.from({ length: attempt - 1 }, (_, i) => textIdFor(input.step, i + 1)),
+    const startedAt = Date.now();
+    const guard = createModelCallGuard(context, settings.stallTimeoutMs, (onStop) => stopHints.watch(input.completionId, onStop));
+    const events = startedNow(
+      provider.stream(
+        {
+          model,
+          ...(system ? { system } : {}),
+          messages: transcript,
+          maxOutputTokens: input.limits.maxOutputTokens,
+          ...(allowedTools.length > 0 ? { tools: tools.schemasFor(allowedTools) } : {}),
         },
-      });
+        guard.signal,
+      ),
+    );
+    try {
+      await opening;
+      await announceStep(input, attempt, publish);
+    } catch (error) {
+      guard.dispose();
+      throw error;
     }
-    await publisher.markStepStart(input.completionId, input.step, await publish({ type: 'start-step' }));
-    await publishSubagentProgress(publisher, input, { status: 'running', step: input.step, currentTool: null });
 
     const objectStream = outputSchema ? createObjectStream(input.completionId, publish) : undefined;
     const stream = createStepStream({
@@ -109,8 +130,6 @@ export function createCallModel({ pool, publisher, providers, tools, agents, set
         if (seconds !== null) metrics.timeToFirstToken.observe(seconds);
       },
     });
-    const guard = createModelCallGuard(context, settings.stallTimeoutMs);
-    const startedAt = Date.now();
     const recordUsage = async (outcome: 'completed' | 'failed' | 'cancelled', error?: string) => {
       const usage = stream.state.usage ?? estimateUsage(transcript, stream.state.text);
       const estimated = stream.state.usage === null;
@@ -149,27 +168,19 @@ export function createCallModel({ pool, publisher, providers, tools, agents, set
     };
 
     try {
-      const events = provider.stream(
-        {
-          model,
-          ...(system ? { system } : {}),
-          messages: transcript,
-          maxOutputTokens: input.limits.maxOutputTokens,
-          ...(allowedTools.length > 0 ? { tools: tools.schemasFor(allowedTools) } : {}),
-        },
-        guard.signal,
-      );
       for await (const event of events) {
         guard.touch();
         await stream.handle(event);
       }
     } catch (error) {
       const stall = guard.stalled();
-      if (context.cancellationSignal.aborted) {
-        await keepStoppedText(input, stream.state.text);
+      if (guard.stopped()) {
         await stream.closeText();
+        // Stopped by the hint: the user sees `abort` now, not when the workflow's bookkeeping has caught up.
+        if (!context.cancellationSignal.aborted) await publish({ type: 'abort', reason: 'cancelled' });
+        await keepStoppedText(input, stream.state.text);
         await recordUsage('cancelled');
-        throw context.cancellationSignal.reason;
+        throw await guard.cancellation();
       }
       if (stall) {
         metrics.providerErrors.inc({ provider: provider.name, class: 'retryable:stalled' });
@@ -240,6 +251,27 @@ export function createCallModel({ pool, publisher, providers, tools, agents, set
       ...(structured && !structured.ok ? { outputProblem: structured.problem } : {}),
     };
   };
+
+  /**
+   * Opens the step in the stream: a retried attempt first drops its predecessor's chunks from the replay log
+   * and tells live viewers to hide them.
+   */
+  async function announceStep(input: CallModelInput, attempt: number, publish: (chunk: UIMessageChunk) => Promise<number>) {
+    if (attempt > 1) {
+      await publisher.dropStepChunks(input.completionId, input.step);
+      await publish({
+        type: 'data-step-reset',
+        data: {
+          step: input.step,
+          attempt,
+          supersededIds: Array.from({ length: attempt - 1 }, (_, i) => textIdFor(input.step, i + 1)),
+        },
+      });
+    }
+    const seq = await publish({ type: 'start-step' });
+    if (seq > 0) await publisher.markStepStart(input.completionId, input.step, seq);
+    await publishSubagentProgress(publisher, input, { status: 'running', step: input.step, currentTool: null });
+  }
 
   /** Refuses the call before anything is streamed or written when a budget is already spent. */
   async function enforceBudgets(input: CallModelInput): Promise<void> {

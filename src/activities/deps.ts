@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { ChunkPublisher } from '../stream/chunk-publisher.js';
+import type { StopHints } from '../stream/stop-hints.js';
 import type { Providers } from '../llm/types.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Logger } from '../log.js';
@@ -9,6 +10,7 @@ import type { AgentRegistry } from '../agents/agent-registry.js';
 export interface ActivityDeps {
   pool: pg.Pool;
   publisher: ChunkPublisher;
+  stopHints: StopHints;
   providers: Providers;
   tools: ToolRegistry;
   agents: AgentRegistry;

@@ -1,24 +1,40 @@
 /**
- * Keeps a streaming model call honest about liveness: heartbeats while events arrive and on a timer (the worker
- * throttles what reaches Temporal), and a stall check that aborts a provider stream that has gone quiet, so a hung
- * connection becomes a retryable failure instead of a completion that never ends. Per-event work is two clock
- * reads: this runs for every token.
+ * Keeps a streaming model call honest about liveness and quick to stop: heartbeats on a timer, a stall check that
+ * aborts a provider stream that has gone quiet (a hung connection becomes a retryable failure instead of a
+ * completion that never ends), and two ways a Stop cuts the stream: Temporal's cancellation, and the API's stop
+ * hint that arrives before it. Per-event work is one clock read: this runs for every token.
  */
 import type { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 
 export class StallError extends Error {
   override name = 'StallError';
 }
 
-const HEARTBEAT_EVERY_MS = 100;
-const CHECK_EVERY_MS = 1_000;
+export class StopRequested extends Error {
+  override name = 'StopRequested';
+}
 
-export function createModelCallGuard(context: Context, stallTimeoutMs: number) {
+/**
+ * Heartbeats only prove liveness (the heartbeat timeout is 5 s) and carry Temporal's cancellation back; the
+ * stop hint makes a Stop fast, so one heartbeat a second is enough and each is a write on the Temporal server.
+ */
+const CHECK_EVERY_MS = 1_000;
+/** After a stop hint, how long Temporal may take to confirm the cancellation it already has on record. */
+const CONFIRM_STOP_WITHIN_MS = 60_000;
+
+export type StopWatch = (onStop: () => void) => () => void;
+
+export function createModelCallGuard(context: Context, stallTimeoutMs: number, watchStop: StopWatch) {
   const controller = new AbortController();
   const onCancel = () => controller.abort(context.cancellationSignal.reason);
   context.cancellationSignal.addEventListener('abort', onCancel, { once: true });
+  const unwatchStop = watchStop(() => {
+    controller.abort(new StopRequested('the user stopped the completion'));
+    // Ask Temporal now for the cancellation this hint announces, instead of at the next timer tick.
+    context.heartbeat();
+  });
   let lastEvent = Date.now();
-  let lastBeat = lastEvent;
   const check = setInterval(
     () => {
       context.heartbeat();
@@ -32,21 +48,41 @@ export function createModelCallGuard(context: Context, stallTimeoutMs: number) {
 
   return {
     signal: controller.signal,
-    /** Call on every provider event: proves liveness and resets the stall clock. */
+    /** Call on every provider event: resets the stall clock. */
     touch() {
       lastEvent = Date.now();
-      // Each heartbeat call crosses into native code; a few per second is plenty for a Stop to land promptly.
-      if (lastEvent - lastBeat >= HEARTBEAT_EVERY_MS) {
-        lastBeat = lastEvent;
-        context.heartbeat();
-      }
     },
     stalled(): StallError | undefined {
       return controller.signal.reason instanceof StallError ? controller.signal.reason : undefined;
     },
+    /** Whether a Stop (Temporal's cancellation or the hint ahead of it) cut the stream. */
+    stopped(): boolean {
+      return context.cancellationSignal.aborted || controller.signal.reason instanceof StopRequested;
+    },
+    /**
+     * Temporal's cancellation, to throw from the activity. After a hint it is on its way (the API records the
+     * cancel request before it sends the hint); heartbeats keep going until it arrives.
+     */
+    async cancellation(): Promise<unknown> {
+      const cancelled = context.cancellationSignal;
+      if (!cancelled.aborted) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, CONFIRM_STOP_WITHIN_MS);
+          cancelled.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        });
+      }
+      if (cancelled.aborted) return cancelled.reason;
+      return ApplicationFailure.nonRetryable(
+        `the completion was stopped but Temporal did not confirm its cancellation within ${CONFIRM_STOP_WITHIN_MS / 1000} s`,
+        'StopNotConfirmed',
+      );
+    },
+    /** Also aborts the provider request when the call ends before its stream was read (an error before it). */
     dispose() {
       clearInterval(check);
+      unwatchStop();
       context.cancellationSignal.removeEventListener('abort', onCancel);
+      if (!controller.signal.aborted) controller.abort(new Error('the model call ended'));
     },
   };
 }

@@ -1,12 +1,16 @@
 /**
  * Stop: asks Temporal to cancel the completion's workflow. The workflow does the rest (aborts the model stream,
  * keeps the partial text, interrupts tool calls, publishes `abort`), so a cancel from any replica, the CLI or
- * the Temporal UI behaves the same. Idempotent: a cancelled completion answers as cancelled.
+ * the Temporal UI behaves the same. Once Temporal has the request, a stop hint lets a streaming model call cut
+ * its provider stream and answer `abort` without waiting for the cancellation to travel through a workflow task
+ * and a heartbeat. Idempotent: a cancelled completion answers as cancelled.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { createAuditRepo } from '../db/audit-repo.js';
 import { ACTIVE_STATUSES, createCompletionsRepo, type CompletionRow } from '../db/completions-repo.js';
+import { publishStopHint } from '../stream/stop-hints.js';
 import { conflict } from './app-error.js';
 
 export interface CancelOutcome {
@@ -14,7 +18,7 @@ export interface CancelOutcome {
   status: 'cancelling' | 'cancelled';
 }
 
-export function createCompletionCanceller(deps: { pool: pg.Pool; temporal: Client }) {
+export function createCompletionCanceller(deps: { pool: pg.Pool; temporal: Client; redis: Redis }) {
   const completions = createCompletionsRepo(deps.pool);
   const audit = createAuditRepo(deps.pool);
   return {
@@ -43,6 +47,10 @@ export function createCompletionCanceller(deps: { pool: pg.Pool; temporal: Clien
         if (now?.status === 'cancelled') return { completionId: completion.id, status: 'cancelled' };
         throw conflict(`completion ${completion.id} has already ${now?.status ?? 'ended'}`, 'not_running');
       }
+      // Recorded before the hint: a turn sent right after the user sees `abort` must find the stop on record.
+      await completions.markCancelRequested(completion.id);
+      // Only speed depends on the hint: without it Temporal's cancellation still reaches the model call.
+      await publishStopHint(deps.redis, completion.id).catch(() => {});
       return { completionId: completion.id, status: 'cancelling' };
     },
   };

@@ -53,12 +53,13 @@ export function createCompletionStarter(deps: {
   pool: pg.Pool;
   temporal: Client;
   taskQueue: string;
+  eagerStart: boolean;
   policy: TurnPolicy;
   log: Logger;
   canceller: CompletionCanceller;
   defaultDoubleTextPolicy: DoubleTextPolicy;
 }) {
-  const { pool, temporal, taskQueue, policy, log, canceller, defaultDoubleTextPolicy } = deps;
+  const { pool, temporal, taskQueue, eagerStart, policy, log, canceller, defaultDoubleTextPolicy } = deps;
 
   async function persistTurn(request: StartTurnRequest): Promise<PersistedTurn> {
     return withTransaction(pool, async (client) => {
@@ -85,7 +86,8 @@ export function createCompletionStarter(deps: {
         const active = await completions.get(thread.activeCompletionId);
         if (active && ACTIVE_STATUSES.includes(active.status)) busyWith = active;
       }
-      if (busyWith && thread.doubleTextPolicy === 'reject') {
+      // A stopping turn has already shown `abort`: the next one waits the moment it takes to finish, whatever the policy.
+      if (busyWith && thread.doubleTextPolicy === 'reject' && !busyWith.cancelRequestedAt) {
         throw conflict(
           `thread ${thread.id} already has a running completion (${busyWith.id}); wait for it, cancel it, or set the thread's doubleTextPolicy to enqueue or interrupt`,
           'completion_running',
@@ -120,7 +122,7 @@ export function createCompletionStarter(deps: {
         spec,
         createdThread,
         ...(userMessage.inserted ? { userMessageRowId: userMessage.id } : {}),
-        ...(busyWith ? { after: busyWith, interrupt: thread.doubleTextPolicy === 'interrupt' } : {}),
+        ...(busyWith ? { after: busyWith, interrupt: thread.doubleTextPolicy === 'interrupt' && !busyWith.cancelRequestedAt } : {}),
       };
     });
   }
@@ -156,6 +158,7 @@ export function createCompletionStarter(deps: {
               memo: { threadTitle: turn.threadTitle ?? '', threadId: input.threadId },
               staticSummary: `completion in "${(turn.threadTitle ?? input.threadId).slice(0, 60)}" (${input.model})`,
               typedSearchAttributes: completionSearchAttributes(input, turn.after ? 'queued' : 'running'),
+              requestEagerStart: eagerStart,
             });
           } catch (error) {
             log.error(`starting ${turn.workflowId} failed: ${(error as Error).message}`);

@@ -24,6 +24,7 @@ export interface CompletionRow {
   startedAt: Date | null;
   firstTokenAt: Date | null;
   finishedAt: Date | null;
+  cancelRequestedAt: Date | null;
 }
 
 const COLUMNS = `id, thread_id AS "threadId", user_id AS "userId", model, status,
@@ -31,7 +32,7 @@ const COLUMNS = `id, thread_id AS "threadId", user_id AS "userId", model, status
   finish_reason AS "finishReason", input_tokens AS "inputTokens", output_tokens AS "outputTokens", error,
   agent, agent_version AS "agentVersion", output,
   created_at AS "createdAt", started_at AS "startedAt", first_token_at AS "firstTokenAt",
-  finished_at AS "finishedAt"`;
+  finished_at AS "finishedAt", cancel_requested_at AS "cancelRequestedAt"`;
 
 export interface NewCompletion {
   id: string;
@@ -114,6 +115,10 @@ export function createCompletionsRepo(db: Queryable) {
       return rows[0]?.seconds ?? null;
     },
 
+    /** The first Stop wins; later ones keep its time. */
+    async markCancelRequested(id: string): Promise<void> {
+      await db.query(`UPDATE completions SET cancel_requested_at = now() WHERE id = $1 AND cancel_requested_at IS NULL`, [id]);
+    },
     async setStatus(id: string, status: CompletionStatus): Promise<void> {
       await db.query(`UPDATE completions SET status = $2 WHERE id = $1 AND finished_at IS NULL`, [id, status]);
     },

@@ -25,10 +25,15 @@ export function createApi(options: {
   agents: AgentRegistry;
   log: Logger;
   taskQueue?: string;
+  /**
+   * Ask Temporal to hand each new completion's first workflow task to a worker in this process (eager workflow
+   * start). Only when `temporal` runs on the NativeConnection of a worker polling the same task queue.
+   */
+  eagerStart?: boolean;
 }): { app: Koa; hub: StreamHub } {
   const { config } = options;
   const hub = createStreamHub(options.redis, options.subscriber);
-  const canceller = createCompletionCanceller({ pool: options.pool, temporal: options.temporal });
+  const canceller = createCompletionCanceller({ pool: options.pool, temporal: options.temporal, redis: options.redis });
   const policy = createTurnPolicy({
     defaultModel: config.LONGHAUL_DEFAULT_MODEL,
     defaultAgent: config.LONGHAUL_DEFAULT_AGENT,
@@ -52,6 +57,7 @@ export function createApi(options: {
       pool: options.pool,
       temporal: options.temporal,
       taskQueue: options.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
+      eagerStart: options.eagerStart ?? false,
       policy,
       log: options.log,
       canceller,

@@ -9,6 +9,7 @@ import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Logger } from '../log.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import { createChunkPublisher } from '../stream/chunk-publisher.js';
+import { createStopHints } from '../stream/stop-hints.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -21,6 +22,8 @@ export async function createWorker(options: {
   log: Logger;
   pool: pg.Pool;
   redis: Redis;
+  /** A Redis connection of its own, in subscriber mode: the worker listens for stop hints on it. */
+  subscriber: Redis;
   providers: Providers;
   tools: ToolRegistry;
   agents: AgentRegistry;
@@ -43,6 +46,7 @@ export async function createWorker(options: {
     activities: createActivities({
       pool: options.pool,
       publisher,
+      stopHints: createStopHints(options.subscriber),
       providers: options.providers,
       tools: options.tools,
       agents: options.agents,

@@ -9,6 +9,11 @@ import { streamKeys } from './stream-keys.js';
 import type { UIMessageChunk } from './ui-chunks.js';
 
 const PUBLISH_SCRIPT = `
+-- After 'abort' or 'error' the message is over until a new segment opens: a Stop's early 'abort' (sent by the
+-- model call) is not followed by the workflow's own status and 'abort' a moment later.
+if ARGV[3] == 'start' then redis.call('DEL', KEYS[6])
+elseif redis.call('EXISTS', KEYS[6]) == 1 then return 0 end
+if ARGV[3] == 'abort' or ARGV[3] == 'error' then redis.call('SET', KEYS[6], '1', 'EX', ARGV[2]) end
 local seq = redis.call('INCR', KEYS[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '0-' .. seq, 't', ARGV[3], 'c', ARGV[4])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
@@ -27,7 +32,10 @@ declare module 'ioredis' {
 }
 
 export interface ChunkPublisher {
-  /** Returns the chunk's seq. `alsoToUser` fans status chunks out to the user's channel (sidebars, badges). */
+  /**
+   * Returns the chunk's seq, or 0 when the message already ended (`abort` or `error`) and the chunk was dropped.
+   * `alsoToUser` fans status chunks out to the user's channel (sidebars, badges) either way.
+   */
   publish(completionId: string, chunk: UIMessageChunk, alsoToUser?: string): Promise<number>;
   /** Live-only event on the user's channel (approval inbox, background results), with a per-user seq. */
   publishToUser(userId: string, chunk: UIMessageChunk): Promise<void>;
@@ -70,6 +78,7 @@ export function createChunkPublisher(
         streamKeys.channel(completionId),
         streamKeys.segmentStart(completionId),
         streamKeys.logLost(completionId),
+        streamKeys.ended(completionId),
       ];
       const seq = await redis.longhaulPublish(
         keys.length,

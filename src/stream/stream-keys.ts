@@ -9,6 +9,10 @@ export const streamKeys = {
   stepStart: (completionId: string, step: number) => `lh:completion:${completionId}:step:${step}`,
   /** Set when Redis lost the start of the log: replays are rebuilt from Postgres instead. */
   logLost: (completionId: string) => `lh:completion:${completionId}:lost`,
+  /** Stop hints for running model calls (every worker listens; the message is the completion id). */
+  stopChannel: 'lh:stop',
+  /** Set once the current segment ended with `abort` or `error`: later chunks of it are dropped. */
+  ended: (completionId: string) => `lh:completion:${completionId}:ended`,
   userChannel: (userId: string) => `lh:user:${userId}:live`,
   userSeq: (userId: string) => `lh:user:${userId}:seq`,
 };

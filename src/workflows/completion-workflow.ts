@@ -15,7 +15,7 @@ import {
   proxyLocalActivities,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { ApplicationFailure, ActivityFailure, ChildWorkflowFailure } from '@temporalio/common';
+import { ApplicationFailure, ActivityFailure, CancelledFailure, ChildWorkflowFailure } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { STATUS_ATTRIBUTE, type CompletionInput, type CompletionResult } from './definitions.js';
 import { runToolCalls } from './run-tool-calls.js';
@@ -55,14 +55,18 @@ const queue = proxyActivities<Activities>({
 
 export async function completionWorkflow(input: CompletionInput): Promise<CompletionResult> {
   const { completionId } = input;
-  // Runs started before local bookkeeping keep scheduling it as regular activities (CONTRIBUTING.md).
-  const bookkeeping = patched('local-bookkeeping') ? localBookkeeping : remoteBookkeeping;
+  // The first model call opens the turn itself, so the first workflow task schedules it at once (no local
+  // activity to wait for before the request leaves). Older runs keep their separate beginCompletion, and runs
+  // started before local bookkeeping keep scheduling it as regular activities (CONTRIBUTING.md). The newer
+  // patch implies the older one: one marker (and one search attribute upsert) per new run instead of two.
+  const firstCallBegins = patched('begin-in-first-call');
+  const bookkeeping = firstCallBegins || patched('local-bookkeeping') ? localBookkeeping : remoteBookkeeping;
   try {
     if (input.afterCompletionId) {
       await queue.waitForTurn({ afterCompletionId: input.afterCompletionId });
       upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'running' }]);
     }
-    await bookkeeping.beginCompletion(input);
+    if (!firstCallBegins) await bookkeeping.beginCompletion(input);
     // Workflow time: deterministic on replay.
     const startedAt = Date.now();
     let step = 0;
@@ -73,7 +77,7 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
         ...MODEL_CALL_OPTIONS,
         summary: `callModel step ${step} (${input.model})`,
       });
-      const summary = await callModel({ ...input, step });
+      const summary = await callModel({ ...input, step, ...(firstCallBegins && step === 0 ? { begin: true } : {}) });
       step += 1;
       finishReason = summary.finishReason;
       if (summary.outputProblem !== undefined) {
@@ -98,12 +102,16 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
     upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'completed' }]);
     return { completionId, status: 'completed', steps: step, finishReason };
   } catch (error) {
-    if (isCancellation(error)) {
+    // A stopped run ends as cancelled even when its last activity reported something else: a worker that shuts
+    // down fails the activity that was waiting for its cancellation, and bookkeeping in the cancelled scope
+    // would be cancelled before it ran, leaving the completion `running` in Postgres.
+    const stopped = isCancellation(error) || (CancellationScope.current().consideredCancelled && patched('stop-wins-over-failure'));
+    if (stopped) {
       await CancellationScope.nonCancellable(async () => {
         await bookkeeping.finishCompletion({ ...input, status: 'cancelled', finishReason: 'cancelled' });
         upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'cancelled' }]);
       });
-      throw error;
+      throw isCancellation(error) ? error : new CancelledFailure('the completion was stopped');
     }
     const { code, message } = failureOf(error);
     await bookkeeping.finishCompletion({ ...input, status: 'failed', finishReason: 'error', error: message, errorCode: code });

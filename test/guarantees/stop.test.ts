@@ -4,6 +4,7 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { postChat, readJson, readValidatedChunks, userMessage } from '../support/chat-client.js';
 import { createTestTools } from '../support/test-tools.js';
 import { waitFor } from '../support/wait-for.js';
+import { publishStopHint } from '../../src/stream/stop-hints.js';
 
 describe('Stop keeps what was said and ends everything in flight', () => {
   let h: Harness;
@@ -85,6 +86,97 @@ describe('Stop keeps what was said and ends everything in flight', () => {
     const events = await readValidatedChunks(await h.api(`/v1/completions/${completionId}/events`));
     expect(events.at(-1)?.type).toBe('abort');
     expect(events.some((c) => c.type === 'data-thread_status' && (c.data as { runStatus: string }).runStatus === 'cancelled')).toBe(true);
+  });
+
+  /** Starts a long answer and reads its stream until the first token; the rest is read by `readRest`. */
+  async function startLongAnswer(tokens = 60) {
+    h.model.enqueue({ kind: 'text', chunks: Array.from({ length: tokens }, (_, i) => `word${i} `), delayMs: 100 });
+    const chatId = `chat-${randomUUID()}`;
+    const disconnectsBefore = h.model.disconnects.length;
+    const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('talk')] });
+    const completionId = response.headers.get('x-longhaul-completion-id')!;
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let raw = '';
+    while (!raw.includes('"text-delta"')) raw += decoder.decode((await reader.read()).value, { stream: true });
+    const readRest = async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return raw;
+        raw += decoder.decode(value, { stream: true });
+      }
+    };
+    return { chatId, completionId, disconnectsBefore, readRest };
+  }
+
+  it('a stop hint cuts the model stream and answers abort at once; the turn ends when Temporal confirms', async () => {
+    const { completionId, disconnectsBefore, readRest } = await startLongAnswer();
+    // Only the hint, no cancel request: what the hint alone does, and what it leaves to Temporal.
+    await publishStopHint(h.redis, completionId);
+    const raw = await readRest();
+    const types = [...raw.matchAll(/"type":"([^"]+)"/g)].map((m) => m[1]);
+    expect(types.slice(-2)).toEqual(['text-end', 'abort']);
+    await h.model.waitForDisconnects(disconnectsBefore + 1, 5_000);
+
+    // Without Temporal's cancellation the model call waits (heartbeating) instead of ending the turn itself.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(await status(completionId)).toBe('running');
+    const handle = h.temporal.workflow.getHandle(`completion-${completionId}`);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+
+    await handle.cancel();
+    await waitFor(async () => (await status(completionId)) === 'cancelled');
+    const { rows } = await h.pool.query(`SELECT metadata FROM messages WHERE completion_id = $1`, [completionId]);
+    expect(rows.map((row) => row.metadata)).toEqual([{ stopped: true }]);
+    // The workflow's own `abort` a moment later is not appended after the one the client already has.
+    const replay = await readValidatedChunks(await h.api(`/v1/completions/${completionId}/events`));
+    expect(replay.filter((chunk) => chunk.type === 'abort')).toHaveLength(1);
+    expect(replay.at(-1)?.type).toBe('abort');
+  });
+
+  it('a cancel from Temporal alone (CLI, Temporal UI) still reaches the model stream', async () => {
+    const { completionId, disconnectsBefore, readRest } = await startLongAnswer();
+    await h.temporal.workflow.getHandle(`completion-${completionId}`).cancel();
+    const raw = await readRest();
+    expect(raw).toContain('"type":"abort"');
+    await h.model.waitForDisconnects(disconnectsBefore + 1, 5_000);
+    await waitFor(async () => (await status(completionId)) === 'cancelled');
+  });
+
+  it('a message sent right after the abort waits for the stopping turn instead of being refused', async () => {
+    const { chatId, completionId, readRest } = await startLongAnswer();
+    // The moment between the early `abort` and the workflow's bookkeeping, held open: the stop is on record and
+    // the stream is cut (what the canceller does first), but Temporal has not been asked yet.
+    await h.pool.query(`UPDATE completions SET cancel_requested_at = now() WHERE id = $1`, [completionId]);
+    await publishStopHint(h.redis, completionId);
+    expect(await readRest()).toContain('"type":"abort"');
+    expect(await status(completionId)).toBe('running');
+
+    h.model.enqueue({ kind: 'text', chunks: ['next ', 'answer'] });
+    const next = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('and now?')] });
+    expect(next.status).toBe(200);
+    const nextId = next.headers.get('x-longhaul-completion-id')!;
+    expect(await status(nextId)).toBe('queued');
+    await h.temporal.workflow.getHandle(`completion-${completionId}`).cancel();
+    const chunks = await readValidatedChunks(next);
+    expect(chunks.filter((chunk) => chunk.type === 'text-delta').map((chunk) => chunk.delta).join('')).toBe('next answer');
+    expect(await status(completionId)).toBe('cancelled');
+    expect(await status(nextId)).toBe('completed');
+  });
+
+  it('records the stop when the worker shuts down while the stopped turn is finishing', async () => {
+    const { chatId, completionId, readRest } = await startLongAnswer();
+    expect((await h.api(`/api/chat/${chatId}/stop`, { method: 'POST' })).status).toBe(202);
+    const { rows } = await h.pool.query(`SELECT cancel_requested_at FROM completions WHERE id = $1`, [completionId]);
+    expect(rows[0].cancel_requested_at).toBeInstanceOf(Date);
+    expect(await readRest()).toContain('"type":"abort"');
+    await h.stopWorker();
+    await h.startWorker();
+    await waitFor(async () => (await status(completionId)) === 'cancelled', 15_000, 'completion recorded as cancelled').catch(async (error) => {
+      const history = await h.temporal.workflow.getHandle(`completion-${completionId}`).fetchHistory();
+      console.log(JSON.stringify(history.events, null, 1));
+      throw error;
+    });
   });
 
   it('refuses to cancel a finished completion', async () => {

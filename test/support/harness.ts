@@ -22,6 +22,7 @@ import { toolsFromConfig } from '../../src/runtime/tools-from-config.js';
 import type { ToolDefinition } from '../../src/tools/tool-definition.js';
 import { defineAgent, type AgentDefinition } from '../../src/agents/agent-definition.js';
 import { agentsFromConfig } from '../../src/runtime/agents-from-config.js';
+import type { Redis } from 'ioredis';
 
 let runtimeInstalled = false;
 
@@ -34,6 +35,8 @@ export interface Harness {
   model: ScriptedModelServer;
   pool: ReturnType<typeof createPool>;
   temporal: Client;
+  /** The harness's own Redis connection (e.g. to publish a stop hint by hand). */
+  redis: Redis;
   /** A second user with their own key, for isolation tests. */
   createUser(name?: string): Promise<{ userId: string; apiKey: string }>;
   /** Drops every open connection and starts a fresh API process on the same port. */
@@ -48,7 +51,12 @@ export interface Harness {
 
 export async function startHarness(
   overrides: Record<string, string> = {},
-  options: { tools?: ToolDefinition[]; agents?: AgentDefinition[] } = {},
+  options: {
+    tools?: ToolDefinition[];
+    agents?: AgentDefinition[];
+    /** Wire API and worker like `npm start`: one Temporal connection, starts requested eagerly. */
+    eagerStart?: boolean;
+  } = {},
 ): Promise<Harness> {
   if (!runtimeInstalled) {
     Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('ERROR') });
@@ -72,7 +80,11 @@ export async function startHarness(
   const taskQueue = `test-${randomUUID()}`;
   const pool = createPool(config.DATABASE_URL, 5);
   const redis = createRedis(config.REDIS_URL, 'longhaul-test');
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  // With eagerStart the client shares the worker's connection, which then outlives worker restarts.
+  const connection = options.eagerStart
+    ? await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS })
+    : await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const sharedConnection = connection instanceof NativeConnection ? connection : undefined;
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const tools = toolsFromConfig(config, options.tools);
   // The default agent of tests may use every tool the harness registers, test tools included.
@@ -87,12 +99,14 @@ export async function startHarness(
     ...(options.agents ?? []),
   ]);
   async function launchWorker() {
-    const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    const nativeConnection = sharedConnection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
+    const subscriber = createRedis(config.REDIS_URL, 'longhaul-test-worker-sub');
     const worker: Worker = await createWorker({
       config,
       log: createLogger('worker', 'warn'),
       pool,
       redis,
+      subscriber,
       providers: providersFromConfig(config),
       tools,
       agents,
@@ -105,7 +119,7 @@ export async function startHarness(
       async stop() {
         worker.shutdown();
         await run;
-        await nativeConnection.close();
+        await Promise.all([nativeConnection === sharedConnection ? undefined : nativeConnection.close(), subscriber.quit()]);
       },
     };
   }
@@ -113,7 +127,18 @@ export async function startHarness(
   /** An API process: its own Redis subscriber and stream hub, as a fresh replica would have. */
   async function launchApi(port: number) {
     const subscriber = createRedis(config.REDIS_URL, 'longhaul-test-sub');
-    const { app } = createApi({ config, pool, redis, subscriber, temporal, taskQueue, tools, agents, log: createLogger('api', 'warn') });
+    const { app } = createApi({
+      config,
+      pool,
+      redis,
+      subscriber,
+      temporal,
+      taskQueue,
+      eagerStart: options.eagerStart ?? false,
+      tools,
+      agents,
+      log: createLogger('api', 'warn'),
+    });
     const server: Server = await new Promise((resolve) => {
       const s = app.listen(port, '127.0.0.1', () => resolve(s));
     });
@@ -145,6 +170,7 @@ export async function startHarness(
     model,
     pool,
     temporal,
+    redis,
     createUser,
     async restartApi() {
       await api.stop();

@@ -46,14 +46,16 @@ export function chatRoutes(deps: AppDeps): Router {
       userMessage: { uiMessageId: message.id, parts: message.parts.map(({ type, text }) => ({ type, text })) },
       choices: { ...(body.agent ? { agent: body.agent } : {}), ...(body.model ? { model: body.model } : {}), ...(body.tools ? { tools: body.tools } : {}) },
     });
-    // Subscribe before the workflow starts: its first chunk cannot be published before we listen.
-    const follower = await deps.hub.follow(prepared.turn.completionId);
-    try {
-      await prepared.launch();
-    } catch (error) {
-      await follower.close();
-      throw error;
+    // Subscribing and starting overlap: the follower reads the Redis log before the live feed, so chunks
+    // published before the subscription is active are replayed from the log, not lost.
+    const following = deps.hub.follow(prepared.turn.completionId);
+    const [subscribed, launched] = await Promise.allSettled([following, prepared.launch()]);
+    if (launched.status === 'rejected') {
+      if (subscribed.status === 'fulfilled') await subscribed.value.close();
+      throw launched.reason;
     }
+    if (subscribed.status === 'rejected') throw subscribed.reason;
+    const follower = subscribed.value;
     tagRequest(ctx, prepared.turn);
     await pipeLive(ctx, prepared.turn.completionId, follower, 0, clientVersionOf(ctx, deps.defaultClientVersion));
   }

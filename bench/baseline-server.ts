@@ -3,7 +3,7 @@
  * model through the same provider code (createOpenAIProvider, the official openai SDK) and writes the same UI
  * message stream with the same SSE framing (src/stream/sse.ts, src/api/sse-writer.ts) — and nothing else: no
  * Temporal, no Redis, no Postgres, no auth. A cancel route aborts the in-flight SDK call, so "cancel → abort"
- * has a baseline too.
+ * has a baseline too. It runs in a child process of its own (system-process.ts), like Longhaul.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,10 +17,10 @@ import { formatSseData, SSE_DONE } from '../src/stream/sse.js';
 import type { UIMessageChunk } from '../src/stream/ui-chunks.js';
 import { readJsonBody } from '../src/api/middleware/json-body.js';
 import { keepIdleConnections } from './keep-idle-connections.js';
-import type { Target } from './target.js';
 
 export interface BaselineServer {
-  target: Target;
+  /** `http://127.0.0.1:<port>` */
+  url: string;
   close(): Promise<void>;
 }
 
@@ -102,19 +102,7 @@ export async function startBaselineServer(modelBaseURL: string): Promise<Baselin
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
-    target: {
-      name: 'baseline',
-      url,
-      headers: {},
-      async cancel(completionId) {
-        const res = await fetch(`${url}/v1/completions/${completionId}/cancel`, { method: 'POST' });
-        await res.arrayBuffer();
-        return res.status;
-      },
-      async discard(completionId) {
-        running.get(completionId)?.abort();
-      },
-    },
+    url,
     close: () =>
       new Promise((resolve) => {
         for (const controller of running.values()) controller.abort();

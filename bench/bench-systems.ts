@@ -1,25 +1,32 @@
 /**
  * Everything a run needs, brought up the way `npm test` does it: services via ensureStack (started only when
- * missing), a fresh `longhaul_bench` database, the workflow bundle built once, then in this process the bench
- * model server, the baseline route and a whole Longhaul. close() tears down what was started here and leaves
- * Postgres and Redis running; Temporal is stopped only if ensureStack started it.
+ * missing), a fresh `longhaul_bench` database, the workflow bundle built once, the bench model server in this
+ * process, and each system under test in a child process of its own (system-process.ts) — the baseline route,
+ * and a whole Longhaul (API + worker, as `npm start` runs them). close() tears down what was started here and
+ * leaves Postgres and Redis running; Temporal is stopped only if ensureStack started it.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureStack } from '../scripts/stack.mjs';
-import { startBaselineServer, type BaselineServer } from './baseline-server.js';
 import { createCpuMeter, type CpuMeter } from './cpu-meter.js';
 import { recreateBenchDatabase } from './bench-database.js';
-import { createHopTracer, type HopTracer } from './hop-tracer.js';
-import { startLonghaul, type LonghaulSystem } from './longhaul-system.js';
+import { connectLonghaul, type LonghaulRemote } from './longhaul-remote.js';
 import { createStampedModelServer, type StampedModelServer } from './stamped-model-server.js';
+import { spawnSystem, type SystemChild } from './system-child.js';
+import { baselineTarget } from './system-targets.js';
+import type { Target } from './target.js';
 import { bundleWorkflows } from './workflow-bundle.js';
+
+/** A system as the bench process sees it: where to send load, and its process to ask for what is measured inside. */
+export interface SystemUnderTest {
+  target: Target;
+  child: SystemChild;
+}
 
 export interface BenchSystems {
   model: StampedModelServer;
-  baseline: BaselineServer;
-  longhaul: LonghaulSystem;
-  tracer: HopTracer;
+  baseline: SystemUnderTest;
+  longhaul: SystemUnderTest & LonghaulRemote;
   cpu: CpuMeter;
   /** LONGHAUL_DATA_DIR (default .longhaul): where raw CPU profiles go. */
   dataDir: string;
@@ -46,23 +53,33 @@ export async function startBenchSystems(log: (line: string) => void): Promise<Be
     const databaseUrl = await recreateBenchDatabase(stack.env.DATABASE_URL);
     const bundleStart = Date.now();
     const { code } = await bundleWorkflows();
+    // Written once and read by path in Longhaul's process: the code itself is too large to pass along.
+    const workflowBundlePath = join(dataDir, `bench-workflow-bundle-${process.pid}.js`);
+    writeFileSync(workflowBundlePath, code);
+    closers.push(async () => rmSync(workflowBundlePath, { force: true }));
     log(`workflow bundle built in ${((Date.now() - bundleStart) / 1000).toFixed(1)} s`);
     const model = await createStampedModelServer();
     closers.push(() => model.close());
-    const baseline = await startBaselineServer(model.baseURL);
-    closers.push(() => baseline.close());
-    const longhaul = await startLonghaul({ env: stack.env, databaseUrl, modelBaseURL: model.baseURL, workflowCode: code });
+
+    const childConfig = { modelBaseURL: model.baseURL, env: stack.env, databaseUrl, workflowBundlePath };
+    const baselineChild = await spawnSystem('baseline', childConfig);
+    closers.push(() => baselineChild.close());
+    const longhaulChild = await spawnSystem('longhaul', childConfig);
+    closers.push(() => longhaulChild.close());
+    const longhaul = await connectLonghaul(longhaulChild.ready, { temporalAddress: stack.env.TEMPORAL_ADDRESS, databaseUrl });
     closers.push(() => longhaul.close());
     closers.push(async () => {
       const terminated = await longhaul.terminateRunning();
       if (terminated > 0) log(`terminated ${terminated} workflow(s) still running`);
     });
-    const tracer = await createHopTracer({ redisUrl: stack.env.REDIS_URL, workerRedis: longhaul.workerRedis, apiSubscriber: longhaul.apiSubscriber });
-    closers.push(() => tracer.close());
-    log(`baseline ${baseline.target.url}, Longhaul API ${longhaul.target.url}, model ${model.baseURL}`);
-    const cpu = createCpuMeter(stack.env.TEMPORAL_ADDRESS.split(':').at(-1) ?? '7233');
+
+    const baseline = { target: baselineTarget(baselineChild.ready.target), child: baselineChild };
+    log(
+      `baseline ${baseline.target.url} (pid ${baselineChild.pid}), Longhaul API ${longhaul.target.url} (pid ${longhaulChild.pid}), model ${model.baseURL}`,
+    );
+    const cpu = createCpuMeter(stack.env.TEMPORAL_ADDRESS.split(':').at(-1) ?? '7233', { baseline: baselineChild.pid, longhaul: longhaulChild.pid });
     const services = { temporal: stack.env.TEMPORAL_ADDRESS, redis: stack.env.REDIS_URL, database: databaseUrl.replace(/\/\/[^@]*@/, '//') };
-    return { model, baseline, longhaul, tracer, cpu, dataDir, services, close };
+    return { model, baseline, longhaul: { ...longhaul, child: longhaulChild }, cpu, dataDir, services, close };
   } catch (error) {
     await close();
     throw error;

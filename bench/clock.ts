@@ -1,6 +1,7 @@
 /**
- * One clock for every timestamp in the bench: the model server, the load generator and the instrumentation run
- * in the same process, so emit and receive times are directly comparable. Sub-millisecond, unlike Date.now().
+ * One clock for every timestamp in the bench: `performance.timeOrigin + performance.now()`, sub-millisecond
+ * unlike Date.now(), and comparable across processes on one machine — the hop tracer in Longhaul's child process
+ * compares its receive times with the emit stamps the model server writes in the bench process.
  */
 export function now(): number {
   return performance.timeOrigin + performance.now();

@@ -1,12 +1,14 @@
 /**
- * Who used the machine's CPU during a phase, from /proc (Linux): this process (load generator, model server,
- * baseline, API and worker together), the Temporal server the bench talks to, Postgres, Redis, and everything
- * else (another Temporal, a test run...). Shares are of the whole machine: 100% = every core busy. Where /proc
- * is missing the meter reports nothing rather than guessing.
+ * Who used the machine's CPU during a phase, from /proc (Linux): the load process (this one: load generator and
+ * model server), each system's child process (the baseline route; Longhaul's API and worker), the Temporal
+ * server the bench talks to, Postgres, Redis, and everything else (another Temporal, a test run...). Both
+ * systems' processes are metered in every phase; the report shows the one the phase measured. Shares are of the
+ * whole machine: 100% = every core busy. Where /proc is missing the meter reports nothing rather than guessing.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import type { SystemName } from './target.js';
 
-export type CpuGroup = 'bench process' | 'temporal' | 'postgres' | 'redis' | 'other';
+export type CpuGroup = 'load process' | `${SystemName} process` | 'temporal' | 'postgres' | 'redis' | 'other';
 
 export interface CpuShares {
   /** Busy share of the whole machine. */
@@ -15,16 +17,23 @@ export interface CpuShares {
 }
 
 interface Snapshot {
-  busy: number;
-  total: number;
+  /** performance.now() */
+  at: number;
+  idle: number;
   groups: Record<Exclude<CpuGroup, 'other'>, number>;
 }
 
-function machineTicks(): { busy: number; total: number } {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = fields.reduce((sum, value) => sum + value, 0);
-  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-  return { busy: total - idle, total };
+/** USER_HZ, the unit of /proc/stat and /proc/<pid>/stat: fixed at 100 by the Linux ABI. */
+const TICKS_PER_SECOND = 100;
+
+function procStatLines(): string[] {
+  return readFileSync('/proc/stat', 'utf8').split('\n');
+}
+
+/** Idle and iowait of every core. */
+function idleTicks(): number {
+  const fields = procStatLines()[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return (fields[3] ?? 0) + (fields[4] ?? 0);
 }
 
 function processTicks(pid: string): { comm: string; ticks: number } | undefined {
@@ -48,8 +57,11 @@ function cmdline(pid: string): string {
   }
 }
 
-export function createCpuMeter(temporalPort: string) {
+export function createCpuMeter(temporalPort: string, systemPids: Record<SystemName, number>) {
+  const cores = procStatLines().filter((line) => /^cpu\d+ /.test(line)).length;
   const ownPid = String(process.pid);
+  const baselinePid = String(systemPids.baseline);
+  const longhaulPid = String(systemPids.longhaul);
   const temporalPids = new Map<string, boolean>();
   const isOurTemporal = (pid: string) => {
     if (!temporalPids.has(pid)) temporalPids.set(pid, new RegExp(`--port ${temporalPort}\\b|:${temporalPort}\\b`).test(cmdline(pid)));
@@ -58,17 +70,19 @@ export function createCpuMeter(temporalPort: string) {
 
   function snapshot(): Snapshot | undefined {
     try {
-      const groups = { 'bench process': 0, temporal: 0, postgres: 0, redis: 0 };
+      const groups = { 'load process': 0, 'baseline process': 0, 'longhaul process': 0, temporal: 0, postgres: 0, redis: 0 };
       for (const pid of readdirSync('/proc')) {
         if (!/^\d+$/.test(pid)) continue;
         const info = processTicks(pid);
         if (!info) continue;
-        if (pid === ownPid) groups['bench process'] += info.ticks;
+        if (pid === ownPid) groups['load process'] += info.ticks;
+        else if (pid === baselinePid) groups['baseline process'] += info.ticks;
+        else if (pid === longhaulPid) groups['longhaul process'] += info.ticks;
         else if (info.comm === 'temporal' && isOurTemporal(pid)) groups.temporal += info.ticks;
         else if (info.comm === 'postgres') groups.postgres += info.ticks;
         else if (info.comm === 'redis-server') groups.redis += info.ticks;
       }
-      return { ...machineTicks(), groups };
+      return { at: performance.now(), idle: idleTicks(), groups };
     } catch {
       return undefined;
     }
@@ -79,9 +93,11 @@ export function createCpuMeter(temporalPort: string) {
       const before = snapshot();
       return () => {
         const after = snapshot();
-        if (!before || !after || after.total <= before.total) return undefined;
-        // /proc/stat's first line sums the ticks of every core, in the same unit as per-process CPU ticks.
-        const total = after.total - before.total;
+        if (!before || !after || after.at <= before.at) return undefined;
+        // Busy time is what the cores' capacity over the wall-clock interval leaves after idle, not /proc/stat's
+        // busy counters: those are sampled at the timer tick and miss short wake-ups (a chunk relayed through
+        // three processes), while idle and per-process times are measured exactly.
+        const total = ((after.at - before.at) / 1000) * cores * TICKS_PER_SECOND;
         const share = (ticks: number) => Math.round((ticks / total) * 1000) / 10;
         const groups = {} as Record<CpuGroup, number>;
         let accounted = 0;
@@ -90,7 +106,7 @@ export function createCpuMeter(temporalPort: string) {
           accounted += ticks;
           groups[name] = share(ticks);
         }
-        const busy = after.busy - before.busy;
+        const busy = Math.max(0, total - (after.idle - before.idle));
         groups.other = share(Math.max(0, busy - accounted));
         return { machine: share(busy), groups };
       };

@@ -1,7 +1,8 @@
 /**
- * `--profile`: a V8 CPU profile of this process during a phase, summarised by who spent the main thread's
- * time (a package, Longhaul's src/, the bench itself, Node core, GC). The raw .cpuprofile goes to the data
- * dir (open it in Chrome DevTools); only the summary goes into the results.
+ * `--profile`: a V8 CPU profile of the process this runs in (a system's child process) during a phase, summarised
+ * by who spent the main thread's time (a package, Longhaul's src/, the bench's own code, Node core, GC). Start and
+ * stop are separate calls because the parent asks for each over IPC. The raw .cpuprofile goes to the data dir
+ * (open it in Chrome DevTools); only the summary goes into the results.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -43,7 +44,7 @@ function frameOwner(node: ProfileNode): string | undefined {
   }
   const path = url.replace(/^file:\/\//, '').replace(`${REPO}/`, '');
   if (path.startsWith('src/')) return `longhaul ${path.split('/').slice(0, 2).join('/')}`;
-  if (path.startsWith('bench/')) return 'bench (load generator, model server, baseline)';
+  if (path.startsWith('bench/')) return 'bench (hop tracer, IPC with the bench process)';
   return path;
 }
 
@@ -108,20 +109,33 @@ export function summarise(profile: Profile, file: string): ProfileSummary {
   };
 }
 
-export async function withCpuProfile<T>(dir: string, name: string, run: () => Promise<T>): Promise<{ value: T; profile: ProfileSummary }> {
+export interface RunningProfile {
+  /** Stops the profiler, writes `<dir>/<name>.cpuprofile` and summarises it. */
+  stop(): Promise<ProfileSummary>;
+}
+
+export async function startCpuProfile(dir: string, name: string): Promise<RunningProfile> {
   const session = new Session();
   session.connect();
   try {
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 500 });
     await session.post('Profiler.start');
-    const value = await run();
-    const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: Profile };
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `${name}.cpuprofile`);
-    writeFileSync(file, JSON.stringify(profile));
-    return { value, profile: summarise(profile, file) };
-  } finally {
+  } catch (error) {
     session.disconnect();
+    throw error;
   }
+  return {
+    async stop() {
+      try {
+        const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: Profile };
+        mkdirSync(dir, { recursive: true });
+        const file = join(dir, `${name}.cpuprofile`);
+        writeFileSync(file, JSON.stringify(profile));
+        return summarise(profile, file);
+      } finally {
+        session.disconnect();
+      }
+    },
+  };
 }

@@ -1,14 +1,9 @@
 /**
- * A full garbage collection on demand, so memory deltas compare live objects rather than GC timing. Enabling
- * --expose-gc at run time keeps the npm script a plain `node --import tsx`.
+ * A full garbage collection on demand, so memory deltas compare live objects rather than GC timing. Only the
+ * systems' child processes measure memory, and system-child.ts starts them with --expose-gc.
  */
-import v8 from 'node:v8';
-import vm from 'node:vm';
-
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-
 export function forceGc(): void {
-  gc();
-  gc();
+  if (!globalThis.gc) throw new Error('forceGc needs node --expose-gc');
+  globalThis.gc();
+  globalThis.gc();
 }

@@ -6,8 +6,9 @@
  *     figures read "n/a" instead of breaking the bench.
  *   - Redis delivery: a bench-owned connection PSUBSCRIBEs to every completion channel.
  *   - API subscriber: a listener added after the API's own on its subscriber connection.
- * Client receipt is measured by the load generator. Tracing runs only inside `trace()`, so it costs nothing
- * during the throughput ramp.
+ * It runs inside Longhaul's child process, where those connections live; the stamps come from the model server
+ * in the bench process, on the same machine clock (clock.ts). Client receipt is measured by the load generator.
+ * Tracing runs only between start() and stop(), so it costs nothing during the throughput ramp.
  */
 import type { Redis } from 'ioredis';
 import { now } from './clock.js';
@@ -30,7 +31,9 @@ export interface HopSummary {
 }
 
 export interface HopTracer {
-  trace<T>(run: () => Promise<T>): Promise<{ value: T; hops: HopSummary }>;
+  start(): Promise<void>;
+  /** Ends tracing and summarises what was seen since start(). */
+  stop(): Promise<HopSummary>;
   close(): Promise<void>;
 }
 
@@ -75,29 +78,27 @@ export async function createHopTracer(options: { redisUrl: string; workerRedis: 
   });
   const pattern = streamKeys.channel('*');
 
+  const summary = (): HopSummary => ({
+    workerPublishCall: summarize(samples.workerPublishCall),
+    workerPublishReply: summarize(samples.workerPublishReply),
+    publishRoundTrip: summarize(samples.publishRoundTrip),
+    redisDelivery: summarize(samples.redisDelivery),
+    apiReceive: summarize(samples.apiReceive),
+  });
+
   return {
-    async trace(run) {
+    async start() {
       for (const list of Object.values(samples)) list.length = 0;
       await listener.psubscribe(pattern);
       enabled = true;
-      try {
-        const value = await run();
-        return {
-          value,
-          hops: {
-            workerPublishCall: summarize(samples.workerPublishCall),
-            workerPublishReply: summarize(samples.workerPublishReply),
-            publishRoundTrip: summarize(samples.publishRoundTrip),
-            redisDelivery: summarize(samples.redisDelivery),
-            apiReceive: summarize(samples.apiReceive),
-          },
-        };
-      } finally {
-        enabled = false;
-        await listener.punsubscribe(pattern);
-      }
+    },
+    async stop() {
+      enabled = false;
+      await listener.punsubscribe(pattern);
+      return summary();
     },
     async close() {
+      enabled = false;
       if (typeof original === 'function') commands.longhaulPublish = original;
       await listener.quit();
     },

@@ -1,8 +1,8 @@
 /**
- * A whole Longhaul in this process, wired like `npm start` (test/support/harness.ts without vitest): the API on
- * 127.0.0.1:0 with its own pool and Redis connections, and a worker on its own task queue with its own pool and
- * Redis connections, both pointed at the bench model server. API and worker share one Temporal connection, so
- * completions start eagerly.
+ * A whole Longhaul in this process (Longhaul's child process, see system-process.ts), wired like `npm start`
+ * (test/support/harness.ts without vitest): the API on 127.0.0.1:0 with its own pool and Redis connections, and a
+ * worker on its own task queue with its own pool and Redis connections, both pointed at the bench model server.
+ * API and worker share one Temporal connection, so completions start eagerly.
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
@@ -21,22 +21,19 @@ import { createWorker } from '../src/runtime/create-worker.js';
 import { providersFromConfig } from '../src/runtime/providers-from-config.js';
 import { toolsFromConfig } from '../src/runtime/tools-from-config.js';
 import { agentsFromConfig } from '../src/runtime/agents-from-config.js';
-import { completionWorkflowId } from '../src/workflows/definitions.js';
 import type { StackEnv } from '../scripts/stack.mjs';
 import { keepIdleConnections } from './keep-idle-connections.js';
-import type { Target } from './target.js';
 
 export interface LonghaulSystem {
-  target: Target;
-  temporal: Client;
-  /** The bench's own connection, for seeding threads; not used by the system under test. */
-  pool: pg.Pool;
+  /** `http://127.0.0.1:<port>` of the API. */
+  url: string;
+  /** Request headers with the bench user's API key. */
+  headers: Record<string, string>;
   userId: string;
+  taskQueue: string;
   /** The worker's Redis connection and the API's subscriber, for the hop tracer. */
   workerRedis: Redis;
   apiSubscriber: Redis;
-  /** Terminates every workflow still running on the bench task queue (streams the bench walked away from). */
-  terminateRunning(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -44,7 +41,7 @@ export async function startLonghaul(options: {
   env: StackEnv;
   databaseUrl: string;
   modelBaseURL: string;
-  workflowCode: string;
+  workflowBundle: { codePath: string };
 }): Promise<LonghaulSystem> {
   // Temporal's native runtime logs to stderr by default; the bench's output is its table.
   Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('ERROR') });
@@ -76,7 +73,7 @@ export async function startLonghaul(options: {
     agents,
     connection: nativeConnection,
     taskQueue,
-    workflowBundle: { code: options.workflowCode },
+    workflowBundle: options.workflowBundle,
   });
   const workerRun = worker.run();
 
@@ -103,42 +100,17 @@ export async function startLonghaul(options: {
   keepIdleConnections(server);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const benchPool = createPool(config.DATABASE_URL, 2);
-  const users = createUsersRepo(benchPool);
-  const user = await users.ensureUser(`bench-${randomUUID()}`);
-  const apiKey = await users.createApiKey(user.id, 'bench');
-  const headers = { authorization: `Bearer ${apiKey}` };
+  // The bench user is set up with a pool of its own, closed at once: the system's pools serve only its traffic.
+  const setupPool = createPool(config.DATABASE_URL, 1);
+  const { userId, apiKey } = await createBenchUser(setupPool).finally(() => setupPool.end());
 
   return {
-    target: {
-      name: 'longhaul',
-      url,
-      headers,
-      async cancel(completionId) {
-        const res = await fetch(`${url}/v1/completions/${completionId}/cancel`, { method: 'POST', headers });
-        await res.arrayBuffer();
-        return res.status;
-      },
-      async discard(completionId) {
-        await temporal.workflow
-          .getHandle(completionWorkflowId(completionId))
-          .terminate('benchmark stream no longer needed')
-          .catch(() => {});
-      },
-    },
-    temporal,
-    pool: benchPool,
-    userId: user.id,
+    url,
+    headers: { authorization: `Bearer ${apiKey}` },
+    userId,
+    taskQueue,
     workerRedis,
     apiSubscriber,
-    async terminateRunning() {
-      let count = 0;
-      for await (const execution of temporal.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"` })) {
-        await temporal.workflow.getHandle(execution.workflowId, execution.runId).terminate('benchmark over').catch(() => {});
-        count += 1;
-      }
-      return count;
-    },
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -146,7 +118,13 @@ export async function startLonghaul(options: {
       await workerRun;
       await nativeConnection.close();
       for (const redis of [workerRedis, workerSubscriber, apiRedis, apiSubscriber]) await redis.quit();
-      for (const pool of [workerPool, apiPool, benchPool]) await pool.end();
+      for (const pool of [workerPool, apiPool]) await pool.end();
     },
   };
+}
+
+async function createBenchUser(pool: pg.Pool): Promise<{ userId: string; apiKey: string }> {
+  const users = createUsersRepo(pool);
+  const user = await users.ensureUser(`bench-${randomUUID()}`);
+  return { userId: user.id, apiKey: await users.createApiKey(user.id, 'bench') };
 }

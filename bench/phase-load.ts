@@ -1,33 +1,43 @@
 /**
- * What the machine was doing while a phase ran: CPU by process group (cpu-meter.ts) and this process's event
- * loop delay. Everything in-process shares one event loop, so a long p99 chunk latency that matches a long
- * event-loop delay points at main-thread work, not at the network hops.
+ * What the machine was doing while a phase ran: CPU by process group (cpu-meter.ts) and event loop delay in the
+ * system's own process and in the load process. A long p99 chunk latency that matches a long delay in the
+ * system's process points at its main-thread work; one that matches a long delay in the load process means the
+ * client read the chunk late, for either system.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { CpuMeter, CpuShares } from './cpu-meter.js';
+import { startLoopDelay, type LoopDelay } from './loop-delay.js';
 import { round } from './stats.js';
+import { aroundCalls, type SystemChild } from './system-child.js';
 
 export interface PhaseLoad {
   durationMs: number;
   cpu: CpuShares | undefined;
-  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** In the process of the system the phase measured. */
+  eventLoopDelayMs: LoopDelay;
+  /** In the load process (load generator and model server). */
+  loadEventLoopDelayMs: LoopDelay;
 }
 
-/** The histogram records the timer interval itself; it is subtracted so an idle loop reads ~0. */
-const RESOLUTION_MS = 2;
+export interface PhaseMeter {
+  cpu: CpuMeter;
+  /** The process of the system the phase measures. */
+  system: Pick<SystemChild, 'call'>;
+}
 
-export async function withPhaseLoad<T>(meter: CpuMeter, run: () => Promise<T>): Promise<{ value: T; load: PhaseLoad }> {
-  const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-  delay.enable();
-  const stopCpu = meter.start();
-  const startedAt = performance.now();
-  try {
-    const value = await run();
-    const cpu = stopCpu();
-    const durationMs = round(performance.now() - startedAt, 0);
-    const ms = (ns: number) => round(Math.max(0, ns / 1e6 - RESOLUTION_MS), 1);
-    return { value, load: { durationMs, cpu, eventLoopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) } } };
-  } finally {
-    delay.disable();
-  }
+export async function withPhaseLoad<T>(meter: PhaseMeter, run: () => Promise<T>): Promise<{ value: T; load: PhaseLoad }> {
+  const { value: measured, stopped: eventLoopDelayMs } = await aroundCalls(meter.system, ['loop-start', {}], 'loop-stop', async () => {
+    const stopLoadDelay = startLoopDelay();
+    const stopCpu = meter.cpu.start();
+    const startedAt = performance.now();
+    try {
+      const value = await run();
+      const cpu = stopCpu();
+      return { value, cpu, durationMs: round(performance.now() - startedAt, 0), loadEventLoopDelayMs: stopLoadDelay() };
+    } catch (error) {
+      stopLoadDelay();
+      throw error;
+    }
+  });
+  const { value, ...load } = measured;
+  return { value, load: { ...load, eventLoopDelayMs } };
 }

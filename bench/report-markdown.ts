@@ -1,9 +1,14 @@
 /** The markdown view of one run's results: what bench/results/latest.md holds and what the bench prints. */
+import type { LoopDelay } from './loop-delay.js';
 import type { PhaseLoad } from './phase-load.js';
 import type { Distribution } from './stats.js';
 import { round } from './stats.js';
 import type { BenchResults, SystemFigures } from './results.js';
+import type { SystemName } from './target.js';
 import type { TimelineRow } from './timeline.js';
+
+const SYSTEMS: readonly SystemName[] = ['baseline', 'longhaul'];
+const SYSTEM_LABELS: Record<SystemName, string> = { baseline: 'baseline', longhaul: 'Longhaul' };
 
 const fmt = (value: number | undefined, digits = 1) =>
   value === undefined || !Number.isFinite(value) ? '–' : round(value, digits).toLocaleString('en-US');
@@ -94,7 +99,7 @@ function memoryTable(results: BenchResults): string {
     const l = results.longhaul.memory.find((x) => x.openStreams === n);
     return [String(n), fmt(b?.rssPerStreamKb), fmt(l?.rssPerStreamKb), fmt(b?.heapPerStreamKb), fmt(l?.heapPerStreamKb), `${b?.opened ?? 0} / ${l?.opened ?? 0}`];
   });
-  return `${table(['open streams', 'baseline RSS KB/stream', 'Longhaul RSS KB/stream', 'baseline heap KB/stream', 'Longhaul heap KB/stream', 'opened (b / L)'], rows)}\n\nAPI and worker share this process with the load generator, the model server and the baseline; each figure includes the client and model-server side of its streams, so Longhaul − baseline is what the API + worker add per stream. Both are measured after a full GC against the mean of before-open and after-close; RSS also moves with the allocator returning pages (it can even come out negative), the V8 heap figure is the steadier one.`;
+  return `${table(['open streams', 'baseline RSS KB/stream', 'Longhaul RSS KB/stream', 'baseline heap KB/stream', 'Longhaul heap KB/stream', 'opened (b / L)'], rows)}\n\nEach figure is the system's own process (the load generator and the model server run elsewhere): the baseline route alone, or Longhaul's API and worker together, so Longhaul − baseline is what durability adds per stream on the server. Both are measured after a full GC against the mean of before-open and after-close; RSS also moves with the allocator returning pages (it can even come out negative), the V8 heap figure is the steadier one.`;
 }
 
 /** CPU time a share of the machine over a phase amounts to, per completion of that phase. */
@@ -106,44 +111,50 @@ function cpuMsPerCompletion(load: PhaseLoad, share: number | undefined, completi
 function loadTable(results: BenchResults): string {
   const rows: string[][] = [];
   const cores = results.machine.cores;
-  const add = (phase: string, system: string, load: PhaseLoad | undefined, completions: number) => {
+  const delay = (d: LoopDelay) => `${fmt(d.p50)} / ${fmt(d.p99)} / ${fmt(d.max)}`;
+  const add = (phase: string, system: SystemName, load: PhaseLoad | undefined, completions: number) => {
     if (!load) return;
     const g = load.cpu?.groups;
+    const own = g?.[`${system} process`];
     const services = g ? g.temporal + g.postgres + g.redis : undefined;
     rows.push([
       phase,
-      system,
+      SYSTEM_LABELS[system],
       fmt(load.cpu?.machine, 0),
-      fmt(g?.['bench process'], 0),
+      fmt(g?.['load process'], 0),
+      fmt(own, 0),
       fmt(g?.temporal, 0),
       fmt(g?.postgres, 0),
       fmt(g?.redis, 0),
       fmt(g?.other, 0),
-      `${cpuMsPerCompletion(load, g?.['bench process'], completions, cores)} / ${cpuMsPerCompletion(load, services, completions, cores)}`,
-      `${fmt(load.eventLoopDelayMs.p50)} / ${fmt(load.eventLoopDelayMs.p99)} / ${fmt(load.eventLoopDelayMs.max)}`,
+      `${cpuMsPerCompletion(load, own, completions, cores)} / ${cpuMsPerCompletion(load, services, completions, cores)}`,
+      delay(load.eventLoopDelayMs),
+      delay(load.loadEventLoopDelayMs),
     ]);
   };
   for (const c of results.plan.concurrencies) {
-    for (const [name, system] of [['baseline', results.baseline], ['Longhaul', results.longhaul]] as const) {
-      const latency = system.latency.find((l) => l.concurrency === c);
-      add(`latency c=${c}`, name, latency?.load, latency?.completions ?? 0);
+    for (const system of SYSTEMS) {
+      const latency = results[system].latency.find((l) => l.concurrency === c);
+      add(`latency c=${c}`, system, latency?.load, latency?.completions ?? 0);
     }
   }
-  for (const [name, system] of [['baseline', results.baseline], ['Longhaul', results.longhaul]] as const) {
-    for (const step of system.throughput?.steps ?? []) add(`ramp c=${step.concurrency}`, name, step.load, step.completions);
+  for (const system of SYSTEMS) {
+    for (const step of results[system].throughput?.steps ?? []) add(`ramp c=${step.concurrency}`, system, step.load, step.completions);
   }
   return table(
     [
       'phase',
       'system',
       'machine CPU %',
-      'bench process %',
+      'load process %',
+      'system process %',
       'Temporal %',
       'Postgres %',
       'Redis %',
       'other %',
-      'CPU ms per completion: bench process / Temporal+PG+Redis',
-      'event loop delay p50 / p99 / max (ms)',
+      'CPU ms per completion: system process / Temporal+PG+Redis',
+      'system process event loop delay p50 / p99 / max (ms)',
+      'load process event loop delay p50 / p99 / max (ms)',
     ],
     rows,
   );
@@ -179,7 +190,7 @@ function diagnosis(results: BenchResults): string {
     table(['c', 'worker calls publish', 'publish replied', 'publish round trip', 'Redis delivers (bench subscriber)', 'API subscriber gets it', 'client gets it'], hops),
     '',
     ...Object.entries(results.diagnosis.profiles).flatMap(([name, profile]) => [
-      `### Main thread during ${name} (CPU profile, ${fmt(profile.busyMs, 0)} ms busy; ${profile.file})`,
+      `### Longhaul process main thread during ${name} (CPU profile, ${fmt(profile.busyMs, 0)} ms busy; ${profile.file})`,
       '',
       table(['owner', '% of busy'], profile.byOwner.map((o) => [o.owner, fmt(o.percent)])),
       '',
@@ -188,7 +199,7 @@ function diagnosis(results: BenchResults): string {
     ]),
     '### CPU and event loop during each phase',
     '',
-    'CPU as a share of the whole machine (100% = all cores busy); "bench process" is this process: load generator, model server, baseline and Longhaul\'s API and worker. Event loop delay is this process\'s.',
+    'CPU as a share of the whole machine (100% = all cores busy). "Load process" is the bench process: load generator and model server. "System process" is the child process of the system the phase measured: the baseline route, or Longhaul\'s API and worker; the other system\'s process idles meanwhile and counts in machine CPU only. A long delay in the load process\'s event loop means the client read chunks late, which inflates both systems\' latency figures.',
     '',
     loadTable(results),
   ].join('\n');
@@ -204,7 +215,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     `Machine: ${m.cores} cores (${m.cpuModel}), ${m.totalMemoryGb} GB, Node ${m.node}, ${m.platform}; 1-min load average ${m.loadAverageStart} at start, ${m.loadAverageEnd ?? '–'} at end. Run took ${Math.round(results.durationSeconds)} s. Temporal at ${results.services.temporal}. Code: ${m.git ? `${m.git.commit}${m.git.srcDirty ? ' with uncommitted changes in src/' : ''}` : 'unknown'}.`,
     '',
-    'One Node process holds the load generator, the bench model server, the baseline route and Longhaul\'s API and worker, all on these cores (Temporal, Postgres and Redis are separate processes on the same machine), so compare figures only within one run.',
+    'The load generator and the bench model server run in the bench process; the baseline route and Longhaul (API and worker in one process, as `npm start` runs them) each run in a child process of their own; Temporal, Postgres and Redis are separate processes. All share these cores, so compare figures only within one run.',
     `Each completion streams ${shape.chunks} text chunks ${shape.delayMs} ms apart, the first ${shape.firstDelayMs} ms after the model received the request; time to first token has the model's own first-token delay (measured per request) subtracted. "c" is the number of concurrent streaming completions (closed loop).`,
     '',
     `## Goals (${passed} of ${results.goals.length} pass)`,

@@ -40,7 +40,7 @@ export interface BenchResults {
     /** Per concurrency of the latency phase. */
     hops: Record<string, HopSummary>;
     modelServer: { requests: number; chunksSent: number; disconnects: number };
-    /** With --profile: where this process's main thread spent Longhaul's latency phases. */
+    /** With --profile: where the main thread of Longhaul's process spent its latency phases. */
     profiles: Record<string, ProfileSummary>;
   };
   goals: GoalResult[];

@@ -1,13 +1,14 @@
 /**
  * `npm run bench [-- --quick]`: measures what durability costs — Longhaul against a direct SDK → SSE route on
- * the same machine, in the same run — and writes bench/results/latest.{json,md}. Phases run baseline first,
- * then Longhaul, at each concurrency, so slow drift on the machine affects both alike. A phase that throws is
- * recorded in the notes and the run goes on, so one broken route does not cost the other figures.
+ * the same machine, in the same run — and writes bench/results/latest.{json,md}. This process generates the load
+ * and plays the model; each system runs in a child process of its own (bench-systems.ts). Phases run baseline
+ * first, then Longhaul, at each concurrency, so slow drift on the machine affects both alike. A phase that throws
+ * is recorded in the notes and the run goes on, so one broken route does not cost the other figures.
  */
 import { join } from 'node:path';
 import { now } from './clock.js';
-import { withCpuProfile, type ProfileSummary } from './cpu-profile.js';
-import { startBenchSystems, type BenchSystems } from './bench-systems.js';
+import type { ProfileSummary } from './cpu-profile.js';
+import { startBenchSystems, type BenchSystems, type SystemUnderTest } from './bench-systems.js';
 import { evaluateGoals } from './goals.js';
 import type { HopSummary } from './hop-tracer.js';
 import { runFixed } from './load.js';
@@ -18,10 +19,11 @@ import { measureLatency } from './phases/latency.js';
 import { measureMemory } from './phases/memory.js';
 import { rampThroughput } from './phases/throughput.js';
 import { planFor } from './plan.js';
+import type { PhaseMeter } from './phase-load.js';
 import { renderMarkdown } from './report-markdown.js';
 import type { BenchResults, SystemFigures } from './results.js';
 import type { StreamResult } from './sse-client.js';
-import type { Target } from './target.js';
+import { aroundCalls } from './system-child.js';
 import { completionTimeline, type TimelineRow } from './timeline.js';
 import { readHistory } from './workflow-history.js';
 import { writeResults } from './write-results.js';
@@ -64,17 +66,18 @@ function busyElsewhere(figures: SystemFigures, name: string): string[] {
 async function measure(systems: BenchSystems) {
   const baselineFigures = emptyFigures();
   const longhaulFigures = emptyFigures();
-  const both: [Target, SystemFigures][] = [
-    [systems.baseline.target, baselineFigures],
-    [systems.longhaul.target, longhaulFigures],
+  const both: [SystemUnderTest, SystemFigures][] = [
+    [systems.baseline, baselineFigures],
+    [systems.longhaul, longhaulFigures],
   ];
+  const meter = (system: SystemUnderTest): PhaseMeter => ({ cpu: systems.cpu, system: system.child });
   const hops: Record<string, HopSummary> = {};
   const profiles: Record<string, ProfileSummary> = {};
   const profileDir = join(systems.dataDir, 'bench-profiles', startedAt.toISOString().replace(/[:.]/g, '-'));
   const maybeProfile = async <T>(name: string, wanted: boolean, run: () => Promise<T>): Promise<T> => {
     if (!plan.profile || !wanted) return run();
-    const { value, profile } = await withCpuProfile(profileDir, name, run);
-    profiles[name] = profile;
+    const { value, stopped } = await aroundCalls(systems.longhaul.child, ['profile-start', { dir: profileDir, name }], 'profile-stop', run);
+    profiles[name] = stopped;
     return value;
   };
   const longhaulResults: Record<number, StreamResult[]> = {};
@@ -82,7 +85,7 @@ async function measure(systems: BenchSystems) {
   const timelines: Record<string, TimelineRow[]> = {};
 
   await attempt('warm-up', async () => {
-    for (const [target] of both) {
+    for (const [{ target }] of both) {
       await runFixed(target, { concurrency: 1, total: 3, shape: plan.shape });
       await runFixed(target, { concurrency: 10, total: plan.warmupCompletions, shape: plan.shape });
     }
@@ -90,21 +93,23 @@ async function measure(systems: BenchSystems) {
 
   // Early, while the heap is small: later phases grow it and make RSS deltas noisier.
   for (const openStreams of plan.memoryOpenStreams) {
-    for (const [target, figures] of both) {
+    for (const [{ target, child }, figures] of both) {
       await attempt(`memory ${target.name} with ${openStreams} open streams`, async () => {
-        figures.memory.push(await measureMemory(target, { openStreams, shape: plan.memoryShape }));
+        figures.memory.push(await measureMemory(target, child, { openStreams, shape: plan.memoryShape }));
       });
     }
   }
 
   for (const concurrency of plan.concurrencies) {
-    const options = { concurrency, total: plan.latencyCompletions[concurrency] ?? concurrency, shape: plan.shape, cpu: systems.cpu };
+    const options = { concurrency, total: plan.latencyCompletions[concurrency] ?? concurrency, shape: plan.shape };
     await attempt(`latency baseline c=${concurrency}`, async () => {
-      baselineFigures.latency.push((await measureLatency(systems.baseline.target, options)).figures);
+      baselineFigures.latency.push((await measureLatency(systems.baseline.target, { ...options, meter: meter(systems.baseline) })).figures);
     });
     await attempt(`latency longhaul c=${concurrency}`, async () => {
-      const { value, hops: traced } = await systems.tracer.trace(() =>
-        maybeProfile(`longhaul-latency-c${concurrency}`, concurrency > 1, () => measureLatency(systems.longhaul.target, options)),
+      const { value, stopped: traced } = await aroundCalls(systems.longhaul.child, ['trace-start', {}], 'trace-stop', () =>
+        maybeProfile(`longhaul-latency-c${concurrency}`, concurrency > 1, () =>
+          measureLatency(systems.longhaul.target, { ...options, meter: meter(systems.longhaul) }),
+        ),
       );
       longhaulFigures.latency.push(value.figures);
       hops[String(concurrency)] = traced;
@@ -133,7 +138,7 @@ async function measure(systems: BenchSystems) {
   });
 
   for (const concurrency of plan.concurrencies) {
-    for (const [target, figures] of both) {
+    for (const [{ target }, figures] of both) {
       await attempt(`cancel ${target.name} c=${concurrency}`, async () => {
         if (figures.cancel.some((c) => !c.available)) return;
         figures.cancel.push(
@@ -143,14 +148,14 @@ async function measure(systems: BenchSystems) {
     }
   }
 
-  for (const [target, figures] of both) {
-    await attempt(`throughput ramp ${target.name}`, async () => {
-      figures.throughput = await rampThroughput(target, {
+  for (const [system, figures] of both) {
+    await attempt(`throughput ramp ${system.target.name}`, async () => {
+      figures.throughput = await rampThroughput(system.target, {
         levels: plan.rampLevels,
         stepMs: plan.rampStepMs,
         warmupMs: plan.rampWarmupMs,
         graceMs: plan.rampGraceMs,
-        cpu: systems.cpu,
+        meter: meter(system),
         limitMs: plan.chunkLatencyLimitMs,
         shape: plan.shape,
         log,

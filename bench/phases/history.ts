@@ -3,7 +3,7 @@
  * with the transcript (workflow inputs and activity results are ids and summaries, never text).
  */
 import { randomUUID } from 'node:crypto';
-import type { LonghaulSystem } from '../longhaul-system.js';
+import type { LonghaulRemote } from '../longhaul-remote.js';
 import { runStream, type StreamResult } from '../sse-client.js';
 import { summarize, type Distribution } from '../stats.js';
 import type { StreamShape } from '../stream-shape.js';
@@ -42,7 +42,7 @@ const worst = (samples: HistorySample[]) => ({
 });
 
 export async function measureHistory(
-  system: LonghaulSystem,
+  system: LonghaulRemote,
   options: { oneTurnCompletions: string[]; longThreads: number; priorTurns: number; shape: StreamShape },
 ): Promise<{ phase: HistoryPhase; oneTurnHistories: Map<string, HistoryFigures> }> {
   const oneTurnHistories = new Map<string, HistoryFigures>();

@@ -2,9 +2,8 @@
  * Time to first token (minus the model's own first-token delay) and chunk latency at one concurrency: a fixed
  * number of completions, closed loop.
  */
-import type { CpuMeter } from '../cpu-meter.js';
 import { runFixed } from '../load.js';
-import { withPhaseLoad, type PhaseLoad } from '../phase-load.js';
+import { withPhaseLoad, type PhaseLoad, type PhaseMeter } from '../phase-load.js';
 import { lostChunks, type StreamResult } from '../sse-client.js';
 import { summarize, type Distribution } from '../stats.js';
 import type { StreamShape } from '../stream-shape.js';
@@ -52,8 +51,8 @@ export function latencyFigures(concurrency: number, results: StreamResult[]): La
 
 export async function measureLatency(
   target: Target,
-  options: { concurrency: number; total: number; shape: StreamShape; cpu: CpuMeter },
+  options: { concurrency: number; total: number; shape: StreamShape; meter: PhaseMeter },
 ): Promise<{ figures: LatencyFigures; results: StreamResult[] }> {
-  const { value: results, load } = await withPhaseLoad(options.cpu, () => runFixed(target, options));
+  const { value: results, load } = await withPhaseLoad(options.meter, () => runFixed(target, options));
   return { figures: { ...latencyFigures(options.concurrency, results), load }, results };
 }

@@ -1,13 +1,13 @@
 /**
- * Resident memory per open stream: process RSS (and V8 heap) after a full GC with N streams open and idle
- * between chunks, minus the same with none — the mean of just before opening and just after closing, because
- * V8 and the allocator return memory to the OS at their own pace and a single "before" drifts.
- * The API, the worker, the baseline, the model server and the load generator all live in this one process, so
- * each system's figure includes the client and model-server side of its streams; the difference between the
- * two systems is what Longhaul's API + worker add.
+ * Resident memory per open stream: the RSS (and V8 heap) of the system's own process after a full GC with N
+ * streams open and idle between chunks, minus the same with none — the mean of just before opening and just
+ * after closing, because V8 and the allocator return memory to the OS at their own pace and a single "before"
+ * drifts. The system's child process settles and measures itself (settled-memory.ts, asked over IPC); the load
+ * generator and the model server live in the bench process, so the figure is the server side of a stream only:
+ * for Longhaul, the API and the worker together.
  */
 import { sleep } from '../clock.js';
-import { forceGc } from '../force-gc.js';
+import type { SystemChild } from '../system-child.js';
 import { openStream, type OpenStream } from '../sse-client.js';
 import { round } from '../stats.js';
 import type { StreamShape } from '../stream-shape.js';
@@ -25,22 +25,12 @@ export interface MemoryFigures {
 
 const OPEN_WAIT_MS = 45_000;
 
-async function settledMemory(): Promise<{ rss: number; heap: number }> {
-  const samples: { rss: number; heap: number }[] = [];
-  for (let i = 0; i < 3; i += 1) {
-    forceGc();
-    await sleep(150);
-    const usage = process.memoryUsage();
-    samples.push({ rss: usage.rss, heap: usage.heapUsed });
-  }
-  samples.sort((a, b) => a.rss - b.rss);
-  return samples[1]!;
-}
-
 export async function measureMemory(
   target: Target,
+  system: Pick<SystemChild, 'call'>,
   options: { openStreams: number; shape: StreamShape },
 ): Promise<MemoryFigures> {
+  const settledMemory = () => system.call('memory', {});
   await sleep(1_000);
   const before = await settledMemory();
   const streams: { stream: OpenStream; completionId?: string }[] = [];

@@ -3,9 +3,8 @@
  * chunk latency passes the limit. Chunks/s and latency count only chunks received inside the measurement window
  * (after a warm-up, before the deadline), so stream start-up and tail-off do not dilute them.
  */
-import type { CpuMeter } from '../cpu-meter.js';
 import { runTimed } from '../load.js';
-import { withPhaseLoad, type PhaseLoad } from '../phase-load.js';
+import { withPhaseLoad, type PhaseLoad, type PhaseMeter } from '../phase-load.js';
 import { lostChunks } from '../sse-client.js';
 import { round, summarize, type Distribution } from '../stats.js';
 import type { StreamShape } from '../stream-shape.js';
@@ -47,14 +46,14 @@ export async function rampThroughput(
     graceMs: number;
     limitMs: number;
     shape: StreamShape;
-    cpu: CpuMeter;
+    meter: PhaseMeter;
     log: (line: string) => void;
   },
 ): Promise<ThroughputFigures> {
   const steps: RampStep[] = [];
   let stopReason = 'all levels within the limit';
   for (const concurrency of options.levels) {
-    const { value: run, load } = await withPhaseLoad(options.cpu, () =>
+    const { value: run, load } = await withPhaseLoad(options.meter, () =>
       runTimed(target, { concurrency, durationMs: options.stepMs, graceMs: options.graceMs, shape: options.shape }),
     );
     const from = run.startedAt + options.warmupMs;

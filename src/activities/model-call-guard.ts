@@ -60,8 +60,9 @@ export function createModelCallGuard(context: Context, stallTimeoutMs: number, w
       return context.cancellationSignal.aborted || controller.signal.reason instanceof StopRequested;
     },
     /**
-     * Temporal's cancellation, to throw from the activity. After a hint it is on its way (the API records the
-     * cancel request before it sends the hint); heartbeats keep going until it arrives.
+     * Temporal's cancellation, to throw from the activity. After a hint it is on its way (the API sends the
+     * cancel request right after the hint); heartbeats keep going until it arrives. Should Temporal never
+     * confirm (the request failed), the call fails rather than holding its worker slot forever.
      */
     async cancellation(): Promise<unknown> {
       const cancelled = context.cancellationSignal;

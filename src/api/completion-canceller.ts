@@ -1,9 +1,10 @@
 /**
  * Stop: asks Temporal to cancel the completion's workflow. The workflow does the rest (aborts the model stream,
  * keeps the partial text, interrupts tool calls, publishes `abort`), so a cancel from any replica, the CLI or
- * the Temporal UI behaves the same. Once Temporal has the request, a stop hint lets a streaming model call cut
- * its provider stream and answer `abort` without waiting for the cancellation to travel through a workflow task
- * and a heartbeat. Idempotent: a cancelled completion answers as cancelled.
+ * the Temporal UI behaves the same. A stop hint, sent just before the Temporal request, lets a streaming model
+ * call cut its provider stream and answer `abort` without waiting for the cancellation to travel through a
+ * workflow task and a heartbeat; the model call still ends only when Temporal's cancellation reaches it.
+ * Idempotent: a cancelled completion answers as cancelled.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
@@ -28,16 +29,24 @@ export function createCompletionCanceller(deps: { pool: pg.Pool; temporal: Clien
       if (!ACTIVE_STATUSES.includes(completion.status)) {
         throw conflict(`completion ${completion.id} has already ${completion.status}`, 'not_running');
       }
-      await audit.append({
-        key: `cancel_requested:${completion.id}:${by}`,
-        threadId: completion.threadId,
-        completionId: completion.id,
-        userId: completion.userId,
-        type: 'cancel_requested',
-        actor: by,
-        data: { status: completion.status },
-        workflowId: completion.workflowId,
-      });
+      // The stop is on record before anything acts on it: a turn sent right after the user sees `abort` must
+      // find it, and the ledger names who asked.
+      await Promise.all([
+        audit.append({
+          key: `cancel_requested:${completion.id}:${by}`,
+          threadId: completion.threadId,
+          completionId: completion.id,
+          userId: completion.userId,
+          type: 'cancel_requested',
+          actor: by,
+          data: { status: completion.status },
+          workflowId: completion.workflowId,
+        }),
+        completions.markCancelRequested(completion.id),
+      ]);
+      // The hint goes before the Temporal request so a loaded Temporal server does not delay the stream's end.
+      // Only speed depends on it: without it Temporal's cancellation still reaches the model call.
+      await publishStopHint(deps.redis, completion.id).catch(() => {});
       try {
         await deps.temporal.workflow.getHandle(completion.workflowId).cancel();
       } catch (error) {
@@ -47,10 +56,6 @@ export function createCompletionCanceller(deps: { pool: pg.Pool; temporal: Clien
         if (now?.status === 'cancelled') return { completionId: completion.id, status: 'cancelled' };
         throw conflict(`completion ${completion.id} has already ${now?.status ?? 'ended'}`, 'not_running');
       }
-      // Recorded before the hint: a turn sent right after the user sees `abort` must find the stop on record.
-      await completions.markCancelRequested(completion.id);
-      // Only speed depends on the hint: without it Temporal's cancellation still reaches the model call.
-      await publishStopHint(deps.redis, completion.id).catch(() => {});
       return { completionId: completion.id, status: 'cancelling' };
     },
   };

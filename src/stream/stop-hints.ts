@@ -1,7 +1,7 @@
 /**
- * Stop hints: the fast path of Stop. The API asks Temporal to cancel the completion's workflow first (the
- * durable, audited request); then it publishes a hint here, and the model call streaming that completion cuts
- * its provider stream at once instead of waiting for Temporal's cancellation to arrive with the next heartbeat
+ * Stop hints: the fast path of Stop. The API records the stop in Postgres, publishes a hint here and asks
+ * Temporal to cancel the completion's workflow; the model call streaming that completion cuts its provider
+ * stream on the hint at once instead of waiting for Temporal's cancellation to arrive with a heartbeat
  * response. A lost hint costs only speed: Temporal's cancellation still reaches the activity.
  */
 import type { Redis } from 'ioredis';

@@ -28,6 +28,8 @@ export function createStepStream(options: {
     finishReason: 'other' as FinishReason,
   };
   const byProviderId = new Map<string, StreamedToolCall>();
+  let firstTextRecorded: Promise<void> | undefined;
+  const publishDelta = (delta: string) => publish({ type: 'text-delta', id: options.textId, delta });
 
   async function callFor(providerId: string, name: string): Promise<StreamedToolCall> {
     let call = byProviderId.get(providerId);
@@ -44,16 +46,21 @@ export function createStepStream(options: {
     state,
     async handle(event: ModelEvent): Promise<void> {
       switch (event.type) {
-        case 'text-delta':
-          if (!state.textOpen) {
-            state.textOpen = true;
-            if (!options.textSink) await publish({ type: 'text-start', id: options.textId });
-            await options.onFirstText();
-          }
+        case 'text-delta': {
           state.text += event.delta;
+          const opening = !state.textOpen;
+          if (opening) {
+            state.textOpen = true;
+            // The first token is what the user waits for: its timestamp is written alongside, not before it.
+            firstTextRecorded = options.onFirstText();
+            firstTextRecorded.catch(() => {});
+          }
           if (options.textSink) await options.textSink(event.delta);
-          else await publish({ type: 'text-delta', id: options.textId, delta: event.delta });
+          // Both chunks are sent at once; one Redis connection keeps them in order.
+          else if (opening) await Promise.all([publish({ type: 'text-start', id: options.textId }), publishDelta(event.delta)]);
+          else await publishDelta(event.delta);
           return;
+        }
         case 'tool-call-start':
           await callFor(event.id, event.name);
           return;
@@ -81,6 +88,7 @@ export function createStepStream(options: {
     async closeText(): Promise<void> {
       if (!state.textOpen) return;
       state.textOpen = false;
+      await firstTextRecorded;
       if (!options.textSink) await publish({ type: 'text-end', id: options.textId });
     },
   };

@@ -60,6 +60,7 @@ const envSchema = z.object({
   LONGHAUL_STALL_TIMEOUT_MS: positiveInt.default(30_000),
   /** Most often a worker reports activity heartbeats: bounds how long a Stop takes to reach the model call. */
   LONGHAUL_HEARTBEAT_THROTTLE_MS: positiveInt.default(200),
+  LONGHAUL_STOP_CONFIRM_TIMEOUT_MS: positiveInt.default(60_000),
   /** What a message sent while the thread's previous answer still runs does, for threads that do not say. */
   LONGHAUL_DOUBLE_TEXT_POLICY: z.enum(['reject', 'enqueue', 'interrupt']).default('reject'),
   LONGHAUL_STREAM_MAXLEN: positiveInt.default(20_000),

@@ -97,7 +97,11 @@ export function createCallModel(deps: ActivityDeps) {
     const allowedTools = input.tools ?? [];
     const publish = (chunk: UIMessageChunk) => publisher.publish(input.completionId, chunk);
     const startedAt = Date.now();
-    const guard = createModelCallGuard(context, settings.stallTimeoutMs, (onStop) => stopHints.watch(input.completionId, onStop));
+    const guard = createModelCallGuard(context, {
+      stallTimeoutMs: settings.stallTimeoutMs,
+      stopConfirmTimeoutMs: settings.stopConfirmTimeoutMs,
+      watchStop: (onStop) => stopHints.watch(input.completionId, onStop),
+    });
     const events = startedNow(
       provider.stream(
         {

@@ -21,6 +21,8 @@ export interface ActivityDeps {
 export interface ActivitySettings {
   /** A provider stream silent for this long is aborted and retried. */
   stallTimeoutMs: number;
+  /** After a stop hint, how long Temporal may take to confirm the cancellation before the call fails. */
+  stopConfirmTimeoutMs: number;
   /** Tokens one user may use per UTC day across completions; 0 = unlimited. */
   userDailyTokenBudget: number;
   /** How deep research sub-agents may nest. */

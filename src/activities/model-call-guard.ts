@@ -20,12 +20,13 @@ export class StopRequested extends Error {
  * stop hint makes a Stop fast, so one heartbeat a second is enough and each is a write on the Temporal server.
  */
 const CHECK_EVERY_MS = 1_000;
-/** After a stop hint, how long Temporal may take to confirm the cancellation it already has on record. */
-const CONFIRM_STOP_WITHIN_MS = 60_000;
 
 export type StopWatch = (onStop: () => void) => () => void;
 
-export function createModelCallGuard(context: Context, stallTimeoutMs: number, watchStop: StopWatch) {
+export function createModelCallGuard(
+  context: Context,
+  { stallTimeoutMs, stopConfirmTimeoutMs, watchStop }: { stallTimeoutMs: number; stopConfirmTimeoutMs: number; watchStop: StopWatch },
+) {
   const controller = new AbortController();
   const onCancel = () => controller.abort(context.cancellationSignal.reason);
   context.cancellationSignal.addEventListener('abort', onCancel, { once: true });
@@ -68,13 +69,13 @@ export function createModelCallGuard(context: Context, stallTimeoutMs: number, w
       const cancelled = context.cancellationSignal;
       if (!cancelled.aborted) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, CONFIRM_STOP_WITHIN_MS);
+          const timer = setTimeout(resolve, stopConfirmTimeoutMs);
           cancelled.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
         });
       }
       if (cancelled.aborted) return cancelled.reason;
       return ApplicationFailure.nonRetryable(
-        `the completion was stopped but Temporal did not confirm its cancellation within ${CONFIRM_STOP_WITHIN_MS / 1000} s`,
+        `the completion was stopped but Temporal did not confirm its cancellation within ${stopConfirmTimeoutMs} ms`,
         'StopNotConfirmed',
       );
     },

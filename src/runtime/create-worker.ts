@@ -53,6 +53,7 @@ export async function createWorker(options: {
       log: options.log,
       settings: {
         stallTimeoutMs: config.LONGHAUL_STALL_TIMEOUT_MS,
+        stopConfirmTimeoutMs: config.LONGHAUL_STOP_CONFIRM_TIMEOUT_MS,
         userDailyTokenBudget: config.LONGHAUL_USER_DAILY_TOKEN_BUDGET,
         maxAgentDepth: config.LONGHAUL_MAX_AGENT_DEPTH,
       },

@@ -126,6 +126,7 @@ const ERROR_CODES: Record<string, string> = {
   ProviderUnavailable: 'provider_unavailable',
   ProviderStalled: 'provider_stalled',
   InvalidOutput: 'invalid_output',
+  StopNotConfirmed: 'stop_not_confirmed',
 };
 
 /** The innermost failure (an ApplicationFailure thrown by the activity, not the activity wrapper) as code + message. */

@@ -190,3 +190,31 @@ describe('Stop keeps what was said and ends everything in flight', () => {
     expect((await readJson(cancel)).error.code).toBe('not_running');
   });
 });
+
+describe('a stop that Temporal never confirms', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ LONGHAUL_STOP_CONFIRM_TIMEOUT_MS: '1000' });
+  });
+  afterAll(() => h?.close());
+
+  it('fails the completion after the confirmation timeout instead of holding the model call forever', async () => {
+    h.model.enqueue({ kind: 'text', chunks: Array.from({ length: 60 }, (_, i) => `word${i} `), delayMs: 100 });
+    const response = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('talk')] });
+    const completionId = response.headers.get('x-longhaul-completion-id')!;
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let raw = '';
+    while (!raw.includes('"text-delta"')) raw += decoder.decode((await reader.read()).value, { stream: true });
+    // A hint with no cancel request behind it: what a Temporal request that failed after the hint leaves.
+    await publishStopHint(h.redis, completionId);
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) raw += decoder.decode(chunk.value, { stream: true });
+    expect(raw).toContain('"type":"abort"');
+
+    const row = async () => (await h.pool.query(`SELECT status, error FROM completions WHERE id = $1`, [completionId])).rows[0];
+    await waitFor(async () => (await row()).status === 'failed', 15_000, 'completion failed');
+    expect((await row()).error).toMatchObject({ code: 'stop_not_confirmed' });
+    const { rows } = await h.pool.query(`SELECT metadata FROM messages WHERE completion_id = $1`, [completionId]);
+    expect(rows.map((r) => r.metadata)).toEqual([{ stopped: true }]);
+  });
+});

@@ -6,6 +6,24 @@ import { createTestTools } from '../support/test-tools.js';
 import { waitFor } from '../support/wait-for.js';
 import { publishStopHint } from '../../src/stream/stop-hints.js';
 
+/** Starts a long answer and reads its stream until the first token; `readRest` reads on to the end. */
+async function startLongAnswer(h: Harness, words = Array.from({ length: 60 }, (_, i) => `word${i} `), delayMs = 100) {
+  h.model.enqueue({ kind: 'text', chunks: words, delayMs });
+  const chatId = `chat-${randomUUID()}`;
+  const disconnectsBefore = h.model.disconnects.length;
+  const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('talk')] });
+  const completionId = response.headers.get('x-longhaul-completion-id')!;
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let raw = '';
+  while (!raw.includes('"text-delta"')) raw += decoder.decode((await reader.read()).value, { stream: true });
+  const readRest = async () => {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) raw += decoder.decode(chunk.value, { stream: true });
+    return raw;
+  };
+  return { chatId, completionId, disconnectsBefore, readRest };
+}
+
 describe('Stop keeps what was said and ends everything in flight', () => {
   let h: Harness;
   beforeAll(async () => {
@@ -18,24 +36,11 @@ describe('Stop keeps what was said and ends everything in flight', () => {
 
   it('aborts the provider stream after the first token and keeps the partial text, marked stopped', async () => {
     const words = Array.from({ length: 40 }, (_, i) => `word${i} `);
-    h.model.enqueue({ kind: 'text', chunks: words, delayMs: 150 });
-    const chatId = `chat-${randomUUID()}`;
-    const disconnectsBefore = h.model.disconnects.length;
-    const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('talk')] });
-    const completionId = response.headers.get('x-longhaul-completion-id')!;
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let raw = '';
-    while (!raw.includes('"text-delta"')) raw += decoder.decode((await reader.read()).value, { stream: true });
-
+    const { chatId, completionId, disconnectsBefore, readRest } = await startLongAnswer(h, words, 150);
     const stop = await h.api(`/api/chat/${chatId}/stop`, { method: 'POST' });
     expect(stop.status).toBe(202);
     expect(await readJson(stop)).toEqual({ completionId, status: 'cancelling' });
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      raw += decoder.decode(value, { stream: true });
-    }
+    const raw = await readRest();
     expect(raw).toContain('"type":"abort"');
     expect(raw.trimEnd().endsWith('data: [DONE]')).toBe(true);
 
@@ -88,29 +93,8 @@ describe('Stop keeps what was said and ends everything in flight', () => {
     expect(events.some((c) => c.type === 'data-thread_status' && (c.data as { runStatus: string }).runStatus === 'cancelled')).toBe(true);
   });
 
-  /** Starts a long answer and reads its stream until the first token; the rest is read by `readRest`. */
-  async function startLongAnswer(tokens = 60) {
-    h.model.enqueue({ kind: 'text', chunks: Array.from({ length: tokens }, (_, i) => `word${i} `), delayMs: 100 });
-    const chatId = `chat-${randomUUID()}`;
-    const disconnectsBefore = h.model.disconnects.length;
-    const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('talk')] });
-    const completionId = response.headers.get('x-longhaul-completion-id')!;
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let raw = '';
-    while (!raw.includes('"text-delta"')) raw += decoder.decode((await reader.read()).value, { stream: true });
-    const readRest = async () => {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return raw;
-        raw += decoder.decode(value, { stream: true });
-      }
-    };
-    return { chatId, completionId, disconnectsBefore, readRest };
-  }
-
   it('a stop hint cuts the model stream and answers abort at once; the turn ends when Temporal confirms', async () => {
-    const { completionId, disconnectsBefore, readRest } = await startLongAnswer();
+    const { completionId, disconnectsBefore, readRest } = await startLongAnswer(h);
     // Only the hint, no cancel request: what the hint alone does, and what it leaves to Temporal.
     await publishStopHint(h.redis, completionId);
     const raw = await readRest();
@@ -135,7 +119,7 @@ describe('Stop keeps what was said and ends everything in flight', () => {
   });
 
   it('a cancel from Temporal alone (CLI, Temporal UI) still reaches the model stream', async () => {
-    const { completionId, disconnectsBefore, readRest } = await startLongAnswer();
+    const { completionId, disconnectsBefore, readRest } = await startLongAnswer(h);
     await h.temporal.workflow.getHandle(`completion-${completionId}`).cancel();
     const raw = await readRest();
     expect(raw).toContain('"type":"abort"');
@@ -144,7 +128,7 @@ describe('Stop keeps what was said and ends everything in flight', () => {
   });
 
   it('a message sent right after the abort waits for the stopping turn instead of being refused', async () => {
-    const { chatId, completionId, readRest } = await startLongAnswer();
+    const { chatId, completionId, readRest } = await startLongAnswer(h);
     // The moment between the early `abort` and the workflow's bookkeeping, held open: the stop is on record and
     // the stream is cut (what the canceller does first), but Temporal has not been asked yet.
     await h.pool.query(`UPDATE completions SET cancel_requested_at = now() WHERE id = $1`, [completionId]);
@@ -165,7 +149,7 @@ describe('Stop keeps what was said and ends everything in flight', () => {
   });
 
   it('records the stop when the worker shuts down while the stopped turn is finishing', async () => {
-    const { chatId, completionId, readRest } = await startLongAnswer();
+    const { chatId, completionId, readRest } = await startLongAnswer(h);
     expect((await h.api(`/api/chat/${chatId}/stop`, { method: 'POST' })).status).toBe(202);
     const { rows } = await h.pool.query(`SELECT cancel_requested_at FROM completions WHERE id = $1`, [completionId]);
     expect(rows[0].cancel_requested_at).toBeInstanceOf(Date);
@@ -199,16 +183,10 @@ describe('a stop that Temporal never confirms', () => {
   afterAll(() => h?.close());
 
   it('fails the completion after the confirmation timeout instead of holding the model call forever', async () => {
-    h.model.enqueue({ kind: 'text', chunks: Array.from({ length: 60 }, (_, i) => `word${i} `), delayMs: 100 });
-    const response = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('talk')] });
-    const completionId = response.headers.get('x-longhaul-completion-id')!;
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let raw = '';
-    while (!raw.includes('"text-delta"')) raw += decoder.decode((await reader.read()).value, { stream: true });
+    const { completionId, readRest } = await startLongAnswer(h);
     // A hint with no cancel request behind it: what a Temporal request that failed after the hint leaves.
     await publishStopHint(h.redis, completionId);
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) raw += decoder.decode(chunk.value, { stream: true });
+    const raw = await readRest();
     expect(raw).toContain('"type":"abort"');
 
     const row = async () => (await h.pool.query(`SELECT status, error FROM completions WHERE id = $1`, [completionId])).rows[0];

@@ -9,6 +9,7 @@ import type { TurnPolicy } from './turn-policy.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import type { ApprovalService } from './approval-service.js';
 import type { CompletionCanceller } from './completion-canceller.js';
+import type { CompletionReconciler } from './completion-reconciler.js';
 import type { ClientVersion } from '../stream/client-version.js';
 
 export interface AppDeps {
@@ -21,6 +22,7 @@ export interface AppDeps {
   agents: AgentRegistry;
   approvals: ApprovalService;
   canceller: CompletionCanceller;
+  reconciler: CompletionReconciler;
   defaultDoubleTextPolicy: DoubleTextPolicy;
   /** Stream version for clients that do not name theirs. */
   defaultClientVersion: ClientVersion;

@@ -12,6 +12,7 @@ import type pg from 'pg';
 import { createAuditRepo } from '../db/audit-repo.js';
 import { ACTIVE_STATUSES, createCompletionsRepo, type CompletionRow } from '../db/completions-repo.js';
 import { publishStopHint } from '../stream/stop-hints.js';
+import type { CompletionReconciler } from './completion-reconciler.js';
 import { conflict } from './app-error.js';
 
 export interface CancelOutcome {
@@ -19,7 +20,7 @@ export interface CancelOutcome {
   status: 'cancelling' | 'cancelled';
 }
 
-export function createCompletionCanceller(deps: { pool: pg.Pool; temporal: Client; redis: Redis }) {
+export function createCompletionCanceller(deps: { pool: pg.Pool; temporal: Client; redis: Redis; reconciler: CompletionReconciler }) {
   const completions = createCompletionsRepo(deps.pool);
   const audit = createAuditRepo(deps.pool);
   return {
@@ -51,7 +52,10 @@ export function createCompletionCanceller(deps: { pool: pg.Pool; temporal: Clien
         await deps.temporal.workflow.getHandle(completion.workflowId).cancel();
       } catch (error) {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
-        // Closed between our read and the request: report what it became.
+      }
+      // Temporal accepts a cancel request for a run that has already closed, and a run closed outside Longhaul
+      // (terminated in the UI) never recorded its end: after the stream has its hint, ask what became of it.
+      if (await deps.reconciler.settleIfEnded(deps.pool, completion)) {
         const now = await completions.get(completion.id);
         if (now?.status === 'cancelled') return { completionId: completion.id, status: 'cancelled' };
         throw conflict(`completion ${completion.id} has already ${now?.status ?? 'ended'}`, 'not_running');

@@ -21,6 +21,7 @@ import {
 import type { ResolvedTurn, TurnChoices, TurnPolicy } from './turn-policy.js';
 import { AppError, conflict, notFound } from './app-error.js';
 import type { CompletionCanceller } from './completion-canceller.js';
+import type { CompletionReconciler } from './completion-reconciler.js';
 
 export interface StartTurnRequest {
   userId: string;
@@ -57,9 +58,10 @@ export function createCompletionStarter(deps: {
   policy: TurnPolicy;
   log: Logger;
   canceller: CompletionCanceller;
+  reconciler: CompletionReconciler;
   defaultDoubleTextPolicy: DoubleTextPolicy;
 }) {
-  const { pool, temporal, taskQueue, eagerStart, policy, log, canceller, defaultDoubleTextPolicy } = deps;
+  const { pool, temporal, taskQueue, eagerStart, policy, log, canceller, reconciler, defaultDoubleTextPolicy } = deps;
 
   async function persistTurn(request: StartTurnRequest): Promise<PersistedTurn> {
     return withTransaction(pool, async (client) => {
@@ -84,7 +86,8 @@ export function createCompletionStarter(deps: {
       let busyWith: CompletionRow | undefined;
       if (thread.activeCompletionId) {
         const active = await completions.get(thread.activeCompletionId);
-        if (active && ACTIVE_STATUSES.includes(active.status)) busyWith = active;
+        // A completion whose workflow ended outside Longhaul (e.g. terminated in the Temporal UI) frees the thread.
+        if (active && ACTIVE_STATUSES.includes(active.status) && !(await reconciler.settleIfEnded(client, active))) busyWith = active;
       }
       // A stopping turn has already shown `abort`: the next one waits the moment it takes to finish, whatever the policy.
       if (busyWith && thread.doubleTextPolicy === 'reject' && !busyWith.cancelRequestedAt) {

@@ -8,6 +8,8 @@ import { createTurnPolicy } from '../api/turn-policy.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import { createApprovalService } from '../api/approval-service.js';
 import { createCompletionCanceller } from '../api/completion-canceller.js';
+import { createCompletionReconciler } from '../api/completion-reconciler.js';
+import { createChunkPublisher } from '../stream/chunk-publisher.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -33,7 +35,12 @@ export function createApi(options: {
 }): { app: Koa; hub: StreamHub } {
   const { config } = options;
   const hub = createStreamHub(options.redis, options.subscriber);
-  const canceller = createCompletionCanceller({ pool: options.pool, temporal: options.temporal, redis: options.redis });
+  const publisher = createChunkPublisher(options.redis, {
+    maxLen: config.LONGHAUL_STREAM_MAXLEN,
+    ttlSeconds: config.LONGHAUL_STREAM_TTL_SECONDS,
+  });
+  const reconciler = createCompletionReconciler({ temporal: options.temporal, publisher });
+  const canceller = createCompletionCanceller({ pool: options.pool, temporal: options.temporal, redis: options.redis, reconciler });
   const policy = createTurnPolicy({
     defaultModel: config.LONGHAUL_DEFAULT_MODEL,
     defaultAgent: config.LONGHAUL_DEFAULT_AGENT,
@@ -61,12 +68,14 @@ export function createApi(options: {
       policy,
       log: options.log,
       canceller,
+      reconciler,
       defaultDoubleTextPolicy: config.LONGHAUL_DOUBLE_TEXT_POLICY,
     }),
     policy,
     agents: options.agents,
     approvals: createApprovalService({ pool: options.pool, temporal: options.temporal }),
     canceller,
+    reconciler,
     defaultDoubleTextPolicy: config.LONGHAUL_DOUBLE_TEXT_POLICY,
     defaultClientVersion: config.LONGHAUL_UI_VERSION === '5' ? 5 : 6,
     maxBodyBytes: config.LONGHAUL_MAX_BODY_BYTES,

@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import type { Client } from '@temporalio/client';
 import { ACTIVE_STATUSES, createCompletionsRepo, type CompletionRow } from '../db/completions-repo.js';
+import { createAuditRepo } from '../db/audit-repo.js';
 import { newId } from '../db/ids.js';
 import { createMessagesRepo } from '../db/messages-repo.js';
 import { createThreadsRepo, type DoubleTextPolicy } from '../db/threads-repo.js';
@@ -28,7 +29,12 @@ export interface StartTurnRequest {
   threadId: string;
   /** Create the thread when missing (useChat's first message); otherwise a missing thread is a 404. */
   createThread: boolean;
-  userMessage: { uiMessageId: string; parts: UIPart[] };
+  /**
+   * The user's new message, or `regenerate`: answer the thread's latest user message once more (useChat's
+   * regenerate), taking the answer it had out of the transcript. `uiMessageId` names that message, as the client
+   * knows it, so both sides agree on what is answered again.
+   */
+  userMessage: { uiMessageId: string; parts: UIPart[] } | { regenerate: true; uiMessageId: string };
   /** What the caller asked to run as; resolved against the thread's agent and the server's defaults. */
   choices: TurnChoices;
 }
@@ -45,6 +51,8 @@ interface PersistedTurn extends StartedTurn {
   spec: ResolvedTurn;
   createdThread: boolean;
   userMessageRowId?: string;
+  /** Regenerate: the answers this turn took out of the transcript (put back if the start fails). */
+  superseded?: string[];
   /** The running completion this turn waits for, and whether to stop it (`interrupt`) rather than wait. */
   after?: CompletionRow;
   interrupt?: boolean;
@@ -75,6 +83,7 @@ export function createCompletionStarter(deps: {
       if (!thread) {
         if (!request.createThread) throw notFound('thread');
         // A thread's first turn binds it to the agent it asked for; later turns follow it unless they ask otherwise.
+        if ('regenerate' in request.userMessage) throw notFound('thread');
         thread = await threads.create(
           request.threadId,
           request.userId,
@@ -96,12 +105,26 @@ export function createCompletionStarter(deps: {
           'completion_running',
         );
       }
-      const userMessage = await messages.insertUserMessage({
-        id: newId('msg'),
-        threadId: thread.id,
-        uiMessageId: request.userMessage.uiMessageId,
-        parts: request.userMessage.parts,
-      });
+      let userMessage: { id: string; inserted: boolean };
+      let superseded: string[] = [];
+      if ('regenerate' in request.userMessage) {
+        // Answering again never overlaps a running answer: the client has just dropped the one it replaces.
+        if (busyWith) throw conflict(`thread ${thread.id} has a running completion (${busyWith.id}); stop it before regenerating`, 'completion_running');
+        const latest = await messages.latestUserMessage(thread.id);
+        if (!latest || latest.uiMessageId !== request.userMessage.uiMessageId) {
+          throw conflict('only the answer to the thread\'s latest user message can be regenerated', 'not_latest');
+        }
+        superseded = (await completions.listCurrentAnswers(latest.id)).map((answer) => answer.id);
+        await completions.setSuperseded(superseded, 'now');
+        userMessage = { id: latest.id, inserted: false };
+      } else {
+        userMessage = await messages.insertUserMessage({
+          id: newId('msg'),
+          threadId: thread.id,
+          uiMessageId: request.userMessage.uiMessageId,
+          parts: request.userMessage.parts,
+        });
+      }
       const completionId = newId('cmp');
       const turn = {
         completionId,
@@ -120,11 +143,23 @@ export function createCompletionStarter(deps: {
         ...(busyWith ? { afterCompletionId: busyWith.id } : {}),
       });
       await threads.setActiveCompletion(thread.id, completionId);
+      if ('regenerate' in request.userMessage) {
+        await createAuditRepo(client).append({
+          key: `answer_regenerated:${completionId}`,
+          threadId: thread.id,
+          completionId,
+          userId: request.userId,
+          type: 'answer_regenerated',
+          actor: request.userId,
+          data: { userMessageId: request.userMessage.uiMessageId, superseded },
+        });
+      }
       return {
         ...turn,
         spec,
         createdThread,
         ...(userMessage.inserted ? { userMessageRowId: userMessage.id } : {}),
+        ...(superseded.length > 0 ? { superseded } : {}),
         ...(busyWith ? { after: busyWith, interrupt: thread.doubleTextPolicy === 'interrupt' && !busyWith.cancelRequestedAt } : {}),
       };
     });
@@ -133,6 +168,7 @@ export function createCompletionStarter(deps: {
   async function undo(turn: PersistedTurn, userId: string): Promise<void> {
     await withTransaction(pool, async (client) => {
       await createCompletionsRepo(client).delete(turn.completionId);
+      if (turn.superseded) await createCompletionsRepo(client).setSuperseded(turn.superseded, null);
       if (turn.userMessageRowId) await createMessagesRepo(client).deleteById(turn.userMessageRowId);
       if (turn.createdThread) await createThreadsRepo(client).delete(turn.threadId, userId);
     });

@@ -35,6 +35,12 @@ export const chatRequestSchema = z.strictObject({
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
 
+/** Regenerate: useChat sends the conversation up to the user message to answer again. */
+export const regeneratedMessageSchema = z.looseObject({
+  id: z.string().min(1).max(200),
+  role: z.literal('user', { message: 'to regenerate, the last message must be the user message to answer again' }),
+});
+
 /** A new user message: one or more text parts, not all blank. */
 export const newUserMessageSchema = z.object({
   id: z.string().min(1).max(200),

@@ -15,6 +15,8 @@ export function toCompletionView(row: CompletionRow) {
     usage: row.inputTokens === null ? null : { inputTokens: row.inputTokens, outputTokens: row.outputTokens ?? 0 },
     error: row.error,
     output: row.output ?? null,
+    /** When the turn was answered again (regenerate) and this answer left the transcript. */
+    supersededAt: row.supersededAt,
     timing: {
       createdAt: row.createdAt,
       startedAt: row.startedAt,

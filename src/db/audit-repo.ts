@@ -11,6 +11,7 @@ export const AUDIT_EVENT_TYPES = [
   'completion_finished',
   'failure',
   'budget_exceeded',
+  'answer_regenerated',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

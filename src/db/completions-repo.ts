@@ -25,6 +25,8 @@ export interface CompletionRow {
   firstTokenAt: Date | null;
   finishedAt: Date | null;
   cancelRequestedAt: Date | null;
+  /** Set when the turn was answered again (regenerate): this answer left the transcript. */
+  supersededAt: Date | null;
 }
 
 const COLUMNS = `id, thread_id AS "threadId", user_id AS "userId", model, status,
@@ -32,7 +34,8 @@ const COLUMNS = `id, thread_id AS "threadId", user_id AS "userId", model, status
   finish_reason AS "finishReason", input_tokens AS "inputTokens", output_tokens AS "outputTokens", error,
   agent, agent_version AS "agentVersion", output,
   created_at AS "createdAt", started_at AS "startedAt", first_token_at AS "firstTokenAt",
-  finished_at AS "finishedAt", cancel_requested_at AS "cancelRequestedAt"`;
+  finished_at AS "finishedAt", cancel_requested_at AS "cancelRequestedAt",
+  superseded_at AS "supersededAt"`;
 
 export interface NewCompletion {
   id: string;
@@ -113,6 +116,20 @@ export function createCompletionsRepo(db: Queryable) {
         [id],
       );
       return rows[0]?.seconds ?? null;
+    },
+
+    /** The finished answers to a user message that are still in the transcript. */
+    async listCurrentAnswers(userMessageId: string): Promise<CompletionRow[]> {
+      const { rows } = await db.query<CompletionRow>(
+        `SELECT ${COLUMNS} FROM completions WHERE user_message_id = $1 AND superseded_at IS NULL ORDER BY created_at`,
+        [userMessageId],
+      );
+      return rows;
+    },
+
+    /** Takes answers out of the transcript (regenerate), or puts them back (`at` null) when that turn is undone. */
+    async setSuperseded(ids: string[], at: 'now' | null): Promise<void> {
+      await db.query(`UPDATE completions SET superseded_at = ${at === 'now' ? 'now()' : 'NULL'} WHERE id = ANY($1)`, [ids]);
     },
 
     /** The first Stop wins; later ones keep its time. */

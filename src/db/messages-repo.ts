@@ -93,6 +93,16 @@ export function createMessagesRepo(db: Queryable) {
       );
     },
 
+    /** The thread's latest user message (what a regenerate answers again). */
+    async latestUserMessage(threadId: string): Promise<{ id: string; uiMessageId: string } | undefined> {
+      const { rows } = await db.query<{ id: string; uiMessageId: string }>(
+        `SELECT id, ui_message_id AS "uiMessageId" FROM messages WHERE thread_id = $1 AND role = 'user'
+         ORDER BY position DESC LIMIT 1`,
+        [threadId],
+      );
+      return rows[0];
+    },
+
     async deleteById(id: string): Promise<void> {
       await db.query(`DELETE FROM messages WHERE id = $1`, [id]);
     },
@@ -107,7 +117,7 @@ export function createMessagesRepo(db: Queryable) {
         `SELECT ${PREFIXED_COLUMNS} FROM messages m
          LEFT JOIN completions c ON m.role = 'assistant' AND c.id = m.completion_id
          LEFT JOIN messages answered ON answered.id = c.user_message_id
-         WHERE m.thread_id = $1 AND ($2::text IS NULL OR m.id <> $2)
+         WHERE m.thread_id = $1 AND ($2::text IS NULL OR m.id <> $2) AND c.superseded_at IS NULL
          ORDER BY coalesce(answered.position, m.position), m.role = 'assistant', m.step, m.position`,
         [threadId, excludeId ?? null],
       );

@@ -13,6 +13,7 @@ import { AppError, badRequest, conflict, notFound } from '../app-error.js';
 import { clientVersionOf } from '../client-version.js';
 import { tagRequest } from '../tag-request.js';
 import { createCompletionStream } from '../completion-stream.js';
+import type { StartTurnRequest } from '../completion-starter.js';
 import { readJsonBody } from '../middleware/json-body.js';
 import { parseInput } from '../parse-input.js';
 import {
@@ -20,6 +21,7 @@ import {
   chatRequestSchema,
   idSchema,
   newUserMessageSchema,
+  regeneratedMessageSchema,
   type ChatRequest,
 } from '../schemas.js';
 
@@ -38,12 +40,17 @@ export function chatRoutes(deps: AppDeps): Router {
   }
 
   async function startTurn(ctx: Context, body: ChatRequest) {
-    const message = parseInput(newUserMessageSchema, body.messages.at(-1), 'last message');
+    const userMessage: StartTurnRequest['userMessage'] =
+      body.trigger === 'regenerate-message'
+        ? { regenerate: true, uiMessageId: parseInput(regeneratedMessageSchema, body.messages.at(-1), 'last message').id }
+        : (({ id, parts }) => ({ uiMessageId: id, parts: parts.map(({ type, text }) => ({ type, text })) }))(
+            parseInput(newUserMessageSchema, body.messages.at(-1), 'last message'),
+          );
     const prepared = await deps.starter.prepare({
       userId: ctx.state.user.id,
       threadId: body.id,
-      createThread: true,
-      userMessage: { uiMessageId: message.id, parts: message.parts.map(({ type, text }) => ({ type, text })) },
+      createThread: body.trigger !== 'regenerate-message',
+      userMessage,
       choices: { ...(body.agent ? { agent: body.agent } : {}), ...(body.model ? { model: body.model } : {}), ...(body.tools ? { tools: body.tools } : {}) },
     });
     // Subscribing and starting overlap: the follower reads the Redis log before the live feed, so chunks
@@ -109,10 +116,7 @@ export function chatRoutes(deps: AppDeps): Router {
 
   router.post('/api/chat', async (ctx) => {
     const body = parseInput(chatRequestSchema, await readJsonBody(ctx, deps.maxBodyBytes));
-    if (body.trigger === 'regenerate-message') {
-      throw badRequest('regenerate-message is not supported yet; send a new message instead', 'unsupported_trigger');
-    }
-    if (body.messages.at(-1)?.role === 'assistant') await continueAfterApprovals(ctx, body);
+    if (body.trigger === 'submit-message' && body.messages.at(-1)?.role === 'assistant') await continueAfterApprovals(ctx, body);
     else await startTurn(ctx, body);
   });
 

@@ -2,7 +2,8 @@
  * A completion whose workflow ended without running its own bookkeeping (terminated from the Temporal UI or CLI,
  * timed out, or gone from Temporal) would hold its thread forever: Postgres still says it runs, so every new
  * message is refused or queued behind it. Where the API finds such a completion in its way, it asks Temporal and
- * records the end the workflow could not, then ends the stream for anyone still watching it.
+ * records the end the workflow could not, then ends the stream for anyone still watching it. Open streams ask on
+ * their keep-alive ticks, so a viewer of such a turn is not left waiting either.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { createAuditRepo } from '../db/audit-repo.js';

@@ -5,13 +5,14 @@ import { createMessagesRepo } from '../db/messages-repo.js';
 import type { ClientVersion } from '../stream/client-version.js';
 import { rebuildChunks } from '../stream/rebuild-chunks.js';
 import type { StreamFollower, StreamHub } from '../stream/stream-hub.js';
+import type { CompletionReconciler } from './completion-reconciler.js';
 import { pipeFollowerToSse, writeEventsToSse } from './sse-writer.js';
 
 /**
  * Serves one completion's stream from `afterSeq` on: live from Redis while it runs, replayed from its Redis log
  * once it has finished, and rebuilt from Postgres once that log has expired.
  */
-export function createCompletionStream(deps: { pool: pg.Pool; hub: StreamHub; keepAliveMs: number }) {
+export function createCompletionStream(deps: { pool: pg.Pool; hub: StreamHub; keepAliveMs: number; reconciler: CompletionReconciler }) {
   const messages = createMessagesRepo(deps.pool);
   const completions = createCompletionsRepo(deps.pool);
 
@@ -26,7 +27,9 @@ export function createCompletionStream(deps: { pool: pg.Pool; hub: StreamHub; ke
   ) {
     const isSettled = async () => {
       const row = await completions.get(completionId);
-      return !row || !ACTIVE_STATUSES.includes(row.status);
+      if (!row || !ACTIVE_STATUSES.includes(row.status)) return true;
+      // A run that ended outside Longhaul (terminated in the Temporal UI) never says so itself.
+      return deps.reconciler.settleIfEnded(deps.pool, row);
     };
     return pipeFollowerToSse(ctx, follower, { afterSeq, clientVersion, keepAliveMs: deps.keepAliveMs, isSettled, until });
   }

@@ -48,6 +48,14 @@ describe('a completion whose workflow ended outside Longhaul', () => {
     expect(rows).toEqual([{ data: expect.objectContaining({ status: 'failed', code: 'workflow_terminated', recordedBy: 'api' }) }]);
   });
 
+  it('ends the stream of a viewer who only watches, within a keep-alive tick or two', async () => {
+    const { completionId, reader } = await terminatedTurn();
+    let rest = '';
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
+    expect(rest).toContain('"type":"error"');
+    expect(await row(completionId)).toMatchObject({ status: 'failed', error: { code: 'workflow_terminated' } });
+  });
+
   it('answers a Stop with what became of it, after which the thread can be deleted', async () => {
     const { chatId, completionId, reader } = await terminatedTurn();
     await reader.cancel();

@@ -77,6 +77,9 @@ export function createCallModel(deps: ActivityDeps) {
     const context = Context.current();
     const attempt = context.info.attempt;
     const { provider, model } = resolveProvider(providers, input.model);
+    // A retried attempt first drops its predecessor's chunks from the replay log, before the turn's `start` is
+    // sent again below: that one must stay, it opens what a resume replays.
+    if (attempt > 1) await publisher.dropStepChunks(input.completionId, input.step);
     // Opening the turn, loading the transcript and sending the request are all on the first token's path: they
     // overlap, and only the stream's own chunks wait for `start` to be out.
     const opening = input.begin ? beginTurn(input) : Promise.resolve();
@@ -256,13 +259,9 @@ export function createCallModel(deps: ActivityDeps) {
     };
   };
 
-  /**
-   * Opens the step in the stream: a retried attempt first drops its predecessor's chunks from the replay log
-   * and tells live viewers to hide them.
-   */
+  /** Opens the step in the stream; a retried attempt first tells live viewers to hide its predecessor's text. */
   async function announceStep(input: CallModelInput, attempt: number, publish: (chunk: UIMessageChunk) => Promise<number>) {
     if (attempt > 1) {
-      await publisher.dropStepChunks(input.completionId, input.step);
       await publish({
         type: 'data-step-reset',
         data: {

@@ -4,6 +4,7 @@ import { withoutSupersededParts } from '../../src/client/without-superseded-part
 import { startHarness, type Harness } from '../support/harness.js';
 import { postChat, readJson, readTurn, readValidatedChunks, textOf, userMessage } from '../support/chat-client.js';
 import type { Script } from '../../src/llm/scripted/script.js';
+import { streamKeys } from '../../src/stream/stream-keys.js';
 
 describe('provider failures: retried when they can pass, reported when they cannot', () => {
   let h: Harness;
@@ -75,6 +76,10 @@ describe('provider failures: retried when they can pass, reported when they cann
       const replay = await readValidatedChunks(await h.api(`/v1/completions/${result.completionId}/events`));
       const replayed = replay.flatMap((c) => (c.type === 'text-delta' ? [c.delta] : [])).join('');
       expect(replayed).toBe('The answer is 42.');
+      // A resume replays from the segment's `start`: it must survive the dropping of the failed attempt's chunks.
+      const segment = await h.redis.get(streamKeys.segmentStart(result.completionId));
+      const opening = await h.redis.xrange(streamKeys.log(result.completionId), `0-${segment}`, `0-${segment}`);
+      expect(opening.map(([, fields]) => fields.slice(0, 2))).toEqual([['t', 'start']]);
       const { rows } = await h.pool.query(
         `SELECT attempt, outcome, estimated FROM usage_events WHERE completion_id = $1 ORDER BY attempt`,
         [result.completionId],

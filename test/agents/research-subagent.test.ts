@@ -112,7 +112,7 @@ describe('research sub-agents', () => {
     const chatId = `chat-${randomUUID()}`;
     const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('go')], agent: 'researcher' });
     const completionId = response.headers.get('x-longhaul-completion-id')!;
-    void response.text();
+    const body = response.text();
     await waitFor(async () => {
       const child = await childOf(completionId);
       return child !== undefined && (await h.pool.query(`SELECT first_token_at FROM completions WHERE id = $1`, [child.id])).rows[0].first_token_at !== null;
@@ -123,6 +123,8 @@ describe('research sub-agents', () => {
     await waitFor(async () => (await status(child.id)) === 'cancelled', 20_000, 'sub-agent cancelled');
     const handle = h.temporal.workflow.getHandle(`completion-${child.id}`);
     await waitFor(async () => (await handle.describe()).status.name === 'CANCELLED', 10_000, 'sub-agent workflow cancelled');
+    // The parent's stream ends with the stop, not with the harness closing under it.
+    expect((await body).trimEnd()).toMatch(/"type":"abort".*\n\ndata: \[DONE\]$/s);
     h.model.reset();
   }, 60_000);
 });

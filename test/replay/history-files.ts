@@ -27,6 +27,7 @@ export const SCENARIOS = {
   'approval-expired': ['completion', 'tool'],
   'cancelled-streaming': ['completion'],
   'cancelled-awaiting-approval': ['completion', 'tool'],
+  'stopped-worker-shutdown': ['completion'],
   'retried-model-call': ['completion'],
   'failed-model-call': ['completion'],
   'background-tool': ['completion', 'tool'],

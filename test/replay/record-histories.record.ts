@@ -33,7 +33,9 @@ describe('record workflow histories', () => {
   const written = new Set<string>();
 
   beforeAll(async () => {
-    h = await startHarness({}, { tools: createTestTools({ shortExpiryMs: 1_500 }).definitions });
+    // Heartbeats at most every 4 s (80% of the model call's heartbeat timeout): a stopped model call then
+    // waits long enough for Temporal's cancellation that a worker shutdown reliably comes first.
+    h = await startHarness({ LONGHAUL_HEARTBEAT_THROTTLE_MS: '60000' }, { tools: createTestTools({ shortExpiryMs: 1_500 }).definitions });
   });
   afterEach(() => h.model.reset());
   afterAll(() => h?.close());
@@ -253,6 +255,22 @@ describe('record workflow histories', () => {
     const history = await recordCompletion('cancelled-awaiting-approval', turn.completionId, 'CANCELLED');
     expect(eventKinds(history)).toContain('requestCancelExternalWorkflowExecutionInitiatedEventAttributes');
     await recordTool('cancelled-awaiting-approval', approval.toolCallId, 'CANCELLED');
+  });
+
+  scenario('stopped-worker-shutdown', 'stopped while streaming, then the worker shuts down before Temporal confirms', async () => {
+    const turn = await startTurn([{ kind: 'text', chunks: Array.from({ length: 40 }, (_, i) => `word${i} `), delayMs: 150 }]);
+    const reader = turn.response.body!.getReader();
+    const decoder = new TextDecoder();
+    let raw = '';
+    while (!raw.includes('"text-delta"')) raw += decoder.decode((await reader.read()).value, { stream: true });
+    expect((await h.api(`/v1/completions/${turn.completionId}/cancel`, { method: 'POST' })).status).toBe(202);
+    while (!(await reader.read()).done);
+    await h.stopWorker();
+    await h.startWorker();
+    const history = await recordCompletion('stopped-worker-shutdown', turn.completionId, 'CANCELLED');
+    // The shutdown failed the model call instead of cancelling it; the run still ends cancelled.
+    expect(eventKinds(history)).toContain('activityTaskFailedEventAttributes');
+    expect(eventKinds(history)).not.toContain('activityTaskCanceledEventAttributes');
   });
 
   scenario('retried-model-call', 'the first model call fails with a 500 and its retry answers', async () => {

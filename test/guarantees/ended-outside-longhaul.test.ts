@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
-import { postChat, readJson, readValidatedChunks, userMessage } from '../support/chat-client.js';
+import { postChat, readJson, readValidatedChunks, startLongAnswer, userMessage } from '../support/chat-client.js';
 
 /** Operators end workflows from the Temporal UI or CLI; the thread must not stay blocked by the dead turn. */
 describe('a completion whose workflow ended outside Longhaul', () => {
@@ -18,22 +17,15 @@ describe('a completion whose workflow ended outside Longhaul', () => {
     };
 
   async function terminatedTurn() {
-    h.model.enqueue({ kind: 'text', chunks: Array.from({ length: 60 }, (_, i) => `word${i} `), delayMs: 100 });
-    const chatId = `chat-${randomUUID()}`;
-    const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('talk')] });
-    const completionId = response.headers.get('x-longhaul-completion-id')!;
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let raw = '';
-    while (!raw.includes('"text-delta"')) raw += decoder.decode((await reader.read()).value, { stream: true });
+    const { chatId, completionId, readRest, hangUp } = await startLongAnswer(h);
     await h.temporal.workflow.getHandle(`completion-${completionId}`).terminate('ended by an operator');
     // Nothing in Longhaul ran: Postgres still says the turn runs.
     expect((await row(completionId)).status).toBe('running');
-    return { chatId, completionId, reader };
+    return { chatId, completionId, readRest, hangUp };
   }
 
   it('frees the thread when the next message arrives, and ends the dead turn for its viewer', async () => {
-    const { chatId, completionId, reader } = await terminatedTurn();
+    const { chatId, completionId, readRest } = await terminatedTurn();
     h.model.enqueue({ kind: 'text', chunks: ['next ', 'answer'] });
     const next = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('still there?')] });
     expect(next.status).toBe(200);
@@ -41,24 +33,20 @@ describe('a completion whose workflow ended outside Longhaul', () => {
     expect(chunks.filter((chunk) => chunk.type === 'text-delta').map((chunk) => chunk.delta).join('')).toBe('next answer');
 
     expect(await row(completionId)).toMatchObject({ status: 'failed', error: { code: 'workflow_terminated' } });
-    let rest = '';
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
-    expect(rest).toContain('"type":"error"');
+    expect(await readRest()).toContain('"type":"error"');
     const { rows } = await h.pool.query(`SELECT data FROM audit_events WHERE completion_id = $1 AND type = 'completion_finished'`, [completionId]);
     expect(rows).toEqual([{ data: expect.objectContaining({ status: 'failed', code: 'workflow_terminated', recordedBy: 'api' }) }]);
   });
 
   it('ends the stream of a viewer who only watches, within a keep-alive tick or two', async () => {
-    const { completionId, reader } = await terminatedTurn();
-    let rest = '';
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
-    expect(rest).toContain('"type":"error"');
+    const { completionId, readRest } = await terminatedTurn();
+    expect(await readRest()).toContain('"type":"error"');
     expect(await row(completionId)).toMatchObject({ status: 'failed', error: { code: 'workflow_terminated' } });
   });
 
   it('answers a Stop with what became of it, after which the thread can be deleted', async () => {
-    const { chatId, completionId, reader } = await terminatedTurn();
-    await reader.cancel();
+    const { chatId, completionId, hangUp } = await terminatedTurn();
+    await hangUp();
     const cancel = await h.api(`/v1/completions/${completionId}/cancel`, { method: 'POST' });
     expect(cancel.status).toBe(409);
     expect((await readJson(cancel)).error.message).toContain('has already failed');

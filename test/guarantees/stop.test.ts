@@ -1,28 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
-import { postChat, readJson, readValidatedChunks, userMessage } from '../support/chat-client.js';
+import { postChat, readJson, readValidatedChunks, startLongAnswer, userMessage } from '../support/chat-client.js';
 import { createTestTools } from '../support/test-tools.js';
 import { waitFor } from '../support/wait-for.js';
 import { publishStopHint } from '../../src/stream/stop-hints.js';
-
-/** Starts a long answer and reads its stream until the first token; `readRest` reads on to the end. */
-async function startLongAnswer(h: Harness, words = Array.from({ length: 60 }, (_, i) => `word${i} `), delayMs = 100) {
-  h.model.enqueue({ kind: 'text', chunks: words, delayMs });
-  const chatId = `chat-${randomUUID()}`;
-  const disconnectsBefore = h.model.disconnects.length;
-  const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('talk')] });
-  const completionId = response.headers.get('x-longhaul-completion-id')!;
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let raw = '';
-  while (!raw.includes('"text-delta"')) raw += decoder.decode((await reader.read()).value, { stream: true });
-  const readRest = async () => {
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) raw += decoder.decode(chunk.value, { stream: true });
-    return raw;
-  };
-  return { chatId, completionId, disconnectsBefore, readRest };
-}
 
 describe('Stop keeps what was said and ends everything in flight', () => {
   let h: Harness;

@@ -2,6 +2,7 @@
  * Drives POST /api/chat the way a browser app does: through the real `ai` package's transport and message
  * reader, and separately as raw bytes validated chunk by chunk against the package's own chunk schema.
  */
+import { randomUUID } from 'node:crypto';
 import {
   DefaultChatTransport,
   parseJsonEventStream,
@@ -98,4 +99,22 @@ export async function readTurn(response: Response): Promise<{ message: UIMessage
   for await (const snapshot of readUIMessageStream({ stream })) message = snapshot;
   if (!message) throw new Error('the stream produced no message');
   return { message, chunks: await chunks };
+}
+
+/** Starts a long answer and reads its stream until the first token; `readRest` reads on to the end, `hangUp` leaves. */
+export async function startLongAnswer(h: Harness, words = Array.from({ length: 60 }, (_, i) => `word${i} `), delayMs = 100) {
+  h.model.enqueue({ kind: 'text', chunks: words, delayMs });
+  const chatId = `chat-${randomUUID()}`;
+  const disconnectsBefore = h.model.disconnects.length;
+  const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('talk')] });
+  const completionId = response.headers.get('x-longhaul-completion-id')!;
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let raw = '';
+  while (!raw.includes('"text-delta"')) raw += decoder.decode((await reader.read()).value, { stream: true });
+  const readRest = async () => {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) raw += decoder.decode(chunk.value, { stream: true });
+    return raw;
+  };
+  return { chatId, completionId, disconnectsBefore, readRest, hangUp: () => reader.cancel() };
 }

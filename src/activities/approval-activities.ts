@@ -6,6 +6,7 @@ import { createAuditRepo } from '../db/audit-repo.js';
 import { createMessagesRepo } from '../db/messages-repo.js';
 import { auditFromActivity } from './audit-from-activity.js';
 import { createToolExecutionsRepo } from '../db/tool-executions-repo.js';
+import { withTransaction } from '../db/transaction.js';
 import { approvalIdFor } from '../tools/args-digest.js';
 import type { ToolResult } from '../tools/tool-result.js';
 import type { ToolCallInput } from '../workflows/definitions.js';
@@ -21,39 +22,42 @@ export interface RecordDecisionInput extends ToolCallInput {
 export function createApprovalActivities({ pool, publisher }: ActivityDeps) {
   const executions = createToolExecutionsRepo(pool);
   const messages = createMessagesRepo(pool);
-  const audit = createAuditRepo(pool);
 
   return {
     async recordApprovalDecision(input: RecordDecisionInput): Promise<void> {
-      await executions.recordDecision(input.toolCallId, input);
-      const stored = await executions.get(input.toolCallId);
-      await auditFromActivity(audit, {
-        key: `approval_decided:${input.toolCallId}`,
-        threadId: input.threadId,
-        completionId: input.completionId,
-        userId: input.userId,
-        type: 'approval_decided',
-        actor: input.approver ?? 'system',
-        data: {
-          toolCallId: input.toolCallId,
-          toolName: input.toolName,
-          decision: input.outcome,
-          reason: input.reason,
-          argsDigest: input.argsDigest,
-          decidedAt: stored?.decidedAt ?? null,
-        },
-      });
       const approvalId = approvalIdFor(input.toolCallId, input.argsDigest);
-      if (input.outcome === 'approved') {
-        await executions.patchPart(input.toolCallId, {
-          state: 'approval-responded',
-          approval: { id: approvalId, approved: true, ...(input.reason ? { reason: input.reason } : {}) },
+      // One commit: the decision, its audit row and the part the user sees agree at every moment.
+      await withTransaction(pool, async (client) => {
+        const calls = createToolExecutionsRepo(client);
+        await calls.recordDecision(input.toolCallId, input);
+        const stored = await calls.get(input.toolCallId);
+        await auditFromActivity(createAuditRepo(client), {
+          key: `approval_decided:${input.toolCallId}`,
+          threadId: input.threadId,
+          completionId: input.completionId,
+          userId: input.userId,
+          type: 'approval_decided',
+          actor: input.approver ?? 'system',
+          data: {
+            toolCallId: input.toolCallId,
+            toolName: input.toolName,
+            decision: input.outcome,
+            reason: input.reason,
+            argsDigest: input.argsDigest,
+            decidedAt: stored?.decidedAt ?? null,
+          },
         });
-      } else {
-        const reason = input.outcome === 'expired' ? 'the approval request expired' : (input.reason ?? 'denied by the user');
-        const result: ToolResult = { kind: 'denied', reason, expired: input.outcome === 'expired' };
-        await executions.storeResult(input.toolCallId, result, { approvalId });
-      }
+        if (input.outcome === 'approved') {
+          await calls.patchPart(input.toolCallId, {
+            state: 'approval-responded',
+            approval: { id: approvalId, approved: true, ...(input.reason ? { reason: input.reason } : {}) },
+          });
+        } else {
+          const reason = input.outcome === 'expired' ? 'the approval request expired' : (input.reason ?? 'denied by the user');
+          const result: ToolResult = { kind: 'denied', reason, expired: input.outcome === 'expired' };
+          await calls.storeResult(input.toolCallId, result, { approvalId });
+        }
+      });
       const { toolCallId, toolName, threadId, completionId } = input;
       await publisher.publishToUser(
         input.userId,

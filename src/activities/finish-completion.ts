@@ -4,6 +4,7 @@ import { metrics } from '../metrics.js';
 import { createCompletionsRepo } from '../db/completions-repo.js';
 import { auditFromActivity } from './audit-from-activity.js';
 import { createThreadsRepo } from '../db/threads-repo.js';
+import { withTransaction } from '../db/transaction.js';
 import { createToolExecutionsRepo } from '../db/tool-executions-repo.js';
 import type { UIMessageChunk } from '../stream/ui-chunks.js';
 import type { CompletionInput } from '../workflows/definitions.js';
@@ -27,47 +28,49 @@ const RUN_STATUS = { completed: 'complete', failed: 'failed', cancelled: 'cancel
  * terminal chunk.
  */
 export function createFinishCompletion({ pool, publisher, log }: ActivityDeps) {
-  const completions = createCompletionsRepo(pool);
-  const threads = createThreadsRepo(pool);
-  const executions = createToolExecutionsRepo(pool);
-  const audit = createAuditRepo(pool);
   return async function finishCompletion(input: FinishCompletionInput): Promise<void> {
-    if (input.status !== 'completed') await executions.interruptOpen(input.completionId);
     if (Context.current().info.attempt === 1) metrics.completionsFinished.inc({ status: input.status });
-    await completions.finish(input.completionId, {
-      status: input.status,
-      finishReason: input.finishReason,
-      ...(input.error ? { error: { code: input.errorCode ?? 'completion_failed', message: input.error } } : {}),
-    });
-    await threads.clearActiveCompletion(input.threadId, input.completionId);
-    const row = await completions.get(input.completionId);
     const ids = { threadId: input.threadId, completionId: input.completionId, userId: input.userId };
+    // One commit: a reader who sees the completion ended also sees its audit record and a free thread.
+    const row = await withTransaction(pool, async (client) => {
+      const completions = createCompletionsRepo(client);
+      const audit = createAuditRepo(client);
+      if (input.status !== 'completed') await createToolExecutionsRepo(client).interruptOpen(input.completionId);
+      await completions.finish(input.completionId, {
+        status: input.status,
+        finishReason: input.finishReason,
+        ...(input.error ? { error: { code: input.errorCode ?? 'completion_failed', message: input.error } } : {}),
+      });
+      await createThreadsRepo(client).clearActiveCompletion(input.threadId, input.completionId);
+      const finished = await completions.get(input.completionId);
+      if (input.status === 'failed') {
+        await auditFromActivity(audit, {
+          key: `failure:${input.completionId}`,
+          ...ids,
+          type: 'failure',
+          actor: 'system',
+          data: { code: input.errorCode ?? 'completion_failed', message: input.error ?? null },
+        });
+      }
+      await auditFromActivity(audit, {
+        key: `completion_finished:${input.completionId}`,
+        ...ids,
+        type: 'completion_finished',
+        actor: 'system',
+        data: {
+          status: input.status,
+          finishReason: input.finishReason,
+          steps: finished?.steps ?? 0,
+          inputTokens: finished?.inputTokens ?? 0,
+          outputTokens: finished?.outputTokens ?? 0,
+        },
+      });
+      return finished;
+    });
     log.info(
       { ...ids, status: input.status, finishReason: input.finishReason, steps: row?.steps, errorCode: input.errorCode },
       'completion finished',
     );
-    if (input.status === 'failed') {
-      await auditFromActivity(audit, {
-        key: `failure:${input.completionId}`,
-        ...ids,
-        type: 'failure',
-        actor: 'system',
-        data: { code: input.errorCode ?? 'completion_failed', message: input.error ?? null },
-      });
-    }
-    await auditFromActivity(audit, {
-      key: `completion_finished:${input.completionId}`,
-      ...ids,
-      type: 'completion_finished',
-      actor: 'system',
-      data: {
-        status: input.status,
-        finishReason: input.finishReason,
-        steps: row?.steps ?? 0,
-        inputTokens: row?.inputTokens ?? 0,
-        outputTokens: row?.outputTokens ?? 0,
-      },
-    });
     await publisher.publish(input.completionId, threadStatusChunk(input, RUN_STATUS[input.status]), input.userId);
     await publisher.publish(input.completionId, terminalChunk(input, row?.inputTokens ?? 0, row?.outputTokens ?? 0));
     await publishSubagentProgress(publisher, input, { status: input.status, steps: row?.steps ?? 0 });

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { createAuditRepo } from '../db/audit-repo.js';
 import { createToolExecutionsRepo } from '../db/tool-executions-repo.js';
+import { withTransaction } from '../db/transaction.js';
 import { auditFromActivity } from './audit-from-activity.js';
 import { toResultChunks, type ToolResult } from '../tools/tool-result.js';
 import type { ActivityDeps } from './deps.js';
@@ -26,7 +27,6 @@ const HEARTBEAT_EVERY_MS = 5_000;
  */
 export function createRunTool({ pool, publisher, tools, log }: ActivityDeps) {
   const executions = createToolExecutionsRepo(pool);
-  const audit = createAuditRepo(pool);
 
   return async function runTool(input: RunToolInput): Promise<{ kind: ToolResult['kind'] }> {
     const row = await executions.get(input.toolCallId);
@@ -36,35 +36,27 @@ export function createRunTool({ pool, publisher, tools, log }: ActivityDeps) {
     const context = Context.current();
     const startedAt = Date.now();
     const result = await execute();
-    await executions.storeResult(input.toolCallId, result, { updatePart: !input.background });
-    log.info(
-      {
-        completionId: row.completionId,
-        threadId: row.threadId,
-        userId: row.userId,
-        toolCallId: input.toolCallId,
-        toolName: row.toolName,
-        outcome: result.kind,
-        durationMs: Date.now() - startedAt,
-      },
-      'tool executed',
-    );
-    await auditFromActivity(audit, {
-      key: `tool_executed:${input.toolCallId}`,
-      threadId: row.threadId,
-      completionId: row.completionId,
-      userId: row.userId,
-      type: 'tool_executed',
-      actor: 'system',
-      data: {
-        toolCallId: input.toolCallId,
-        toolName: row.toolName,
-        outcome: result.kind,
-        durationMs: Date.now() - startedAt,
-        attempt: context.info.attempt,
-        ...('message' in result && result.kind !== 'pending' ? { message: result.message } : {}),
-      },
+    const durationMs = Date.now() - startedAt;
+    const ids = { completionId: row.completionId, threadId: row.threadId, userId: row.userId };
+    // One commit: a retry that finds the result stored returns early, so the audit row must not lag behind it.
+    await withTransaction(pool, async (client) => {
+      await createToolExecutionsRepo(client).storeResult(input.toolCallId, result, { updatePart: !input.background });
+      await auditFromActivity(createAuditRepo(client), {
+        key: `tool_executed:${input.toolCallId}`,
+        ...ids,
+        type: 'tool_executed',
+        actor: 'system',
+        data: {
+          toolCallId: input.toolCallId,
+          toolName: row.toolName,
+          outcome: result.kind,
+          durationMs,
+          attempt: context.info.attempt,
+          ...('message' in result && result.kind !== 'pending' ? { message: result.message } : {}),
+        },
+      });
     });
+    log.info({ ...ids, toolCallId: input.toolCallId, toolName: row.toolName, outcome: result.kind, durationMs }, 'tool executed');
     if (input.publishOutput) {
       for (const chunk of toResultChunks(input.toolCallId, result)) await publisher.publish(input.completionId, chunk);
     }

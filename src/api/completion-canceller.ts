@@ -55,7 +55,7 @@ export function createCompletionCanceller(deps: { pool: pg.Pool; temporal: Clien
       }
       // Temporal accepts a cancel request for a run that has already closed, and a run closed outside Longhaul
       // (terminated in the UI) never recorded its end: after the stream has its hint, ask what became of it.
-      if (await deps.reconciler.settleIfEnded(deps.pool, completion)) {
+      if (await deps.reconciler.settleIfEnded(completion)) {
         const now = await completions.get(completion.id);
         if (now?.status === 'cancelled') return { completionId: completion.id, status: 'cancelled' };
         throw conflict(`completion ${completion.id} has already ${now?.status ?? 'ended'}`, 'not_running');

@@ -6,11 +6,13 @@
  * their keep-alive ticks, so a viewer of such a turn is not left waiting either.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type pg from 'pg';
 import { createAuditRepo } from '../db/audit-repo.js';
 import { createCompletionsRepo, type CompletionRow } from '../db/completions-repo.js';
 import type { Queryable } from '../db/pool.js';
 import { createThreadsRepo } from '../db/threads-repo.js';
 import { createToolExecutionsRepo } from '../db/tool-executions-repo.js';
+import { withTransaction } from '../db/transaction.js';
 import type { ChunkPublisher } from '../stream/chunk-publisher.js';
 
 /**
@@ -34,7 +36,7 @@ const ENDINGS: Record<string, Ending> = {
   MISSING: { status: 'failed', code: 'workflow_missing', message: 'the completion no longer exists in Temporal' },
 };
 
-export function createCompletionReconciler(deps: { temporal: Client; publisher: ChunkPublisher }) {
+export function createCompletionReconciler(deps: { pool: pg.Pool; temporal: Client; publisher: ChunkPublisher }) {
   async function endingOf(completion: CompletionRow): Promise<Ending | undefined> {
     try {
       const { status } = await deps.temporal.workflow.getHandle(completion.workflowId).describe();
@@ -48,29 +50,14 @@ export function createCompletionReconciler(deps: { temporal: Client; publisher: 
 
   return {
     /**
-     * Whether the active completion's workflow has ended; if so its end is recorded with `db` (the caller's
-     * transaction, when it has one) and its thread is freed.
+     * Whether the active completion's workflow has ended; if so its end is recorded and its thread freed in one
+     * commit: the caller's transaction when it passes one, else a transaction of its own.
      */
-    async settleIfEnded(db: Queryable, completion: CompletionRow): Promise<boolean> {
+    async settleIfEnded(completion: CompletionRow, transaction?: pg.PoolClient): Promise<boolean> {
       const ending = await endingOf(completion);
       if (!ending) return false;
-      await createToolExecutionsRepo(db).interruptOpen(completion.id);
-      await createCompletionsRepo(db).finish(completion.id, {
-        status: ending.status,
-        finishReason: ending.status === 'cancelled' ? 'cancelled' : 'error',
-        ...(ending.status === 'failed' ? { error: { code: ending.code, message: ending.message } } : {}),
-      });
-      await createThreadsRepo(db).clearActiveCompletion(completion.threadId, completion.id);
-      await createAuditRepo(db).append({
-        key: `completion_finished:${completion.id}`,
-        threadId: completion.threadId,
-        completionId: completion.id,
-        userId: completion.userId,
-        type: 'completion_finished',
-        actor: 'system',
-        data: { status: ending.status, code: ending.code, message: ending.message, recordedBy: 'api' },
-        workflowId: completion.workflowId,
-      });
+      if (transaction) await recordEnding(transaction, completion, ending);
+      else await withTransaction(deps.pool, (client) => recordEnding(client, completion, ending));
       await deps.publisher.publish(
         completion.id,
         ending.status === 'cancelled' ? { type: 'abort', reason: 'cancelled' } : { type: 'error', errorText: ending.message },
@@ -78,6 +65,26 @@ export function createCompletionReconciler(deps: { temporal: Client; publisher: 
       return true;
     },
   };
+}
+
+async function recordEnding(db: Queryable, completion: CompletionRow, ending: Ending): Promise<void> {
+  await createToolExecutionsRepo(db).interruptOpen(completion.id);
+  await createCompletionsRepo(db).finish(completion.id, {
+    status: ending.status,
+    finishReason: ending.status === 'cancelled' ? 'cancelled' : 'error',
+    ...(ending.status === 'failed' ? { error: { code: ending.code, message: ending.message } } : {}),
+  });
+  await createThreadsRepo(db).clearActiveCompletion(completion.threadId, completion.id);
+  await createAuditRepo(db).append({
+    key: `completion_finished:${completion.id}`,
+    threadId: completion.threadId,
+    completionId: completion.id,
+    userId: completion.userId,
+    type: 'completion_finished',
+    actor: 'system',
+    data: { status: ending.status, code: ending.code, message: ending.message, recordedBy: 'api' },
+    workflowId: completion.workflowId,
+  });
 }
 
 export type CompletionReconciler = ReturnType<typeof createCompletionReconciler>;

@@ -96,7 +96,7 @@ export function createCompletionStarter(deps: {
       if (thread.activeCompletionId) {
         const active = await completions.get(thread.activeCompletionId);
         // A completion whose workflow ended outside Longhaul (e.g. terminated in the Temporal UI) frees the thread.
-        if (active && ACTIVE_STATUSES.includes(active.status) && !(await reconciler.settleIfEnded(client, active))) busyWith = active;
+        if (active && ACTIVE_STATUSES.includes(active.status) && !(await reconciler.settleIfEnded(active, client))) busyWith = active;
       }
       // A stopping turn has already shown `abort`: the next one waits the moment it takes to finish, whatever the policy.
       if (busyWith && thread.doubleTextPolicy === 'reject' && !busyWith.cancelRequestedAt) {

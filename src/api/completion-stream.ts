@@ -29,7 +29,7 @@ export function createCompletionStream(deps: { pool: pg.Pool; hub: StreamHub; ke
       const row = await completions.get(completionId);
       if (!row || !ACTIVE_STATUSES.includes(row.status)) return true;
       // A run that ended outside Longhaul (terminated in the Temporal UI) never says so itself.
-      return deps.reconciler.settleIfEnded(deps.pool, row);
+      return deps.reconciler.settleIfEnded(row);
     };
     return pipeFollowerToSse(ctx, follower, { afterSeq, clientVersion, keepAliveMs: deps.keepAliveMs, isSettled, until });
   }

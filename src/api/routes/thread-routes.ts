@@ -63,7 +63,7 @@ export function threadRoutes(deps: AppDeps): Router {
   router.delete('/:id', async (ctx) => {
     const thread = await ownThread(ctx.params.id, ctx.state.user.id);
     const active = thread.activeCompletionId ? await completions.get(thread.activeCompletionId) : undefined;
-    if (active && ACTIVE_STATUSES.includes(active.status) && !(await deps.reconciler.settleIfEnded(deps.pool, active))) {
+    if (active && ACTIVE_STATUSES.includes(active.status) && !(await deps.reconciler.settleIfEnded(active))) {
       throw conflict('the thread has a running completion; cancel it first', 'completion_running');
     }
     await threads.delete(thread.id, ctx.state.user.id);

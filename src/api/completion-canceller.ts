@@ -62,6 +62,22 @@ export function createCompletionCanceller(deps: { pool: pg.Pool; temporal: Clien
       }
       return { completionId: completion.id, status: 'cancelling' };
     },
+
+    /**
+     * Called once a workflow start has returned. A Stop that came between the completion's row and its workflow
+     * found nothing to cancel in Temporal, yet was answered 202 with the stop on record: the run must not go on.
+     * Either the Stop's cancel request reached the started workflow, or this read (after the start) sees its record.
+     */
+    async honourStopBeforeStart(completionId: string): Promise<void> {
+      const row = await completions.get(completionId);
+      if (!row?.cancelRequestedAt || !ACTIVE_STATUSES.includes(row.status)) return;
+      try {
+        await deps.temporal.workflow.getHandle(row.workflowId).cancel();
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      }
+      await publishStopHint(deps.redis, row.id).catch(() => {});
+    },
   };
 }
 

@@ -204,10 +204,15 @@ export function createCompletionStarter(deps: {
             await undo(turn, request.userId).catch((undoError: Error) => log.error(`undo of ${turn.completionId} failed: ${undoError.message}`));
             throw new AppError(503, 'temporal_unavailable', 'could not start the completion; try again shortly');
           }
-          // `interrupt`: the new turn is queued behind the running one, which is stopped with its text kept.
-          if (turn.interrupt && turn.after) {
-            await canceller.cancel(turn.after, request.userId).catch((error: Error) => log.warn(`interrupting ${turn.after!.id}: ${error.message}`));
-          }
+          await Promise.all([
+            canceller
+              .honourStopBeforeStart(turn.completionId)
+              .catch((error: Error) => log.warn(`passing an early stop to ${turn.workflowId}: ${error.message}`)),
+            // `interrupt`: the new turn is queued behind the running one, which is stopped with its text kept.
+            turn.interrupt && turn.after
+              ? canceller.cancel(turn.after, request.userId).catch((error: Error) => log.warn(`interrupting ${turn.after!.id}: ${error.message}`))
+              : undefined,
+          ]);
         },
       };
     },

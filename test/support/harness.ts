@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { parseConfig, type Config } from '../../src/config.js';
@@ -56,6 +56,8 @@ export async function startHarness(
     agents?: AgentDefinition[];
     /** Wire API and worker like `npm start`: one Temporal connection, starts requested eagerly. */
     eagerStart?: boolean;
+    /** Interceptors on the API's Temporal client (e.g. to hold a workflow start at a chosen moment). */
+    clientInterceptors?: WorkflowClientInterceptor[];
   } = {},
 ): Promise<Harness> {
   if (!runtimeInstalled) {
@@ -85,7 +87,7 @@ export async function startHarness(
     ? await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS })
     : await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const sharedConnection = connection instanceof NativeConnection ? connection : undefined;
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: { workflow: options.clientInterceptors ?? [] } });
   const tools = toolsFromConfig(config, options.tools);
   // The default agent of tests may use every tool the harness registers, test tools included.
   const agents = agentsFromConfig([

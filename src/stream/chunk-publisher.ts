@@ -3,31 +3,46 @@
  * capped, expiring Redis Stream (replay for late and reconnecting clients) and PUBLISHes to live viewers.
  * Being one script keeps the log and the live channel in the same order even with several publishers. It also
  * remembers where the latest segment (`start` chunk) began: a resume replays from there.
+ * The user's channel (`GET /v1/events`) is published the same way, into its own log, by the same Lua function.
  */
 import type { Redis, Result } from 'ioredis';
 import { streamKeys } from './stream-keys.js';
 import type { UIMessageChunk } from './ui-chunks.js';
 
-const PUBLISH_SCRIPT = `
+/** Next seq, log entry `0-<seq>` (trimmed to about maxLen, expiring ttl after the latest one), live message. */
+const APPEND_AND_PUBLISH = `
+local function appendAndPublish(seqKey, logKey, channel, maxLen, ttl, chunkType, json)
+  local seq = redis.call('INCR', seqKey)
+  redis.call('XADD', logKey, 'MAXLEN', '~', maxLen, '0-' .. seq, 't', chunkType, 'c', json)
+  redis.call('EXPIRE', logKey, ttl)
+  redis.call('PUBLISH', channel, seq .. ' ' .. chunkType .. ' ' .. json)
+  return seq
+end
+`;
+
+const PUBLISH_SCRIPT = `${APPEND_AND_PUBLISH}
 -- After 'abort' or 'error' the message is over until a new segment opens: a Stop's early 'abort' (sent by the
 -- model call) is not followed by the workflow's own status and 'abort' a moment later.
 if ARGV[3] == 'start' then redis.call('DEL', KEYS[6])
 elseif redis.call('EXISTS', KEYS[6]) == 1 then return 0 end
 if ARGV[3] == 'abort' or ARGV[3] == 'error' then redis.call('SET', KEYS[6], '1', 'EX', ARGV[2]) end
-local seq = redis.call('INCR', KEYS[1])
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '0-' .. seq, 't', ARGV[3], 'c', ARGV[4])
+local seq = appendAndPublish(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
-redis.call('EXPIRE', KEYS[2], ARGV[2])
-redis.call('PUBLISH', KEYS[3], seq .. ' ' .. ARGV[3] .. ' ' .. ARGV[4])
 if ARGV[3] == 'start' then redis.call('SET', KEYS[4], seq, 'EX', ARGV[2]) end
 -- Every log begins with 'start': a first chunk of another type means Redis lost the earlier ones (a restart).
 if seq == 1 and ARGV[3] ~= 'start' then redis.call('SET', KEYS[5], '1', 'EX', ARGV[2]) end
 return seq
 `;
 
+// The user's seq key gets no EXPIRE (unlike a completion's): see streamKeys.userSeq.
+const PUBLISH_TO_USER_SCRIPT = `${APPEND_AND_PUBLISH}
+return appendAndPublish(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     longhaulPublish(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
+    longhaulPublishToUser(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
   }
 }
 
@@ -37,8 +52,11 @@ export interface ChunkPublisher {
    * `alsoToUser` fans status chunks out to the user's channel (sidebars, badges) either way.
    */
   publish(completionId: string, chunk: UIMessageChunk, alsoToUser?: string): Promise<number>;
-  /** Live-only event on the user's channel (approval inbox, background results), with a per-user seq. */
-  publishToUser(userId: string, chunk: UIMessageChunk): Promise<void>;
+  /**
+   * Event on the user's channel (approval inbox, background results): the next per-user seq, appended to the
+   * user's capped, expiring log (so `GET /v1/events` can resume after Last-Event-ID) and published live.
+   */
+  publishToUser(userId: string, chunk: UIMessageChunk): Promise<number>;
   /** Remembers where a step's first attempt began in the log (the first call wins). */
   markStepStart(completionId: string, step: number, seq: number): Promise<void>;
   /**
@@ -54,9 +72,18 @@ export function createChunkPublisher(
 ): ChunkPublisher {
   // EVALSHA with a fallback to EVAL: the script body is not resent with every token.
   redis.defineCommand('longhaulPublish', { lua: PUBLISH_SCRIPT });
-  async function publishToUser(userId: string, chunk: UIMessageChunk): Promise<void> {
-    const seq = await redis.incr(streamKeys.userSeq(userId));
-    await redis.publish(streamKeys.userChannel(userId), `${seq} ${chunk.type} ${JSON.stringify(chunk)}`);
+  redis.defineCommand('longhaulPublishToUser', { lua: PUBLISH_TO_USER_SCRIPT });
+  async function publishToUser(userId: string, chunk: UIMessageChunk): Promise<number> {
+    const keys = [streamKeys.userSeq(userId), streamKeys.userLog(userId), streamKeys.userChannel(userId)];
+    const seq = await redis.longhaulPublishToUser(
+      keys.length,
+      ...keys,
+      options.maxLen,
+      options.ttlSeconds,
+      chunk.type,
+      JSON.stringify(chunk),
+    );
+    return Number(seq);
   }
 
   return {

@@ -2,11 +2,13 @@
  * Follows one completion's chunks for an SSE response: replays the Redis Stream log after a seq, then the live
  * pub/sub feed, with no gap and no duplicate. One subscriber connection per process is shared by every viewer;
  * a channel is unsubscribed when its last viewer goes away, so idle viewers cost Temporal nothing and Redis
- * one channel each.
+ * one channel each. The user's channel (`GET /v1/events`) works the same way over its own, longer-lived log,
+ * and says so with a `data-events_gap` event where that log no longer reaches back.
  */
 import type { Redis } from 'ioredis';
 import { streamKeys } from './stream-keys.js';
 import { decodeLiveMessage, type StreamEvent } from './stream-event.js';
+import type { UIMessageChunk } from './ui-chunks.js';
 
 export interface StreamFollower {
   /** Yields events with seq > afterSeq in order; ends only when `close()` is called. */
@@ -14,11 +16,25 @@ export interface StreamFollower {
   close(): Promise<void>;
 }
 
+export interface UserFollower {
+  /**
+   * Yields events in seq order, each once; ends only when `close()` is called. Where events the caller asked for
+   * are no longer in the log (trimmed or expired), a `data-events_gap` event stands in for them: its seq is the
+   * last one lost, so a client's Last-Event-ID moves past the hole. When Last-Event-ID is ahead of the user's
+   * seq (Redis lost it, or the id is made up) the gap event has seq 0 and the whole log follows.
+   */
+  events(): AsyncIterable<StreamEvent>;
+  close(): Promise<void>;
+}
+
 export interface StreamHub {
   /** Resolves once the live subscription is active, so nothing published afterwards can be missed. */
   follow(completionId: string): Promise<StreamFollower>;
-  /** Follows the user's live channel (no log: events before the subscription are not replayed). */
-  followUser(userId: string): Promise<StreamFollower>;
+  /**
+   * Follows the user's channel. With `lastEventId` its `events()` first replays the user's log after that seq;
+   * without, it starts at the seq current when called (live only: nothing older is replayed).
+   */
+  followUser(userId: string, lastEventId?: number): Promise<UserFollower>;
   /** Reads the log directly (no subscription): for finished completions. */
   readLog(completionId: string, afterSeq: number): Promise<StreamEvent[]>;
   /** Whether the completion's whole log still lives in Redis. */
@@ -32,6 +48,26 @@ export interface StreamHub {
 
 type Listener = (event: StreamEvent) => void;
 
+function toEvents(entries: [id: string, fields: string[]][]): StreamEvent[] {
+  const events: StreamEvent[] = [];
+  for (const [id, fields] of entries) {
+    const seq = Number(id.slice(id.indexOf('-') + 1));
+    const type = fields[fields.indexOf('t') + 1];
+    const json = fields[fields.indexOf('c') + 1];
+    if (type !== undefined && json !== undefined) events.push({ seq, type, json });
+  }
+  return events;
+}
+
+/**
+ * Stands for the user events after `lastEventId` and before `resumesAt` that the log no longer holds; its seq
+ * defaults to the last of them. Transient: a client refetches `/v1/approvals` and `/v1/completions` instead.
+ */
+function toGapEvent(lastEventId: number, resumesAt: number, seq = resumesAt - 1): StreamEvent {
+  const chunk: UIMessageChunk = { type: 'data-events_gap', data: { lastEventId, resumesAt }, transient: true };
+  return { seq, type: chunk.type, json: JSON.stringify(chunk) };
+}
+
 export function createStreamHub(redis: Redis, subscriber: Redis): StreamHub {
   const listeners = new Map<string, Set<Listener>>();
 
@@ -42,14 +78,26 @@ export function createStreamHub(redis: Redis, subscriber: Redis): StreamHub {
   });
 
   async function readLog(completionId: string, afterSeq: number): Promise<StreamEvent[]> {
-    const entries = await redis.xrange(streamKeys.log(completionId), `(0-${afterSeq}`, '+');
-    const events: StreamEvent[] = [];
-    for (const [id, fields] of entries) {
-      const seq = Number(id.slice(id.indexOf('-') + 1));
-      const type = fields[fields.indexOf('t') + 1];
-      const json = fields[fields.indexOf('c') + 1];
-      if (type !== undefined && json !== undefined) events.push({ seq, type, json });
-    }
+    return toEvents(await redis.xrange(streamKeys.log(completionId), `(0-${afterSeq}`, '+'));
+  }
+
+  /**
+   * The user's log after `afterSeq`, read in one transaction with the user's seq: every seq up to it was logged
+   * by the same script, so a seq missing between `afterSeq` and the first entry (or the seq) was trimmed away.
+   */
+  async function readUserLog(userId: string, afterSeq: number): Promise<StreamEvent[]> {
+    const results = await redis
+      .multi()
+      .xrange(streamKeys.userLog(userId), `(0-${afterSeq}`, '+')
+      .get(streamKeys.userSeq(userId))
+      .exec();
+    const [log, seq] = results ?? [];
+    if (!log || !seq) throw new Error('user log transaction aborted');
+    if (log[0] || seq[0]) throw log[0] ?? seq[0];
+    const events = toEvents(log[1] as [string, string[]][]);
+    const lastSeq = Number(seq[1] ?? 0);
+    const resumesAt = events[0]?.seq ?? lastSeq + 1;
+    if (resumesAt > afterSeq + 1) events.unshift(toGapEvent(afterSeq, resumesAt));
     return events;
   }
 
@@ -90,7 +138,25 @@ export function createStreamHub(redis: Redis, subscriber: Redis): StreamHub {
       return value === null ? undefined : Number(value);
     },
     follow: (completionId) => followChannel(streamKeys.channel(completionId), (after) => readLog(completionId, after)),
-    followUser: (userId) => followChannel(streamKeys.userChannel(userId), async () => []),
+    async followUser(userId, lastEventId) {
+      // Without Last-Event-ID: the seq before subscribing; the log fills in whatever is published meanwhile.
+      const current = async () => Number((await redis.get(streamKeys.userSeq(userId))) ?? 0);
+      const startSeq = lastEventId ?? (await current());
+      const follower = await followChannel(streamKeys.userChannel(userId), (after) => readUserLog(userId, after));
+      return {
+        close: follower.close,
+        async *events() {
+          // A Last-Event-ID beyond the user's seq belongs to a numbering Redis has lost (or to none): the client
+          // has seen nothing of this one, so the whole log follows, after a gap event that resets its id to 0.
+          if (lastEventId !== undefined && lastEventId > (await current())) {
+            yield toGapEvent(lastEventId, 1, 0);
+            yield* follower.events(0);
+            return;
+          }
+          yield* follower.events(startSeq);
+        },
+      };
+    },
     async close() {
       listeners.clear();
     },

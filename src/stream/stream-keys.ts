@@ -14,5 +14,8 @@ export const streamKeys = {
   /** Set once the current segment ended with `abort` or `error`: later chunks of it are dropped. */
   ended: (completionId: string) => `lh:completion:${completionId}:ended`,
   userChannel: (userId: string) => `lh:user:${userId}:live`,
+  /** The user's replay log (capped, expiring), for `GET /v1/events` with Last-Event-ID. */
+  userLog: (userId: string) => `lh:user:${userId}:log`,
+  /** Never expires: a reset would make a connected or reconnecting client skip new events as already seen. */
   userSeq: (userId: string) => `lh:user:${userId}:seq`,
 };

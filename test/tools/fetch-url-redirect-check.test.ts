@@ -1,7 +1,8 @@
 /**
  * Proves every redirect hop is checked, not only the first. The first hop has to pass the check and still
  * reach the local test server, so DNS is made to answer a public (documentation-range) address for the test
- * server's IP literal only; fetch itself connects to the real 127.0.0.1, and every other name resolves for real.
+ * server's IP literal only; the request connects to that literal as written (an IP literal is never resolved
+ * again), and every other name resolves for real.
  */
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createFetchUrlTool } from '../../src/tools/builtin/fetch-url.js';

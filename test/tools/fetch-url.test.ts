@@ -1,7 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createFetchUrlTool, type FetchUrlOptions } from '../../src/tools/builtin/fetch-url.js';
 import { startHttpTestServer, type HttpTestServer } from './http-test-server.js';
 import { toolContext } from './tool-context.js';
+import { watchConnections } from './watch-connections.js';
 
 const PAGE = `<!doctype html>
 <html>
@@ -47,7 +48,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => server.close());
-afterEach(() => vi.restoreAllMocks());
 
 const OPEN: FetchUrlOptions = { allowPrivateNetworks: true, maxBytes: 100_000, timeoutMs: 5_000, maxRedirects: 3 };
 
@@ -133,12 +133,13 @@ describe('fetch_url address check', () => {
   const STRICT: Partial<FetchUrlOptions> = { allowPrivateNetworks: false };
 
   it('refuses the local test server before any request reaches it', async () => {
-    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    const connections = watchConnections();
+    onTestFinished(connections.stop);
     const before = server.requests.length;
 
     await expect(fetchUrl(`${server.origin}/page`, STRICT)).rejects.toThrow(/refused .*127\.0\.0\.1/);
     expect(server.requests.length).toBe(before);
-    expect(fetchSpy).not.toHaveBeenCalled();
+    expect(connections.opened).toBe(0);
   });
 
   it.each([
@@ -156,11 +157,14 @@ describe('fetch_url address check', () => {
     ['IPv6 link-local', 'http://[fe80::1]/'],
     ['IPv4-mapped loopback', 'http://[::ffff:127.0.0.1]/'],
     ['IPv4-mapped metadata', 'http://[::ffff:169.254.169.254]/'],
-  ])('refuses %s (%s) without sending anything', async (_label, url) => {
-    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    ['IPv4-compatible loopback', 'http://[::127.0.0.1]/'],
+    ['NAT64 to a private address', 'http://[64:ff9b::10.0.0.1]/'],
+  ])('refuses %s (%s) without opening a connection', async (_label, url) => {
+    const connections = watchConnections();
+    onTestFinished(connections.stop);
 
     await expect(fetchUrl(url, STRICT)).rejects.toThrow(/fetch_url refused .*internal address/);
-    expect(fetchSpy).not.toHaveBeenCalled();
+    expect(connections.opened).toBe(0);
   });
 });
 

@@ -4,12 +4,15 @@
  * checked against internal address ranges before each request, redirects are followed here rather than by
  * fetch so each target is checked too, and size and time are capped.
  *
- * Residual risk: fetch resolves the name again after the check, so a DNS server that answers differently
- * within milliseconds (rebinding) could still slip through. Run the worker where egress to internal networks
- * is firewalled if that matters.
+ * DNS rebinding: the connection does not resolve the name again. Each hop's answers are checked and then pinned
+ * in the call's own undici dispatcher, whose `lookup` hands the socket only those, so a DNS server that answers
+ * a public address for the check and an internal one a moment later gains nothing. The Host header and the TLS
+ * name stay the URL's own.
  */
+import type { LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
-import { BlockList } from 'node:net';
+import { BlockList, type LookupFunction } from 'node:net';
+import { Agent, fetch, type Response } from 'undici';
 import { compile } from 'html-to-text';
 import { z } from 'zod';
 import { createHash } from 'node:crypto';
@@ -42,8 +45,8 @@ for (const [network, prefix] of [
   INTERNAL_ADDRESSES.addSubnet(network, prefix, 'ipv4');
 }
 for (const [network, prefix] of [
-  ['::', 128], // unspecified
-  ['::1', 128],
+  ['::', 96], // unspecified, loopback and the deprecated IPv4-compatible form (::10.0.0.1)
+  ['64:ff9b::', 96], // NAT64: reaches IPv4 hosts, internal ones included, through the gateway
   ['fc00::', 7], // unique-local
   ['fe80::', 10], // link-local
   ['ff00::', 8], // multicast
@@ -68,10 +71,17 @@ const htmlToText = compile({
 });
 const titleText = compile({ wordwrap: false, baseElements: { selectors: ['title'], returnDomByDefault: false } });
 
-/** Resolves like fetch will and refuses if any answer is internal: one bad record is enough to be steered there. */
-async function assertPublicHost(url: URL, signal: AbortSignal): Promise<void> {
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  let addresses: { address: string; family: number }[];
+function bareHost(hostname: string): string {
+  return hostname.replace(/^\[(.*)\]$/, '$1');
+}
+
+/**
+ * Resolves the host and refuses if any answer is internal (one bad record is enough to be steered there); the
+ * request then connects only to the answers returned.
+ */
+async function resolvePublicAddresses(url: URL, signal: AbortSignal): Promise<LookupAddress[]> {
+  const host = bareHost(url.hostname);
+  let addresses: LookupAddress[];
   try {
     addresses = await untilAborted(lookup(host, { all: true }), signal);
   } catch (error) {
@@ -87,7 +97,30 @@ async function assertPublicHost(url: URL, signal: AbortSignal): Promise<void> {
         'a loopback, private, link-local or otherwise internal address that this tool may not reach',
     );
   }
+  return addresses;
 }
+
+/** One tool call's connections: a socket gets the addresses pinned for its host, and a host never checked none. */
+function createPinnedConnections() {
+  const pinned = new Map<string, LookupAddress[]>();
+  const pinnedLookup: LookupFunction = (hostname, options, callback) => {
+    const addresses = pinned.get(bareHost(hostname));
+    // Asynchronous like dns.lookup: net expects the answer after connect() has returned.
+    process.nextTick(() => {
+      if (!addresses?.[0]) return callback(new Error(`${hostname} was not checked before connecting`), '', 0);
+      if (options.all) return callback(null, addresses);
+      callback(null, addresses[0].address, addresses[0].family);
+    });
+  };
+  return {
+    dispatcher: new Agent({ connect: { lookup: pinnedLookup } }),
+    pin(url: URL, addresses: LookupAddress[]) {
+      pinned.set(bareHost(url.hostname), addresses);
+    },
+  };
+}
+
+type PinnedConnections = ReturnType<typeof createPinnedConnections>;
 
 /** dns.lookup takes no signal, and a stuck resolver must not outlive the timeout. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -105,11 +138,12 @@ function messageOf(error: unknown): string {
   return error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message;
 }
 
-async function fetchOnce(url: URL, signal: AbortSignal): Promise<Response> {
+async function fetchOnce(url: URL, signal: AbortSignal, connections: PinnedConnections | undefined): Promise<Response> {
   try {
     return await fetch(url, {
       redirect: 'manual',
       signal,
+      ...(connections ? { dispatcher: connections.dispatcher } : {}),
       headers: {
         'user-agent': USER_AGENT,
         accept: 'text/html, application/xhtml+xml, text/*;q=0.9, application/json;q=0.9',
@@ -125,11 +159,12 @@ async function fetchFollowingRedirects(
   start: URL,
   options: FetchUrlOptions,
   signal: AbortSignal,
+  connections: PinnedConnections | undefined,
 ): Promise<{ url: URL; response: Response }> {
   let url = start;
   for (let redirects = 0; ; redirects++) {
-    if (!options.allowPrivateNetworks) await assertPublicHost(url, signal);
-    const response = await fetchOnce(url, signal);
+    if (connections) connections.pin(url, await resolvePublicAddresses(url, signal));
+    const response = await fetchOnce(url, signal, connections);
     const location = response.headers.get('location');
     if (!REDIRECT_STATUSES.has(response.status) || location === null) return { url, response };
     await response.body?.cancel();
@@ -239,14 +274,17 @@ export function createFetchUrlTool(options: FetchUrlOptions) {
     async execute({ url }, context) {
       const deadline = AbortSignal.timeout(options.timeoutMs);
       const signal = AbortSignal.any([context.signal, deadline]);
+      const connections = options.allowPrivateNetworks ? undefined : createPinnedConnections();
       try {
-        const final = await fetchFollowingRedirects(new URL(url), options, signal);
+        const final = await fetchFollowingRedirects(new URL(url), options, signal, connections);
         return await toOutput(final.url, final.response, options.maxBytes);
       } catch (error) {
         if (deadline.aborted && !context.signal.aborted) {
           throw new Error(`fetch_url timed out after ${options.timeoutMs} ms fetching ${url}`, { cause: error });
         }
         throw error;
+      } finally {
+        await connections?.dispatcher.destroy();
       }
     },
   });

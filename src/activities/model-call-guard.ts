@@ -45,7 +45,6 @@ export function createModelCallGuard(
     },
     Math.min(CHECK_EVERY_MS, stallTimeoutMs),
   );
-  context.heartbeat();
 
   return {
     signal: controller.signal,

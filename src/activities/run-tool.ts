@@ -25,13 +25,18 @@ const HEARTBEAT_EVERY_MS = 5_000;
  * call id as its idempotency key for side effects that may have happened before a crash. A throw is retried
  * while attempts remain, then recorded as a `failed` result the model reads.
  */
-export function createRunTool({ pool, publisher, tools, log }: ActivityDeps) {
+export function createRunTool({ pool, publisher, tools, log }: Pick<ActivityDeps, 'pool' | 'publisher' | 'tools' | 'log'>) {
   const executions = createToolExecutionsRepo(pool);
 
   return async function runTool(input: RunToolInput): Promise<{ kind: ToolResult['kind'] }> {
     const row = await executions.get(input.toolCallId);
     if (!row) throw ApplicationFailure.nonRetryable(`tool call ${input.toolCallId} is not recorded`, 'ToolCallMissing');
-    if (row.result && row.result.kind !== 'pending') return { kind: row.result.kind };
+    if (row.result && row.result.kind !== 'pending') {
+      // A retry after the result was stored: the attempt before may have died before publishing it, and a
+      // viewer that gets the output twice only sets it twice.
+      if (input.publishOutput) await publishResult(row.result);
+      return { kind: row.result.kind };
+    }
 
     const context = Context.current();
     const startedAt = Date.now();
@@ -57,10 +62,12 @@ export function createRunTool({ pool, publisher, tools, log }: ActivityDeps) {
       });
     });
     log.info({ ...ids, toolCallId: input.toolCallId, toolName: row.toolName, outcome: result.kind, durationMs }, 'tool executed');
-    if (input.publishOutput) {
-      for (const chunk of toResultChunks(input.toolCallId, result)) await publisher.publish(input.completionId, chunk);
-    }
+    if (input.publishOutput) await publishResult(result);
     return { kind: result.kind };
+
+    async function publishResult(stored: ToolResult): Promise<void> {
+      for (const chunk of toResultChunks(input.toolCallId, stored)) await publisher.publish(input.completionId, chunk);
+    }
 
     async function execute(): Promise<ToolResult> {
       const tool = tools.get(row!.toolName);

@@ -6,8 +6,9 @@
  * Chunks are scheduled against the request's arrival (no drift); a late timer shows up as a late emit stamp,
  * never as a hidden delay.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { readBody } from '../src/llm/scripted/read-body.js';
 import { now } from './clock.js';
 import { keepIdleConnections } from './keep-idle-connections.js';
 import { parseModelName, stampedText, type StreamShape } from './stream-shape.js';
@@ -24,15 +25,6 @@ export interface StampedModelServer {
 }
 
 const FALLBACK_SHAPE: StreamShape = { chunks: 5, delayMs: 10, firstDelayMs: 0 };
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function modelOf(body: string): string {
   try {

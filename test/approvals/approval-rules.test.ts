@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
 import { postChat, readJson, readValidatedChunks, userMessage } from '../support/chat-client.js';
+import { startPendingTransfer } from '../support/pending-approval.js';
 import { createTestTools, type TestTools } from '../support/test-tools.js';
 import { waitFor } from '../support/wait-for.js';
 import { findTemporalCli } from '../support/temporal-cli.js';
@@ -18,24 +19,15 @@ describe('approvals through REST, signals and the clock', () => {
 
   /** Starts a turn whose model asks for one `transfer`, and returns once the approval is pending. */
   async function pendingTransfer(amount = 25, after: string[] = ['Done.']) {
-    h.model.enqueue(
-      { kind: 'tool-calls', calls: [{ name: 'transfer', argsChunks: [JSON.stringify({ amount })] }] },
-      { kind: 'text', chunks: after },
-    );
-    const chatId = `chat-${randomUUID()}`;
-    const response = await postChat(h, {
-      id: chatId,
-      trigger: 'submit-message',
-      messages: [userMessage('pay the rent')],
-      tools: ['transfer'],
+    const { chatId, completionId, chunks, approval } = await startPendingTransfer(h, {
+      amount,
+      then: [{ kind: 'text', chunks: after }],
+      text: 'pay the rent',
     });
-    const chunks = await readValidatedChunks(response);
     expect(chunks.map((c) => c.type)).toContain('tool-approval-request');
     expect(chunks.at(-1)?.type).toBe('finish');
-    const inbox = await readJson(await h.api('/v1/approvals?status=pending'));
-    const approval = inbox.approvals.find((a: { threadId: string }) => a.threadId === chatId);
     expect(approval).toMatchObject({ toolName: 'transfer', args: { amount } });
-    return { chatId, approval, completionId: response.headers.get('x-longhaul-completion-id')! };
+    return { chatId, approval, completionId };
   }
 
   const decide = (toolCallId: string, body: unknown, key = h.apiKey) =>

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
-import { postChat, readJson, readValidatedChunks, userMessage } from '../support/chat-client.js';
+import { readJson } from '../support/chat-client.js';
+import { startPendingTransfer } from '../support/pending-approval.js';
 import { startTemporalDevServer } from '../support/temporal-cli.js';
 import { createTestTools, type TestTools } from '../support/test-tools.js';
 import { waitFor } from '../support/wait-for.js';
@@ -32,17 +32,10 @@ describe('an approval outlives the worker and the Temporal server', () => {
   });
 
   it('runs the approved tool once after worker and server restarts, and the completion finishes', async () => {
-    h.model.enqueue(
-      { kind: 'tool-calls', calls: [{ name: 'transfer', argsChunks: ['{"amount":100}'] }] },
-      { kind: 'text', chunks: ['Transferred after all.'] },
-    );
-    const chatId = `chat-${randomUUID()}`;
-    const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('pay')], tools: ['transfer'] });
-    const completionId = response.headers.get('x-longhaul-completion-id')!;
-    await readValidatedChunks(response);
-    const { approvals } = await readJson(await h.api('/v1/approvals'));
-    const approval = approvals.find((a: { threadId: string }) => a.threadId === chatId);
-    expect(approval).toBeDefined();
+    const { chatId, completionId, approval } = await startPendingTransfer(h, {
+      amount: 100,
+      then: [{ kind: 'text', chunks: ['Transferred after all.'] }],
+    });
 
     await h.stopWorker();
     await temporal.stop();

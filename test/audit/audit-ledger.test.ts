@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
-import { postChat, readJson, readValidatedChunks, userMessage } from '../support/chat-client.js';
+import { postChat, readJson, userMessage } from '../support/chat-client.js';
+import { startPendingTransfer } from '../support/pending-approval.js';
 import { createTestTools } from '../support/test-tools.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -13,14 +14,12 @@ describe('audit: what the agent did, on whose approval, at what cost', () => {
   afterAll(() => h?.close());
 
   it('records an approval flow in order, exports it as JSON and NDJSON, and Temporal finds it by user and status', async () => {
-    h.model.enqueue(
-      { kind: 'tool-calls', calls: [{ name: 'transfer', argsChunks: ['{"amount":12}'] }], usage: { inputTokens: 30, outputTokens: 8 } },
-      { kind: 'text', chunks: ['Paid.'], usage: { inputTokens: 50, outputTokens: 2 } },
-    );
-    const chatId = `chat-${randomUUID()}`;
-    const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('pay bob')], tools: ['transfer'] });
-    const completionId = response.headers.get('x-longhaul-completion-id')!;
-    await readValidatedChunks(response);
+    const { chatId, completionId, approval } = await startPendingTransfer(h, {
+      amount: 12,
+      usage: { inputTokens: 30, outputTokens: 8 },
+      then: [{ kind: 'text', chunks: ['Paid.'], usage: { inputTokens: 50, outputTokens: 2 } }],
+      text: 'pay bob',
+    });
 
     const query = `LonghaulStatus = "awaiting_approval" AND LonghaulUserId = "${h.userId}"`;
     await waitFor(async () => {
@@ -30,8 +29,6 @@ describe('audit: what the agent did, on whose approval, at what cost', () => {
       return false;
     }, 10_000, 'visibility query finds the waiting completion');
 
-    const { approvals } = await readJson(await h.api('/v1/approvals'));
-    const approval = approvals.find((a: { threadId: string }) => a.threadId === chatId);
     const decided = await h.api(`/v1/approvals/${approval.toolCallId}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
 import { postChat, readJson, readValidatedChunks, startLongAnswer, userMessage } from '../support/chat-client.js';
+import { startPendingTransfer } from '../support/pending-approval.js';
 import { createTestTools } from '../support/test-tools.js';
 import { waitFor } from '../support/wait-for.js';
 import { publishStopHint } from '../../src/stream/stop-hints.js';
@@ -45,14 +46,7 @@ describe('Stop keeps what was said and ends everything in flight', () => {
   });
 
   it('cancels while awaiting approval: the call is interrupted and leaves the inbox', async () => {
-    h.model.enqueue({ kind: 'tool-calls', calls: [{ name: 'transfer', argsChunks: ['{"amount":5}'] }] });
-    const chatId = `chat-${randomUUID()}`;
-    const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('pay')], tools: ['transfer'] });
-    const completionId = response.headers.get('x-longhaul-completion-id')!;
-    await readValidatedChunks(response);
-    const { approvals } = await readJson(await h.api('/v1/approvals'));
-    const approval = approvals.find((a: { threadId: string }) => a.threadId === chatId);
-    expect(approval).toBeDefined();
+    const { completionId, approval } = await startPendingTransfer(h, { amount: 5 });
 
     const cancel = await h.api(`/v1/completions/${completionId}/cancel`, { method: 'POST' });
     expect(cancel.status).toBe(202);

@@ -1,14 +1,13 @@
 /** The Anthropic provider over real HTTP: official SDK → scripted server speaking the Messages API. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ANTHROPIC_DEFAULT_MAX_TOKENS, createAnthropicProvider } from '../../src/llm/anthropic-provider.js';
-import { ProviderError } from '../../src/llm/provider-error.js';
 import { createScriptedModelServer, type ScriptedModelServer } from '../../src/llm/scripted/scripted-model-server.js';
 import type { ModelProvider, ModelRequest } from '../../src/llm/types.js';
-import { collectEvents, textOf } from './collect-events.js';
+import { collectEvents, never, textOf } from './collect-events.js';
+import { describeProviderContract } from './provider-contract.js';
 
 const API_KEY = 'sk-ant-test-key-123456';
 const hello: ModelRequest = { model: 'claude-test-model', messages: [{ role: 'user', content: 'Hi' }] };
-const never = () => new AbortController().signal;
 
 let server: ScriptedModelServer;
 let provider: ModelProvider;
@@ -19,6 +18,20 @@ beforeAll(async () => {
 });
 afterEach(() => server.reset());
 afterAll(() => server.close());
+
+describeProviderContract('anthropic', () => ({ server, provider }), {
+  request: hello,
+  httpErrors: [
+    [529, 'overloaded_error', true],
+    [429, 'rate_limit_error', true],
+    [500, 'api_error', true],
+    [400, 'invalid_request_error', false],
+    [401, 'authentication_error', false],
+    [403, 'permission_error', false],
+    [404, 'not_found_error', false],
+    [413, 'request_too_large', false],
+  ],
+});
 
 describe('anthropic provider: streaming', () => {
   it('reassembles emoji and CJK split across TCP chunks into exactly the scripted text', async () => {
@@ -42,15 +55,6 @@ describe('anthropic provider: streaming', () => {
       { type: 'reasoning-delta', delta: 'think.' },
       { type: 'text-delta', delta: 'Answer.' },
     ]);
-  });
-
-  it.each([
-    ['length', 'length'],
-    ['content-filter', 'content-filter'],
-  ] as const)('maps the stop reason of a script ending with %s to %s', async (scripted, expected) => {
-    server.enqueue({ kind: 'text', chunks: ['cut'], finishReason: scripted });
-    const { events } = await collectEvents(provider.stream(hello, never()));
-    expect(events.at(-1)).toEqual({ type: 'finish', reason: expected });
   });
 
   it('streams two parallel tool calls, ending each when its block stops', async () => {
@@ -153,23 +157,6 @@ describe('anthropic provider: streaming', () => {
 });
 
 describe('anthropic provider: failures', () => {
-  it.each([
-    [529, 'overloaded_error', true],
-    [429, 'rate_limit_error', true],
-    [500, 'api_error', true],
-    [400, 'invalid_request_error', false],
-    [401, 'authentication_error', false],
-    [403, 'permission_error', false],
-    [404, 'not_found_error', false],
-    [413, 'request_too_large', false],
-  ])('turns HTTP %i into ProviderError code %s, retryable=%s', async (status, code, retryable) => {
-    server.enqueue({ kind: 'http-error', status });
-    const { events, error } = await collectEvents(provider.stream(hello, never()));
-    expect(events).toEqual([]);
-    expect(error).toBeInstanceOf(ProviderError);
-    expect(error).toMatchObject({ provider: 'anthropic', status, code, retryable });
-  });
-
   it('carries retry-after into retryAfterMs with a readable message', async () => {
     server.enqueue({ kind: 'http-error', status: 529, retryAfterSeconds: 3 });
     const { error } = await collectEvents(provider.stream(hello, never()));
@@ -188,18 +175,6 @@ describe('anthropic provider: failures', () => {
     server.enqueue({ kind: 'replay', sse: 'event: message_start\ndata: {"type":"message_start","message":{"id":"m","type":"message","role":"assistant","model":"c","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":1,"output_tokens":1}}}\n\n' });
     const { error } = await collectEvents(provider.stream(hello, never()));
     expect(error).toMatchObject({ code: 'stream_incomplete', retryable: true });
-  });
-
-  it('aborts a hanging stream: ProviderError aborted, and the server sees the client leave', async () => {
-    server.enqueue({ kind: 'hang', chunks: ['Thinking'] });
-    const controller = new AbortController();
-    const { events, error } = await collectEvents(provider.stream(hello, controller.signal), (event) => {
-      if (event.type === 'text-delta') controller.abort();
-    });
-    expect(textOf(events)).toBe('Thinking');
-    expect(error).toMatchObject({ name: 'ProviderError', code: 'aborted', retryable: false });
-    const [disconnect] = await server.waitForDisconnects(1);
-    expect(disconnect?.requestIndex).toBe(0);
   });
 
   it('closes the HTTP stream when the consumer stops iterating early', async () => {

@@ -19,6 +19,9 @@ export async function collectEvents(stream: AsyncIterable<ModelEvent>, onEvent?:
   }
 }
 
+/** A signal that never aborts, for calls a test lets run to their end. */
+export const never = () => new AbortController().signal;
+
 export function textOf(events: ModelEvent[]): string {
   return events.map((event) => (event.type === 'text-delta' ? event.delta : '')).join('');
 }

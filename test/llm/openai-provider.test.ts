@@ -5,11 +5,11 @@ import { createOpenAIProvider } from '../../src/llm/openai-provider.js';
 import { ProviderError } from '../../src/llm/provider-error.js';
 import { createScriptedModelServer, type ScriptedModelServer } from '../../src/llm/scripted/scripted-model-server.js';
 import type { ModelProvider, ModelRequest } from '../../src/llm/types.js';
-import { collectEvents, textOf } from './collect-events.js';
+import { collectEvents, never, textOf } from './collect-events.js';
+import { describeProviderContract } from './provider-contract.js';
 
 const API_KEY = 'sk-test-openai-key-123456';
 const hello: ModelRequest = { model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'Hi' }] };
-const never = () => new AbortController().signal;
 
 let server: ScriptedModelServer;
 let provider: ModelProvider;
@@ -20,6 +20,18 @@ beforeAll(async () => {
 });
 afterEach(() => server.reset());
 afterAll(() => server.close());
+
+describeProviderContract('openai', () => ({ server, provider }), {
+  request: hello,
+  httpErrors: [
+    [429, 'rate_limit_exceeded', true],
+    [500, 'server_error', true],
+    [503, 'server_error', true],
+    [400, 'invalid_request_error', false],
+    [403, 'unsupported_country_region_territory', false],
+    [404, 'model_not_found', false],
+  ],
+});
 
 describe('openai provider: streaming', () => {
   it('reassembles emoji and CJK split across TCP chunks into exactly the scripted text', async () => {
@@ -33,15 +45,6 @@ describe('openai provider: streaming', () => {
       { type: 'usage', usage: { inputTokens: 11, outputTokens: 5 } },
       { type: 'finish', reason: 'stop' },
     ]);
-  });
-
-  it.each([
-    ['length', 'length'],
-    ['content-filter', 'content-filter'],
-  ] as const)('maps finish_reason for a script ending with %s to %s', async (scripted, expected) => {
-    server.enqueue({ kind: 'text', chunks: ['cut'], finishReason: scripted });
-    const { events } = await collectEvents(provider.stream(hello, never()));
-    expect(events.at(-1)).toEqual({ type: 'finish', reason: expected });
   });
 
   it('streams two parallel tool calls keyed by index and ends each with its full arguments', async () => {
@@ -141,21 +144,6 @@ describe('openai provider: streaming', () => {
 });
 
 describe('openai provider: failures', () => {
-  it.each([
-    [429, 'rate_limit_exceeded', true],
-    [500, 'server_error', true],
-    [503, 'server_error', true],
-    [400, 'invalid_request_error', false],
-    [403, 'unsupported_country_region_territory', false],
-    [404, 'model_not_found', false],
-  ])('turns HTTP %i into ProviderError code %s, retryable=%s', async (status, code, retryable) => {
-    server.enqueue({ kind: 'http-error', status });
-    const { events, error } = await collectEvents(provider.stream(hello, never()));
-    expect(events).toEqual([]);
-    expect(error).toBeInstanceOf(ProviderError);
-    expect(error).toMatchObject({ provider: 'openai', status, code, retryable });
-  });
-
   it('carries retry-after into retryAfterMs and keeps the vendor message readable', async () => {
     server.enqueue({ kind: 'http-error', status: 429, message: 'Rate limit reached for requests', retryAfterSeconds: 7 });
     const { error } = await collectEvents(provider.stream(hello, never()));
@@ -189,18 +177,6 @@ describe('openai provider: failures', () => {
     const { events, error } = await collectEvents(provider.stream(hello, never()));
     expect(textOf(events)).toBe('Half');
     expect(error).toMatchObject({ code: 'stream_incomplete', retryable: true });
-  });
-
-  it('aborts a hanging stream: ProviderError aborted, and the server sees the client leave', async () => {
-    server.enqueue({ kind: 'hang', chunks: ['Thinking'] });
-    const controller = new AbortController();
-    const { events, error } = await collectEvents(provider.stream(hello, controller.signal), (event) => {
-      if (event.type === 'text-delta') controller.abort();
-    });
-    expect(textOf(events)).toBe('Thinking');
-    expect(error).toMatchObject({ name: 'ProviderError', code: 'aborted', retryable: false });
-    const [disconnect] = await server.waitForDisconnects(1);
-    expect(disconnect?.requestIndex).toBe(0);
   });
 
   it('reports aborted, not finished, when the abort lands after finish_reason but before [DONE]', async () => {

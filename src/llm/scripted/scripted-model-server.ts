@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { anthropicErrorResponse, anthropicModelList, toAnthropicWire } from './anthropic-wire.js';
 import { openAIErrorResponse, openAIModelList, toOpenAIWire } from './openai-wire.js';
+import { readBody } from './read-body.js';
 import type { RecordedDisconnect, RecordedRequest, Vendor } from './recorded-request.js';
 import type { Script } from './script.js';
 import { toWireContext } from './to-wire-context.js';
@@ -48,15 +49,6 @@ export interface ScriptedModelServer {
 const SCRIPTED_MODELS = ['longhaul-scripted'];
 const DEFAULT_WAIT_MS = 5_000;
 const FALLBACK_SCRIPT: Script = { kind: 'text', chunks: ['Hello', ' from', ' the', ' scripted', ' model', '.'] };
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   if (text === '') return { ok: true, value: undefined };

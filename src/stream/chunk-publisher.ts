@@ -73,17 +73,19 @@ export function createChunkPublisher(
   // EVALSHA with a fallback to EVAL: the script body is not resent with every token.
   redis.defineCommand('longhaulPublish', { lua: PUBLISH_SCRIPT });
   redis.defineCommand('longhaulPublishToUser', { lua: PUBLISH_TO_USER_SCRIPT });
-  async function publishToUser(userId: string, chunk: UIMessageChunk): Promise<number> {
-    const keys = [streamKeys.userSeq(userId), streamKeys.userLog(userId), streamKeys.userChannel(userId)];
-    const seq = await redis.longhaulPublishToUser(
-      keys.length,
-      ...keys,
-      options.maxLen,
-      options.ttlSeconds,
-      chunk.type,
-      JSON.stringify(chunk),
-    );
+  /** Both scripts take their keys, then the log's cap and TTL, the chunk's type and its JSON. */
+  async function runPublishScript(
+    script: 'longhaulPublish' | 'longhaulPublishToUser',
+    keys: string[],
+    chunk: UIMessageChunk,
+  ): Promise<number> {
+    const seq = await redis[script](keys.length, ...keys, options.maxLen, options.ttlSeconds, chunk.type, JSON.stringify(chunk));
     return Number(seq);
+  }
+
+  function publishToUser(userId: string, chunk: UIMessageChunk): Promise<number> {
+    const keys = [streamKeys.userSeq(userId), streamKeys.userLog(userId), streamKeys.userChannel(userId)];
+    return runPublishScript('longhaulPublishToUser', keys, chunk);
   }
 
   return {
@@ -107,16 +109,9 @@ export function createChunkPublisher(
         streamKeys.logLost(completionId),
         streamKeys.ended(completionId),
       ];
-      const seq = await redis.longhaulPublish(
-        keys.length,
-        ...keys,
-        options.maxLen,
-        options.ttlSeconds,
-        chunk.type,
-        JSON.stringify(chunk),
-      );
+      const seq = await runPublishScript('longhaulPublish', keys, chunk);
       if (alsoToUser) await publishToUser(alsoToUser, chunk);
-      return Number(seq);
+      return seq;
     },
   };
 }

@@ -11,7 +11,7 @@ import { approvalIdFor } from '../tools/args-digest.js';
 import type { ToolResult } from '../tools/tool-result.js';
 import type { ToolCallInput } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
-import { approvalStatusChunk } from './approval-status-chunk.js';
+import { approvalStatusChunk } from '../completions/announcements.js';
 
 export interface RecordDecisionInput extends ToolCallInput {
   outcome: 'approved' | 'denied' | 'expired';

@@ -6,8 +6,8 @@ import { withTransaction } from '../db/transaction.js';
 import { auditFromActivity } from './audit-from-activity.js';
 import type { CompletionInput } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
-import { threadStatusChunk } from './thread-status-chunk.js';
-import { publishSubagentProgress } from './subagent-activities.js';
+import { threadStatusChunk } from '../completions/announcements.js';
+import { publishSubagentProgress } from '../completions/announcements.js';
 
 /**
  * Marks the completion started and opens the UI message; safe to repeat (the client ignores a second start).

@@ -18,7 +18,7 @@ import { createModelCallGuard } from './model-call-guard.js';
 import { startedNow } from './started-now.js';
 import { settleToolCalls, type RunnableToolCall } from './settle-tool-calls.js';
 import { createStepStream } from './step-stream.js';
-import { publishSubagentProgress } from './subagent-activities.js';
+import { publishSubagentProgress } from '../completions/announcements.js';
 import { createSystemPromptBuilder } from './system-prompt.js';
 import { createObjectStream, objectPartId, validateObject } from './structured-output.js';
 import { metrics } from '../metrics.js';

@@ -9,8 +9,8 @@ import { createToolExecutionsRepo } from '../db/tool-executions-repo.js';
 import type { UIMessageChunk } from '../stream/ui-chunks.js';
 import type { CompletionInput } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
-import { threadStatusChunk } from './thread-status-chunk.js';
-import { publishSubagentProgress } from './subagent-activities.js';
+import { threadStatusChunk } from '../completions/announcements.js';
+import { publishSubagentProgress } from '../completions/announcements.js';
 
 export interface FinishCompletionInput extends CompletionInput {
   status: 'completed' | 'failed' | 'cancelled';

@@ -8,11 +8,9 @@ import { createCompletionsRepo } from '../db/completions-repo.js';
 import { createMessagesRepo } from '../db/messages-repo.js';
 import { createToolExecutionsRepo } from '../db/tool-executions-repo.js';
 import { textPartSchema } from '../db/ui-parts.js';
-import type { UIMessageChunk } from '../stream/ui-chunks.js';
 import type { ToolResult } from '../tools/tool-result.js';
 import { completionWorkflowId, type CompletionInput, type ToolCallInput } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
-import type { ChunkPublisher } from '../stream/chunk-publisher.js';
 
 const questionSchema = z.object({ question: z.string() });
 
@@ -21,27 +19,6 @@ function derivedId(prefix: string, toolCallId: string): string {
 }
 
 export type PreparedSubagent = { ok: true; child: CompletionInput } | { ok: false };
-
-/** Shows a sub-agent's progress in its parent's stream, as one `data-subagent` part updated in place. */
-export async function publishSubagentProgress(
-  publisher: ChunkPublisher,
-  input: Pick<CompletionInput, 'parent' | 'completionId' | 'threadId' | 'agent'>,
-  progress: Record<string, unknown>,
-): Promise<void> {
-  if (!input.parent) return;
-  const chunk: UIMessageChunk = {
-    type: 'data-subagent',
-    id: `subagent-${input.parent.toolCallId}`,
-    data: {
-      toolCallId: input.parent.toolCallId,
-      completionId: input.completionId,
-      threadId: input.threadId,
-      agent: input.agent?.name ?? null,
-      ...progress,
-    },
-  };
-  await publisher.publish(input.parent.completionId, chunk);
-}
 
 export function createSubagentActivities({ pool, agents, tools, settings }: ActivityDeps) {
   const executions = createToolExecutionsRepo(pool);

@@ -12,8 +12,8 @@ import { approvalIdFor } from '../tools/args-digest.js';
 import { toResultChunks, type ToolResult } from '../tools/tool-result.js';
 import type { CompletionInput } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
-import { threadStatusChunk } from './thread-status-chunk.js';
-import { approvalStatusChunk } from './approval-status-chunk.js';
+import { threadStatusChunk } from '../completions/announcements.js';
+import { approvalStatusChunk } from '../completions/announcements.js';
 
 export function createToolStepBookkeeping({ pool, publisher }: ActivityDeps) {
   const executions = createToolExecutionsRepo(pool);

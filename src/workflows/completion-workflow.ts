@@ -1,5 +1,5 @@
 /**
- * completionWorkflow — one assistant turn (design §2).
+ * completionWorkflow — one assistant turn.
  *
  * Relies on: deterministic code only (no I/O, no clocks, no randomness here); activities that are idempotent
  * (they write under deterministic ids and may be retried); and activities returning summaries, so no token

@@ -22,7 +22,7 @@ import { publishSubagentProgress } from '../completions/announcements.js';
 import { createSystemPromptBuilder } from './system-prompt.js';
 import { createObjectStream, objectPartId, validateObject } from './structured-output.js';
 import { metrics } from '../metrics.js';
-import { toModelMessages } from './to-model-messages.js';
+import { toModelContext } from '../completions/model-context.js';
 
 export type { RunnableToolCall } from './settle-tool-calls.js';
 
@@ -95,7 +95,7 @@ export function createCallModel(deps: ActivityDeps) {
       throw error;
     }
     const [, rows, { system, agent }] = loaded;
-    const transcript = toModelMessages(rows);
+    const transcript = toModelContext(rows);
     const outputSchema = input.structuredOutput ? agent?.output : undefined;
     const allowedTools = input.tools ?? [];
     const publish = (chunk: UIMessageChunk) => publisher.publish(input.completionId, chunk);

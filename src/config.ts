@@ -75,6 +75,14 @@ const envSchema = z.object({
   LONGHAUL_FETCH_MAX_BYTES: positiveInt.default(2_000_000),
   LONGHAUL_FETCH_TIMEOUT_MS: positiveInt.default(15_000),
   LONGHAUL_FETCH_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
+  /**
+   * Put the thread title (the first 80 characters of the user's first message) in each completion's workflow
+   * memo. Off by default: the memo is part of Temporal's history, which holds ids only.
+   */
+  LONGHAUL_MEMO_THREAD_TITLE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   /** Base URL of the Temporal Web UI, for links in audit exports. */
   LONGHAUL_TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
   /** When set, a worker process serves its own /metrics on this port (the API serves them on GET /metrics). */

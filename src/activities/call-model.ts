@@ -24,7 +24,7 @@ import type { ActivityDeps } from './deps.js';
 import { createModelCallGuard } from './model-call-guard.js';
 import { startedNow } from './started-now.js';
 import { createSystemPromptBuilder } from './system-prompt.js';
-import { toModelMessages } from './to-model-messages.js';
+import { toModelContext } from '../completions/model-context.js';
 
 /**
  * One model call of a completion: checks the token budgets, loads the transcript from Postgres, streams the
@@ -71,7 +71,7 @@ export function createCallModel(deps: ActivityDeps) {
       throw error;
     }
     const [, rows, { system, agent }] = loaded;
-    const transcript = toModelMessages(rows);
+    const transcript = toModelContext(rows);
     const outputSchema = input.structuredOutput ? agent?.output : undefined;
     const allowedTools = input.tools ?? [];
     const publish = (chunk: UIMessageChunk) => publisher.publish(input.completionId, chunk);

@@ -9,7 +9,7 @@ import { createCompletionsRepo } from '../db/completions-repo.js';
 import { auditFromActivity } from './audit-from-activity.js';
 import { createToolExecutionsRepo } from '../db/tool-executions-repo.js';
 import { approvalIdFor } from '../tools/args-digest.js';
-import { toResultChunks, type ToolResult } from '../tools/tool-result.js';
+import { BACKGROUND_PENDING_RESULT, toResultChunks, type ToolResult } from '../tools/tool-result.js';
 import type { CompletionInput } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
 import { threadStatusChunk } from '../completions/announcements.js';
@@ -91,7 +91,7 @@ export function createToolStepBookkeeping({ pool, publisher }: ActivityDeps) {
 
     /** A background call answers `pending` at once; its real result is added to the thread when it lands. */
     async recordPendingResult(input: { toolCallId: string; completionId: string }): Promise<void> {
-      const result: ToolResult = { kind: 'pending', message: 'running in the background; the result will be added to the thread' };
+      const result = BACKGROUND_PENDING_RESULT;
       await executions.storeResult(input.toolCallId, result);
       for (const chunk of toResultChunks(input.toolCallId, result)) await publisher.publish(input.completionId, chunk);
     },

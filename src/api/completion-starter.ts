@@ -20,6 +20,7 @@ import {
   type CompletionInput,
 } from '../workflows/definitions.js';
 import type { ResolvedTurn, TurnChoices, TurnPolicy } from './turn-policy.js';
+import { completionMemo, completionSummary } from './workflow-labels.js';
 import { AppError, conflict, notFound } from './app-error.js';
 import type { CompletionCanceller } from './completion-canceller.js';
 import type { CompletionReconciler } from './completion-reconciler.js';
@@ -68,6 +69,8 @@ export function createCompletionStarter(deps: {
   canceller: CompletionCanceller;
   reconciler: CompletionReconciler;
   defaultDoubleTextPolicy: DoubleTextPolicy;
+  /** LONGHAUL_MEMO_THREAD_TITLE: the thread title in the workflow memo (user text in Temporal; off by default). */
+  memoThreadTitle: boolean;
 }) {
   const { pool, temporal, taskQueue, eagerStart, policy, log, canceller, reconciler, defaultDoubleTextPolicy } = deps;
 
@@ -194,8 +197,8 @@ export function createCompletionStarter(deps: {
               taskQueue,
               workflowId: turn.workflowId,
               args: [input],
-              memo: { threadTitle: turn.threadTitle ?? '', threadId: input.threadId },
-              staticSummary: `completion in "${(turn.threadTitle ?? input.threadId).slice(0, 60)}" (${input.model})`,
+              memo: completionMemo(input, turn.threadTitle, deps.memoThreadTitle),
+              staticSummary: completionSummary(input),
               typedSearchAttributes: completionSearchAttributes(input, turn.after ? 'queued' : 'running'),
               requestEagerStart: eagerStart,
             });

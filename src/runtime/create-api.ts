@@ -70,6 +70,7 @@ export function createApi(options: {
       canceller,
       reconciler,
       defaultDoubleTextPolicy: config.LONGHAUL_DOUBLE_TEXT_POLICY,
+      memoThreadTitle: config.LONGHAUL_MEMO_THREAD_TITLE,
     }),
     policy,
     agents: options.agents,

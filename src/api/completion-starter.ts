@@ -6,7 +6,6 @@
 import type pg from 'pg';
 import type { Client } from '@temporalio/client';
 import { ACTIVE_STATUSES, createCompletionsRepo, type CompletionRow } from '../db/completions-repo.js';
-import { createAuditRepo } from '../db/audit-repo.js';
 import { newId } from '../db/ids.js';
 import { createMessagesRepo } from '../db/messages-repo.js';
 import { createThreadsRepo, type DoubleTextPolicy } from '../db/threads-repo.js';
@@ -14,12 +13,9 @@ import { withTransaction } from '../db/transaction.js';
 import type { UIPart } from '../db/ui-parts.js';
 import type { Logger } from '../log.js';
 import type { completionWorkflow } from '../workflows/completion-workflow.js';
-import {
-  completionSearchAttributes,
-  completionWorkflowId,
-  type CompletionInput,
-} from '../workflows/definitions.js';
-import type { ResolvedTurn, TurnChoices, TurnPolicy } from './turn-policy.js';
+import { completionSearchAttributes, type CompletionInput } from '../workflows/definitions.js';
+import { openTurn, type TurnToOpen } from '../completions/open-turn.js';
+import type { ResolvedTurn, TurnChoices, TurnPolicy } from '../completions/turn-policy.js';
 import { AppError, conflict, notFound } from './app-error.js';
 import type { CompletionCanceller } from './completion-canceller.js';
 import type { CompletionReconciler } from './completion-reconciler.js';
@@ -71,96 +67,82 @@ export function createCompletionStarter(deps: {
 }) {
   const { pool, temporal, taskQueue, eagerStart, policy, log, canceller, reconciler, defaultDoubleTextPolicy } = deps;
 
+  /**
+   * Settles the thread's running turn if its workflow ended outside Longhaul (terminated in the Temporal UI),
+   * which frees the thread. Asking Temporal is network I/O, so it happens here, before the thread row is locked:
+   * a slow Temporal must not hold the lock and a pooled connection while every message to the thread queues.
+   */
+  async function settleEndedTurn(request: StartTurnRequest): Promise<void> {
+    const thread = await createThreadsRepo(pool).get(request.threadId, request.userId);
+    if (!thread?.activeCompletionId) return;
+    const active = await createCompletionsRepo(pool).get(thread.activeCompletionId);
+    if (active && ACTIVE_STATUSES.includes(active.status)) await reconciler.settleIfEnded(active);
+  }
+
   async function persistTurn(request: StartTurnRequest): Promise<PersistedTurn> {
+    await settleEndedTurn(request);
     return withTransaction(pool, async (client) => {
-      const threads = createThreadsRepo(client);
-      const messages = createMessagesRepo(client);
       const completions = createCompletionsRepo(client);
-      let thread = await threads.lockById(request.threadId);
+      const thread = await createThreadsRepo(client).lockById(request.threadId);
       if (thread && thread.userId !== request.userId) throw notFound('thread');
-      const createdThread = !thread;
-      const spec = policy.resolve(request.choices, thread?.agent ?? null);
-      if (!thread) {
-        if (!request.createThread) throw notFound('thread');
-        // A thread's first turn binds it to the agent it asked for; later turns follow it unless they ask otherwise.
-        if ('regenerate' in request.userMessage) throw notFound('thread');
-        thread = await threads.create(
-          request.threadId,
-          request.userId,
-          titleFrom(request.userMessage.parts),
-          defaultDoubleTextPolicy,
-          request.choices.agent ?? null,
-        );
-      }
-      let busyWith: CompletionRow | undefined;
-      if (thread.activeCompletionId) {
-        const active = await completions.get(thread.activeCompletionId);
-        // A completion whose workflow ended outside Longhaul (e.g. terminated in the Temporal UI) frees the thread.
-        if (active && ACTIVE_STATUSES.includes(active.status) && !(await reconciler.settleIfEnded(active, client))) busyWith = active;
-      }
+      const spec = policy.resolve(request.choices, { threadAgent: thread?.agent ?? null });
+      if (!thread && (!request.createThread || 'regenerate' in request.userMessage)) throw notFound('thread');
+      // Whatever runs now is busy, settled above or not: a turn that became active since was just started.
+      const active = thread?.activeCompletionId ? await completions.get(thread.activeCompletionId) : undefined;
+      const busyWith = active && ACTIVE_STATUSES.includes(active.status) ? active : undefined;
+      const doubleTextPolicy = thread?.doubleTextPolicy ?? defaultDoubleTextPolicy;
       // A stopping turn has already shown `abort`: the next one waits the moment it takes to finish, whatever the policy.
-      if (busyWith && thread.doubleTextPolicy === 'reject' && !busyWith.cancelRequestedAt) {
+      if (busyWith && doubleTextPolicy === 'reject' && !busyWith.cancelRequestedAt) {
         throw conflict(
-          `thread ${thread.id} already has a running completion (${busyWith.id}); wait for it, cancel it, or set the thread's doubleTextPolicy to enqueue or interrupt`,
+          `thread ${request.threadId} already has a running completion (${busyWith.id}); wait for it, cancel it, or set the thread's doubleTextPolicy to enqueue or interrupt`,
           'completion_running',
         );
       }
-      let userMessage: { id: string; inserted: boolean };
+      let userMessage: TurnToOpen['userMessage'];
       let superseded: string[] = [];
       if ('regenerate' in request.userMessage) {
         // Answering again never overlaps a running answer: the client has just dropped the one it replaces.
-        if (busyWith) throw conflict(`thread ${thread.id} has a running completion (${busyWith.id}); stop it before regenerating`, 'completion_running');
-        const latest = await messages.latestUserMessage(thread.id);
+        if (busyWith) throw conflict(`thread ${request.threadId} has a running completion (${busyWith.id}); stop it before regenerating`, 'completion_running');
+        const latest = await createMessagesRepo(client).latestUserMessage(request.threadId);
         if (!latest || latest.uiMessageId !== request.userMessage.uiMessageId) {
           throw conflict('only the answer to the thread\'s latest user message can be regenerated', 'not_latest');
         }
         superseded = (await completions.listCurrentAnswers(latest.id)).map((answer) => answer.id);
         await completions.setSuperseded(superseded, 'now');
-        userMessage = { id: latest.id, inserted: false };
+        userMessage = { answersAgain: latest.id };
       } else {
-        userMessage = await messages.insertUserMessage({
-          id: newId('msg'),
-          threadId: thread.id,
-          uiMessageId: request.userMessage.uiMessageId,
-          parts: request.userMessage.parts,
-        });
+        userMessage = { id: newId('msg'), uiMessageId: request.userMessage.uiMessageId, parts: request.userMessage.parts };
       }
+      const threadTitle = thread ? thread.title : 'parts' in request.userMessage ? titleFrom(request.userMessage.parts) : null;
       const completionId = newId('cmp');
-      const turn = {
+      const assistantMessageId = newId('msg');
+      const opened = await openTurn(client, {
         completionId,
-        threadId: thread.id,
-        threadTitle: thread.title,
-        assistantMessageId: newId('msg'),
-        workflowId: completionWorkflowId(completionId),
-      };
-      await completions.create({
-        id: completionId,
+        assistantMessageId,
         userId: request.userId,
-        model: spec.model,
-        agent: spec.agent,
-        ...turn,
-        userMessageId: userMessage.id,
-        ...(busyWith ? { afterCompletionId: busyWith.id } : {}),
-      });
-      await threads.setActiveCompletion(thread.id, completionId);
-      if ('regenerate' in request.userMessage) {
-        await createAuditRepo(client).append({
-          key: `answer_regenerated:${completionId}`,
-          threadId: thread.id,
-          completionId,
-          userId: request.userId,
-          type: 'answer_regenerated',
-          actor: request.userId,
-          data: { userMessageId: request.userMessage.uiMessageId, superseded },
-        });
-      }
-      return {
-        ...turn,
+        threadId: request.threadId,
         spec,
-        createdThread,
-        ...(userMessage.inserted ? { userMessageRowId: userMessage.id } : {}),
+        // A thread's first turn binds it to the agent it asked for; later turns follow it unless they ask otherwise.
+        ...(thread ? {} : { newThread: { title: threadTitle, doubleTextPolicy, agent: request.choices.agent ?? null } }),
+        userMessage,
+        ...(busyWith ? { afterCompletionId: busyWith.id } : {}),
+        ...('regenerate' in request.userMessage
+          ? { audit: { type: 'answer_regenerated', actor: request.userId, data: { userMessageId: request.userMessage.uiMessageId, superseded } } }
+          : {}),
+      });
+      // Another request created the thread between the lock (of no row) and here: this one saw none of its turns.
+      if (!thread && !opened.createdThread) throw conflict(`thread ${request.threadId} was created by another request; send the message again`);
+      return {
+        completionId,
+        threadId: request.threadId,
+        threadTitle,
+        assistantMessageId,
+        workflowId: opened.workflowId,
+        spec,
+        createdThread: opened.createdThread,
+        ...(opened.userMessage.inserted ? { userMessageRowId: opened.userMessage.id } : {}),
         ...(superseded.length > 0 ? { superseded } : {}),
-        ...(busyWith ? { after: busyWith, interrupt: thread.doubleTextPolicy === 'interrupt' && !busyWith.cancelRequestedAt } : {}),
+        ...(busyWith ? { after: busyWith, interrupt: doubleTextPolicy === 'interrupt' && !busyWith.cancelRequestedAt } : {}),
       };
     });
   }

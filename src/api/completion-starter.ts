@@ -14,7 +14,7 @@ import type { UIPart } from '../db/ui-parts.js';
 import type { Logger } from '../log.js';
 import type { completionWorkflow } from '../workflows/completion-workflow.js';
 import { completionSearchAttributes, type CompletionInput } from '../workflows/definitions.js';
-import { openTurn, type TurnToOpen } from '../completions/open-turn.js';
+import { openTurn, undoTurn, type TurnToOpen } from '../completions/open-turn.js';
 import type { ResolvedTurn, TurnChoices, TurnPolicy } from '../completions/turn-policy.js';
 import { AppError, conflict, notFound } from './app-error.js';
 import type { CompletionCanceller } from './completion-canceller.js';
@@ -147,15 +147,6 @@ export function createCompletionStarter(deps: {
     });
   }
 
-  async function undo(turn: PersistedTurn, userId: string): Promise<void> {
-    await withTransaction(pool, async (client) => {
-      await createCompletionsRepo(client).delete(turn.completionId);
-      if (turn.superseded) await createCompletionsRepo(client).setSuperseded(turn.superseded, null);
-      if (turn.userMessageRowId) await createMessagesRepo(client).deleteById(turn.userMessageRowId);
-      if (turn.createdThread) await createThreadsRepo(client).delete(turn.threadId, userId);
-    });
-  }
-
   return {
     /** Writes the turn's rows; call `launch` after subscribing to the stream so no chunk can be missed. */
     async prepare(request: StartTurnRequest) {
@@ -183,7 +174,7 @@ export function createCompletionStarter(deps: {
             });
           } catch (error) {
             log.error(`starting ${turn.workflowId} failed: ${(error as Error).message}`);
-            await undo(turn, request.userId).catch((undoError: Error) => log.error(`undo of ${turn.completionId} failed: ${undoError.message}`));
+            await undoTurn({ pool }, { ...turn, userId: request.userId }).catch((undoError: Error) => log.error(`undo of ${turn.completionId} failed: ${undoError.message}`));
             throw new AppError(503, 'temporal_unavailable', 'could not start the completion; try again shortly');
           }
           await Promise.all([

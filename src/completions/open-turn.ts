@@ -8,9 +8,11 @@ import { createAuditRepo, type AuditEvent } from '../db/audit-repo.js';
 import { createCompletionsRepo } from '../db/completions-repo.js';
 import { createMessagesRepo } from '../db/messages-repo.js';
 import type { Queryable } from '../db/pool.js';
+import { withTransaction } from '../db/transaction.js';
 import { createThreadsRepo, type DoubleTextPolicy } from '../db/threads-repo.js';
 import type { UIPart } from '../db/ui-parts.js';
 import { completionWorkflowId } from '../workflows/definitions.js';
+import type { LifecycleDeps } from './lifecycle-deps.js';
 import type { ResolvedTurn } from './turn-policy.js';
 
 export interface TurnToOpen {
@@ -77,4 +79,26 @@ export async function openTurn(db: Queryable, turn: TurnToOpen): Promise<OpenedT
     });
   }
   return { workflowId, createdThread, userMessage };
+}
+
+/** What `undoTurn` takes back: the rows an opening wrote, and a regenerate's answers it took out of the transcript. */
+export interface TurnToUndo {
+  completionId: string;
+  threadId: string;
+  userId: string;
+  createdThread: boolean;
+  /** The user message's row, when the opening stored it. */
+  userMessageRowId?: string;
+  superseded?: string[];
+}
+
+/** Takes back a turn whose workflow never started (Temporal refused it), so a failed request leaves nothing half-written. */
+export async function undoTurn({ pool }: Pick<LifecycleDeps, 'pool'>, turn: TurnToUndo): Promise<void> {
+  await withTransaction(pool, async (db) => {
+    const completions = createCompletionsRepo(db);
+    await completions.delete(turn.completionId);
+    if (turn.superseded) await completions.setSuperseded(turn.superseded, null);
+    if (turn.userMessageRowId) await createMessagesRepo(db).deleteById(turn.userMessageRowId);
+    if (turn.createdThread) await createThreadsRepo(db).delete(turn.threadId, turn.userId);
+  });
 }

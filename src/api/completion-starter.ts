@@ -1,57 +1,30 @@
 /**
- * Starts a turn: persists the user's message, creates the completion and starts its workflow. The rows are
- * written in one transaction that also checks the thread is idle, and they are removed again if Temporal refuses
- * the start, so a failed request leaves nothing half-written.
+ * Starts a user's turn for the API: opens it (`openUserTurn`: the rows, in one transaction that also checks the
+ * thread is idle), starts its workflow, and takes the rows back (`undoTurn`) if Temporal refuses the start, so a
+ * failed request leaves nothing half-written. What stays here is Temporal and HTTP: settling an ended turn
+ * before the opening, the workflow start, a Stop that came early, and the errors as the API answers them.
  */
 import type pg from 'pg';
 import type { Client } from '@temporalio/client';
-import { ACTIVE_STATUSES, createCompletionsRepo, type CompletionRow } from '../db/completions-repo.js';
-import { newId } from '../db/ids.js';
-import { createMessagesRepo } from '../db/messages-repo.js';
-import { createThreadsRepo, type DoubleTextPolicy } from '../db/threads-repo.js';
-import { withTransaction } from '../db/transaction.js';
-import type { UIPart } from '../db/ui-parts.js';
+import { undoTurn } from '../completions/open-turn.js';
+import { openUserTurn, runningTurnOf, TurnNotOpened, type OpenedUserTurn, type UserTurnRequest } from '../completions/open-user-turn.js';
+import type { TurnPolicy } from '../completions/turn-policy.js';
+import type { DoubleTextPolicy } from '../db/threads-repo.js';
 import type { Logger } from '../log.js';
 import type { completionWorkflow } from '../workflows/completion-workflow.js';
 import { completionSearchAttributes, type CompletionInput } from '../workflows/definitions.js';
-import { openTurn, undoTurn, type TurnToOpen } from '../completions/open-turn.js';
-import type { ResolvedTurn, TurnChoices, TurnPolicy } from '../completions/turn-policy.js';
 import { AppError, conflict, notFound } from './app-error.js';
 import type { CompletionCanceller } from './completion-canceller.js';
 import type { CompletionReconciler } from './completion-reconciler.js';
 
-export interface StartTurnRequest {
-  userId: string;
-  threadId: string;
-  /** Create the thread when missing (useChat's first message); otherwise a missing thread is a 404. */
-  createThread: boolean;
-  /**
-   * The user's new message, or `regenerate`: answer the thread's latest user message once more (useChat's
-   * regenerate), taking the answer it had out of the transcript. `uiMessageId` names that message, as the client
-   * knows it, so both sides agree on what is answered again.
-   */
-  userMessage: { uiMessageId: string; parts: UIPart[] } | { regenerate: true; uiMessageId: string };
-  /** What the caller asked to run as; resolved against the thread's agent and the server's defaults. */
-  choices: TurnChoices;
-}
+/** A user's turn as the routes ask for it. */
+export type StartTurnRequest = UserTurnRequest;
 
 export interface StartedTurn {
   completionId: string;
   threadId: string;
   assistantMessageId: string;
   workflowId: string;
-}
-
-interface PersistedTurn extends StartedTurn {
-  threadTitle: string | null;
-  spec: ResolvedTurn;
-  createdThread: boolean;
-  userMessageRowId?: string;
-  /** Regenerate: the answers this turn took out of the transcript (put back if the start fails). */
-  superseded?: string[];
-  /** The running completion this turn waits for, and whether to stop it (`interrupt`) rather than wait. */
-  after?: CompletionRow;
-  interrupt?: boolean;
 }
 
 export function createCompletionStarter(deps: {
@@ -68,83 +41,20 @@ export function createCompletionStarter(deps: {
   const { pool, temporal, taskQueue, eagerStart, policy, log, canceller, reconciler, defaultDoubleTextPolicy } = deps;
 
   /**
-   * Settles the thread's running turn if its workflow ended outside Longhaul (terminated in the Temporal UI),
-   * which frees the thread. Asking Temporal is network I/O, so it happens here, before the thread row is locked:
-   * a slow Temporal must not hold the lock and a pooled connection while every message to the thread queues.
+   * Opens the turn. A running turn whose workflow ended outside Longhaul (terminated in the Temporal UI) is
+   * settled first, which frees the thread: asking Temporal is network I/O, so it happens before the thread row is
+   * locked, or a slow Temporal would hold the lock and a pooled connection while every message to the thread queues.
    */
-  async function settleEndedTurn(request: StartTurnRequest): Promise<void> {
-    const thread = await createThreadsRepo(pool).get(request.threadId, request.userId);
-    if (!thread?.activeCompletionId) return;
-    const active = await createCompletionsRepo(pool).get(thread.activeCompletionId);
-    if (active && ACTIVE_STATUSES.includes(active.status)) await reconciler.settleIfEnded(active);
-  }
-
-  async function persistTurn(request: StartTurnRequest): Promise<PersistedTurn> {
-    await settleEndedTurn(request);
-    return withTransaction(pool, async (client) => {
-      const completions = createCompletionsRepo(client);
-      const thread = await createThreadsRepo(client).lockById(request.threadId);
-      if (thread && thread.userId !== request.userId) throw notFound('thread');
-      const spec = policy.resolve(request.choices, { threadAgent: thread?.agent ?? null });
-      if (!thread && (!request.createThread || 'regenerate' in request.userMessage)) throw notFound('thread');
-      // Whatever runs now is busy, settled above or not: a turn that became active since was just started.
-      const active = thread?.activeCompletionId ? await completions.get(thread.activeCompletionId) : undefined;
-      const busyWith = active && ACTIVE_STATUSES.includes(active.status) ? active : undefined;
-      const doubleTextPolicy = thread?.doubleTextPolicy ?? defaultDoubleTextPolicy;
-      // A stopping turn has already shown `abort`: the next one waits the moment it takes to finish, whatever the policy.
-      if (busyWith && doubleTextPolicy === 'reject' && !busyWith.cancelRequestedAt) {
-        throw conflict(
-          `thread ${request.threadId} already has a running completion (${busyWith.id}); wait for it, cancel it, or set the thread's doubleTextPolicy to enqueue or interrupt`,
-          'completion_running',
-        );
-      }
-      let userMessage: TurnToOpen['userMessage'];
-      let superseded: string[] = [];
-      if ('regenerate' in request.userMessage) {
-        // Answering again never overlaps a running answer: the client has just dropped the one it replaces.
-        if (busyWith) throw conflict(`thread ${request.threadId} has a running completion (${busyWith.id}); stop it before regenerating`, 'completion_running');
-        const latest = await createMessagesRepo(client).latestUserMessage(request.threadId);
-        if (!latest || latest.uiMessageId !== request.userMessage.uiMessageId) {
-          throw conflict('only the answer to the thread\'s latest user message can be regenerated', 'not_latest');
-        }
-        superseded = (await completions.listCurrentAnswers(latest.id)).map((answer) => answer.id);
-        await completions.setSuperseded(superseded, 'now');
-        userMessage = { answersAgain: latest.id };
-      } else {
-        userMessage = { id: newId('msg'), uiMessageId: request.userMessage.uiMessageId, parts: request.userMessage.parts };
-      }
-      const threadTitle = thread ? thread.title : 'parts' in request.userMessage ? titleFrom(request.userMessage.parts) : null;
-      const completionId = newId('cmp');
-      const assistantMessageId = newId('msg');
-      const opened = await openTurn(client, {
-        completionId,
-        assistantMessageId,
-        userId: request.userId,
-        threadId: request.threadId,
-        spec,
-        // A thread's first turn binds it to the agent it asked for; later turns follow it unless they ask otherwise.
-        ...(thread ? {} : { newThread: { title: threadTitle, doubleTextPolicy, agent: request.choices.agent ?? null } }),
-        userMessage,
-        ...(busyWith ? { afterCompletionId: busyWith.id } : {}),
-        ...('regenerate' in request.userMessage
-          ? { audit: { type: 'answer_regenerated', actor: request.userId, data: { userMessageId: request.userMessage.uiMessageId, superseded } } }
-          : {}),
-      });
-      // Another request created the thread between the lock (of no row) and here: this one saw none of its turns.
-      if (!thread && !opened.createdThread) throw conflict(`thread ${request.threadId} was created by another request; send the message again`);
-      return {
-        completionId,
-        threadId: request.threadId,
-        threadTitle,
-        assistantMessageId,
-        workflowId: opened.workflowId,
-        spec,
-        createdThread: opened.createdThread,
-        ...(opened.userMessage.inserted ? { userMessageRowId: opened.userMessage.id } : {}),
-        ...(superseded.length > 0 ? { superseded } : {}),
-        ...(busyWith ? { after: busyWith, interrupt: doubleTextPolicy === 'interrupt' && !busyWith.cancelRequestedAt } : {}),
-      };
-    });
+  async function persistTurn(request: StartTurnRequest): Promise<OpenedUserTurn> {
+    const running = await runningTurnOf({ pool }, request);
+    if (running) await reconciler.settleIfEnded(running);
+    try {
+      return await openUserTurn({ pool, policy, defaultDoubleTextPolicy }, request);
+    } catch (error) {
+      if (!(error instanceof TurnNotOpened)) throw error;
+      if (error.code === 'thread_not_found') throw notFound('thread');
+      throw conflict(error.message, error.code === 'thread_created_concurrently' ? 'conflict' : error.code);
+    }
   }
 
   return {
@@ -193,9 +103,3 @@ export function createCompletionStarter(deps: {
 }
 
 export type CompletionStarter = ReturnType<typeof createCompletionStarter>;
-
-function titleFrom(parts: UIPart[]): string | null {
-  const text = parts.map((part) => (part.type === 'text' && typeof part.text === 'string' ? part.text : '')).join(' ');
-  const title = text.replace(/\s+/g, ' ').trim().slice(0, 80);
-  return title || null;
-}

@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import type { DoubleTextPolicy } from '../db/threads-repo.js';
 import type { StreamHub } from '../stream/stream-hub.js';
 import type { CompletionStarter } from './completion-starter.js';
-import type { TurnPolicy } from './turn-policy.js';
+import type { TurnPolicy } from '../completions/turn-policy.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import type { ApprovalService } from './approval-service.js';
 import type { CompletionCanceller } from './completion-canceller.js';

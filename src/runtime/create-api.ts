@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type Koa from 'koa';
 import { createApp } from '../api/create-app.js';
 import { createCompletionStarter } from '../api/completion-starter.js';
-import { createTurnPolicy } from '../api/turn-policy.js';
+import { turnPolicyFromConfig } from './turn-policy-from-config.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import { createApprovalService } from '../api/approval-service.js';
 import { createCompletionCanceller } from '../api/completion-canceller.js';
@@ -14,7 +14,6 @@ import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { createStreamHub, type StreamHub } from '../stream/stream-hub.js';
-import { configuredProviders } from './providers-from-config.js';
 
 /** The Koa app wired from config and live connections; `subscriber` must be a Redis connection of its own. */
 export function createApi(options: {
@@ -41,19 +40,7 @@ export function createApi(options: {
   });
   const reconciler = createCompletionReconciler({ pool: options.pool, temporal: options.temporal, publisher });
   const canceller = createCompletionCanceller({ pool: options.pool, temporal: options.temporal, redis: options.redis, reconciler });
-  const policy = createTurnPolicy({
-    defaultModel: config.LONGHAUL_DEFAULT_MODEL,
-    defaultAgent: config.LONGHAUL_DEFAULT_AGENT,
-    configuredProviders: configuredProviders(config),
-    allowlist: config.LONGHAUL_MODELS,
-    toolNames: options.tools.names(),
-    agents: options.agents,
-    limits: {
-      maxSteps: config.LONGHAUL_MAX_STEPS,
-      maxOutputTokens: config.LONGHAUL_MAX_OUTPUT_TOKENS,
-      tokenBudget: config.LONGHAUL_COMPLETION_TOKEN_BUDGET,
-    },
-  });
+  const policy = turnPolicyFromConfig(config, options.tools, options.agents);
   const app = createApp({
     pool: options.pool,
     redis: options.redis,

@@ -72,6 +72,11 @@ export function createCompletionStarter(deps: {
   const { pool, temporal, taskQueue, eagerStart, policy, log, canceller, reconciler, defaultDoubleTextPolicy } = deps;
 
   async function persistTurn(request: StartTurnRequest): Promise<PersistedTurn> {
+    // A completion whose workflow ended outside Longhaul (e.g. terminated in the Temporal UI) frees the thread;
+    // Temporal is asked before the thread is locked, and the end is recorded in a transaction of its own.
+    const current = await createThreadsRepo(pool).get(request.threadId, request.userId);
+    const previous = current?.activeCompletionId ? await createCompletionsRepo(pool).get(current.activeCompletionId) : undefined;
+    if (previous && ACTIVE_STATUSES.includes(previous.status)) await reconciler.settleIfEnded(previous);
     return withTransaction(pool, async (client) => {
       const threads = createThreadsRepo(client);
       const messages = createMessagesRepo(client);
@@ -95,8 +100,7 @@ export function createCompletionStarter(deps: {
       let busyWith: CompletionRow | undefined;
       if (thread.activeCompletionId) {
         const active = await completions.get(thread.activeCompletionId);
-        // A completion whose workflow ended outside Longhaul (e.g. terminated in the Temporal UI) frees the thread.
-        if (active && ACTIVE_STATUSES.includes(active.status) && !(await reconciler.settleIfEnded(active, client))) busyWith = active;
+        if (active && ACTIVE_STATUSES.includes(active.status)) busyWith = active;
       }
       // A stopping turn has already shown `abort`: the next one waits the moment it takes to finish, whatever the policy.
       if (busyWith && thread.doubleTextPolicy === 'reject' && !busyWith.cancelRequestedAt) {

@@ -126,3 +126,13 @@ export function completionSearchAttributes(input: CompletionInput, status: 'queu
 export function completionWorkflowId(completionId: string): string {
   return `completion-${completionId}`;
 }
+
+// ---- Ending a turn (finishCompletion activity) ----
+
+/** How the workflow ended its turn; `error` and `errorCode` are set for a failed one. */
+export interface FinishCompletionInput extends CompletionInput {
+  status: 'completed' | 'failed' | 'cancelled';
+  finishReason: string;
+  error?: string;
+  errorCode?: string;
+}

@@ -9,7 +9,7 @@ export function createFinishCompletion(deps: ActivityDeps) {
     const execution = Context.current().info.workflowExecution;
     await endTurn(
       deps,
-      { completionId: input.completionId, threadId: input.threadId, userId: input.userId, parent: input.parent, ...outcomeOf(input) },
+      { completionId: input.completionId, threadId: input.threadId, userId: input.userId, parent: input.parent ?? null, ...outcomeOf(input) },
       { origin: { workflowId: execution?.workflowId ?? null, runId: execution?.runId ?? null }, recordedBy: 'worker' },
     );
   };

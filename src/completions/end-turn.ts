@@ -23,8 +23,8 @@ export type TurnEnd = TurnOutcome & {
   completionId: string;
   threadId: string;
   userId: string;
-  /** Set by a caller that knows the turn is a sub-agent; otherwise the parent is looked up in Postgres. */
-  parent?: SubagentParent;
+  /** Where a sub-agent's progress is shown; null for a top-level turn; absent when unknown (looked up then). */
+  parent?: SubagentParent | null;
 };
 
 export interface EndTurnMeta {
@@ -69,7 +69,8 @@ export async function endTurn(deps: LifecycleDeps, end: TurnEnd, meta: EndTurnMe
     const recordsNow = before.finishedAt === null;
     if (recordsNow) await record(client, end, meta);
     const row = (await completions.get(end.completionId))!;
-    return { row, recordsNow, parent: end.parent ?? (await findSubagentParent(client, end.completionId)) };
+    const parent = end.parent === undefined ? await findSubagentParent(client, end.completionId) : end.parent;
+    return { row, recordsNow, parent: parent ?? undefined };
   });
   if (!recorded) return;
   const { row, parent } = recorded;

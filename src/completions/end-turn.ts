@@ -67,8 +67,7 @@ export async function endTurn(deps: LifecycleDeps, end: TurnEnd, meta: EndTurnMe
     // Gone with its thread: nobody is left to tell.
     if (!before) return undefined;
     const recordsNow = before.finishedAt === null;
-    if (recordsNow) await record(client, end, meta);
-    const row = (await completions.get(end.completionId))!;
+    const row = recordsNow ? await record(client, end, meta) : before;
     const parent = end.parent === undefined ? await findSubagentParent(client, end.completionId) : end.parent;
     return { row, recordsNow, parent: parent ?? undefined };
   });
@@ -100,7 +99,8 @@ export async function endTurn(deps: LifecycleDeps, end: TurnEnd, meta: EndTurnMe
   );
 }
 
-async function record(client: Queryable, end: TurnEnd, meta: EndTurnMeta): Promise<void> {
+/** Writes the end and its ledger rows; returns the finished row (totals summed by the repository). */
+async function record(client: Queryable, end: TurnEnd, meta: EndTurnMeta): Promise<CompletionRow> {
   const completions = createCompletionsRepo(client);
   const audit = createAuditRepo(client);
   if (end.status !== 'completed') await createToolExecutionsRepo(client).interruptOpen(end.completionId);
@@ -110,22 +110,23 @@ async function record(client: Queryable, end: TurnEnd, meta: EndTurnMeta): Promi
     ...(end.status === 'failed' ? { error: end.error } : {}),
   });
   await createThreadsRepo(client).clearActiveCompletion(end.threadId, end.completionId);
-  const totals = (await completions.get(end.completionId))!;
-  const row = { threadId: end.threadId, completionId: end.completionId, userId: end.userId, actor: 'system', ...meta.origin };
+  const finished = (await completions.get(end.completionId))!;
+  const stamp = { threadId: end.threadId, completionId: end.completionId, userId: end.userId, actor: 'system', ...meta.origin };
   if (end.status === 'failed') {
-    await audit.append({ ...row, key: `failure:${end.completionId}`, type: 'failure', data: end.error });
+    await audit.append({ ...stamp, key: `failure:${end.completionId}`, type: 'failure', data: end.error });
   }
   const data: CompletionFinishedData = {
     status: end.status,
     finishReason: end.finishReason,
-    steps: totals.steps,
-    inputTokens: totals.inputTokens ?? 0,
-    outputTokens: totals.outputTokens ?? 0,
+    steps: finished.steps,
+    inputTokens: finished.inputTokens ?? 0,
+    outputTokens: finished.outputTokens ?? 0,
     code: end.status === 'failed' ? end.error.code : null,
     message: end.status === 'failed' ? end.error.message : null,
     recordedBy: meta.recordedBy,
   };
-  await audit.append({ ...row, key: `completion_finished:${end.completionId}`, type: 'completion_finished', data });
+  await audit.append({ ...stamp, key: `completion_finished:${end.completionId}`, type: 'completion_finished', data });
+  return finished;
 }
 
 /** The outcome on record; the caller's own when the row holds none a turn can end with. */

@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { parseJsonEventStream } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { endTurn } from '../../src/completions/end-turn.js';
+import { createLogger } from '../../src/log.js';
+import { createChunkPublisher } from '../../src/stream/chunk-publisher.js';
+import { streamKeys } from '../../src/stream/stream-keys.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { postChat, readJson, readValidatedChunks, startLongAnswer, userMessage } from '../support/chat-client.js';
 import { waitFor } from '../support/wait-for.js';
@@ -149,5 +153,35 @@ describe('a completion whose workflow ended outside Longhaul', () => {
     );
     expect(progress[0]).toBe('running');
     expect(progress.at(-1)).toBe('failed');
+  });
+
+  it('records a turn that two callers end at once exactly once, and both announce what is on record', async () => {
+    const { chatId, completionId, hangUp } = await terminatedTurn();
+    await hangUp();
+    const deps = { pool: h.pool, publisher: createChunkPublisher(h.redis, { maxLen: 1000, ttlSeconds: 60 }), log: createLogger('test', 'warn') };
+    const ids = { completionId, threadId: chatId, userId: h.userId };
+    const origin = { workflowId: `completion-${completionId}`, runId: null };
+    const before = await metric(h, 'longhaul_completions_finished_total{status="failed"}');
+    const cancelledBefore = await metric(h, 'longhaul_completions_finished_total{status="cancelled"}');
+    await Promise.all([
+      endTurn(deps, { ...ids, status: 'failed', finishReason: 'error', error: { code: 'workflow_terminated', message: 'terminated' } }, { origin, recordedBy: 'api' }),
+      endTurn(deps, { ...ids, status: 'cancelled', finishReason: 'cancelled' }, { origin, recordedBy: 'api' }),
+    ]);
+
+    const { rows } = await h.pool.query(`SELECT data FROM audit_events WHERE completion_id = $1 AND type = 'completion_finished'`, [completionId]);
+    expect(rows).toHaveLength(1);
+    const recorded = (await row(completionId)).status;
+    expect(rows[0].data.status).toBe(recorded);
+    const counted =
+      (await metric(h, 'longhaul_completions_finished_total{status="failed"}')) -
+      before +
+      (await metric(h, 'longhaul_completions_finished_total{status="cancelled"}')) -
+      cancelledBefore;
+    expect(counted).toBe(1);
+    const statuses = (await h.redis.xrange(streamKeys.log(completionId), '-', '+'))
+      .map(([, fields]) => JSON.parse(fields[3]!) as { type: string; data?: { runStatus?: string } })
+      .filter((chunk) => chunk.type === 'data-thread_status' && chunk.data?.runStatus !== 'running')
+      .map((chunk) => chunk.data!.runStatus);
+    expect(new Set(statuses)).toEqual(new Set([recorded === 'failed' ? 'failed' : 'cancelled']));
   });
 });

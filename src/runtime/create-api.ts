@@ -38,7 +38,7 @@ export function createApi(options: {
     maxLen: config.LONGHAUL_STREAM_MAXLEN,
     ttlSeconds: config.LONGHAUL_STREAM_TTL_SECONDS,
   });
-  const reconciler = createCompletionReconciler({ pool: options.pool, temporal: options.temporal, publisher });
+  const reconciler = createCompletionReconciler({ pool: options.pool, temporal: options.temporal, publisher, log: options.log });
   const canceller = createCompletionCanceller({ pool: options.pool, temporal: options.temporal, redis: options.redis, reconciler });
   const policy = turnPolicyFromConfig(config, options.tools, options.agents);
   const app = createApp({

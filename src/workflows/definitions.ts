@@ -184,3 +184,13 @@ export interface StepSummary {
   /** Structured output only: why the answer did not validate (the next step is the model's repair attempt). */
   outputProblem?: string;
 }
+
+// ---- Ending a turn (finishCompletion activity) ----
+
+/** How the workflow ended its turn; `error` and `errorCode` are set for a failed one. */
+export interface FinishCompletionInput extends CompletionInput {
+  status: 'completed' | 'failed' | 'cancelled';
+  finishReason: string;
+  error?: string;
+  errorCode?: string;
+}

@@ -4,7 +4,7 @@
  * included), tools and limits, and `openTurn` writes its rows. Ids derive from the tool call id, so a retried
  * preparation opens the same turn again and writes nothing twice.
  */
-import { createHash } from 'node:crypto';
+import { subagentCompletionId, subagentDerivedId } from './subagent-parent.js';
 import { createCompletionsRepo } from '../db/completions-repo.js';
 import { withTransaction } from '../db/transaction.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
@@ -38,10 +38,6 @@ export interface SubagentDeps extends Pick<LifecycleDeps, 'pool'> {
   maxAgentDepth: number;
 }
 
-function derivedId(prefix: string, toolCallId: string): string {
-  return `${prefix}_${createHash('sha256').update(toolCallId).digest('base64url').slice(0, 16)}`;
-}
-
 /** Opens the sub-agent's turn, or says why it cannot run in words the calling model reads as the tool's failure. */
 export async function openSubagentTurn(deps: SubagentDeps, call: SubagentCall): Promise<OpenedSubagentTurn> {
   const depth = call.depth + 1;
@@ -60,18 +56,18 @@ export async function openSubagentTurn(deps: SubagentDeps, call: SubagentCall): 
     return { ok: false, message: `the ${call.toolName} sub-agent cannot run: ${error.message}` };
   }
   const child: CompletionInput = {
-    completionId: derivedId('cmp', call.toolCallId),
-    threadId: derivedId('thr', call.toolCallId),
+    completionId: subagentCompletionId(call.toolCallId),
+    threadId: subagentDerivedId('thr', call.toolCallId),
     userId: call.userId,
     model: spec.model,
-    assistantMessageId: derivedId('msg', `${call.toolCallId}:answer`),
+    assistantMessageId: subagentDerivedId('msg', `${call.toolCallId}:answer`),
     limits: { ...spec.limits, tokenBudget: call.tokenBudget },
     tools: spec.tools,
     agent: spec.agent,
     ...(spec.structuredOutput ? { structuredOutput: true } : {}),
     parent: { completionId: call.completionId, toolCallId: call.toolCallId, rootCompletionId: call.rootCompletionId, depth },
   };
-  const messageId = derivedId('msg', call.toolCallId);
+  const messageId = subagentDerivedId('msg', call.toolCallId);
   await withTransaction(deps.pool, (db) =>
     openTurn(db, {
       completionId: child.completionId,

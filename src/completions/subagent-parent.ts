@@ -23,7 +23,15 @@ export async function findSubagentParent(db: Queryable, completionId: string): P
   return call && { completionId: call.parentCompletionId, toolCallId: call.toolCallId };
 }
 
+/**
+ * Ids of what a sub-agent's opening writes (completion, thread, messages), derived from the tool call it answers,
+ * so a retried opening finds the rows it already wrote.
+ */
+export function subagentDerivedId(prefix: string, key: string): string {
+  return `${prefix}_${createHash('sha256').update(key).digest('base64url').slice(0, 16)}`;
+}
+
 /** The id the sub-agent opening gives the completion answering this tool call. */
 export function subagentCompletionId(toolCallId: string): string {
-  return `cmp_${createHash('sha256').update(toolCallId).digest('base64url').slice(0, 16)}`;
+  return subagentDerivedId('cmp', toolCallId);
 }

@@ -5,7 +5,7 @@
  */
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type pg from 'pg';
-import { createToolExecutionsRepo, type ToolExecutionRow } from '../db/tool-executions-repo.js';
+import { approvalForDecision, explainClosedApproval, type ClosedApproval } from '../completions/approvals.js';
 import { DECISION_REJECTIONS, decideUpdate, toolCallWorkflowId } from '../workflows/definitions.js';
 import { AppError, conflict, notFound } from './app-error.js';
 
@@ -27,23 +27,14 @@ export interface DecisionOutcome {
 const gone = () => new AppError(410, 'approval_expired', 'the approval request has expired');
 
 export function createApprovalService(deps: { pool: pg.Pool; temporal: Client }) {
-  const executions = createToolExecutionsRepo(deps.pool);
-
-  function explainClosed(row: ToolExecutionRow): AppError {
-    if (row.decision === 'expired' || (row.expiresAt && row.expiresAt <= new Date() && !row.decision)) return gone();
-    if (row.decision) return conflict(`this tool call was already ${row.decision}`, 'already_decided');
-    return conflict('this tool call is not awaiting approval', 'not_awaiting_approval');
-  }
-
   return {
     async decide(request: DecisionRequest): Promise<DecisionOutcome> {
-      const row = await executions.getForUser(request.toolCallId, request.userId);
-      if (!row || !row.requiresApproval) throw notFound('approval');
-      if (row.status !== 'awaiting_approval') throw explainClosed(row);
-      if (row.expiresAt && row.expiresAt <= new Date()) throw gone();
-      if (request.argsDigest !== row.argsDigest) {
+      const verdict = await approvalForDecision(deps.pool, request);
+      if (verdict.kind === 'not_found') throw notFound('approval');
+      if (verdict.kind === 'args_mismatch') {
         throw conflict('argsDigest does not match the arguments of this call; reload and decide again', 'args_mismatch');
       }
+      if (verdict.kind !== 'open') throw toClosedError(verdict);
       try {
         const result = await deps.temporal.workflow
           .getHandle(toolCallWorkflowId(request.toolCallId))
@@ -64,10 +55,21 @@ export function createApprovalService(deps: { pool: pg.Pool; temporal: Client })
           decidedAt: result.decidedAt,
         };
       } catch (error) {
-        throw toDecisionError(error) ?? explainClosed((await executions.get(request.toolCallId)) ?? row);
+        throw toDecisionError(error) ?? toClosedError(await explainClosedApproval(deps.pool, request.toolCallId, verdict));
       }
     },
   };
+}
+
+function toClosedError(closed: ClosedApproval): AppError {
+  switch (closed.kind) {
+    case 'expired':
+      return gone();
+    case 'decided':
+      return conflict(`this tool call was already ${closed.decision}`, 'already_decided');
+    case 'not_awaiting':
+      return conflict('this tool call is not awaiting approval', 'not_awaiting_approval');
+  }
 }
 
 export type ApprovalService = ReturnType<typeof createApprovalService>;

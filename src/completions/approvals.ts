@@ -23,15 +23,18 @@ export async function requestApprovals(deps: LifecycleDeps, origin: Origin, inpu
   await executions.markAwaitingApproval(ids, input.calls.map((call) => call.expiresInMs));
   await createCompletionsRepo(pool).setStatus(input.completionId, 'awaiting_approval');
   for (const row of await executions.listByIds(ids)) {
-    const approvalId = approvalIdFor(row.id, row.argsDigest);
-    await executions.patchPart(row.id, { state: 'approval-requested', approval: { id: approvalId } });
-    await publisher.publish(input.completionId, { type: 'tool-approval-request', approvalId, toolCallId: row.id });
     await auditToolCall(pool, origin, {
       type: 'approval_requested',
       call: toAuditedCall(row),
       actor: 'system',
       data: { argsDigest: row.argsDigest, expiresAt: row.expiresAt },
     });
+    // A retry may find a call decided since the attempt before marked it awaiting: its part and the user's inbox
+    // already show the decision, and asking again would put Approve/Deny back on a settled call.
+    if (row.decision) continue;
+    const approvalId = approvalIdFor(row.id, row.argsDigest);
+    await executions.patchPart(row.id, { state: 'approval-requested', approval: { id: approvalId } });
+    await publisher.publish(input.completionId, { type: 'tool-approval-request', approvalId, toolCallId: row.id });
     await publisher.publishToUser(
       input.userId,
       approvalStatusChunk(

@@ -3,7 +3,12 @@
  * has the final word. Postgres is read first only to answer clearly (404 not yours, 409 decided, 410 expired)
  * without a round trip to Temporal for requests that cannot succeed.
  */
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  ServiceError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+} from '@temporalio/client';
 import type pg from 'pg';
 import { approvalForDecision, explainClosedApproval, type ClosedApproval } from '../completions/approvals.js';
 import { DECISION_REJECTIONS, decideUpdate, toolCallWorkflowId } from '../workflows/definitions.js';
@@ -55,10 +60,23 @@ export function createApprovalService(deps: { pool: pg.Pool; temporal: Client })
           decidedAt: result.decidedAt,
         };
       } catch (error) {
+        if (isTemporalUnreachable(error)) {
+          // The call's row still says open: the client should try again, not be told the call is settled.
+          const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+          throw new AppError(503, 'temporal_unavailable', `the decision did not reach Temporal: ${error.message}${cause}`);
+        }
         throw toDecisionError(error) ?? toClosedError(await explainClosedApproval(deps.pool, request.toolCallId, verdict));
       }
     },
   };
+}
+
+/**
+ * Temporal did not answer: unreachable, or the update timed out before a worker took it. A retry either decides
+ * or, if the first attempt landed after all, is answered 409 `already_decided`.
+ */
+function isTemporalUnreachable(error: unknown): error is Error {
+  return error instanceof ServiceError || error instanceof WorkflowUpdateRPCTimeoutOrCancelledError;
 }
 
 function toClosedError(closed: ClosedApproval): AppError {

@@ -81,10 +81,25 @@ export async function endToolStep(deps: LifecycleDeps, input: EndToolStepInput):
   await deps.publisher.publish(input.completionId, { type: 'finish-step' });
 }
 
-/** A tool call whose activity or child failed outright (timeout, crash): the model reads it as failed. */
-export async function recordToolFailure(deps: LifecycleDeps, input: RecordToolFailureInput): Promise<void> {
+/**
+ * A tool call whose activity or child failed outright (timeout, crash): the model reads it as failed. The run
+ * never reported back, so its `tool_executed` row is written here, with the outcome the call ended with (a
+ * result stored before, such as an interruption, stands) and without the duration and attempt nobody measured.
+ */
+export async function recordToolFailure(deps: LifecycleDeps, origin: Origin, input: RecordToolFailureInput): Promise<void> {
   const result: ToolResult = { kind: 'failed', message: input.message };
-  await createToolExecutionsRepo(deps.pool).storeResult(input.toolCallId, result, { updatePart: !input.background });
+  await withTransaction(deps.pool, async (client) => {
+    const calls = createToolExecutionsRepo(client);
+    await calls.storeResult(input.toolCallId, result, { updatePart: !input.background });
+    const call = await calls.get(input.toolCallId);
+    if (!call?.result) return;
+    await auditToolCall(client, origin, {
+      type: 'tool_executed',
+      call: toAuditedCall(call),
+      actor: 'system',
+      data: { outcome: call.result.kind, ...('message' in call.result ? { message: call.result.message } : {}) },
+    });
+  });
   if (input.publish) await publishToolResult(deps, input.completionId, input.toolCallId, result);
 }
 

@@ -58,6 +58,9 @@ describe('a retried approval request after a decision', () => {
       ([, fields]) => fields[1] === 'tool-approval-request' && fields[3]!.includes(toolCallId),
     ).length;
 
+  const decide = (toolCallId: string, body: unknown) =>
+    h.api(`/v1/approvals/${toolCallId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
   const inboxIds = async () =>
     (await readJson(await h.api('/v1/approvals'))).approvals.map((a: { toolCallId: string }) => a.toolCallId) as string[];
 
@@ -73,12 +76,7 @@ describe('a retried approval request after a decision', () => {
   it('leaves a denied call denied: its part, its status, the inbox and the stream do not ask again', async () => {
     const { completionId, approval } = await startPendingTransfer(h, { amount: 40, then: [{ kind: 'text', chunks: ['Not paid.'] }] });
     const input = await scheduledInput(completionId);
-    const decided = await h.api(`/v1/approvals/${approval.toolCallId}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ decision: 'deny', reason: 'not this month', argsDigest: approval.argsDigest }),
-    });
-    expect(decided.status).toBe(200);
+    expect((await decide(approval.toolCallId, { decision: 'deny', reason: 'not this month', argsDigest: approval.argsDigest })).status).toBe(200);
     await waitFor(async () => (await storedPart(approval.toolCallId)).state === 'output-denied', 10_000, 'the denial stored');
     expect(await approvalRequestsInLog(completionId, approval.toolCallId)).toBe(1);
 
@@ -94,12 +92,7 @@ describe('a retried approval request after a decision', () => {
   it('leaves an approved call approved: it is neither back in the inbox nor asked for again', async () => {
     const { completionId, approval } = await startPendingTransfer(h, { amount: 41, then: [{ kind: 'text', chunks: ['Paid.'] }] });
     const input = await scheduledInput(completionId);
-    const decided = await h.api(`/v1/approvals/${approval.toolCallId}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ decision: 'approve', argsDigest: approval.argsDigest }),
-    });
-    expect(decided.status).toBe(200);
+    expect((await decide(approval.toolCallId, { decision: 'approve', argsDigest: approval.argsDigest })).status).toBe(200);
     await waitFor(async () => (await storedPart(approval.toolCallId)).approval?.approved === true, 10_000, 'the approval stored');
 
     await retryRequestApprovals(input, async () => {

@@ -194,3 +194,55 @@ export interface FinishCompletionInput extends CompletionInput {
   error?: string;
   errorCode?: string;
 }
+
+// Inputs of the tool-step activities (approvals, tool results, failures). They enter workflow history: add fields
+// as optional, never rename or remove one.
+
+/** `runTool`: one validated call; its arguments are read from Postgres, never from history. */
+export interface RunToolInput {
+  toolCallId: string;
+  completionId: string;
+  maxAttempts: number;
+  /** Inline calls publish their output at once; durable ones leave it to the completion (it may be resumed later). */
+  publishOutput: boolean;
+  /** Background calls keep the `pending` part the model saw; their result becomes a message of its own. */
+  background?: boolean;
+}
+
+/** `recordApprovalDecision`: the tool call's child input plus what became of its approval. */
+export interface RecordDecisionInput extends ToolCallInput {
+  outcome: 'approved' | 'denied' | 'expired';
+  approver: string | null;
+  reason: string | null;
+}
+
+/** `requestApprovals`: the step's calls that wait for a person, each with how long it may wait. */
+export interface RequestApprovalsInput extends CompletionInput {
+  calls: { id: string; expiresInMs: number }[];
+}
+
+/** `resumeAfterApprovals`: the step's durable calls, whose outputs the continuation segment shows. */
+export interface ResumeAfterApprovalsInput extends CompletionInput {
+  toolCallIds: string[];
+}
+
+/** `endToolStep`: the step's durable calls, whose outputs close the step. */
+export interface EndToolStepInput {
+  completionId: string;
+  toolCallIds: string[];
+}
+
+/** `recordToolFailure`: a call whose activity or child failed outright (timeout, crash). */
+export interface RecordToolFailureInput {
+  toolCallId: string;
+  completionId: string;
+  message: string;
+  publish: boolean;
+  background?: boolean;
+}
+
+/** `recordPendingResult`: a background call, answered `pending` until its result lands. */
+export interface RecordPendingResultInput {
+  toolCallId: string;
+  completionId: string;
+}

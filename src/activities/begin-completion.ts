@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { beginTurn } from '../completions/begin-turn.js';
+import { activityOrigin } from './activity-origin.js';
 import type { CompletionInput } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -9,7 +10,7 @@ export function createBeginCompletion(deps: ActivityDeps) {
     const { info } = Context.current();
     await beginTurn(deps, {
       turn: input,
-      origin: { workflowId: info.workflowExecution?.workflowId ?? null, runId: info.workflowExecution?.runId ?? null },
+      origin: activityOrigin(),
       firstAttempt: info.attempt === 1,
     });
   };

@@ -1,7 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { checkBudgets } from '../completions/budgets.js';
-import type { Origin } from '../completions/lifecycle-deps.js';
 import {
   announceStep,
   keepStoppedText,
@@ -20,6 +19,7 @@ import { metrics } from '../metrics.js';
 import type { UIMessageChunk } from '../stream/ui-chunks.js';
 import { FAILURE_TYPES, type CallModelInput, type StepSummary } from '../workflows/definitions.js';
 import { createBeginCompletion } from './begin-completion.js';
+import { activityOrigin } from './activity-origin.js';
 import type { ActivityDeps } from './deps.js';
 import { createModelCallGuard } from './model-call-guard.js';
 import { startedNow } from './started-now.js';
@@ -45,8 +45,7 @@ export function createCallModel(deps: ActivityDeps) {
   return async function callModel(input: CallModelInput): Promise<StepSummary> {
     const context = Context.current();
     const attempt = context.info.attempt;
-    const execution = context.info.workflowExecution;
-    const origin: Origin = { workflowId: execution?.workflowId ?? null, runId: execution?.runId ?? null };
+    const origin = activityOrigin();
     const { provider, model } = resolveProvider(providers, input.model);
     // A retried attempt first drops its predecessor's chunks from the replay log, before the turn's `start` is
     // sent again below: that one must stay, it opens what a resume replays.

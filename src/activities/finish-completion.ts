@@ -1,16 +1,15 @@
-import { Context } from '@temporalio/activity';
 import { endTurn, type TurnOutcome } from '../completions/end-turn.js';
 import type { FinishCompletionInput } from '../workflows/definitions.js';
+import { activityOrigin } from './activity-origin.js';
 import type { ActivityDeps } from './deps.js';
 
 /** The workflow's end of its own turn, recorded and announced by the lifecycle's one ending path. */
 export function createFinishCompletion(deps: ActivityDeps) {
   return async function finishCompletion(input: FinishCompletionInput): Promise<void> {
-    const execution = Context.current().info.workflowExecution;
     await endTurn(
       deps,
       { completionId: input.completionId, threadId: input.threadId, userId: input.userId, parent: input.parent ?? null, ...outcomeOf(input) },
-      { origin: { workflowId: execution?.workflowId ?? null, runId: execution?.runId ?? null }, recordedBy: 'worker' },
+      { origin: activityOrigin(), recordedBy: 'worker' },
     );
   };
 }

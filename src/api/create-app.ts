@@ -21,7 +21,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(requestLog(deps.log));
   app.use(errorHandler(deps.log));
   for (const open of [healthRoutes(deps), metricsRoutes(deps)]) app.use(open.routes());
-  app.use(authenticate(createUsersRepo(deps.pool), { log: deps.log }));
+  app.use(authenticate(createUsersRepo(deps.pool), { tokens: deps.tokens, log: deps.log }));
   for (const router of [
     chatRoutes(deps),
     threadRoutes(deps),

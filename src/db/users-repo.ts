@@ -30,6 +30,9 @@ export type RevokeOutcome =
 const KEY_PREFIX = 'lh_';
 /** Shown in listings and accepted by `keys revoke`: 'lh_' and 9 random characters, far from the key's 192 bits. */
 const SHOWN_PREFIX_LENGTH = 12;
+/** Users known by a token's `sub` are named in their own namespace; CLI user names cannot contain ':'. */
+const SUBJECT_NAME_PREFIX = 'jwt:';
+
 const KEY_COLUMNS = `id, prefix, label, created_at AS "createdAt", expires_at AS "expiresAt",
   last_used_at AS "lastUsedAt", revoked_at AS "revokedAt"`;
 
@@ -53,6 +56,22 @@ export function createUsersRepo(db: Queryable) {
     async findUser(name: string): Promise<AuthenticatedUser | undefined> {
       const { rows } = await db.query<AuthenticatedUser>('SELECT id, name FROM users WHERE name = $1', [name]);
       return rows[0];
+    },
+
+    /**
+     * The user a token's subject stands for, created on first sight. Read first: the common case is a known
+     * subject, and an upsert would write a row version on every request.
+     */
+    async ensureSubjectUser(subject: string): Promise<AuthenticatedUser> {
+      const find = () =>
+        db.query<AuthenticatedUser>('SELECT id, name FROM users WHERE external_subject = $1', [subject]);
+      const known = (await find()).rows[0];
+      if (known) return known;
+      await db.query(
+        `INSERT INTO users (id, name, external_subject) VALUES ($1, $2, $3) ON CONFLICT (external_subject) DO NOTHING`,
+        [newId('usr'), `${SUBJECT_NAME_PREFIX}${subject}`, subject],
+      );
+      return (await find()).rows[0]!;
     },
 
     /** Creates a key and returns it in plain text: the only time it is ever visible. */

@@ -23,6 +23,22 @@ const jwksUrl = url(['https', 'http']).refine(
   (value) => value.startsWith('https:') || ['localhost', '127.0.0.1', '[::1]'].includes(new URL(value).hostname),
   { message: 'must be an https URL (http only for localhost)' },
 );
+/** An exact origin (scheme://host[:port]), compared byte for byte with the Origin header: no wildcard, no path. */
+const exactOrigin = z
+  .string()
+  .refine((origin) => !origin.includes('*') && URL.canParse(origin) && new URL(origin).origin === origin, {
+    message: 'must be exact origins such as https://chat.example.com (no path, no trailing slash, no *)',
+  });
+const corsOrigins = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(exactOrigin));
 const modelString = z
   .string()
   .regex(/^(openai|anthropic):[A-Za-z0-9._\-/:@]{1,120}$/, 'must look like openai:<model> or anthropic:<model>');
@@ -78,6 +94,8 @@ const envSchema = z.object({
   LONGHAUL_JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   /** Least time between two JWKS fetches that a token with an unknown `kid` may cause (rotations wait this long). */
   LONGHAUL_JWKS_COOLDOWN_SECONDS: positiveInt.max(3600).default(30),
+  /** Browser origins allowed to call the API (comma-separated); empty = no CORS headers at all. */
+  LONGHAUL_CORS_ORIGINS: corsOrigins,
   LONGHAUL_MAX_STEPS: positiveInt.max(100).default(8),
   LONGHAUL_MAX_OUTPUT_TOKENS: positiveInt.default(4096),
   /** Tokens (input + output, all attempts) one completion may use; 0 = unlimited. */

@@ -33,6 +33,8 @@ export interface AppDeps {
   trustedProxies: number;
   /** JWT bearer auth for browsers; undefined = API keys only. */
   tokens?: JwtVerifier;
+  /** Browser origins allowed by CORS (LONGHAUL_CORS_ORIGINS); empty = no CORS headers. */
+  corsOrigins: readonly string[];
   keepAliveMs: number;
   temporalNamespace: string;
   temporalUiUrl: string;

@@ -90,6 +90,7 @@ export function createApi(options: {
       clockToleranceSeconds: config.LONGHAUL_JWT_CLOCK_SKEW_SECONDS,
       jwksCooldownSeconds: config.LONGHAUL_JWKS_COOLDOWN_SECONDS,
     }),
+    corsOrigins: config.LONGHAUL_CORS_ORIGINS,
     keepAliveMs: config.LONGHAUL_SSE_KEEPALIVE_MS,
     temporalNamespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: config.LONGHAUL_TEMPORAL_UI_URL.replace(/\/$/, ''),

@@ -11,6 +11,7 @@ import type { ApprovalService } from './approval-service.js';
 import type { CompletionCanceller } from './completion-canceller.js';
 import type { CompletionReconciler } from './completion-reconciler.js';
 import type { ClientVersion } from '../stream/client-version.js';
+import type { JwtVerifier } from '../auth/jwt-verifier.js';
 
 export interface AppDeps {
   pool: pg.Pool;
@@ -30,6 +31,10 @@ export interface AppDeps {
   maxBodyBytes: number;
   /** Proxies in front of the API (LONGHAUL_TRUST_PROXY); 0 = X-Forwarded-* headers are ignored. */
   trustedProxies: number;
+  /** JWT bearer auth for browsers; undefined = API keys only. */
+  tokens?: JwtVerifier;
+  /** Browser origins allowed by CORS (LONGHAUL_CORS_ORIGINS); empty = no CORS headers. */
+  corsOrigins: readonly string[];
   keepAliveMs: number;
   temporalNamespace: string;
   temporalUiUrl: string;

@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import type { AppDeps } from './app-deps.js';
 import { authenticate } from './middleware/authenticate.js';
+import { corsAllowlist } from './middleware/cors-allowlist.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { requestLog } from './middleware/request-log.js';
 import { chatRoutes } from './routes/chat-routes.js';
@@ -19,9 +20,11 @@ export function createApp(deps: AppDeps): Koa {
   // are configured, and of X-Forwarded-For only the entries those proxies appended (ctx.ip is the first of them).
   const app = new Koa({ proxy: deps.trustedProxies > 0, maxIpsCount: deps.trustedProxies });
   app.use(requestLog(deps.log));
+  // Outside the error handler, so refusals (a 401) reach the page too; before auth, as preflights carry no key.
+  if (deps.corsOrigins.length > 0) app.use(corsAllowlist(deps.corsOrigins));
   app.use(errorHandler(deps.log));
   for (const open of [healthRoutes(deps), metricsRoutes(deps)]) app.use(open.routes());
-  app.use(authenticate(createUsersRepo(deps.pool)));
+  app.use(authenticate(createUsersRepo(deps.pool), { tokens: deps.tokens, log: deps.log }));
   for (const router of [
     chatRoutes(deps),
     threadRoutes(deps),

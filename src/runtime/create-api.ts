@@ -14,6 +14,7 @@ import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { createStreamHub, type StreamHub } from '../stream/stream-hub.js';
+import { createJwtVerifier } from '../auth/jwt-verifier.js';
 
 /** The Koa app wired from config and live connections; `subscriber` must be a Redis connection of its own. */
 export function createApi(options: {
@@ -68,6 +69,15 @@ export function createApi(options: {
     defaultClientVersion: config.LONGHAUL_UI_VERSION === '5' ? 5 : 6,
     maxBodyBytes: config.LONGHAUL_MAX_BODY_BYTES,
     trustedProxies: config.LONGHAUL_TRUST_PROXY,
+    tokens: createJwtVerifier({
+      secret: config.LONGHAUL_JWT_SECRET,
+      jwksUrl: config.LONGHAUL_JWKS_URL,
+      issuer: config.LONGHAUL_JWT_ISSUER,
+      audience: config.LONGHAUL_JWT_AUDIENCE,
+      clockToleranceSeconds: config.LONGHAUL_JWT_CLOCK_SKEW_SECONDS,
+      jwksCooldownSeconds: config.LONGHAUL_JWKS_COOLDOWN_SECONDS,
+    }),
+    corsOrigins: config.LONGHAUL_CORS_ORIGINS,
     keepAliveMs: config.LONGHAUL_SSE_KEEPALIVE_MS,
     temporalNamespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: config.LONGHAUL_TEMPORAL_UI_URL.replace(/\/$/, ''),

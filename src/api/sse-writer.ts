@@ -1,31 +1,84 @@
 /**
  * Writes a UI message stream to an HTTP response: headers, `id: <seq>` frames, keep-alive comments, and the
  * closing `[DONE]` after a terminal chunk. Stops reading from Redis as soon as the client goes away.
+ *
+ * Backpressure: a frame is written only once the socket has taken the previous ones ('drain'), so what waits
+ * for a slow client sits in its follower's bounded queue. A viewer that outgrows that bound is ended without
+ * `[DONE]`: the client reconnects with Last-Event-ID and the Redis log replays what it missed.
  */
 import type { Context } from 'koa';
-import { metrics } from '../metrics.js';
+import { Counter, Gauge } from 'prom-client';
+import type { Logger } from '../log.js';
+import { metrics, registry } from '../metrics.js';
 import { forClientVersion, type ClientVersion } from '../stream/client-version.js';
 import { formatSseComment, formatSseData, SSE_DONE, UI_STREAM_HEADERS } from '../stream/sse.js';
 import type { StreamEvent } from '../stream/stream-event.js';
-import type { StreamFollower } from '../stream/stream-hub.js';
+import { FellBehindError, type StreamFollower, type UserFollower } from '../stream/stream-hub.js';
 import { TERMINAL_CHUNK_TYPES } from '../stream/ui-chunks.js';
 
-export function openSse(ctx: Context): { write(chunk: string): void; end(): void; closed: Promise<void> } {
+/** Per open response: bytes it holds for its client (unsent response bytes plus its follower's queue). */
+const openResponses = new Set<() => number>();
+
+new Gauge({
+  name: 'longhaul_sse_buffered_bytes',
+  help: 'Bytes held for SSE clients by this API process: unsent response bytes plus follower queues.',
+  registers: [registry],
+  collect() {
+    let total = 0;
+    for (const buffered of openResponses) total += buffered();
+    this.set(total);
+  },
+});
+
+const fellBehindTotal = new Counter({
+  name: 'longhaul_sse_fell_behind_total',
+  help: 'SSE viewers closed (resumably, without [DONE]) because they fell too far behind the stream.',
+  registers: [registry],
+});
+
+export interface SseResponse {
+  /** Writes a frame; resolves once the response can take more (at once, or on 'drain'), or has closed. */
+  write(frame: string): Promise<void>;
+  /** A keep-alive comment, skipped while frames are still waiting for the socket (those keep it alive). */
+  keepAlive(): void;
+  end(): void;
+  closed: Promise<void>;
+}
+
+/** Opens the SSE response; `queuedBytes` reports what waits for it upstream (its follower's queue). */
+export function openSse(ctx: Context, queuedBytes: () => number = () => 0): SseResponse {
   ctx.respond = false;
   const res = ctx.res;
   res.writeHead(200, UI_STREAM_HEADERS);
   res.flushHeaders();
   res.socket?.setNoDelay(true);
   metrics.activeStreams.inc();
+  const buffered = () => res.writableLength + queuedBytes();
+  openResponses.add(buffered);
   const closed = new Promise<void>((resolve) =>
     res.once('close', () => {
       metrics.activeStreams.dec();
+      openResponses.delete(buffered);
       resolve();
     }),
   );
+  const drained = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
   return {
-    write: (chunk) => {
-      if (!res.writableEnded) res.write(chunk);
+    write: async (frame) => {
+      if (res.writableEnded || res.destroyed) return;
+      if (!res.write(frame)) await drained();
+    },
+    keepAlive: () => {
+      if (!res.writableEnded && !res.writableNeedDrain) res.write(formatSseComment('keep-alive'));
     },
     end: () => {
       if (!res.writableEnded) res.end();
@@ -34,10 +87,27 @@ export function openSse(ctx: Context): { write(chunk: string): void; end(): void
   };
 }
 
+/**
+ * Writes one frame, waiting for the socket, unless the follower falls behind meanwhile: its next pull then
+ * throws `FellBehindError`.
+ */
+function writeFrame(sse: SseResponse, follower: { fellBehind: Promise<void> }, frame: string): Promise<void> {
+  return Promise.race([sse.write(frame), follower.fellBehind]);
+}
+
+/** Ends a viewer that fell behind without `[DONE]`, so it resumes with Last-Event-ID; other errors propagate. */
+function endIfFellBehind(error: unknown, log: Logger, ids: Record<string, string>): void {
+  if (!(error instanceof FellBehindError)) throw error;
+  fellBehindTotal.inc();
+  log.info(ids, 'SSE viewer fell behind: closed without [DONE] so it resumes with Last-Event-ID');
+}
+
 export interface PipeOptions {
+  completionId: string;
   afterSeq: number;
   clientVersion: ClientVersion;
   keepAliveMs: number;
+  log: Logger;
   /**
    * Whether the completion has ended in Postgres. Checked on keep-alive ticks: a viewer that resumed past the
    * terminal chunk (or whose producer died) is closed one tick after the end is seen, instead of idling forever.
@@ -50,13 +120,16 @@ export interface PipeOptions {
   until: 'segment' | 'completion';
 }
 
-/** Streams events until a terminal chunk or the client disconnects; always releases the subscription. */
+/**
+ * Streams events until a terminal chunk, the client disconnects, or the client falls too far behind; always
+ * releases the subscription.
+ */
 export async function pipeFollowerToSse(ctx: Context, follower: StreamFollower, options: PipeOptions): Promise<void> {
-  const sse = openSse(ctx);
+  const sse = openSse(ctx, follower.queuedBytes);
   let settledSeen = false;
   let ended = false;
   const keepAlive = setInterval(() => {
-    sse.write(formatSseComment('keep-alive'));
+    sse.keepAlive();
     if (settledSeen) {
       ended = true;
       void follower.close();
@@ -71,16 +144,21 @@ export async function pipeFollowerToSse(ctx: Context, follower: StreamFollower, 
   try {
     for await (const event of follower.events(options.afterSeq)) {
       const translated = forClientVersion(event, options.clientVersion);
-      sse.write(formatSseData(translated.json, translated.seq));
+      const written = writeFrame(sse, follower, formatSseData(translated.json, translated.seq));
       if (TERMINAL_CHUNK_TYPES.has(event.type)) {
         const pausedForApproval =
           event.type === 'finish' && options.until === 'completion' && !(await options.isSettled?.());
-        if (pausedForApproval) continue;
-        ended = true;
-        break;
+        // After the last frame nothing more is queued: end now rather than wait for a client that stopped reading.
+        if (!pausedForApproval) {
+          ended = true;
+          break;
+        }
       }
+      await written;
     }
-    if (ended) sse.write(SSE_DONE);
+    if (ended) void sse.write(SSE_DONE);
+  } catch (error) {
+    endIfFellBehind(error, options.log, { completionId: options.completionId });
   } finally {
     clearInterval(keepAlive);
     await follower.close();
@@ -88,13 +166,36 @@ export async function pipeFollowerToSse(ctx: Context, follower: StreamFollower, 
   }
 }
 
-/** Writes a fixed list of events (a replay of a finished completion) and closes. */
-export function writeEventsToSse(ctx: Context, events: StreamEvent[], clientVersion: ClientVersion): void {
-  const sse = openSse(ctx);
-  for (const event of events) {
-    const translated = forClientVersion(event, clientVersion);
-    sse.write(formatSseData(translated.json, translated.seq));
+/** Streams the user's channel until the client disconnects or falls too far behind. */
+export async function pipeUserFollowerToSse(
+  ctx: Context,
+  follower: UserFollower,
+  options: { userId: string; keepAliveMs: number; log: Logger },
+): Promise<void> {
+  const sse = openSse(ctx, follower.queuedBytes);
+  const keepAlive = setInterval(() => sse.keepAlive(), options.keepAliveMs);
+  void sse.closed.then(() => follower.close());
+  try {
+    for await (const event of follower.events()) await writeFrame(sse, follower, formatSseData(event.json, event.seq));
+  } catch (error) {
+    endIfFellBehind(error, options.log, { userId: options.userId });
+  } finally {
+    clearInterval(keepAlive);
+    await follower.close();
+    sse.end();
   }
-  sse.write(SSE_DONE);
-  sse.end();
+}
+
+/** Writes a fixed list of events (a replay of a finished completion), each once the socket takes it, and closes. */
+export async function writeEventsToSse(ctx: Context, events: StreamEvent[], clientVersion: ClientVersion): Promise<void> {
+  const sse = openSse(ctx);
+  try {
+    for (const event of events) {
+      const translated = forClientVersion(event, clientVersion);
+      await sse.write(formatSseData(translated.json, translated.seq));
+    }
+    void sse.write(SSE_DONE);
+  } finally {
+    sse.end();
+  }
 }

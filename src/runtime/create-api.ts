@@ -34,7 +34,9 @@ export function createApi(options: {
   eagerStart?: boolean;
 }): { app: Koa; hub: StreamHub } {
   const { config } = options;
-  const hub = createStreamHub(options.redis, options.subscriber);
+  const hub = createStreamHub(options.redis, options.subscriber, {
+    maxQueuedBytes: config.LONGHAUL_SSE_MAX_BUFFERED_BYTES,
+  });
   const publisher = createChunkPublisher(options.redis, {
     maxLen: config.LONGHAUL_STREAM_MAXLEN,
     ttlSeconds: config.LONGHAUL_STREAM_TTL_SECONDS,

@@ -1,5 +1,6 @@
 import { request, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChunkPublisher } from '../../src/stream/chunk-publisher.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 const LIMIT = 64 * 1024;
@@ -45,11 +46,11 @@ describe('a viewer that stops reading', () => {
     return Number(/^longhaul_sse_buffered_bytes (\d+)$/m.exec(text)?.[1] ?? NaN);
   }
 
-  /** Opens the completion's event stream on a raw socket that reads the first bytes, then nothing more. */
-  function openStalledViewer(completionId: string): Promise<{ response: IncomingMessage; received: Buffer[] }> {
+  /** Opens an event stream from its start on a raw socket that reads the first bytes, then nothing more. */
+  function openStalledViewer(path: string, key = h.apiKey): Promise<{ response: IncomingMessage; received: Buffer[] }> {
     return new Promise((resolve, reject) => {
-      const url = new URL(`/v1/completions/${completionId}/events`, h.apiUrl);
-      const req = request(url, { agent: false, headers: { authorization: `Bearer ${h.apiKey}`, 'last-event-id': '0' } });
+      const url = new URL(path, h.apiUrl);
+      const req = request(url, { agent: false, headers: { authorization: `Bearer ${key}`, 'last-event-id': '0' } });
       req.on('error', reject);
       req.on('response', (response) => {
         const received: Buffer[] = [];
@@ -66,6 +67,44 @@ describe('a viewer that stops reading', () => {
     });
   }
 
+  /** Reads `GET /v1/events` after `lastEventId` until `count` data frames have come, then leaves. */
+  async function readUserEvents(key: string, lastEventId: number, count: number): Promise<Frame[]> {
+    const response = await h.api('/v1/events', { key, headers: { 'last-event-id': String(lastEventId) } });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (parseFrames(text.slice(0, text.lastIndexOf('\n\n') + 2)).length < count) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error('the user channel ended');
+      text += decoder.decode(value, { stream: true });
+    }
+    await reader.cancel();
+    return parseFrames(text.slice(0, text.lastIndexOf('\n\n') + 2)).slice(0, count);
+  }
+
+  it('closes a stalled GET /v1/events viewer the same way, and its Last-Event-ID resume loses nothing', async () => {
+    const user = await h.createUser();
+    const publisher = createChunkPublisher(h.redis, { maxLen: 20_000, ttlSeconds: 600 });
+    const stalled = await openStalledViewer('/v1/events', user.apiKey);
+    const total = 2_000;
+    for (let n = 0; n < total; n++) {
+      await publisher.publishToUser(user.userId, { type: 'data-tool_result', data: { n, pad: 'y'.repeat(4_000) } });
+    }
+    const all = await readUserEvents(user.apiKey, 0, total);
+    expect(all.map((frame) => frame.id)).toEqual(all.map((_, index) => index + 1));
+
+    // The user channel never ends by itself: the stalled viewer's end is the server letting it go.
+    const ended = new Promise<string>((resolve) => stalled.response.on('end', () => resolve('closed by the server')));
+    stalled.response.resume();
+    const kept = new Promise<string>((resolve) => setTimeout(() => resolve('still open'), 10_000));
+    expect(await Promise.race([ended, kept])).toBe('closed by the server');
+    const seen = parseFrames(Buffer.concat(stalled.received).toString('utf8'));
+    expect(seen.length).toBeLessThan(total);
+
+    const rest = await readUserEvents(user.apiKey, seen.at(-1)!.id!, total - seen.length);
+    expect([...seen, ...rest]).toEqual(all);
+  });
+
   it('keeps what it buffers bounded, closes it without [DONE], and a Last-Event-ID resume loses nothing', async () => {
     // About 8 MB of answer: far beyond what the kernel's socket buffers can hide.
     const chunks = Array.from({ length: 2_000 }, (_, i) => `${String(i).padStart(5, '0')} ${'x'.repeat(4_000)}\n`);
@@ -78,7 +117,7 @@ describe('a viewer that stops reading', () => {
     expect(started.status).toBe(202);
     const { completionId } = (await started.json()) as { completionId: string };
 
-    const stalled = await openStalledViewer(completionId);
+    const stalled = await openStalledViewer(`/v1/completions/${completionId}/events`);
     const normal = h.api(`/v1/completions/${completionId}/events`, { headers: { 'last-event-id': '0' } }).then((r) => r.text());
 
     let maxBuffered = 0;

@@ -217,8 +217,11 @@ export function createStreamHub(redis: Redis, subscriber: Redis, options: Stream
 
     async function* events(afterSeq: number): AsyncGenerator<StreamEvent> {
       let last = afterSeq;
+      const behindError = () => new FellBehindError(`${channel}: more than ${options.maxQueuedBytes} bytes queued`);
       const emitFromLog = async function* () {
         for (const event of await readMissed(last)) {
+          // A catch-up from the log is cut short too, or a stalled viewer would be handed all of it at once.
+          if (behind) throw behindError();
           if (event.seq <= last) continue;
           last = event.seq;
           yield event;
@@ -226,7 +229,7 @@ export function createStreamHub(redis: Redis, subscriber: Redis, options: Stream
       };
       yield* emitFromLog();
       while (!closed) {
-        if (behind) throw new FellBehindError(`${channel}: more than ${options.maxQueuedBytes} bytes queued`);
+        if (behind) throw behindError();
         const next = queue.shift();
         if (!next) {
           await new Promise<void>((resolve) => (wake = resolve));

@@ -95,11 +95,42 @@ function writeFrame(sse: SseResponse, follower: { fellBehind: Promise<void> }, f
   return Promise.race([sse.write(frame), follower.fellBehind]);
 }
 
-/** Ends a viewer that fell behind without `[DONE]`, so it resumes with Last-Event-ID; other errors propagate. */
-function endIfFellBehind(error: unknown, log: Logger, ids: Record<string, string>): void {
-  if (!(error instanceof FellBehindError)) throw error;
-  fellBehindTotal.inc();
-  log.info(ids, 'SSE viewer fell behind: closed without [DONE] so it resumes with Last-Event-ID');
+interface FollowOptions {
+  keepAliveMs: number;
+  log: Logger;
+  /** What the log line names the viewer by (its completion or user id). */
+  ids: Record<string, string>;
+  /** Runs on every keep-alive tick, after the comment. */
+  onTick?: () => void;
+}
+
+/**
+ * Runs `stream` on an open response with keep-alive ticks; whichever way it ends, stops them, releases the
+ * subscription and ends the response. A viewer that fell behind is ended without `[DONE]`, so it resumes with
+ * Last-Event-ID; other errors propagate.
+ */
+async function follow(
+  sse: SseResponse,
+  follower: { close(): Promise<void> },
+  options: FollowOptions,
+  stream: () => Promise<void>,
+): Promise<void> {
+  const keepAlive = setInterval(() => {
+    sse.keepAlive();
+    options.onTick?.();
+  }, options.keepAliveMs);
+  void sse.closed.then(() => follower.close());
+  try {
+    await stream();
+  } catch (error) {
+    if (!(error instanceof FellBehindError)) throw error;
+    fellBehindTotal.inc();
+    options.log.info(options.ids, 'SSE viewer fell behind: closed without [DONE] so it resumes with Last-Event-ID');
+  } finally {
+    clearInterval(keepAlive);
+    await follower.close();
+    sse.end();
+  }
 }
 
 export interface PipeOptions {
@@ -128,8 +159,7 @@ export async function pipeFollowerToSse(ctx: Context, follower: StreamFollower, 
   const sse = openSse(ctx, follower.queuedBytes);
   let settledSeen = false;
   let ended = false;
-  const keepAlive = setInterval(() => {
-    sse.keepAlive();
+  const onTick = () => {
     if (settledSeen) {
       ended = true;
       void follower.close();
@@ -139,9 +169,9 @@ export async function pipeFollowerToSse(ctx: Context, follower: StreamFollower, 
       (settled) => (settledSeen = settled),
       () => {},
     );
-  }, options.keepAliveMs);
-  void sse.closed.then(() => follower.close());
-  try {
+  };
+  const ids = { completionId: options.completionId };
+  await follow(sse, follower, { keepAliveMs: options.keepAliveMs, log: options.log, ids, onTick }, async () => {
     for await (const event of follower.events(options.afterSeq)) {
       const translated = forClientVersion(event, options.clientVersion);
       const written = writeFrame(sse, follower, formatSseData(translated.json, translated.seq));
@@ -157,13 +187,7 @@ export async function pipeFollowerToSse(ctx: Context, follower: StreamFollower, 
       await written;
     }
     if (ended) void sse.write(SSE_DONE);
-  } catch (error) {
-    endIfFellBehind(error, options.log, { completionId: options.completionId });
-  } finally {
-    clearInterval(keepAlive);
-    await follower.close();
-    sse.end();
-  }
+  });
 }
 
 /** Streams the user's channel until the client disconnects or falls too far behind. */
@@ -173,17 +197,10 @@ export async function pipeUserFollowerToSse(
   options: { userId: string; keepAliveMs: number; log: Logger },
 ): Promise<void> {
   const sse = openSse(ctx, follower.queuedBytes);
-  const keepAlive = setInterval(() => sse.keepAlive(), options.keepAliveMs);
-  void sse.closed.then(() => follower.close());
-  try {
+  const ids = { userId: options.userId };
+  await follow(sse, follower, { keepAliveMs: options.keepAliveMs, log: options.log, ids }, async () => {
     for await (const event of follower.events()) await writeFrame(sse, follower, formatSseData(event.json, event.seq));
-  } catch (error) {
-    endIfFellBehind(error, options.log, { userId: options.userId });
-  } finally {
-    clearInterval(keepAlive);
-    await follower.close();
-    sse.end();
-  }
+  });
 }
 
 /** Writes a fixed list of events (a replay of a finished completion), each once the socket takes it, and closes. */

@@ -37,8 +37,11 @@ const fellBehindTotal = new Counter({
 });
 
 export interface SseResponse {
-  /** Writes a frame; resolves once the response can take more (at once, or on 'drain'), or has closed. */
-  write(frame: string): Promise<void>;
+  /**
+   * Writes a frame; resolves once the response can take more (at once, or on 'drain'), has closed, or
+   * `giveUp` is aborted.
+   */
+  write(frame: string, giveUp?: AbortSignal): Promise<void>;
   /** A keep-alive comment, skipped while frames are still waiting for the socket (those keep it alive). */
   keepAlive(): void;
   end(): void;
@@ -62,20 +65,22 @@ export function openSse(ctx: Context, queuedBytes: () => number = () => 0): SseR
       resolve();
     }),
   );
-  const drained = () =>
+  const drained = (giveUp?: AbortSignal) =>
     new Promise<void>((resolve) => {
       const done = () => {
         res.off('drain', done);
         res.off('close', done);
+        giveUp?.removeEventListener('abort', done);
         resolve();
       };
       res.on('drain', done);
       res.on('close', done);
+      giveUp?.addEventListener('abort', done);
     });
   return {
-    write: async (frame) => {
+    write: async (frame, giveUp) => {
       if (res.writableEnded || res.destroyed) return;
-      if (!res.write(frame)) await drained();
+      if (!res.write(frame) && !giveUp?.aborted) await drained(giveUp);
     },
     keepAlive: () => {
       if (!res.writableEnded && !res.writableNeedDrain) res.write(formatSseComment('keep-alive'));
@@ -85,14 +90,6 @@ export function openSse(ctx: Context, queuedBytes: () => number = () => 0): SseR
     },
     closed,
   };
-}
-
-/**
- * Writes one frame, waiting for the socket, unless the follower falls behind meanwhile: its next pull then
- * throws `FellBehindError`.
- */
-function writeFrame(sse: SseResponse, follower: { fellBehind: Promise<void> }, frame: string): Promise<void> {
-  return Promise.race([sse.write(frame), follower.fellBehind]);
 }
 
 interface FollowOptions {
@@ -174,7 +171,7 @@ export async function pipeFollowerToSse(ctx: Context, follower: StreamFollower, 
   await follow(sse, follower, { keepAliveMs: options.keepAliveMs, log: options.log, ids, onTick }, async () => {
     for await (const event of follower.events(options.afterSeq)) {
       const translated = forClientVersion(event, options.clientVersion);
-      const written = writeFrame(sse, follower, formatSseData(translated.json, translated.seq));
+      const written = sse.write(formatSseData(translated.json, translated.seq), follower.behind);
       if (TERMINAL_CHUNK_TYPES.has(event.type)) {
         const pausedForApproval =
           event.type === 'finish' && options.until === 'completion' && !(await options.isSettled?.());
@@ -199,7 +196,7 @@ export async function pipeUserFollowerToSse(
   const sse = openSse(ctx, follower.queuedBytes);
   const ids = { userId: options.userId };
   await follow(sse, follower, { keepAliveMs: options.keepAliveMs, log: options.log, ids }, async () => {
-    for await (const event of follower.events()) await writeFrame(sse, follower, formatSseData(event.json, event.seq));
+    for await (const event of follower.events()) await sse.write(formatSseData(event.json, event.seq), follower.behind);
   });
 }
 

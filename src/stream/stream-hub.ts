@@ -23,8 +23,11 @@ export class FellBehindError extends Error {
 interface FollowerQueue {
   /** Bytes of live events received and not yet taken from `events()`. */
   queuedBytes(): number;
-  /** Settles when the queue outgrows its bound, so a writer waiting for its socket to drain stops waiting. */
-  fellBehind: Promise<void>;
+  /**
+   * Aborted when the queue outgrows its bound, so a writer waiting for its socket to drain stops waiting (a
+   * signal, not a promise: a long stream's many waits each add and remove a listener, and leave nothing behind).
+   */
+  behind: AbortSignal;
   close(): Promise<void>;
 }
 
@@ -170,7 +173,7 @@ export function createStreamHub(redis: Redis, subscriber: Redis, options: Stream
       return {
         close: follower.close,
         queuedBytes: follower.queuedBytes,
-        fellBehind: follower.fellBehind,
+        behind: follower.behind,
         async *events() {
           // A Last-Event-ID beyond the user's seq belongs to a numbering Redis has lost (or to none): the client
           // has seen nothing of this one, so the whole log follows, after a gap event that resets its id to 0.
@@ -196,19 +199,16 @@ export function createStreamHub(redis: Redis, subscriber: Redis, options: Stream
     let queuedBytes = 0;
     let wake: (() => void) | undefined;
     let closed = false;
-    let behind = false;
-    let markBehind!: () => void;
-    const fellBehind = new Promise<void>((resolve) => (markBehind = resolve));
+    const behind = new AbortController();
     const listener: Listener = (event) => {
       const bytes = Buffer.byteLength(event.json);
       queue.push({ event, bytes });
       queuedBytes += bytes;
       if (queue.length > 1 && queuedBytes > options.maxQueuedBytes) {
         // Too far behind to catch up from memory: drop the queue; the Redis log holds every event in it.
-        behind = true;
         queue.length = 0;
         queuedBytes = 0;
-        markBehind();
+        behind.abort();
         void removeListener(channel, listener);
       }
       wake?.();
@@ -221,7 +221,7 @@ export function createStreamHub(redis: Redis, subscriber: Redis, options: Stream
       const emitFromLog = async function* () {
         for (const event of await readMissed(last)) {
           // A catch-up from the log is cut short too, or a stalled viewer would be handed all of it at once.
-          if (behind) throw behindError();
+          if (behind.signal.aborted) throw behindError();
           if (event.seq <= last) continue;
           last = event.seq;
           yield event;
@@ -229,7 +229,7 @@ export function createStreamHub(redis: Redis, subscriber: Redis, options: Stream
       };
       yield* emitFromLog();
       while (!closed) {
-        if (behind) throw behindError();
+        if (behind.signal.aborted) throw behindError();
         const next = queue.shift();
         if (!next) {
           await new Promise<void>((resolve) => (wake = resolve));
@@ -250,7 +250,7 @@ export function createStreamHub(redis: Redis, subscriber: Redis, options: Stream
     return {
       events,
       queuedBytes: () => queuedBytes,
-      fellBehind,
+      behind: behind.signal,
       async close() {
         if (closed) return;
         closed = true;

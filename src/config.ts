@@ -112,6 +112,8 @@ const envSchema = z.object({
   LONGHAUL_STREAM_MAXLEN: positiveInt.default(20_000),
   LONGHAUL_STREAM_TTL_SECONDS: positiveInt.default(24 * 3600),
   LONGHAUL_SSE_KEEPALIVE_MS: positiveInt.default(15_000),
+  /** Bytes of chunks one SSE viewer that stops reading may have queued before it is closed to resume later. */
+  LONGHAUL_SSE_MAX_BUFFERED_BYTES: positiveInt.default(1_048_576),
   /** UI message stream version assumed for clients that do not say (header x-longhaul-ui-version). */
   LONGHAUL_UI_VERSION: z.enum(['5', '6']).default('6'),
   LONGHAUL_FETCH_ALLOW_PRIVATE: z

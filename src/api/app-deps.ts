@@ -10,6 +10,9 @@ import type { AgentRegistry } from '../agents/agent-registry.js';
 import type { ApprovalService } from './approval-service.js';
 import type { CompletionCanceller } from './completion-canceller.js';
 import type { CompletionReconciler } from './completion-reconciler.js';
+import type { ThreadService } from './thread-service.js';
+import type { CompletionService } from './completion-service.js';
+import type { ApprovalInboxService } from './approval-inbox-service.js';
 import type { ClientVersion } from '../stream/client-version.js';
 import type { JwtVerifier } from '../auth/jwt-verifier.js';
 
@@ -24,6 +27,9 @@ export interface AppDeps {
   approvals: ApprovalService;
   canceller: CompletionCanceller;
   reconciler: CompletionReconciler;
+  threads: ThreadService;
+  completions: CompletionService;
+  approvalInbox: ApprovalInboxService;
   defaultDoubleTextPolicy: DoubleTextPolicy;
   /** Stream version for clients that do not name theirs. */
   defaultClientVersion: ClientVersion;

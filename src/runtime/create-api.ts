@@ -9,6 +9,9 @@ import type { AgentRegistry } from '../agents/agent-registry.js';
 import { createApprovalService } from '../api/approval-service.js';
 import { createCompletionCanceller } from '../api/completion-canceller.js';
 import { createCompletionReconciler } from '../api/completion-reconciler.js';
+import { createThreadService } from '../api/thread-service.js';
+import { createCompletionService } from '../api/completion-service.js';
+import { createApprovalInboxService } from '../api/approval-inbox-service.js';
 import { createChunkPublisher } from '../stream/chunk-publisher.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Config } from '../config.js';
@@ -34,7 +37,9 @@ export function createApi(options: {
   eagerStart?: boolean;
 }): { app: Koa; hub: StreamHub } {
   const { config } = options;
-  const hub = createStreamHub(options.redis, options.subscriber);
+  const hub = createStreamHub(options.redis, options.subscriber, {
+    maxQueuedBytes: config.LONGHAUL_SSE_MAX_BUFFERED_BYTES,
+  });
   const publisher = createChunkPublisher(options.redis, {
     maxLen: config.LONGHAUL_STREAM_MAXLEN,
     ttlSeconds: config.LONGHAUL_STREAM_TTL_SECONDS,
@@ -65,6 +70,14 @@ export function createApi(options: {
     approvals: createApprovalService({ pool: options.pool, temporal: options.temporal }),
     canceller,
     reconciler,
+    threads: createThreadService({
+      pool: options.pool,
+      reconciler,
+      policy,
+      defaultDoubleTextPolicy: config.LONGHAUL_DOUBLE_TEXT_POLICY,
+    }),
+    completions: createCompletionService({ pool: options.pool }),
+    approvalInbox: createApprovalInboxService({ pool: options.pool }),
     defaultDoubleTextPolicy: config.LONGHAUL_DOUBLE_TEXT_POLICY,
     defaultClientVersion: config.LONGHAUL_UI_VERSION === '5' ? 5 : 6,
     maxBodyBytes: config.LONGHAUL_MAX_BODY_BYTES,

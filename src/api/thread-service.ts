@@ -11,7 +11,7 @@ import { createMessagesRepo, toUIMessages } from '../db/messages-repo.js';
 import { createThreadsRepo, type DoubleTextPolicy, type ThreadRow } from '../db/threads-repo.js';
 import { conflict, notFound } from './app-error.js';
 import type { CompletionReconciler } from './completion-reconciler.js';
-import type { TurnPolicy } from './turn-policy.js';
+import type { TurnPolicy } from '../completions/turn-policy.js';
 
 export interface NewThread {
   id?: string;

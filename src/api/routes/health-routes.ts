@@ -1,21 +1,18 @@
 import { Router } from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { AppDeps } from '../app-deps.js';
-import { authenticate } from '../middleware/authenticate.js';
-import { createUsersRepo } from '../../db/users-repo.js';
 
 type Check = 'ok' | 'error';
 
 /**
  * Liveness of every dependency, unauthenticated, for load balancers and `npm start`'s readiness wait. Why a check
- * failed goes only to callers with a valid API key: dependency errors name hosts, ports and database roles.
+ * failed goes only to authenticated callers (API key or token): dependency errors name hosts, ports and database roles.
  */
-export function healthRoutes(deps: AppDeps): Router {
+export function healthRoutes(deps: AppDeps, requireCaller: Middleware): Router {
   const router = new Router();
-  const requireApiKey = authenticate(createUsersRepo(deps.pool));
   /** The same check as every other route; with Postgres down nobody is, and nothing is thrown. */
   const isAuthenticated = (ctx: Context) =>
-    requireApiKey(ctx, async () => {}).then(
+    requireCaller(ctx, async () => {}).then(
       () => true,
       () => false,
     );

@@ -82,7 +82,7 @@ export async function startLonghaul(options: {
   const apiSubscriber = createRedis(config.REDIS_URL, 'longhaul-bench-api-sub');
   // As in `npm start`: the API's client shares the worker's connection, so starts are eager.
   const temporal = new Client({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE });
-  const { app } = createApi({
+  const { app, drain } = createApi({
     config,
     pool: apiPool,
     redis: apiRedis,
@@ -114,6 +114,7 @@ export async function startLonghaul(options: {
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await drain();
       worker.shutdown();
       await workerRun;
       await nativeConnection.close();

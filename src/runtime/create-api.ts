@@ -35,7 +35,7 @@ export function createApi(options: {
    * start). Only when `temporal` runs on the NativeConnection of a worker polling the same task queue.
    */
   eagerStart?: boolean;
-}): { app: Koa; hub: StreamHub } {
+}): { app: Koa; hub: StreamHub; drain(): Promise<void> } {
   const { config } = options;
   const hub = createStreamHub(options.redis, options.subscriber, {
     maxQueuedBytes: config.LONGHAUL_SSE_MAX_BUFFERED_BYTES,
@@ -95,5 +95,5 @@ export function createApi(options: {
     temporalNamespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: config.LONGHAUL_TEMPORAL_UI_URL.replace(/\/$/, ''),
   });
-  return { app, hub };
+  return { app, hub, drain: () => reconciler.drain() };
 }

@@ -21,7 +21,7 @@ export async function startApiBeside(
 ): Promise<{ url: string; close(): Promise<void> }> {
   const config = { ...h.config, ...options.config };
   const subscriber = createRedis(config.REDIS_URL, 'longhaul-test-beside-sub');
-  const { app } = createApi({
+  const { app, drain } = createApi({
     config,
     pool: h.pool,
     redis: options.redis ?? h.redis,
@@ -40,6 +40,7 @@ export async function startApiBeside(
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await drain();
       await subscriber.quit();
     },
   };

@@ -129,7 +129,7 @@ export async function startHarness(
   /** An API process: its own Redis subscriber and stream hub, as a fresh replica would have. */
   async function launchApi(port: number) {
     const subscriber = createRedis(config.REDIS_URL, 'longhaul-test-sub');
-    const { app } = createApi({
+    const { app, drain } = createApi({
       config,
       pool,
       redis,
@@ -149,6 +149,7 @@ export async function startHarness(
       async stop() {
         server.closeAllConnections();
         await new Promise((resolve) => server.close(resolve));
+        await drain();
         await subscriber.quit();
       },
     };

@@ -52,7 +52,10 @@ export default tseslint.config(
       ],
       'no-restricted-syntax': [
         'error',
-        { selector: 'ImportExpression', message: 'Workflow code imports statically: import() would escape the allow-list above.' },
+        {
+          selector: 'ImportExpression',
+          message: 'Workflow code imports statically: import() would escape the allow-list above.',
+        },
       ],
     },
   },

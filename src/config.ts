@@ -18,6 +18,27 @@ const url = (protocols: string[]) =>
     .refine((value) => protocols.some((p) => value.startsWith(`${p}:`)), {
       message: `must be a ${protocols.join(' or ')} URL`,
     });
+/** Plain http only to this machine: keys fetched over an open network could be swapped in transit. */
+const jwksUrl = url(['https', 'http']).refine(
+  (value) => value.startsWith('https:') || ['localhost', '127.0.0.1', '[::1]'].includes(new URL(value).hostname),
+  { message: 'must be an https URL (http only for localhost)' },
+);
+/** An exact origin (scheme://host[:port]), compared byte for byte with the Origin header: no wildcard, no path. */
+const exactOrigin = z
+  .string()
+  .refine((origin) => !origin.includes('*') && URL.canParse(origin) && new URL(origin).origin === origin, {
+    message: 'must be exact origins such as https://chat.example.com (no path, no trailing slash, no *)',
+  });
+const corsOrigins = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(exactOrigin));
 const modelString = z
   .string()
   .regex(/^(openai|anthropic):[A-Za-z0-9._\-/:@]{1,120}$/, 'must look like openai:<model> or anthropic:<model>');
@@ -50,6 +71,31 @@ const envSchema = z.object({
     )
     .pipe(z.array(modelString)),
   LONGHAUL_MAX_BODY_BYTES: positiveInt.default(1_000_000),
+  /** Proxies in front of the API whose X-Forwarded-* headers are believed: false (none), true (one) or a count. */
+  LONGHAUL_TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2})$/, 'must be true, false or the number of proxies in front of the API')
+    .default('false')
+    .transform((value) => (value === 'true' ? 1 : value === 'false' ? 0 : Number(value))),
+  /** HS256 secret shared with the product's backend that mints browser tokens; enables JWT bearer auth. */
+  LONGHAUL_JWT_SECRET: optionalString.pipe(
+    z
+      .string()
+      .refine((value) => Buffer.byteLength(value) >= 32, { message: 'must be at least 32 bytes' })
+      .optional(),
+  ),
+  /** JWKS of the token issuer (RS256/ES256); enables JWT bearer auth. Both this and the secret may be set. */
+  LONGHAUL_JWKS_URL: optionalString.pipe(jwksUrl.optional()),
+  /** Required `iss` of every token, when set. */
+  LONGHAUL_JWT_ISSUER: optionalString,
+  /** Required `aud` of every token, when set. */
+  LONGHAUL_JWT_AUDIENCE: optionalString,
+  /** Clock difference tolerated on `exp` and `nbf`. */
+  LONGHAUL_JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  /** Least time between two JWKS fetches that a token with an unknown `kid` may cause (rotations wait this long). */
+  LONGHAUL_JWKS_COOLDOWN_SECONDS: positiveInt.max(3600).default(30),
+  /** Browser origins allowed to call the API (comma-separated); empty = no CORS headers at all. */
+  LONGHAUL_CORS_ORIGINS: corsOrigins,
   LONGHAUL_MAX_STEPS: positiveInt.max(100).default(8),
   LONGHAUL_MAX_OUTPUT_TOKENS: positiveInt.default(4096),
   /** Tokens (input + output, all attempts) one completion may use; 0 = unlimited. */
@@ -66,6 +112,8 @@ const envSchema = z.object({
   LONGHAUL_STREAM_MAXLEN: positiveInt.default(20_000),
   LONGHAUL_STREAM_TTL_SECONDS: positiveInt.default(24 * 3600),
   LONGHAUL_SSE_KEEPALIVE_MS: positiveInt.default(15_000),
+  /** Bytes of chunks one SSE viewer that stops reading may have queued before it is closed to resume later. */
+  LONGHAUL_SSE_MAX_BUFFERED_BYTES: positiveInt.default(1_048_576),
   /** UI message stream version assumed for clients that do not say (header x-longhaul-ui-version). */
   LONGHAUL_UI_VERSION: z.enum(['5', '6']).default('6'),
   LONGHAUL_FETCH_ALLOW_PRIVATE: z
@@ -75,6 +123,14 @@ const envSchema = z.object({
   LONGHAUL_FETCH_MAX_BYTES: positiveInt.default(2_000_000),
   LONGHAUL_FETCH_TIMEOUT_MS: positiveInt.default(15_000),
   LONGHAUL_FETCH_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
+  /**
+   * Put the thread title (the first 80 characters of the user's first message) in each completion's workflow
+   * memo. Off by default: the memo is part of Temporal's history, which holds ids only.
+   */
+  LONGHAUL_MEMO_THREAD_TITLE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   /** Base URL of the Temporal Web UI, for links in audit exports. */
   LONGHAUL_TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
   /** When set, a worker process serves its own /metrics on this port (the API serves them on GET /metrics). */
@@ -92,6 +148,9 @@ const envSchema = z.object({
 
 export type Config = z.infer<typeof envSchema>;
 
+/** Variables whose values never appear in an error message. */
+const SECRETS = new Set(['LONGHAUL_JWT_SECRET']);
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -102,7 +161,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? '(env)');
-    return `  ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+    const shown = SECRETS.has(name) ? '(hidden)' : JSON.stringify(env[name] ?? '');
+    return `  ${name}=${shown}: ${issue.message}`;
   });
   throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
 }

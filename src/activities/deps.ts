@@ -5,6 +5,7 @@ import type { Providers } from '../llm/types.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Logger } from '../log.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
+import type { TurnPolicy } from '../completions/turn-policy.js';
 
 /** Everything activities touch from outside, passed in so tests hand them real Postgres, Redis and providers. */
 export interface ActivityDeps {
@@ -14,6 +15,8 @@ export interface ActivityDeps {
   providers: Providers;
   tools: ToolRegistry;
   agents: AgentRegistry;
+  /** What a sub-agent's turn runs as (model, tools, limits): the API's policy, built from the same settings. */
+  policy: TurnPolicy;
   settings: ActivitySettings;
   log: Logger;
 }

@@ -6,6 +6,7 @@
  */
 import type { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from '../workflows/definitions.js';
 
 export class StallError extends Error {
   override name = 'StallError';
@@ -75,7 +76,7 @@ export function createModelCallGuard(
       if (cancelled.aborted) return cancelled.reason;
       return ApplicationFailure.nonRetryable(
         `the completion was stopped but Temporal did not confirm its cancellation within ${stopConfirmTimeoutMs} ms`,
-        'StopNotConfirmed',
+        FAILURE_TYPES.stopNotConfirmed,
       );
     },
     /** Also aborts the provider request when the call ends before its stream was read (an error before it). */

@@ -5,12 +5,16 @@ import type { Logger } from '../log.js';
 import type { DoubleTextPolicy } from '../db/threads-repo.js';
 import type { StreamHub } from '../stream/stream-hub.js';
 import type { CompletionStarter } from './completion-starter.js';
-import type { TurnPolicy } from './turn-policy.js';
+import type { TurnPolicy } from '../completions/turn-policy.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import type { ApprovalService } from './approval-service.js';
 import type { CompletionCanceller } from './completion-canceller.js';
 import type { CompletionReconciler } from './completion-reconciler.js';
+import type { ThreadService } from './thread-service.js';
+import type { CompletionService } from './completion-service.js';
+import type { ApprovalInboxService } from './approval-inbox-service.js';
 import type { ClientVersion } from '../stream/client-version.js';
+import type { JwtVerifier } from '../auth/jwt-verifier.js';
 
 export interface AppDeps {
   pool: pg.Pool;
@@ -23,11 +27,20 @@ export interface AppDeps {
   approvals: ApprovalService;
   canceller: CompletionCanceller;
   reconciler: CompletionReconciler;
+  threads: ThreadService;
+  completions: CompletionService;
+  approvalInbox: ApprovalInboxService;
   defaultDoubleTextPolicy: DoubleTextPolicy;
   /** Stream version for clients that do not name theirs. */
   defaultClientVersion: ClientVersion;
   log: Logger;
   maxBodyBytes: number;
+  /** Proxies in front of the API (LONGHAUL_TRUST_PROXY); 0 = X-Forwarded-* headers are ignored. */
+  trustedProxies: number;
+  /** JWT bearer auth for browsers; undefined = API keys only. */
+  tokens?: JwtVerifier;
+  /** Browser origins allowed by CORS (LONGHAUL_CORS_ORIGINS); empty = no CORS headers. */
+  corsOrigins: readonly string[];
   keepAliveMs: number;
   temporalNamespace: string;
   temporalUiUrl: string;

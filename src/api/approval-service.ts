@@ -3,9 +3,14 @@
  * has the final word. Postgres is read first only to answer clearly (404 not yours, 409 decided, 410 expired)
  * without a round trip to Temporal for requests that cannot succeed.
  */
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  ServiceError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+} from '@temporalio/client';
 import type pg from 'pg';
-import { createToolExecutionsRepo, type ToolExecutionRow } from '../db/tool-executions-repo.js';
+import { approvalForDecision, explainClosedApproval, type ClosedApproval } from '../completions/approvals.js';
 import { DECISION_REJECTIONS, decideUpdate, toolCallWorkflowId } from '../workflows/definitions.js';
 import { AppError, conflict, notFound } from './app-error.js';
 
@@ -27,23 +32,14 @@ export interface DecisionOutcome {
 const gone = () => new AppError(410, 'approval_expired', 'the approval request has expired');
 
 export function createApprovalService(deps: { pool: pg.Pool; temporal: Client }) {
-  const executions = createToolExecutionsRepo(deps.pool);
-
-  function explainClosed(row: ToolExecutionRow): AppError {
-    if (row.decision === 'expired' || (row.expiresAt && row.expiresAt <= new Date() && !row.decision)) return gone();
-    if (row.decision) return conflict(`this tool call was already ${row.decision}`, 'already_decided');
-    return conflict('this tool call is not awaiting approval', 'not_awaiting_approval');
-  }
-
   return {
     async decide(request: DecisionRequest): Promise<DecisionOutcome> {
-      const row = await executions.getForUser(request.toolCallId, request.userId);
-      if (!row || !row.requiresApproval) throw notFound('approval');
-      if (row.status !== 'awaiting_approval') throw explainClosed(row);
-      if (row.expiresAt && row.expiresAt <= new Date()) throw gone();
-      if (request.argsDigest !== row.argsDigest) {
+      const verdict = await approvalForDecision(deps.pool, request);
+      if (verdict.kind === 'not_found') throw notFound('approval');
+      if (verdict.kind === 'args_mismatch') {
         throw conflict('argsDigest does not match the arguments of this call; reload and decide again', 'args_mismatch');
       }
+      if (verdict.kind !== 'open') throw toClosedError(verdict);
       try {
         const result = await deps.temporal.workflow
           .getHandle(toolCallWorkflowId(request.toolCallId))
@@ -64,10 +60,34 @@ export function createApprovalService(deps: { pool: pg.Pool; temporal: Client })
           decidedAt: result.decidedAt,
         };
       } catch (error) {
-        throw toDecisionError(error) ?? explainClosed((await executions.get(request.toolCallId)) ?? row);
+        if (isTemporalUnreachable(error)) {
+          // The call's row still says open: the client should try again, not be told the call is settled.
+          const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+          throw new AppError(503, 'temporal_unavailable', `the decision did not reach Temporal: ${error.message}${cause}`);
+        }
+        throw toDecisionError(error) ?? toClosedError(await explainClosedApproval(deps.pool, request.toolCallId, verdict));
       }
     },
   };
+}
+
+/**
+ * Temporal did not answer: unreachable, or the update timed out before a worker took it. A retry either decides
+ * or, if the first attempt landed after all, is answered 409 `already_decided`.
+ */
+function isTemporalUnreachable(error: unknown): error is Error {
+  return error instanceof ServiceError || error instanceof WorkflowUpdateRPCTimeoutOrCancelledError;
+}
+
+function toClosedError(closed: ClosedApproval): AppError {
+  switch (closed.kind) {
+    case 'expired':
+      return gone();
+    case 'decided':
+      return conflict(`this tool call was already ${closed.decision}`, 'already_decided');
+    case 'not_awaiting':
+      return conflict('this tool call is not awaiting approval', 'not_awaiting_approval');
+  }
 }
 
 export type ApprovalService = ReturnType<typeof createApprovalService>;

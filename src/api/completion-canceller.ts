@@ -9,8 +9,8 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { createAuditRepo } from '../db/audit-repo.js';
 import { ACTIVE_STATUSES, createCompletionsRepo, type CompletionRow } from '../db/completions-repo.js';
+import { recordStopRequest } from '../completions/request-stop.js';
 import { publishStopHint } from '../stream/stop-hints.js';
 import type { CompletionReconciler } from './completion-reconciler.js';
 import { conflict } from './app-error.js';
@@ -22,7 +22,6 @@ export interface CancelOutcome {
 
 export function createCompletionCanceller(deps: { pool: pg.Pool; temporal: Client; redis: Redis; reconciler: CompletionReconciler }) {
   const completions = createCompletionsRepo(deps.pool);
-  const audit = createAuditRepo(deps.pool);
   return {
     /** `by` is who asked: a user id, recorded in the audit ledger. */
     async cancel(completion: CompletionRow, by: string): Promise<CancelOutcome> {
@@ -30,21 +29,7 @@ export function createCompletionCanceller(deps: { pool: pg.Pool; temporal: Clien
       if (!ACTIVE_STATUSES.includes(completion.status)) {
         throw conflict(`completion ${completion.id} has already ${completion.status}`, 'not_running');
       }
-      // The stop is on record before anything acts on it: a turn sent right after the user sees `abort` must
-      // find it, and the ledger names who asked.
-      await Promise.all([
-        audit.append({
-          key: `cancel_requested:${completion.id}:${by}`,
-          threadId: completion.threadId,
-          completionId: completion.id,
-          userId: completion.userId,
-          type: 'cancel_requested',
-          actor: by,
-          data: { status: completion.status },
-          workflowId: completion.workflowId,
-        }),
-        completions.markCancelRequested(completion.id),
-      ]);
+      await recordStopRequest(deps, completion, by);
       // The hint goes before the Temporal request so a loaded Temporal server does not delay the stream's end.
       // Only speed depends on it: without it Temporal's cancellation still reaches the model call.
       await publishStopHint(deps.redis, completion.id).catch(() => {});

@@ -1,61 +1,31 @@
 /**
- * Starts a turn: persists the user's message, creates the completion and starts its workflow. The rows are
- * written in one transaction that also checks the thread is idle, and they are removed again if Temporal refuses
- * the start, so a failed request leaves nothing half-written.
+ * Starts a user's turn for the API: opens it (`openUserTurn`: the rows, in one transaction that also checks the
+ * thread is idle), starts its workflow, and takes the rows back (`undoTurn`) if Temporal refuses the start, so a
+ * failed request leaves nothing half-written. What stays here is Temporal and HTTP: settling an ended turn
+ * before the opening, the workflow start, a Stop that came early, and the errors as the API answers them.
  */
 import type pg from 'pg';
 import type { Client } from '@temporalio/client';
-import { ACTIVE_STATUSES, createCompletionsRepo, type CompletionRow } from '../db/completions-repo.js';
-import { createAuditRepo } from '../db/audit-repo.js';
-import { newId } from '../db/ids.js';
-import { createMessagesRepo } from '../db/messages-repo.js';
-import { createThreadsRepo, type DoubleTextPolicy } from '../db/threads-repo.js';
-import { withTransaction } from '../db/transaction.js';
-import type { UIPart } from '../db/ui-parts.js';
+import { undoTurn } from '../completions/open-turn.js';
+import { openUserTurn, runningTurnOf, TurnNotOpened, type OpenedUserTurn, type UserTurnRequest } from '../completions/open-user-turn.js';
+import type { TurnPolicy } from '../completions/turn-policy.js';
+import type { DoubleTextPolicy } from '../db/threads-repo.js';
 import type { Logger } from '../log.js';
 import type { completionWorkflow } from '../workflows/completion-workflow.js';
-import {
-  completionSearchAttributes,
-  completionWorkflowId,
-  type CompletionInput,
-} from '../workflows/definitions.js';
-import type { ResolvedTurn, TurnChoices, TurnPolicy } from './turn-policy.js';
+import { completionSearchAttributes, type CompletionInput } from '../workflows/definitions.js';
+import { completionMemo, completionSummary } from './workflow-labels.js';
 import { AppError, conflict, notFound } from './app-error.js';
 import type { CompletionCanceller } from './completion-canceller.js';
 import type { CompletionReconciler } from './completion-reconciler.js';
 
-export interface StartTurnRequest {
-  userId: string;
-  threadId: string;
-  /** Create the thread when missing (useChat's first message); otherwise a missing thread is a 404. */
-  createThread: boolean;
-  /**
-   * The user's new message, or `regenerate`: answer the thread's latest user message once more (useChat's
-   * regenerate), taking the answer it had out of the transcript. `uiMessageId` names that message, as the client
-   * knows it, so both sides agree on what is answered again.
-   */
-  userMessage: { uiMessageId: string; parts: UIPart[] } | { regenerate: true; uiMessageId: string };
-  /** What the caller asked to run as; resolved against the thread's agent and the server's defaults. */
-  choices: TurnChoices;
-}
+/** A user's turn as the routes ask for it. */
+export type StartTurnRequest = UserTurnRequest;
 
 export interface StartedTurn {
   completionId: string;
   threadId: string;
   assistantMessageId: string;
   workflowId: string;
-}
-
-interface PersistedTurn extends StartedTurn {
-  threadTitle: string | null;
-  spec: ResolvedTurn;
-  createdThread: boolean;
-  userMessageRowId?: string;
-  /** Regenerate: the answers this turn took out of the transcript (put back if the start fails). */
-  superseded?: string[];
-  /** The running completion this turn waits for, and whether to stop it (`interrupt`) rather than wait. */
-  after?: CompletionRow;
-  interrupt?: boolean;
 }
 
 export function createCompletionStarter(deps: {
@@ -68,110 +38,26 @@ export function createCompletionStarter(deps: {
   canceller: CompletionCanceller;
   reconciler: CompletionReconciler;
   defaultDoubleTextPolicy: DoubleTextPolicy;
+  /** LONGHAUL_MEMO_THREAD_TITLE: the thread title in the workflow memo (user text in Temporal; off by default). */
+  memoThreadTitle: boolean;
 }) {
   const { pool, temporal, taskQueue, eagerStart, policy, log, canceller, reconciler, defaultDoubleTextPolicy } = deps;
 
-  async function persistTurn(request: StartTurnRequest): Promise<PersistedTurn> {
-    return withTransaction(pool, async (client) => {
-      const threads = createThreadsRepo(client);
-      const messages = createMessagesRepo(client);
-      const completions = createCompletionsRepo(client);
-      let thread = await threads.lockById(request.threadId);
-      if (thread && thread.userId !== request.userId) throw notFound('thread');
-      const createdThread = !thread;
-      const spec = policy.resolve(request.choices, thread?.agent ?? null);
-      if (!thread) {
-        if (!request.createThread) throw notFound('thread');
-        // A thread's first turn binds it to the agent it asked for; later turns follow it unless they ask otherwise.
-        if ('regenerate' in request.userMessage) throw notFound('thread');
-        thread = await threads.create(
-          request.threadId,
-          request.userId,
-          titleFrom(request.userMessage.parts),
-          defaultDoubleTextPolicy,
-          request.choices.agent ?? null,
-        );
-      }
-      let busyWith: CompletionRow | undefined;
-      if (thread.activeCompletionId) {
-        const active = await completions.get(thread.activeCompletionId);
-        // A completion whose workflow ended outside Longhaul (e.g. terminated in the Temporal UI) frees the thread.
-        if (active && ACTIVE_STATUSES.includes(active.status) && !(await reconciler.settleIfEnded(active, client))) busyWith = active;
-      }
-      // A stopping turn has already shown `abort`: the next one waits the moment it takes to finish, whatever the policy.
-      if (busyWith && thread.doubleTextPolicy === 'reject' && !busyWith.cancelRequestedAt) {
-        throw conflict(
-          `thread ${thread.id} already has a running completion (${busyWith.id}); wait for it, cancel it, or set the thread's doubleTextPolicy to enqueue or interrupt`,
-          'completion_running',
-        );
-      }
-      let userMessage: { id: string; inserted: boolean };
-      let superseded: string[] = [];
-      if ('regenerate' in request.userMessage) {
-        // Answering again never overlaps a running answer: the client has just dropped the one it replaces.
-        if (busyWith) throw conflict(`thread ${thread.id} has a running completion (${busyWith.id}); stop it before regenerating`, 'completion_running');
-        const latest = await messages.latestUserMessage(thread.id);
-        if (!latest || latest.uiMessageId !== request.userMessage.uiMessageId) {
-          throw conflict('only the answer to the thread\'s latest user message can be regenerated', 'not_latest');
-        }
-        superseded = (await completions.listCurrentAnswers(latest.id)).map((answer) => answer.id);
-        await completions.setSuperseded(superseded, 'now');
-        userMessage = { id: latest.id, inserted: false };
-      } else {
-        userMessage = await messages.insertUserMessage({
-          id: newId('msg'),
-          threadId: thread.id,
-          uiMessageId: request.userMessage.uiMessageId,
-          parts: request.userMessage.parts,
-        });
-      }
-      const completionId = newId('cmp');
-      const turn = {
-        completionId,
-        threadId: thread.id,
-        threadTitle: thread.title,
-        assistantMessageId: newId('msg'),
-        workflowId: completionWorkflowId(completionId),
-      };
-      await completions.create({
-        id: completionId,
-        userId: request.userId,
-        model: spec.model,
-        agent: spec.agent,
-        ...turn,
-        userMessageId: userMessage.id,
-        ...(busyWith ? { afterCompletionId: busyWith.id } : {}),
-      });
-      await threads.setActiveCompletion(thread.id, completionId);
-      if ('regenerate' in request.userMessage) {
-        await createAuditRepo(client).append({
-          key: `answer_regenerated:${completionId}`,
-          threadId: thread.id,
-          completionId,
-          userId: request.userId,
-          type: 'answer_regenerated',
-          actor: request.userId,
-          data: { userMessageId: request.userMessage.uiMessageId, superseded },
-        });
-      }
-      return {
-        ...turn,
-        spec,
-        createdThread,
-        ...(userMessage.inserted ? { userMessageRowId: userMessage.id } : {}),
-        ...(superseded.length > 0 ? { superseded } : {}),
-        ...(busyWith ? { after: busyWith, interrupt: thread.doubleTextPolicy === 'interrupt' && !busyWith.cancelRequestedAt } : {}),
-      };
-    });
-  }
-
-  async function undo(turn: PersistedTurn, userId: string): Promise<void> {
-    await withTransaction(pool, async (client) => {
-      await createCompletionsRepo(client).delete(turn.completionId);
-      if (turn.superseded) await createCompletionsRepo(client).setSuperseded(turn.superseded, null);
-      if (turn.userMessageRowId) await createMessagesRepo(client).deleteById(turn.userMessageRowId);
-      if (turn.createdThread) await createThreadsRepo(client).delete(turn.threadId, userId);
-    });
+  /**
+   * Opens the turn. A running turn whose workflow ended outside Longhaul (terminated in the Temporal UI) is
+   * settled first, which frees the thread: asking Temporal is network I/O, so it happens before the thread row is
+   * locked, or a slow Temporal would hold the lock and a pooled connection while every message to the thread queues.
+   */
+  async function persistTurn(request: StartTurnRequest): Promise<OpenedUserTurn> {
+    const running = await runningTurnOf({ pool }, request);
+    if (running) await reconciler.settleIfEnded(running);
+    try {
+      return await openUserTurn({ pool, policy, defaultDoubleTextPolicy }, request);
+    } catch (error) {
+      if (!(error instanceof TurnNotOpened)) throw error;
+      if (error.code === 'thread_not_found') throw notFound('thread');
+      throw conflict(error.message, error.code === 'thread_created_concurrently' ? 'conflict' : error.code);
+    }
   }
 
   return {
@@ -194,14 +80,14 @@ export function createCompletionStarter(deps: {
               taskQueue,
               workflowId: turn.workflowId,
               args: [input],
-              memo: { threadTitle: turn.threadTitle ?? '', threadId: input.threadId },
-              staticSummary: `completion in "${(turn.threadTitle ?? input.threadId).slice(0, 60)}" (${input.model})`,
+              memo: completionMemo(input, turn.threadTitle, deps.memoThreadTitle),
+              staticSummary: completionSummary(input),
               typedSearchAttributes: completionSearchAttributes(input, turn.after ? 'queued' : 'running'),
               requestEagerStart: eagerStart,
             });
           } catch (error) {
             log.error(`starting ${turn.workflowId} failed: ${(error as Error).message}`);
-            await undo(turn, request.userId).catch((undoError: Error) => log.error(`undo of ${turn.completionId} failed: ${undoError.message}`));
+            await undoTurn({ pool }, { ...turn, userId: request.userId }).catch((undoError: Error) => log.error(`undo of ${turn.completionId} failed: ${undoError.message}`));
             throw new AppError(503, 'temporal_unavailable', 'could not start the completion; try again shortly');
           }
           await Promise.all([
@@ -220,9 +106,3 @@ export function createCompletionStarter(deps: {
 }
 
 export type CompletionStarter = ReturnType<typeof createCompletionStarter>;
-
-function titleFrom(parts: UIPart[]): string | null {
-  const text = parts.map((part) => (part.type === 'text' && typeof part.text === 'string' ? part.text : '')).join(' ');
-  const title = text.replace(/\s+/g, ' ').trim().slice(0, 80);
-  return title || null;
-}

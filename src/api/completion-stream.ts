@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type pg from 'pg';
+import type { Logger } from '../log.js';
 import { ACTIVE_STATUSES, createCompletionsRepo, type CompletionRow } from '../db/completions-repo.js';
 import { createMessagesRepo } from '../db/messages-repo.js';
 import type { ClientVersion } from '../stream/client-version.js';
@@ -12,7 +13,13 @@ import { pipeFollowerToSse, writeEventsToSse } from './sse-writer.js';
  * Serves one completion's stream from `afterSeq` on: live from Redis while it runs, replayed from its Redis log
  * once it has finished, and rebuilt from Postgres once that log has expired.
  */
-export function createCompletionStream(deps: { pool: pg.Pool; hub: StreamHub; keepAliveMs: number; reconciler: CompletionReconciler }) {
+export function createCompletionStream(deps: {
+  pool: pg.Pool;
+  hub: StreamHub;
+  keepAliveMs: number;
+  reconciler: CompletionReconciler;
+  log: Logger;
+}) {
   const messages = createMessagesRepo(deps.pool);
   const completions = createCompletionsRepo(deps.pool);
 
@@ -31,7 +38,15 @@ export function createCompletionStream(deps: { pool: pg.Pool; hub: StreamHub; ke
       // A run that ended outside Longhaul (terminated in the Temporal UI) never says so itself.
       return deps.reconciler.settleIfEnded(row);
     };
-    return pipeFollowerToSse(ctx, follower, { afterSeq, clientVersion, keepAliveMs: deps.keepAliveMs, isSettled, until });
+    return pipeFollowerToSse(ctx, follower, {
+      completionId,
+      afterSeq,
+      clientVersion,
+      keepAliveMs: deps.keepAliveMs,
+      log: deps.log,
+      isSettled,
+      until,
+    });
   }
 
   async function streamCompletion(
@@ -46,12 +61,12 @@ export function createCompletionStream(deps: { pool: pg.Pool; hub: StreamHub; ke
       return;
     }
     if (await deps.hub.hasLog(completion.id)) {
-      writeEventsToSse(ctx, await deps.hub.readLog(completion.id, afterSeq), clientVersion);
+      await writeEventsToSse(ctx, await deps.hub.readLog(completion.id, afterSeq), clientVersion);
       return;
     }
     const chunks = rebuildChunks(completion, await messages.listByCompletion(completion.id));
     const events = chunks.map((chunk, index) => ({ seq: index + 1, type: chunk.type, json: JSON.stringify(chunk) }));
-    writeEventsToSse(
+    await writeEventsToSse(
       ctx,
       events.filter((event) => event.seq > afterSeq),
       clientVersion,

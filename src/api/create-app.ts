@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import type { AppDeps } from './app-deps.js';
 import { authenticate } from './middleware/authenticate.js';
+import { corsAllowlist } from './middleware/cors-allowlist.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { requestLog } from './middleware/request-log.js';
 import { chatRoutes } from './routes/chat-routes.js';
@@ -13,14 +14,18 @@ import { userEventRoutes } from './routes/user-event-routes.js';
 import { agentRoutes } from './routes/agent-routes.js';
 import { createUsersRepo } from '../db/users-repo.js';
 
-/** The HTTP API (design §4). Stateless: every replica can serve every request. */
+/** The HTTP API. Stateless: every replica can serve every request. */
 export function createApp(deps: AppDeps): Koa {
-  const app = new Koa();
-  app.proxy = true;
+  // X-Forwarded-* are the client's own words unless a proxy of ours wrote them, so they count only when proxies
+  // are configured, and of X-Forwarded-For only the entries those proxies appended (ctx.ip is the first of them).
+  const app = new Koa({ proxy: deps.trustedProxies > 0, maxIpsCount: deps.trustedProxies });
   app.use(requestLog(deps.log));
+  // Outside the error handler, so refusals (a 401) reach the page too; before auth, as preflights carry no key.
+  if (deps.corsOrigins.length > 0) app.use(corsAllowlist(deps.corsOrigins));
   app.use(errorHandler(deps.log));
-  for (const open of [healthRoutes(deps), metricsRoutes(deps)]) app.use(open.routes());
-  app.use(authenticate(createUsersRepo(deps.pool)));
+  const requireCaller = authenticate(createUsersRepo(deps.pool), { tokens: deps.tokens, log: deps.log });
+  for (const open of [healthRoutes(deps, requireCaller), metricsRoutes(deps)]) app.use(open.routes());
+  app.use(requireCaller);
   for (const router of [
     chatRoutes(deps),
     threadRoutes(deps),

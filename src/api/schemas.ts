@@ -1,5 +1,6 @@
 /** Request schemas of the HTTP API; the inferred types are what handlers work with. */
 import { z } from 'zod';
+import { ACTIVE_STATUSES } from '../db/completions-repo.js';
 
 export const idSchema = z
   .string()
@@ -93,6 +94,6 @@ export const listQuerySchema = z.object({
   before: z.coerce.date().optional(),
 });
 
-export const activeQuerySchema = z.object({ status: z.enum(['queued', 'running', 'awaiting_approval']).optional() });
+export const activeQuerySchema = z.object({ status: z.enum(ACTIVE_STATUSES).optional() });
 
 export const lastEventIdSchema = z.coerce.number().int().min(0).default(0);

@@ -36,7 +36,10 @@ export function approvalStatusChunk(
 /** Shows a sub-agent's progress in its parent's stream, as one `data-subagent` part updated in place. */
 export async function publishSubagentProgress(
   publisher: ChunkPublisher,
-  input: Pick<CompletionInput, 'parent' | 'completionId' | 'threadId' | 'agent'>,
+  input: Pick<CompletionInput, 'completionId' | 'threadId'> & {
+    parent?: Pick<NonNullable<CompletionInput['parent']>, 'completionId' | 'toolCallId'>;
+    agent?: { name: string };
+  },
   progress: Record<string, unknown>,
 ): Promise<void> {
   if (!input.parent) return;

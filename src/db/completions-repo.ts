@@ -1,8 +1,8 @@
+import type { CompletionStatus } from '../workflows/definitions.js';
 import type { Queryable } from './pool.js';
 
-export const COMPLETION_STATUSES = ['queued', 'running', 'awaiting_approval', 'completed', 'cancelled', 'failed'] as const;
-export type CompletionStatus = (typeof COMPLETION_STATUSES)[number];
-export const ACTIVE_STATUSES: readonly CompletionStatus[] = ['queued', 'running', 'awaiting_approval'];
+// The statuses are a workflow contract (LonghaulStatus); re-exported for the repository's many readers.
+export { ACTIVE_STATUSES, type CompletionStatus } from '../workflows/definitions.js';
 
 export interface CompletionRow {
   id: string;

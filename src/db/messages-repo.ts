@@ -1,6 +1,8 @@
+import { z } from 'zod';
 import type { Queryable } from './pool.js';
 import { uiPartsSchema, type UIPart } from './ui-parts.js';
 import type { Usage } from '../llm/types.js';
+import { toolResultSchema } from '../tools/tool-result.js';
 
 export type MessageRole = 'system' | 'user' | 'assistant';
 
@@ -12,6 +14,19 @@ export interface StoredMessage {
   completionId: string | null;
   step: number;
   createdAt: Date;
+}
+
+const storedToolCallsSchema = z.record(
+  z.string(),
+  z.object({ mode: z.enum(['inline', 'durable', 'background']).nullable(), result: toolResultSchema.nullable() }),
+);
+
+/** A tool call's record as stored with it in tool_executions (its typed result, null while it has none). */
+export type StoredToolCall = z.infer<typeof storedToolCallsSchema>[string];
+
+/** A transcript row with the records of the tool calls its step made, by tool call id (none for other rows). */
+export interface TranscriptMessage extends StoredMessage {
+  toolCalls: Record<string, StoredToolCall>;
 }
 
 /** One UI message as useChat holds it: the steps of one assistant turn joined back together. */
@@ -33,6 +48,10 @@ const PREFIXED_COLUMNS = `m.id, m.ui_message_id AS "uiMessageId", m.role, m.part
 
 function toStored(row: MessageDbRow): StoredMessage {
   return { ...row, parts: uiPartsSchema.parse(row.parts) };
+}
+
+function toTranscript({ toolCalls, ...row }: MessageDbRow & { toolCalls: unknown }): TranscriptMessage {
+  return { ...toStored(row), toolCalls: storedToolCallsSchema.parse(toolCalls) };
 }
 
 export function createMessagesRepo(db: Queryable) {
@@ -110,18 +129,23 @@ export function createMessagesRepo(db: Queryable) {
     /**
      * The transcript in turn order, leaving out one row (the step being (re)computed, whose old attempt may
      * exist). A turn's assistant steps follow the user message they answer, even when a later message was
-     * stored while they ran (double texting).
+     * stored while they ran (double texting). Each step comes with its tool calls' typed records: the model
+     * reads those, the parts' states and error texts are the browser's view of them.
      */
-    async listForThread(threadId: string, excludeId?: string): Promise<StoredMessage[]> {
-      const { rows } = await db.query<MessageDbRow>(
-        `SELECT ${PREFIXED_COLUMNS} FROM messages m
+    async listForThread(threadId: string, excludeId?: string): Promise<TranscriptMessage[]> {
+      const { rows } = await db.query<MessageDbRow & { toolCalls: unknown }>(
+        `SELECT ${PREFIXED_COLUMNS}, coalesce(calls.records, '{}'::jsonb) AS "toolCalls" FROM messages m
          LEFT JOIN completions c ON m.role = 'assistant' AND c.id = m.completion_id
          LEFT JOIN messages answered ON answered.id = c.user_message_id
+         LEFT JOIN LATERAL (
+           SELECT jsonb_object_agg(t.id, jsonb_build_object('mode', t.mode, 'result', t.result)) AS records
+           FROM tool_executions t WHERE m.role = 'assistant' AND t.completion_id = m.completion_id AND t.message_id = m.id
+         ) calls ON true
          WHERE m.thread_id = $1 AND ($2::text IS NULL OR m.id <> $2) AND c.superseded_at IS NULL
          ORDER BY coalesce(answered.position, m.position), m.role = 'assistant', m.step, m.position`,
         [threadId, excludeId ?? null],
       );
-      return rows.map(toStored);
+      return rows.map(toTranscript);
     },
 
     async listByCompletion(completionId: string): Promise<StoredMessage[]> {

@@ -34,6 +34,26 @@ export function createThreadsRepo(db: Queryable) {
       return rows[0]!;
     },
 
+    /**
+     * Creates the thread unless one with this id exists, and says whether it did: a retried opening of a
+     * sub-agent's turn finds the thread it wrote, and a new user thread knows it was not created by someone else.
+     */
+    async createIfMissing(t: {
+      id: string;
+      userId: string;
+      title: string | null;
+      doubleTextPolicy: DoubleTextPolicy;
+      agent: string | null;
+      parentThreadId?: string;
+    }): Promise<boolean> {
+      const result = await db.query(
+        `INSERT INTO threads (id, user_id, title, double_text_policy, agent, parent_thread_id) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (id) DO NOTHING`,
+        [t.id, t.userId, t.title, t.doubleTextPolicy, t.agent, t.parentThreadId ?? null],
+      );
+      return (result.rowCount ?? 0) > 0;
+    },
+
     async update(
       id: string,
       userId: string,

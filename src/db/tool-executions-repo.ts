@@ -110,12 +110,13 @@ export function createToolExecutionsRepo(db: Queryable) {
       return rows;
     },
 
+    /** Calls decided already (an approved call is `pending` again until it runs) keep their status. */
     async markAwaitingApproval(ids: string[], expiresInMs: number[]): Promise<void> {
       await db.query(
         `UPDATE tool_executions t SET status = 'awaiting_approval', requested_at = coalesce(requested_at, now()),
            expires_at = coalesce(expires_at, now() + make_interval(secs => e.ms / 1000.0))
          FROM unnest($1::text[], $2::bigint[]) AS e(id, ms)
-         WHERE t.id = e.id AND t.status = 'pending'`,
+         WHERE t.id = e.id AND t.status = 'pending' AND t.decision IS NULL`,
         [ids, expiresInMs],
       );
     },

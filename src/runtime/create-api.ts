@@ -4,17 +4,20 @@ import type { Redis } from 'ioredis';
 import type Koa from 'koa';
 import { createApp } from '../api/create-app.js';
 import { createCompletionStarter } from '../api/completion-starter.js';
-import { createTurnPolicy } from '../api/turn-policy.js';
+import { turnPolicyFromConfig } from './turn-policy-from-config.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import { createApprovalService } from '../api/approval-service.js';
 import { createCompletionCanceller } from '../api/completion-canceller.js';
 import { createCompletionReconciler } from '../api/completion-reconciler.js';
+import { createThreadService } from '../api/thread-service.js';
+import { createCompletionService } from '../api/completion-service.js';
+import { createApprovalInboxService } from '../api/approval-inbox-service.js';
 import { createChunkPublisher } from '../stream/chunk-publisher.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { createStreamHub, type StreamHub } from '../stream/stream-hub.js';
-import { configuredProviders } from './providers-from-config.js';
+import { createJwtVerifier } from '../auth/jwt-verifier.js';
 
 /** The Koa app wired from config and live connections; `subscriber` must be a Redis connection of its own. */
 export function createApi(options: {
@@ -34,26 +37,16 @@ export function createApi(options: {
   eagerStart?: boolean;
 }): { app: Koa; hub: StreamHub } {
   const { config } = options;
-  const hub = createStreamHub(options.redis, options.subscriber);
+  const hub = createStreamHub(options.redis, options.subscriber, {
+    maxQueuedBytes: config.LONGHAUL_SSE_MAX_BUFFERED_BYTES,
+  });
   const publisher = createChunkPublisher(options.redis, {
     maxLen: config.LONGHAUL_STREAM_MAXLEN,
     ttlSeconds: config.LONGHAUL_STREAM_TTL_SECONDS,
   });
-  const reconciler = createCompletionReconciler({ pool: options.pool, temporal: options.temporal, publisher });
+  const reconciler = createCompletionReconciler({ pool: options.pool, temporal: options.temporal, publisher, log: options.log });
   const canceller = createCompletionCanceller({ pool: options.pool, temporal: options.temporal, redis: options.redis, reconciler });
-  const policy = createTurnPolicy({
-    defaultModel: config.LONGHAUL_DEFAULT_MODEL,
-    defaultAgent: config.LONGHAUL_DEFAULT_AGENT,
-    configuredProviders: configuredProviders(config),
-    allowlist: config.LONGHAUL_MODELS,
-    toolNames: options.tools.names(),
-    agents: options.agents,
-    limits: {
-      maxSteps: config.LONGHAUL_MAX_STEPS,
-      maxOutputTokens: config.LONGHAUL_MAX_OUTPUT_TOKENS,
-      tokenBudget: config.LONGHAUL_COMPLETION_TOKEN_BUDGET,
-    },
-  });
+  const policy = turnPolicyFromConfig(config, options.tools, options.agents);
   const app = createApp({
     pool: options.pool,
     redis: options.redis,
@@ -70,15 +63,34 @@ export function createApi(options: {
       canceller,
       reconciler,
       defaultDoubleTextPolicy: config.LONGHAUL_DOUBLE_TEXT_POLICY,
+      memoThreadTitle: config.LONGHAUL_MEMO_THREAD_TITLE,
     }),
     policy,
     agents: options.agents,
     approvals: createApprovalService({ pool: options.pool, temporal: options.temporal }),
     canceller,
     reconciler,
+    threads: createThreadService({
+      pool: options.pool,
+      reconciler,
+      policy,
+      defaultDoubleTextPolicy: config.LONGHAUL_DOUBLE_TEXT_POLICY,
+    }),
+    completions: createCompletionService({ pool: options.pool }),
+    approvalInbox: createApprovalInboxService({ pool: options.pool }),
     defaultDoubleTextPolicy: config.LONGHAUL_DOUBLE_TEXT_POLICY,
     defaultClientVersion: config.LONGHAUL_UI_VERSION === '5' ? 5 : 6,
     maxBodyBytes: config.LONGHAUL_MAX_BODY_BYTES,
+    trustedProxies: config.LONGHAUL_TRUST_PROXY,
+    tokens: createJwtVerifier({
+      secret: config.LONGHAUL_JWT_SECRET,
+      jwksUrl: config.LONGHAUL_JWKS_URL,
+      issuer: config.LONGHAUL_JWT_ISSUER,
+      audience: config.LONGHAUL_JWT_AUDIENCE,
+      clockToleranceSeconds: config.LONGHAUL_JWT_CLOCK_SKEW_SECONDS,
+      jwksCooldownSeconds: config.LONGHAUL_JWKS_COOLDOWN_SECONDS,
+    }),
+    corsOrigins: config.LONGHAUL_CORS_ORIGINS,
     keepAliveMs: config.LONGHAUL_SSE_KEEPALIVE_MS,
     temporalNamespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: config.LONGHAUL_TEMPORAL_UI_URL.replace(/\/$/, ''),

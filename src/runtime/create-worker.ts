@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import { createChunkPublisher } from '../stream/chunk-publisher.js';
 import { createStopHints } from '../stream/stop-hints.js';
+import { turnPolicyFromConfig } from './turn-policy-from-config.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -50,6 +51,7 @@ export async function createWorker(options: {
       providers: options.providers,
       tools: options.tools,
       agents: options.agents,
+      policy: turnPolicyFromConfig(config, options.tools, options.agents),
       log: options.log,
       settings: {
         stallTimeoutMs: config.LONGHAUL_STALL_TIMEOUT_MS,

@@ -4,27 +4,54 @@
  * a channel is unsubscribed when its last viewer goes away, so idle viewers cost Temporal nothing and Redis
  * one channel each. The user's channel (`GET /v1/events`) works the same way over its own, longer-lived log,
  * and says so with a `data-events_gap` event where that log no longer reaches back.
+ *
+ * Each follower's queue of live events is bounded: a viewer whose socket stops taking bytes stops pulling, and
+ * once its queue outgrows the bound the follower lets go of the live feed and ends with `FellBehindError`. The
+ * viewer is then closed without a terminal chunk; it reconnects with Last-Event-ID and the log fills the gap.
  */
 import type { Redis } from 'ioredis';
 import { streamKeys } from './stream-keys.js';
 import { decodeLiveMessage, type StreamEvent } from './stream-event.js';
 import type { UIMessageChunk } from './ui-chunks.js';
 
-export interface StreamFollower {
-  /** Yields events with seq > afterSeq in order; ends only when `close()` is called. */
-  events(afterSeq: number): AsyncIterable<StreamEvent>;
+/** Thrown by a follower's `events()` once its queue outgrew the bound: the viewer is too far behind. */
+export class FellBehindError extends Error {
+  override name = 'FellBehindError';
+}
+
+/** What every follower has besides its events: the size of its queue and the moment it falls behind. */
+interface FollowerQueue {
+  /** Bytes of live events received and not yet taken from `events()`. */
+  queuedBytes(): number;
+  /**
+   * Aborted when the queue outgrows its bound, so a writer waiting for its socket to drain stops waiting (a
+   * signal, not a promise: a long stream's many waits each add and remove a listener, and leave nothing behind).
+   */
+  behind: AbortSignal;
   close(): Promise<void>;
 }
 
-export interface UserFollower {
+export interface StreamFollower extends FollowerQueue {
+  /** Yields events with seq > afterSeq in order; ends when `close()` is called, throws `FellBehindError`. */
+  events(afterSeq: number): AsyncIterable<StreamEvent>;
+}
+
+export interface UserFollower extends FollowerQueue {
   /**
-   * Yields events in seq order, each once; ends only when `close()` is called. Where events the caller asked for
-   * are no longer in the log (trimmed or expired), a `data-events_gap` event stands in for them: its seq is the
-   * last one lost, so a client's Last-Event-ID moves past the hole. When Last-Event-ID is ahead of the user's
-   * seq (Redis lost it, or the id is made up) the gap event has seq 0 and the whole log follows.
+   * Yields events in seq order, each once; ends when `close()` is called, throws `FellBehindError`. Where events
+   * the caller asked for are no longer in the log (trimmed or expired), a `data-events_gap` event stands in for
+   * them: its seq is the last one lost, so a client's Last-Event-ID moves past the hole. When Last-Event-ID is
+   * ahead of the user's seq (Redis lost it, or the id is made up) the gap event has seq 0 and the whole log follows.
    */
   events(): AsyncIterable<StreamEvent>;
-  close(): Promise<void>;
+}
+
+export interface StreamHubOptions {
+  /**
+   * Most bytes of live events one follower may hold for a viewer that is not taking them. A single event larger
+   * than this is still delivered: the bound counts only a queue of two or more.
+   */
+  maxQueuedBytes: number;
 }
 
 export interface StreamHub {
@@ -68,7 +95,7 @@ function toGapEvent(lastEventId: number, resumesAt: number, seq = resumesAt - 1)
   return { seq, type: chunk.type, json: JSON.stringify(chunk) };
 }
 
-export function createStreamHub(redis: Redis, subscriber: Redis): StreamHub {
+export function createStreamHub(redis: Redis, subscriber: Redis, options: StreamHubOptions): StreamHub {
   const listeners = new Map<string, Set<Listener>>();
 
   subscriber.on('message', (channel: string, message: string) => {
@@ -145,6 +172,8 @@ export function createStreamHub(redis: Redis, subscriber: Redis): StreamHub {
       const follower = await followChannel(streamKeys.userChannel(userId), (after) => readUserLog(userId, after));
       return {
         close: follower.close,
+        queuedBytes: follower.queuedBytes,
+        behind: follower.behind,
         async *events() {
           // A Last-Event-ID beyond the user's seq belongs to a numbering Redis has lost (or to none): the client
           // has seen nothing of this one, so the whole log follows, after a gap event that resets its id to 0.
@@ -166,19 +195,33 @@ export function createStreamHub(redis: Redis, subscriber: Redis): StreamHub {
     channel: string,
     readMissed: (afterSeq: number) => Promise<StreamEvent[]>,
   ): Promise<StreamFollower> {
-    const queue: StreamEvent[] = [];
+    const queue: { event: StreamEvent; bytes: number }[] = [];
+    let queuedBytes = 0;
     let wake: (() => void) | undefined;
     let closed = false;
+    const behind = new AbortController();
     const listener: Listener = (event) => {
-      queue.push(event);
+      const bytes = Buffer.byteLength(event.json);
+      queue.push({ event, bytes });
+      queuedBytes += bytes;
+      if (queue.length > 1 && queuedBytes > options.maxQueuedBytes) {
+        // Too far behind to catch up from memory: drop the queue; the Redis log holds every event in it.
+        queue.length = 0;
+        queuedBytes = 0;
+        behind.abort();
+        void removeListener(channel, listener);
+      }
       wake?.();
     };
     await addListener(channel, listener);
 
     async function* events(afterSeq: number): AsyncGenerator<StreamEvent> {
       let last = afterSeq;
+      const behindError = () => new FellBehindError(`${channel}: more than ${options.maxQueuedBytes} bytes queued`);
       const emitFromLog = async function* () {
         for (const event of await readMissed(last)) {
+          // A catch-up from the log is cut short too, or a stalled viewer would be handed all of it at once.
+          if (behind.signal.aborted) throw behindError();
           if (event.seq <= last) continue;
           last = event.seq;
           yield event;
@@ -186,12 +229,15 @@ export function createStreamHub(redis: Redis, subscriber: Redis): StreamHub {
       };
       yield* emitFromLog();
       while (!closed) {
-        const event = queue.shift();
-        if (!event) {
+        if (behind.signal.aborted) throw behindError();
+        const next = queue.shift();
+        if (!next) {
           await new Promise<void>((resolve) => (wake = resolve));
           wake = undefined;
           continue;
         }
+        queuedBytes -= next.bytes;
+        const { event } = next;
         if (event.seq <= last) continue;
         // A live message skipped ahead (dropped during a reconnect): the log has what was missed.
         if (event.seq > last + 1) yield* emitFromLog();
@@ -203,6 +249,8 @@ export function createStreamHub(redis: Redis, subscriber: Redis): StreamHub {
 
     return {
       events,
+      queuedBytes: () => queuedBytes,
+      behind: behind.signal,
       async close() {
         if (closed) return;
         closed = true;

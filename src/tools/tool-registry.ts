@@ -4,22 +4,15 @@
  */
 import { z } from 'zod';
 import type { ToolSchema } from '../llm/types.js';
-import type { ToolDefinition, ToolMode, ToolRetryPolicy } from './tool-definition.js';
+import type { ToolCallPolicy } from '../workflows/definitions.js';
+import type { ToolDefinition, ToolRetryPolicy } from './tool-definition.js';
 
 export const DEFAULT_APPROVAL_EXPIRY_MS = 7 * 24 * 3600 * 1000;
 const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_RETRY: ToolRetryPolicy = { maximumAttempts: 3, initialIntervalMs: 1_000, maximumIntervalMs: 30_000 };
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
-/** Everything the workflow needs to run one call, and nothing of its arguments. */
-export interface ToolCallPolicy {
-  mode: ToolMode;
-  requiresApproval: boolean;
-  approvalExpiryMs: number;
-  timeoutMs: number;
-  retry: ToolRetryPolicy;
-  subagent?: string;
-}
+export type { ToolCallPolicy } from '../workflows/definitions.js';
 
 export function createToolRegistry(tools: ToolDefinition[]) {
   const byName = new Map<string, ToolDefinition>();

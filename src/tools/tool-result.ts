@@ -17,6 +17,12 @@ export const toolResultSchema = z.discriminatedUnion('kind', [
 export type ToolResult = z.infer<typeof toolResultSchema>;
 export type ToolResultKind = ToolResult['kind'];
 
+/** What a background call answers at once; its final result is added to the thread when it lands. */
+export const BACKGROUND_PENDING_RESULT: ToolResult = {
+  kind: 'pending',
+  message: 'running in the background; the result will be added to the thread',
+};
+
 /** The fields a UI tool part takes on when this result lands (merged into the stored part). */
 export function toToolPartPatch(result: ToolResult, approvalId?: string): Record<string, unknown> {
   switch (result.kind) {

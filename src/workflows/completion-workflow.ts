@@ -1,5 +1,5 @@
 /**
- * completionWorkflow — one assistant turn (design §2).
+ * completionWorkflow — one assistant turn.
  *
  * Relies on: deterministic code only (no I/O, no clocks, no randomness here); activities that are idempotent
  * (they write under deterministic ids and may be retried); and activities returning summaries, so no token
@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import { ApplicationFailure, ActivityFailure, CancelledFailure, ChildWorkflowFailure } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
-import { STATUS_ATTRIBUTE, type CompletionInput, type CompletionResult } from './definitions.js';
+import { FAILURE_TYPES, STATUS_ATTRIBUTE, type CompletionInput, type CompletionResult } from './definitions.js';
 import { runToolCalls } from './run-tool-calls.js';
 
 const BOOKKEEPING_RETRY = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' };
@@ -42,7 +42,7 @@ const MODEL_CALL_OPTIONS: ActivityOptions = {
     backoffCoefficient: 2,
     maximumInterval: '30 seconds',
     maximumAttempts: 5,
-    nonRetryableErrorTypes: ['ProviderRejected', 'BudgetExceeded'],
+    nonRetryableErrorTypes: [FAILURE_TYPES.providerRejected, FAILURE_TYPES.budgetExceeded],
   },
 };
 
@@ -82,7 +82,7 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
       finishReason = summary.finishReason;
       if (summary.outputProblem !== undefined) {
         // One repair attempt: the next step shows the model its invalid answer and what was wrong with it.
-        if (repaired || step >= input.limits.maxSteps) throw ApplicationFailure.nonRetryable(`invalid_output: ${summary.outputProblem}`, 'InvalidOutput');
+        if (repaired || step >= input.limits.maxSteps) throw ApplicationFailure.nonRetryable(`invalid_output: ${summary.outputProblem}`, FAILURE_TYPES.invalidOutput);
         repaired = true;
         continue;
       }
@@ -116,17 +116,17 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
     const { code, message } = failureOf(error);
     await bookkeeping.finishCompletion({ ...input, status: 'failed', finishReason: 'error', error: message, errorCode: code });
     upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'failed' }]);
-    throw ApplicationFailure.nonRetryable(message, 'CompletionFailed');
+    throw ApplicationFailure.nonRetryable(message, FAILURE_TYPES.completionFailed);
   }
 }
 
 const ERROR_CODES: Record<string, string> = {
-  BudgetExceeded: 'budget_exceeded',
-  ProviderRejected: 'provider_rejected',
-  ProviderUnavailable: 'provider_unavailable',
-  ProviderStalled: 'provider_stalled',
-  InvalidOutput: 'invalid_output',
-  StopNotConfirmed: 'stop_not_confirmed',
+  [FAILURE_TYPES.budgetExceeded]: 'budget_exceeded',
+  [FAILURE_TYPES.providerRejected]: 'provider_rejected',
+  [FAILURE_TYPES.providerUnavailable]: 'provider_unavailable',
+  [FAILURE_TYPES.providerStalled]: 'provider_stalled',
+  [FAILURE_TYPES.invalidOutput]: 'invalid_output',
+  [FAILURE_TYPES.stopNotConfirmed]: 'stop_not_confirmed',
 };
 
 /** The innermost failure (an ApplicationFailure thrown by the activity, not the activity wrapper) as code + message. */

@@ -4,6 +4,8 @@
  */
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { FinishReason, Usage } from '../llm/types.js';
+import type { ToolMode, ToolRetryPolicy } from '../tools/tool-definition.js';
 
 export const THREAD_ID_ATTRIBUTE = defineSearchAttributeKey('LonghaulThreadId', 'KEYWORD');
 export const USER_ID_ATTRIBUTE = defineSearchAttributeKey('LonghaulUserId', 'KEYWORD');
@@ -11,14 +13,6 @@ export const MODEL_ATTRIBUTE = defineSearchAttributeKey('LonghaulModel', 'KEYWOR
 export const STATUS_ATTRIBUTE = defineSearchAttributeKey('LonghaulStatus', 'KEYWORD');
 
 export const AGENT_ATTRIBUTE = defineSearchAttributeKey('LonghaulAgent', 'KEYWORD');
-
-export const SEARCH_ATTRIBUTE_NAMES = [
-  'LonghaulThreadId',
-  'LonghaulUserId',
-  'LonghaulModel',
-  'LonghaulStatus',
-  'LonghaulAgent',
-] as const;
 
 export interface CompletionLimits {
   maxSteps: number;
@@ -125,4 +119,130 @@ export function completionSearchAttributes(input: CompletionInput, status: 'queu
 
 export function completionWorkflowId(completionId: string): string {
   return `completion-${completionId}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Model calls: what a `callModel` activity takes and returns, the failure types activities and workflows throw,
+// and the completion statuses (the LonghaulStatus values). All of it is recorded in workflow histories: rename
+// nothing a recorded run carries.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The search attributes a completion carries; their names are registered with Temporal from this list. */
+export const SEARCH_ATTRIBUTE_KEYS = [THREAD_ID_ATTRIBUTE, USER_ID_ATTRIBUTE, MODEL_ATTRIBUTE, STATUS_ATTRIBUTE, AGENT_ATTRIBUTE] as const;
+export const SEARCH_ATTRIBUTE_NAMES: readonly string[] = SEARCH_ATTRIBUTE_KEYS.map((key) => key.name);
+
+export const COMPLETION_STATUSES = ['queued', 'running', 'awaiting_approval', 'completed', 'cancelled', 'failed'] as const;
+export type CompletionStatus = (typeof COMPLETION_STATUSES)[number];
+/** A completion in one of these has not ended: it holds its thread (double texting) and can be stopped. */
+export const ACTIVE_STATUSES: readonly CompletionStatus[] = ['queued', 'running', 'awaiting_approval'];
+
+/**
+ * ApplicationFailure types, matched by retry policies (`nonRetryableErrorTypes`), by the workflow's error codes
+ * and by the API. The values are recorded in histories; the keys are for code.
+ */
+export const FAILURE_TYPES = {
+  budgetExceeded: 'BudgetExceeded',
+  providerRejected: 'ProviderRejected',
+  providerUnavailable: 'ProviderUnavailable',
+  providerStalled: 'ProviderStalled',
+  invalidOutput: 'InvalidOutput',
+  stopNotConfirmed: 'StopNotConfirmed',
+  completionFailed: 'CompletionFailed',
+  ...DECISION_REJECTIONS,
+} as const;
+
+/** Everything the workflow needs to run one tool call, and nothing of its arguments. */
+export interface ToolCallPolicy {
+  mode: ToolMode;
+  requiresApproval: boolean;
+  approvalExpiryMs: number;
+  timeoutMs: number;
+  retry: ToolRetryPolicy;
+  subagent?: string;
+}
+
+/** A call the workflow must run: its deterministic id, the tool, the argument digest and the policy. */
+export interface RunnableToolCall extends ToolCallPolicy {
+  id: string;
+  name: string;
+  argsDigest: string;
+}
+
+export interface CallModelInput extends CompletionInput {
+  step: number;
+  /** The turn's first call also opens it (marks it started, sends `start`), overlapping the request it makes. */
+  begin?: boolean;
+}
+
+/** What a model call returns into history: ids, digests, policies and counts, never text or arguments. */
+export interface StepSummary {
+  messageId: string;
+  toolCalls: RunnableToolCall[];
+  rejectedToolCalls: number;
+  usage: Usage | null;
+  finishReason: FinishReason;
+  /** Structured output only: why the answer did not validate (the next step is the model's repair attempt). */
+  outputProblem?: string;
+}
+
+// ---- Ending a turn (finishCompletion activity) ----
+
+/** How the workflow ended its turn; `error` and `errorCode` are set for a failed one. */
+export interface FinishCompletionInput extends CompletionInput {
+  status: 'completed' | 'failed' | 'cancelled';
+  finishReason: string;
+  error?: string;
+  errorCode?: string;
+}
+
+// Inputs of the tool-step activities (approvals, tool results, failures). They enter workflow history: add fields
+// as optional, never rename or remove one.
+
+/** `runTool`: one validated call; its arguments are read from Postgres, never from history. */
+export interface RunToolInput {
+  toolCallId: string;
+  completionId: string;
+  maxAttempts: number;
+  /** Inline calls publish their output at once; durable ones leave it to the completion (it may be resumed later). */
+  publishOutput: boolean;
+  /** Background calls keep the `pending` part the model saw; their result becomes a message of its own. */
+  background?: boolean;
+}
+
+/** `recordApprovalDecision`: the tool call's child input plus what became of its approval. */
+export interface RecordDecisionInput extends ToolCallInput {
+  outcome: 'approved' | 'denied' | 'expired';
+  approver: string | null;
+  reason: string | null;
+}
+
+/** `requestApprovals`: the step's calls that wait for a person, each with how long it may wait. */
+export interface RequestApprovalsInput extends CompletionInput {
+  calls: { id: string; expiresInMs: number }[];
+}
+
+/** `resumeAfterApprovals`: the step's durable calls, whose outputs the continuation segment shows. */
+export interface ResumeAfterApprovalsInput extends CompletionInput {
+  toolCallIds: string[];
+}
+
+/** `endToolStep`: the step's durable calls, whose outputs close the step. */
+export interface EndToolStepInput {
+  completionId: string;
+  toolCallIds: string[];
+}
+
+/** `recordToolFailure`: a call whose activity or child failed outright (timeout, crash). */
+export interface RecordToolFailureInput {
+  toolCallId: string;
+  completionId: string;
+  message: string;
+  publish: boolean;
+  background?: boolean;
+}
+
+/** `recordPendingResult`: a background call, answered `pending` until its result lands. */
+export interface RecordPendingResultInput {
+  toolCallId: string;
+  completionId: string;
 }

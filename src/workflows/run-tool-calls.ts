@@ -13,11 +13,11 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { RunnableToolCall } from '../activities/call-model.js';
 import {
   STATUS_ATTRIBUTE,
   toolCallWorkflowId,
   type CompletionInput,
+  type RunnableToolCall,
   type ToolCallInput,
 } from './definitions.js';
 import { toolCallWorkflow } from './tool-call-workflow.js';

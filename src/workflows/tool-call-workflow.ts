@@ -1,5 +1,5 @@
 /**
- * toolCallWorkflow — one durable tool call, optionally gated by a person (design §2).
+ * toolCallWorkflow — one durable tool call, optionally gated by a person.
  *
  * Relies on: deterministic code; the arguments staying in Postgres (only their digest is here); idempotent
  * activities keyed by the tool call id, so a retried execution never asks again and never repeats a side effect

@@ -8,7 +8,7 @@ describe('chunk publisher', () => {
   const redis = createRedis(inject('redisUrl'), 'longhaul-test-publisher');
   const subscriber = createRedis(inject('redisUrl'), 'longhaul-test-publisher-sub');
   const publisher = createChunkPublisher(redis, { maxLen: 1_000, ttlSeconds: 60 });
-  const hub = createStreamHub(redis, subscriber);
+  const hub = createStreamHub(redis, subscriber, { maxQueuedBytes: 1_048_576 });
   afterAll(async () => {
     await Promise.all([redis.quit(), subscriber.quit()]);
   });

@@ -155,15 +155,34 @@ describe('fetch_url address check', () => {
     ['decimal loopback', 'http://2130706433/'],
     ['IPv6 unique-local', 'http://[fd00::1]/'],
     ['IPv6 link-local', 'http://[fe80::1]/'],
-    ['IPv4-mapped loopback', 'http://[::ffff:127.0.0.1]/'],
     ['IPv4-mapped metadata', 'http://[::ffff:169.254.169.254]/'],
-    ['IPv4-compatible loopback', 'http://[::127.0.0.1]/'],
     ['NAT64 to a private address', 'http://[64:ff9b::10.0.0.1]/'],
   ])('refuses %s (%s) without opening a connection', async (_label, url) => {
     const connections = watchConnections();
     onTestFinished(connections.stop);
 
     await expect(fetchUrl(url, STRICT)).rejects.toThrow(/fetch_url refused .*internal address/);
+    expect(connections.opened).toBe(0);
+  });
+
+  it.each([
+    ['IPv4-mapped', '[::ffff:127.0.0.1]'],
+    ['IPv4-compatible', '[::127.0.0.1]'],
+    ['IPv4-translated', '[::ffff:0:127.0.0.1]'],
+    ['NAT64 well-known prefix', '[64:ff9b::127.0.0.1]'],
+    ['NAT64 local-use prefix', '[64:ff9b:1::127.0.0.1]'],
+    ['6to4', '[2002:7f00:1::1]'],
+    ['Teredo, as the client', '[2001:0:808:808::80ff:fffe]'],
+    ['Teredo, as the server', '[2001:0:7f00:1::f7f7:f7f7]'],
+    ['ISATAP', '[2001:db8::5efe:127.0.0.1]'],
+    ['ISATAP, u bit set', '[2001:db8::200:5efe:127.0.0.1]'],
+  ])('refuses an IPv6 host carrying 127.0.0.1 as %s (%s) without opening a connection', async (_form, host) => {
+    const connections = watchConnections();
+    onTestFinished(connections.stop);
+
+    await expect(fetchUrl(`http://${host}:${server.port}/page`, { ...STRICT, timeoutMs: 1_000 })).rejects.toThrow(
+      /fetch_url refused .*internal address/,
+    );
     expect(connections.opened).toBe(0);
   });
 });

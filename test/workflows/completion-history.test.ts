@@ -1,54 +1,233 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../src/config.js';
+import type { Script } from '../../src/llm/scripted/script.js';
+import { defineTool, type ToolDefinition } from '../../src/tools/tool-definition.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { postChat, userMessage } from '../support/chat-client.js';
+import { postChat, readJson, userMessage } from '../support/chat-client.js';
+import { decodeHistory, findMarkers, payloadsAt, type DecodedHistory } from '../support/decoded-history.js';
+import { findPendingApproval } from '../support/pending-approval.js';
+import { createTestTools } from '../support/test-tools.js';
 
-describe('completionWorkflow history', () => {
+/** A durable tool gated by a person whose arguments and output are text, so both can be looked for. */
+const stamp = defineTool({
+  name: 'stamp',
+  description: 'Stamps a label; needs approval.',
+  mode: 'durable',
+  requiresApproval: true,
+  input: z.object({ label: z.string() }),
+  async execute(input) {
+    return { stamped: input.label };
+  },
+}) as ToolDefinition;
+
+const mark = (name: string) => `${name}${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+
+interface Run {
+  chatId: string;
+  completionId: string;
+  /** The completion's history and those of every child it started (tool calls, sub-agents), by workflow id. */
+  histories: Map<string, DecodedHistory>;
+}
+
+/** Fetches a finished workflow's history and, recursively, its children's, every payload decoded. */
+async function decodedHistories(h: Harness, workflowId: string, into = new Map<string, DecodedHistory>()) {
+  const handle = h.temporal.workflow.getHandle(workflowId);
+  await handle.result();
+  const history = await handle.fetchHistory();
+  into.set(workflowId, decodeHistory(history));
+  for (const event of history.events ?? []) {
+    const child = event.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+    if (child) await decodedHistories(h, child, into);
+  }
+  return into;
+}
+
+/** Runs one turn to its end (approving every call that asks), then reads the histories it left. */
+async function runTurn(
+  h: Harness,
+  turn: { text: string; scripts: Script[]; tools?: string[]; agent?: string; approve?: boolean },
+): Promise<Run> {
+  h.model.enqueue(...turn.scripts);
+  const chatId = `chat-${randomUUID()}`;
+  const response = await postChat(h, {
+    id: chatId,
+    trigger: 'submit-message',
+    messages: [userMessage(turn.text)],
+    ...(turn.tools ? { tools: turn.tools } : {}),
+    ...(turn.agent ? { agent: turn.agent } : {}),
+  });
+  const completionId = response.headers.get('x-longhaul-completion-id')!;
+  await response.text();
+  if (turn.approve) {
+    const approval = await findPendingApproval(h, chatId);
+    const decided = await h.api(`/v1/approvals/${approval.toolCallId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ decision: 'approve', argsDigest: approval.argsDigest }),
+    });
+    expect(decided.status, JSON.stringify(await readJson(decided.clone()))).toBe(200);
+  }
+  return { chatId, completionId, histories: await decodedHistories(h, `completion-${completionId}`) };
+}
+
+/** Every place a marker shows up in any of the run's decoded histories. */
+function leaksOf(run: Run, markers: string[]): string[] {
+  return [...run.histories].flatMap(([workflowId, decoded]) => findMarkers(decoded, markers).map((leak) => `${workflowId} ${leak}`));
+}
+
+/** Proves the decoder reached these places: a search that finds nothing must have looked. */
+function expectDecoded(decoded: DecodedHistory | undefined, paths: RegExp[]) {
+  expect(decoded).toBeDefined();
+  for (const path of paths) expect(payloadsAt(decoded!, path), `a decoded payload at ${path}`).not.toHaveLength(0);
+}
+
+describe('completion workflow histories', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({}, { tools: [...createTestTools().definitions, stamp] });
   });
   afterAll(() => h?.close());
 
-  async function historyOf(tokenCount: number, marker: string) {
-    h.model.enqueue({ kind: 'text', chunks: Array.from({ length: tokenCount }, (_, i) => `${marker}${i} `) });
-    const chatId = `chat-${randomUUID()}`;
-    const response = await postChat(h, {
-      id: chatId,
-      trigger: 'submit-message',
-      messages: [userMessage(`question-${marker}`)],
-    });
-    const completionId = response.headers.get('x-longhaul-completion-id')!;
-    await response.text();
-    const handle = h.temporal.workflow.getHandle(`completion-${completionId}`);
-    await handle.result();
-    const history = await handle.fetchHistory();
-    return { json: JSON.stringify(history), events: history.events ?? [], handle, chatId };
-  }
+  it('hold no user or model text after decoding every payload: a plain turn', async () => {
+    const user = mark('USERPLAIN');
+    const answer = mark('MODELPLAIN');
+    const run = await runTurn(h, { text: `Tell me about ${user}, please`, scripts: [{ kind: 'text', chunks: [`${answer} `, 'is the answer.'] }] });
 
-  it('holds no token text, no prompt text, and does not grow with the answer', async () => {
-    const short = await historyOf(3, 'zqshort');
-    const long = await historyOf(400, 'zqlong');
-
-    expect(short.json).not.toContain('zqshort');
-    expect(long.json).not.toContain('zqlong');
-    expect(long.json).not.toContain('question-zqlong');
-    expect(long.events.length).toBe(short.events.length);
-    expect(Math.abs(long.json.length - short.json.length)).toBeLessThan(2_000);
-    expect(long.json.length).toBeLessThan(40_000);
+    const root = run.histories.get(`completion-${run.completionId}`);
+    expectDecoded(root, [
+      /workflowExecutionStartedEventAttributes\.input\.payloads\[0\]$/,
+      /workflowExecutionStartedEventAttributes\.memo\.fields\./,
+      /workflowExecutionStartedEventAttributes\.searchAttributes\.indexedFields\./,
+      /events\[0\]\.userMetadata\.summary$/,
+      /activityTaskScheduledEventAttributes\.input\.payloads\[0\]$/,
+      /activityTaskCompletedEventAttributes\.result\.payloads\[0\]$/,
+      /markerRecordedEventAttributes\.details\./,
+      /upsertWorkflowSearchAttributesEventAttributes\.searchAttributes\.indexedFields\./,
+      /workflowExecutionCompletedEventAttributes\.result\.payloads\[0\]$/,
+    ]);
+    // Decoding works: the ids are there to read.
+    expect(payloadsAt(root!, /workflowExecutionStartedEventAttributes\.memo\.fields\.threadId$/)).toEqual([run.chatId]);
+    expect(payloadsAt(root!, /workflowExecutionStartedEventAttributes\.input\.payloads\[0\]$/)).toEqual([
+      expect.objectContaining({ completionId: run.completionId, threadId: run.chatId }),
+    ]);
+    expect(leaksOf(run, [user, answer])).toEqual([]);
   });
 
-  it('is listed in Temporal with its search attributes and final status', async () => {
-    const run = await historyOf(2, 'zqattrs');
-    const description = await run.handle.describe();
-    const attributes = Object.fromEntries(
-      description.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value]),
-    );
+  it('hold no user or model text after decoding every payload: a tool turn with an approval', async () => {
+    const user = mark('USERTOOL');
+    const args = mark('ARGTOOL');
+    const answer = mark('MODELTOOL');
+    const run = await runTurn(h, {
+      text: `Stamp ${user} for me`,
+      tools: ['stamp', 'echo'],
+      approve: true,
+      scripts: [
+        {
+          kind: 'tool-calls',
+          text: [`Stamping ${answer}-before.`],
+          calls: [
+            { name: 'echo', argsChunks: [JSON.stringify({ text: `inline ${args}` })] },
+            { name: 'stamp', argsChunks: [JSON.stringify({ label: `durable ${args}` })] },
+          ],
+        },
+        { kind: 'text', chunks: [`Stamped: ${answer}.`] },
+      ],
+    });
+
+    const root = run.histories.get(`completion-${run.completionId}`);
+    expectDecoded(root, [
+      /startChildWorkflowExecutionInitiatedEventAttributes\.input\.payloads\[0\]$/,
+      /childWorkflowExecutionCompletedEventAttributes\.result\.payloads\[0\]$/,
+      /startChildWorkflowExecutionInitiatedEventAttributes\.userMetadata\.summary$|events\[\d+\]\.userMetadata\.summary$/,
+    ]);
+    const child = [...run.histories].find(([id]) => id.startsWith('tool-'))?.[1];
+    expectDecoded(child, [
+      /workflowExecutionStartedEventAttributes\.input\.payloads\[0\]$/,
+      /workflowExecutionUpdateAcceptedEventAttributes\.acceptedRequest\.input\.args\.payloads\[0\]$/,
+      /workflowExecutionUpdateCompletedEventAttributes\.outcome\.success\.payloads\[0\]$/,
+      /activityTaskScheduledEventAttributes\.input\.payloads\[0\]$/,
+      /workflowExecutionCompletedEventAttributes\.result\.payloads\[0\]$/,
+    ]);
+    // The tool ran on its stored arguments: the text exists, just not in history.
+    const { rows } = await h.pool.query(`SELECT result FROM tool_executions WHERE thread_id = $1 AND tool_name = 'stamp'`, [run.chatId]);
+    expect(rows[0].result).toEqual({ kind: 'completed', output: { stamped: `durable ${args}` } });
+    expect(leaksOf(run, [user, args, answer])).toEqual([]);
+  });
+
+  it('hold no user or model text after decoding every payload: a research sub-agent turn', async () => {
+    const user = mark('USERRESEARCH');
+    const question = mark('QUESTION');
+    const subAnswer = mark('SUBMODEL');
+    const answer = mark('MODELRESEARCH');
+    const run = await runTurn(h, {
+      text: `Research ${user}`,
+      agent: 'researcher',
+      scripts: [
+        { kind: 'tool-calls', calls: [{ name: 'research', argsChunks: [JSON.stringify({ question: `What is ${question}?` })] }] },
+        { kind: 'text', chunks: [`It is ${subAnswer}.`] },
+        { kind: 'text', chunks: [`The sub-agent says ${answer}.`] },
+      ],
+    });
+
+    const subagent = [...run.histories].find(([id]) => id.startsWith('completion-') && id !== `completion-${run.completionId}`);
+    expect(subagent, 'the sub-agent completion history').toBeDefined();
+    expectDecoded(subagent![1], [
+      /workflowExecutionStartedEventAttributes\.input\.payloads\[0\]$/,
+      /activityTaskScheduledEventAttributes\.input\.payloads\[0\]$/,
+      /workflowExecutionCompletedEventAttributes\.result\.payloads\[0\]$/,
+    ]);
+    expect(run.histories.size).toBe(3);
+    expect(leaksOf(run, [user, question, subAnswer, answer])).toEqual([]);
+  });
+
+  it('does not grow with the answer', async () => {
+    const run = async (tokens: number) =>
+      runTurn(h, { text: 'count', scripts: [{ kind: 'text', chunks: Array.from({ length: tokens }, (_, i) => `w${i} `) }] });
+    const sizeOf = async (r: Run) => {
+      const history = await h.temporal.workflow.getHandle(`completion-${r.completionId}`).fetchHistory();
+      return { events: history.events?.length ?? 0, bytes: JSON.stringify(history).length };
+    };
+    const short = await sizeOf(await run(3));
+    const long = await sizeOf(await run(400));
+    expect(long.events).toBe(short.events);
+    expect(Math.abs(long.bytes - short.bytes)).toBeLessThan(2_000);
+  });
+
+  it('is listed in Temporal with its search attributes, final status and an id-only summary', async () => {
+    const run = await runTurn(h, { text: 'attributes please', scripts: [{ kind: 'text', chunks: ['ok'] }] });
+    const description = await h.temporal.workflow.getHandle(`completion-${run.completionId}`).describe();
+    const attributes = Object.fromEntries(description.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value]));
     expect(attributes).toMatchObject({
       LonghaulThreadId: run.chatId,
       LonghaulUserId: h.userId,
       LonghaulModel: 'openai:gpt-test',
       LonghaulStatus: 'completed',
     });
+    expect(description.memo).toEqual({ threadId: run.chatId });
+    expect(await description.staticSummary()).toBe(`completion ${run.completionId} (openai:gpt-test)`);
+  });
+});
+
+describe('LONGHAUL_MEMO_THREAD_TITLE', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ LONGHAUL_MEMO_THREAD_TITLE: 'true' });
+  });
+  afterAll(() => h?.close());
+
+  it('puts the thread title in the memo when an operator opts in', async () => {
+    const text = `Opted-in title ${'x'.repeat(100)}`;
+    const run = await runTurn(h, { text, scripts: [{ kind: 'text', chunks: ['ok'] }] });
+    const description = await h.temporal.workflow.getHandle(`completion-${run.completionId}`).describe();
+    expect(description.memo).toEqual({ threadId: run.chatId, threadTitle: text.slice(0, 80) });
+    expect(await description.staticSummary()).toBe(`completion ${run.completionId} (openai:gpt-test)`);
+  });
+
+  it('accepts true or false only', () => {
+    expect(parseConfig({}).LONGHAUL_MEMO_THREAD_TITLE).toBe(false);
+    expect(parseConfig({ LONGHAUL_MEMO_THREAD_TITLE: 'false' }).LONGHAUL_MEMO_THREAD_TITLE).toBe(false);
+    expect(() => parseConfig({ LONGHAUL_MEMO_THREAD_TITLE: 'yes' })).toThrow(ConfigError);
   });
 });

@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
-import { AppError } from '../app-error.js';
+import { AppError, badRequest } from '../app-error.js';
+import { TurnRefused } from '../../completions/turn-policy.js';
 import type { Logger } from '../../log.js';
 
 /** Renders every failure as `{error: {code, message}}`; unexpected errors are logged and shown generically. */
@@ -12,7 +13,11 @@ export function errorHandler(log: Logger): Middleware {
       }
     } catch (error) {
       const appError =
-        error instanceof AppError ? error : new AppError(500, 'internal_error', 'internal server error', false);
+        error instanceof AppError
+          ? error
+          : error instanceof TurnRefused
+            ? badRequest(error.message, error.code)
+            : new AppError(500, 'internal_error', 'internal server error', false);
       if (!appError.expose) log.error(`${ctx.method} ${ctx.path} failed: ${(error as Error).stack ?? String(error)}`);
       if (ctx.headerSent || ctx.respond === false) return;
       ctx.status = appError.status;

@@ -1,7 +1,6 @@
 /** The caller's approval inbox and decisions on it (v5 clients, other apps, operators with an API key). */
 import { Router } from '@koa/router';
 import { z } from 'zod';
-import { createToolExecutionsRepo } from '../../db/tool-executions-repo.js';
 import type { AppDeps } from '../app-deps.js';
 import { readJsonBody } from '../middleware/json-body.js';
 import { parseInput } from '../parse-input.js';
@@ -16,23 +15,10 @@ const decisionSchema = z.strictObject({
 
 export function approvalRoutes(deps: AppDeps): Router {
   const router = new Router({ prefix: '/v1/approvals' });
-  const executions = createToolExecutionsRepo(deps.pool);
 
   router.get('/', async (ctx) => {
     parseInput(listQuerySchema, ctx.query, 'query');
-    const rows = await executions.listPendingApprovals(ctx.state.user.id);
-    ctx.body = {
-      approvals: rows.map((row) => ({
-        toolCallId: row.id,
-        toolName: row.toolName,
-        args: row.args,
-        argsDigest: row.argsDigest,
-        threadId: row.threadId,
-        completionId: row.completionId,
-        requestedAt: row.requestedAt,
-        expiresAt: row.expiresAt,
-      })),
-    };
+    ctx.body = { approvals: await deps.approvalInbox.pending(ctx.state.user.id) };
   });
 
   router.post('/:toolCallId', async (ctx) => {

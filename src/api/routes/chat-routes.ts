@@ -5,11 +5,9 @@
  */
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
-import { ACTIVE_STATUSES, createCompletionsRepo } from '../../db/completions-repo.js';
-import { createThreadsRepo } from '../../db/threads-repo.js';
 import { digestFromApprovalId } from '../../tools/args-digest.js';
 import type { AppDeps } from '../app-deps.js';
-import { AppError, badRequest, conflict, notFound } from '../app-error.js';
+import { AppError, badRequest, conflict } from '../app-error.js';
 import { clientVersionOf } from '../client-version.js';
 import { tagRequest } from '../tag-request.js';
 import { createCompletionStream } from '../completion-stream.js';
@@ -27,16 +25,13 @@ import {
 
 export function chatRoutes(deps: AppDeps): Router {
   const router = new Router();
-  const threads = createThreadsRepo(deps.pool);
-  const completions = createCompletionsRepo(deps.pool);
+  const { threads } = deps;
   const { streamCompletion, pipeLive } = createCompletionStream(deps);
 
   /** The caller's thread named in the path (404 when not theirs) and its running completion, if any. */
   async function runningCompletionOf(ctx: Context) {
-    const thread = await threads.get(parseInput(idSchema, ctx.params.threadId, 'threadId'), ctx.state.user.id);
-    if (!thread) throw notFound('thread');
-    const completion = thread.activeCompletionId ? await completions.get(thread.activeCompletionId) : undefined;
-    return completion && ACTIVE_STATUSES.includes(completion.status) ? completion : undefined;
+    const thread = await threads.getOwn(parseInput(idSchema, ctx.params.threadId, 'threadId'), ctx.state.user.id);
+    return threads.activeCompletion(thread);
   }
 
   async function startTurn(ctx: Context, body: ChatRequest) {
@@ -76,10 +71,9 @@ export function chatRoutes(deps: AppDeps): Router {
     if (responses.length === 0) {
       throw badRequest('the last message must be the new user message, or an assistant message with approval responses');
     }
-    const thread = await threads.get(body.id, ctx.state.user.id);
-    if (!thread) throw notFound('thread');
-    const completion = thread.activeCompletionId ? await completions.get(thread.activeCompletionId) : undefined;
-    if (!completion || !ACTIVE_STATUSES.includes(completion.status)) {
+    const thread = await threads.getOwn(body.id, ctx.state.user.id);
+    const completion = await threads.activeCompletion(thread);
+    if (!completion) {
       throw conflict('nothing in this thread is awaiting approval', 'not_awaiting_approval');
     }
     const follower = await deps.hub.follow(completion.id);

@@ -1,9 +1,6 @@
 /** REST for completions: start one (202 + stream URLs), read status/usage/timing, and its SSE event log. */
 import { Router } from '@koa/router';
-import { createCompletionsRepo } from '../../db/completions-repo.js';
-import { newId } from '../../db/ids.js';
 import type { AppDeps } from '../app-deps.js';
-import { notFound } from '../app-error.js';
 import { clientVersionOf } from '../client-version.js';
 import { createCompletionStream } from '../completion-stream.js';
 import { readJsonBody } from '../middleware/json-body.js';
@@ -13,24 +10,20 @@ import { toCompletionView } from '../views.js';
 
 export function completionRoutes(deps: AppDeps): Router {
   const router = new Router({ prefix: '/v1/completions' });
-  const completions = createCompletionsRepo(deps.pool);
+  const { completions } = deps;
   const { streamCompletion } = createCompletionStream(deps);
-
-  async function ownCompletion(id: unknown, userId: string) {
-    const completion = await completions.getForUser(parseInput(idSchema, id, 'completionId'), userId);
-    if (!completion) throw notFound('completion');
-    return completion;
-  }
+  const ownCompletion = (id: unknown, userId: string) =>
+    completions.getOwn(parseInput(idSchema, id, 'completionId'), userId);
 
   router.post('/', async (ctx) => {
     const body = parseInput(createCompletionSchema, await readJsonBody(ctx, deps.maxBodyBytes));
-    const prepared = await deps.starter.prepare({
-      userId: ctx.state.user.id,
-      threadId: body.threadId ?? newId('thr'),
-      createThread: body.threadId === undefined,
-      userMessage: { uiMessageId: newId('msg'), parts: [{ type: 'text', text: body.message }] },
-      choices: { ...(body.agent ? { agent: body.agent } : {}), ...(body.model ? { model: body.model } : {}), ...(body.tools ? { tools: body.tools } : {}) },
-    });
+    const prepared = await deps.starter.prepare(
+      completions.toStartRequest(ctx.state.user.id, {
+        ...(body.threadId ? { threadId: body.threadId } : {}),
+        message: body.message,
+        choices: { ...(body.agent ? { agent: body.agent } : {}), ...(body.model ? { model: body.model } : {}), ...(body.tools ? { tools: body.tools } : {}) },
+      }),
+    );
     await prepared.launch();
     const { completionId, threadId } = prepared.turn;
     ctx.status = 202;
@@ -44,8 +37,7 @@ export function completionRoutes(deps: AppDeps): Router {
   /** The caller's live work: what a sidebar shows. */
   router.get('/', async (ctx) => {
     const query = parseInput(activeQuerySchema, ctx.query, 'query');
-    const statuses = query.status ? [query.status] : (['queued', 'running', 'awaiting_approval'] as const);
-    ctx.body = { completions: await completions.listActive(ctx.state.user.id, statuses) };
+    ctx.body = { completions: await completions.listActive(ctx.state.user.id, query.status) };
   });
 
   router.get('/:id', async (ctx) => {

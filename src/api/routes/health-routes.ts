@@ -1,26 +1,40 @@
 import { Router } from '@koa/router';
+import type { Context, Middleware } from 'koa';
 import type { AppDeps } from '../app-deps.js';
 
-/** Liveness of every dependency, unauthenticated, for load balancers and `npm start`'s readiness wait. */
-export function healthRoutes(deps: AppDeps): Router {
+type Check = 'ok' | 'error';
+
+/**
+ * Liveness of every dependency, unauthenticated, for load balancers and `npm start`'s readiness wait. Why a check
+ * failed goes only to authenticated callers (API key or token): dependency errors name hosts, ports and database roles.
+ */
+export function healthRoutes(deps: AppDeps, requireCaller: Middleware): Router {
   const router = new Router();
+  /** The same check as every other route; with Postgres down nobody is, and nothing is thrown. */
+  const isAuthenticated = (ctx: Context) =>
+    requireCaller(ctx, async () => {}).then(
+      () => true,
+      () => false,
+    );
   router.get('/healthz', async (ctx) => {
-    const check = async (probe: () => Promise<unknown>) => {
+    const errors: Record<string, string> = {};
+    const check = async (name: string, probe: () => Promise<unknown>): Promise<Check> => {
       try {
         await probe();
         return 'ok';
       } catch (error) {
-        return `error: ${(error as Error).message}`;
+        errors[name] = (error as Error).message;
+        return 'error';
       }
     };
     const checks = {
-      postgres: await check(() => deps.pool.query('SELECT 1')),
-      redis: await check(() => deps.redis.ping()),
-      temporal: await check(() => deps.temporal.workflowService.getSystemInfo({})),
+      postgres: await check('postgres', () => deps.pool.query('SELECT 1')),
+      redis: await check('redis', () => deps.redis.ping()),
+      temporal: await check('temporal', () => deps.temporal.workflowService.getSystemInfo({})),
     };
     const ok = Object.values(checks).every((value) => value === 'ok');
     ctx.status = ok ? 200 : 503;
-    ctx.body = { status: ok ? 'ok' : 'degraded', checks };
+    ctx.body = { status: ok ? 'ok' : 'degraded', checks, ...(!ok && (await isAuthenticated(ctx)) ? { errors } : {}) };
   });
   return router;
 }

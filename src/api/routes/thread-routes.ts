@@ -1,12 +1,6 @@
 /** REST for threads: create, list, get (with completions), delete, and the transcript as UI messages. */
 import { Router } from '@koa/router';
-import { ACTIVE_STATUSES, createCompletionsRepo } from '../../db/completions-repo.js';
-import { newId } from '../../db/ids.js';
-import { createAuditRepo } from '../../db/audit-repo.js';
-import { createMessagesRepo, toUIMessages } from '../../db/messages-repo.js';
-import { createThreadsRepo } from '../../db/threads-repo.js';
 import type { AppDeps } from '../app-deps.js';
-import { conflict, notFound } from '../app-error.js';
 import { readJsonBody } from '../middleware/json-body.js';
 import { parseInput } from '../parse-input.js';
 import { createThreadSchema, idSchema, listQuerySchema, updateThreadSchema } from '../schemas.js';
@@ -14,31 +8,12 @@ import { toCompletionView } from '../views.js';
 
 export function threadRoutes(deps: AppDeps): Router {
   const router = new Router({ prefix: '/v1/threads' });
-  const threads = createThreadsRepo(deps.pool);
-  const completions = createCompletionsRepo(deps.pool);
-  const messages = createMessagesRepo(deps.pool);
-  const audit = createAuditRepo(deps.pool);
-
-  async function ownThread(id: unknown, userId: string) {
-    const thread = await threads.get(parseInput(idSchema, id, 'threadId'), userId);
-    if (!thread) throw notFound('thread');
-    return thread;
-  }
+  const { threads } = deps;
+  const ownThread = (id: unknown, userId: string) => threads.getOwn(parseInput(idSchema, id, 'threadId'), userId);
 
   router.post('/', async (ctx) => {
     const body = parseInput(createThreadSchema, await readJsonBody(ctx, deps.maxBodyBytes));
-    try {
-      ctx.body = await threads.create(
-        body.id ?? newId('thr'),
-        ctx.state.user.id,
-        body.title ?? null,
-        body.doubleTextPolicy ?? deps.defaultDoubleTextPolicy,
-        body.agent ? deps.policy.agentName(body.agent) : null,
-      );
-    } catch (error) {
-      if ((error as { code?: string }).code === '23505') throw conflict('a thread with this id already exists');
-      throw error;
-    }
+    ctx.body = await threads.create(ctx.state.user.id, body);
     ctx.status = 201;
   });
 
@@ -49,24 +24,19 @@ export function threadRoutes(deps: AppDeps): Router {
 
   router.get('/:id', async (ctx) => {
     const thread = await ownThread(ctx.params.id, ctx.state.user.id);
-    const rows = await completions.listByThread(thread.id);
+    const rows = await threads.completions(thread);
     ctx.body = { ...thread, completions: rows.map(toCompletionView) };
   });
 
   router.patch('/:id', async (ctx) => {
     const thread = await ownThread(ctx.params.id, ctx.state.user.id);
     const body = parseInput(updateThreadSchema, await readJsonBody(ctx, deps.maxBodyBytes));
-    if (body.agent) deps.policy.agentName(body.agent);
-    ctx.body = await threads.update(thread.id, ctx.state.user.id, body);
+    ctx.body = await threads.update(thread, body);
   });
 
   router.delete('/:id', async (ctx) => {
     const thread = await ownThread(ctx.params.id, ctx.state.user.id);
-    const active = thread.activeCompletionId ? await completions.get(thread.activeCompletionId) : undefined;
-    if (active && ACTIVE_STATUSES.includes(active.status) && !(await deps.reconciler.settleIfEnded(active))) {
-      throw conflict('the thread has a running completion; cancel it first', 'completion_running');
-    }
-    await threads.delete(thread.id, ctx.state.user.id);
+    await threads.delete(thread);
     ctx.status = 204;
   });
 
@@ -74,7 +44,7 @@ export function threadRoutes(deps: AppDeps): Router {
   router.get('/:id/audit', async (ctx) => {
     const thread = await ownThread(ctx.params.id, ctx.state.user.id);
     const namespace = encodeURIComponent(deps.temporalNamespace);
-    const events = (await audit.listByThread(thread.id)).map((event) => ({
+    const events = (await threads.auditEvents(thread)).map((event) => ({
       ...event,
       temporalUiUrl:
         event.workflowId && event.runId
@@ -91,7 +61,7 @@ export function threadRoutes(deps: AppDeps): Router {
 
   router.get('/:id/messages', async (ctx) => {
     const thread = await ownThread(ctx.params.id, ctx.state.user.id);
-    ctx.body = { messages: toUIMessages(await messages.listForThread(thread.id)) };
+    ctx.body = { messages: await threads.uiMessages(thread) };
   });
 
   return router;

@@ -8,10 +8,9 @@
  */
 import { Router } from '@koa/router';
 import type { AppDeps } from '../app-deps.js';
-import { formatSseComment, formatSseData } from '../../stream/sse.js';
 import { parseInput } from '../parse-input.js';
 import { lastEventIdSchema } from '../schemas.js';
-import { openSse } from '../sse-writer.js';
+import { pipeUserFollowerToSse } from '../sse-writer.js';
 
 export function userEventRoutes(deps: AppDeps): Router {
   const router = new Router();
@@ -22,16 +21,7 @@ export function userEventRoutes(deps: AppDeps): Router {
     const lastEventId =
       rawLastEventId === undefined ? undefined : parseInput(lastEventIdSchema, rawLastEventId, 'Last-Event-ID');
     const follower = await deps.hub.followUser(ctx.state.user.id, lastEventId);
-    const sse = openSse(ctx);
-    const keepAlive = setInterval(() => sse.write(formatSseComment('keep-alive')), deps.keepAliveMs);
-    void sse.closed.then(() => follower.close());
-    try {
-      for await (const event of follower.events()) sse.write(formatSseData(event.json, event.seq));
-    } finally {
-      clearInterval(keepAlive);
-      await follower.close();
-      sse.end();
-    }
+    await pipeUserFollowerToSse(ctx, follower, { userId: ctx.state.user.id, keepAliveMs: deps.keepAliveMs, log: deps.log });
   });
   return router;
 }

@@ -11,12 +11,13 @@
  */
 import type { LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
-import { BlockList, type LookupFunction } from 'node:net';
+import type { LookupFunction } from 'node:net';
 import { Agent, fetch, type Response } from 'undici';
 import { compile } from 'html-to-text';
 import { z } from 'zod';
 import { createHash } from 'node:crypto';
 import { defineTool } from '../tool-definition.js';
+import { isInternalAddress } from './internal-address.js';
 
 export interface FetchUrlOptions {
   /** Lets the tool reach loopback and private ranges: for tests and single-machine setups only. */
@@ -28,31 +29,6 @@ export interface FetchUrlOptions {
 
 const USER_AGENT = 'Longhaul/0.1 (+fetch_url tool)';
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-
-// Node's BlockList also matches IPv4-mapped IPv6 addresses (::ffff:10.0.0.1) against the IPv4 rules.
-const INTERNAL_ADDRESSES = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8], // "this network", incl. the unspecified address
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10], // carrier-grade NAT
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16], // link-local, incl. the cloud metadata service
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-  ['224.0.0.0', 4], // multicast
-  ['240.0.0.0', 4], // reserved, incl. broadcast
-] as const) {
-  INTERNAL_ADDRESSES.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 96], // unspecified, loopback and the deprecated IPv4-compatible form (::10.0.0.1)
-  ['64:ff9b::', 96], // NAT64: reaches IPv4 hosts, internal ones included, through the gateway
-  ['fc00::', 7], // unique-local
-  ['fe80::', 10], // link-local
-  ['ff00::', 8], // multicast
-] as const) {
-  INTERNAL_ADDRESSES.addSubnet(network, prefix, 'ipv6');
-}
 
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' })
@@ -88,9 +64,7 @@ async function resolvePublicAddresses(url: URL, signal: AbortSignal): Promise<Lo
     if (signal.aborted) throw error;
     throw new Error(`fetch_url could not resolve ${host}: ${messageOf(error)}`, { cause: error });
   }
-  const internal = addresses.find(({ address, family }) =>
-    INTERNAL_ADDRESSES.check(address, family === 6 ? 'ipv6' : 'ipv4'),
-  );
+  const internal = addresses.find(({ address }) => isInternalAddress(address));
   if (internal || addresses.length === 0) {
     throw new Error(
       `fetch_url refused ${url.origin}: ${host} resolves to ${internal?.address ?? 'no address'}, ` +

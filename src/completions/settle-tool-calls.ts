@@ -7,16 +7,10 @@ import type { NewToolExecution } from '../db/tool-executions-repo.js';
 import type { UIPart } from '../db/ui-parts.js';
 import type { UIMessageChunk } from '../stream/ui-chunks.js';
 import { resolveToolCall } from '../tools/resolve-tool-call.js';
-import type { ToolCallPolicy, ToolRegistry } from '../tools/tool-registry.js';
+import type { ToolRegistry } from '../tools/tool-registry.js';
 import { toToolPartPatch } from '../tools/tool-result.js';
+import type { RunnableToolCall } from '../workflows/definitions.js';
 import type { StreamedToolCall } from './step-stream.js';
-
-/** A call the workflow must run. */
-export interface RunnableToolCall extends ToolCallPolicy {
-  id: string;
-  name: string;
-  argsDigest: string;
-}
 
 export function settleToolCalls(
   tools: ToolRegistry,

@@ -5,6 +5,16 @@
 import type { FinishReason, ModelEvent, Usage } from '../llm/types.js';
 import type { UIMessageChunk } from '../stream/ui-chunks.js';
 
+/** Each attempt streams its text under its own id, so a retry can tell viewers which text it supersedes. */
+export function textIdFor(step: number, attempt: number): string {
+  return `text-${step}-${attempt}`;
+}
+
+/** Deterministic per completion, step and call order, so a re-run step reuses its ids; safe for both vendors. */
+export function toolCallIdFor(completionId: string, step: number, index: number): string {
+  return `tc_${completionId.replace(/^cmp_/, '')}_${step}_${index}`;
+}
+
 export interface StreamedToolCall {
   id: string;
   name: string;

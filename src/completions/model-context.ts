@@ -1,17 +1,19 @@
+/**
+ * The model's context: the stored transcript as the provider-neutral messages a model call sends. Text comes from
+ * the messages' parts; what each tool call returned comes from its typed record (tool_executions.result), never
+ * from the tool part's state or error text, which are the browser's view of that record.
+ */
 import { z } from 'zod';
-import type { StoredMessage } from '../db/messages-repo.js';
+import type { StoredToolCall, TranscriptMessage } from '../db/messages-repo.js';
 import { textPartSchema, type UIPart } from '../db/ui-parts.js';
 import type { ModelMessage, ToolCallRequest } from '../llm/types.js';
-import { toModelToolContent, toolResultSchema, type ToolResult } from '../tools/tool-result.js';
+import { BACKGROUND_PENDING_RESULT, toModelToolContent, toolResultSchema, type ToolResult } from '../tools/tool-result.js';
 
-const toolPartSchema = z.looseObject({
+/** The call as the model made it; the part's other fields (state, output, errorText) are not read. */
+const toolCallPartSchema = z.looseObject({
   type: z.string().startsWith('tool-'),
   toolCallId: z.string(),
-  state: z.string(),
   input: z.unknown().optional(),
-  output: z.unknown().optional(),
-  errorText: z.string().optional(),
-  approval: z.looseObject({ reason: z.string().optional() }).optional(),
 });
 
 const toolResultPartSchema = z.object({
@@ -19,12 +21,14 @@ const toolResultPartSchema = z.object({
   data: z.object({ toolCallId: z.string(), toolName: z.string(), result: toolResultSchema }),
 });
 
+/** Both vendors reject a call without an answer, so a call that has none reads as failed. */
+const NO_RESULT: ToolResult = { kind: 'failed', message: 'the call did not produce a result' };
+
 /**
- * Turns the stored transcript (UI-message parts) into the provider-neutral messages a model call needs. A tool
- * part becomes the assistant's call plus a tool message with what the model reads as the result; a call with
- * no result yet reads as failed, since both vendors reject a call without an answer.
+ * Turns the stored transcript into the messages of a model call. A step with tool calls becomes the assistant's
+ * calls plus one tool message per call carrying its stored typed result.
  */
-export function toModelMessages(rows: StoredMessage[]): ModelMessage[] {
+export function toModelContext(rows: TranscriptMessage[]): ModelMessage[] {
   const messages: ModelMessage[] = [];
   for (const row of rows) {
     if (row.role === 'system') {
@@ -47,7 +51,7 @@ export function toModelMessages(rows: StoredMessage[]): ModelMessage[] {
       continue;
     }
     const toolParts = row.parts.flatMap((part) => {
-      const parsed = toolPartSchema.safeParse(part);
+      const parsed = toolCallPartSchema.safeParse(part);
       return parsed.success ? [parsed.data] : [];
     });
     if (!text && toolParts.length === 0) continue;
@@ -57,35 +61,23 @@ export function toModelMessages(rows: StoredMessage[]): ModelMessage[] {
       argsJson: JSON.stringify(part.input ?? {}),
     }));
     messages.push({ role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) });
-    for (const part of toolParts) {
+    for (const call of toolCalls) {
       messages.push({
         role: 'tool',
-        toolCallId: part.toolCallId,
-        toolName: part.type.slice('tool-'.length),
-        content: toModelToolContent(resultOf(part)),
+        toolCallId: call.id,
+        toolName: call.name,
+        content: toModelToolContent(resultOf(row.toolCalls[call.id])),
       });
     }
   }
   return messages;
 }
 
-function resultOf(part: z.infer<typeof toolPartSchema>): ToolResult {
-  switch (part.state) {
-    case 'output-available': {
-      const pending = z.object({ status: z.literal('pending'), message: z.string() }).safeParse(part.output);
-      return pending.success ? { kind: 'pending', message: pending.data.message } : { kind: 'completed', output: part.output ?? null };
-    }
-    case 'output-denied':
-      return { kind: 'denied', reason: part.approval?.reason ?? 'denied', expired: false };
-    case 'output-error': {
-      const [kind, ...rest] = (part.errorText ?? 'failed: unknown error').split(': ');
-      const message = rest.join(': ');
-      if (kind === 'validation_error' || kind === 'not_found_error') return { kind, message };
-      return { kind: 'failed', message: part.errorText ?? 'failed' };
-    }
-    default:
-      return { kind: 'failed', message: 'the call did not produce a result' };
-  }
+function resultOf(call: StoredToolCall | undefined): ToolResult {
+  // A background call answered `pending` in its step, and keeps reading so: what it returned later is a message
+  // of its own further on (backgroundResults), while its record now holds that final result.
+  if (call?.mode === 'background' && call.result) return BACKGROUND_PENDING_RESULT;
+  return call?.result ?? NO_RESULT;
 }
 
 const objectPartSchema = z.object({ type: z.literal('data-object'), data: z.unknown() });

@@ -104,6 +104,7 @@ function approvalDetails(call: RunnableToolCall): { staticDetails?: string } {
   return {
     staticDetails: [
       `\`${call.name}\` awaits approval. Arguments digest: \`${call.argsDigest}\``,
+      '',
       'Decide as an operator (`"approved":false` denies; an `approver` you add is recorded only as a claim):',
       '```',
       `temporal workflow signal --workflow-id ${toolCallWorkflowId(call.id)} --name approvalDecision --input '${input}'`,

@@ -12,6 +12,7 @@ import { findPendingApproval, startPendingTransfer } from '../support/pending-ap
 import { findTemporalCli } from '../support/temporal-cli.js';
 import { createTestTools } from '../support/test-tools.js';
 import { waitFor } from '../support/wait-for.js';
+import { startWorkerProcess } from '../support/worker-process.js';
 
 describe('approvalDecision signals from the Temporal CLI', () => {
   let h: Harness;
@@ -99,6 +100,29 @@ describe('approvalDecision signals from the Temporal CLI', () => {
 
   it('ignores a signal whose argsDigest is not the call’s', async () => {
     await expectIgnored({ approved: true, argsDigest: 'f'.repeat(64) });
+  });
+
+  it('tells the operator in the worker log why a signal was ignored', async () => {
+    const { completionId, approval } = await startPendingTransfer(h, { amount: 13, then: [{ kind: 'text', chunks: ['Paid.'] }] });
+    // The worker as production runs it, so its log is the one an operator reads.
+    await h.stopWorker();
+    const worker = await startWorkerProcess(h);
+    const ignored = () => worker.output().split('\n').find((line) => line.includes('approvalDecision signal ignored'));
+    try {
+      signal(approval.toolCallId, { approved: true, approver: h.userId });
+      await waitFor(async () => ignored() !== undefined, 20_000, 'the ignored signal in the worker log');
+    } finally {
+      await worker.stop();
+      await h.startWorker();
+    }
+    expect(JSON.parse(ignored()!)).toMatchObject({
+      level: 40,
+      msg: `approvalDecision signal ignored: it carries no argsDigest (this call's is ${approval.argsDigest})`,
+      temporal: { toolCallId: approval.toolCallId, toolName: 'transfer', workflowId: `tool-${approval.toolCallId}` },
+    });
+    expect(await callRow(approval.toolCallId)).toEqual({ status: 'awaiting_approval', decision: null, approver: null });
+    expect((await decide(approval.toolCallId, { decision: 'approve', argsDigest: approval.argsDigest })).status).toBe(200);
+    await waitFor(async () => (await completionStatus(completionId)) === 'completed', 30_000);
   });
 
   it('records a signal with the digest shown in the Temporal UI as the operator’s, the named approver as a claim', async () => {

@@ -110,7 +110,7 @@ describe('approvalDecision signals from the Temporal CLI', () => {
     const ignored = () => worker.output().split('\n').find((line) => line.includes('approvalDecision signal ignored'));
     try {
       signal(approval.toolCallId, { approved: true, approver: h.userId });
-      await waitFor(async () => ignored() !== undefined, 20_000, 'the ignored signal in the worker log');
+      await waitFor(async () => ignored() !== undefined, 30_000, 'the ignored signal in the worker log');
     } finally {
       await worker.stop();
       await h.startWorker();
@@ -123,7 +123,8 @@ describe('approvalDecision signals from the Temporal CLI', () => {
     expect(await callRow(approval.toolCallId)).toEqual({ status: 'awaiting_approval', decision: null, approver: null });
     expect((await decide(approval.toolCallId, { decision: 'approve', argsDigest: approval.argsDigest })).status).toBe(200);
     await waitFor(async () => (await completionStatus(completionId)) === 'completed', 30_000);
-  });
+    // A worker process starts by bundling the workflow code, and each worker change waits out a sticky queue.
+  }, 120_000);
 
   it('records a signal with the digest shown in the Temporal UI as the operator’s, the named approver as a claim', async () => {
     const { chatId, completionId, approval } = await startPendingTransfer(h, { amount: 12, then: [{ kind: 'text', chunks: ['Paid.'] }] });

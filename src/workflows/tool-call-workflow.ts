@@ -96,7 +96,9 @@ export async function toolCallWorkflow(input: ToolCallInput): Promise<ToolCallOu
       },
     },
   );
-  // Signals cannot be refused: an invalid one is ignored, the call keeps waiting for a valid decision.
+  // Signals cannot be refused: an invalid one is ignored, the call keeps waiting for a valid decision. The patch is
+  // asked here rather than at the start, so a run already waiting when this deploys applies the rule to its next
+  // signal; a replayed signal without the marker takes the old path.
   setHandler(approvalDecisionSignal, (decision) => {
     if (!patched('signal-needs-digest')) {
       if (!rejection(decision)) take(decision, decision.approver ?? OPERATOR);

@@ -8,6 +8,7 @@
  * the calls its callers had made up to the step that started it. Those rows no longer change while the step
  * runs, so a retried step rules every call the same way.
  */
+import type { AgentDefinition } from '../agents/agent-definition.js';
 import type { Queryable } from '../db/pool.js';
 import { egressTarget, hostAllowed } from '../tools/egress-hosts.js';
 import type { ToolDefinition } from '../tools/tool-definition.js';
@@ -30,10 +31,8 @@ export interface TurnEgress {
 
 export type EgressRuling = { kind: 'run' } | { kind: 'approve' } | { kind: 'refuse'; reason: string };
 
-export function egressPolicyFor(
-  agent: { egress?: { allowedHosts?: string[]; approvalAfterPrivateRead?: boolean } } | undefined,
-  deploymentHosts: readonly string[],
-): EgressPolicy {
+/** The agent's policy within the deployment's hosts; a turn without a known agent gets the defaults. */
+export function egressPolicyFor(agent: Pick<AgentDefinition, 'egress'> | undefined, deploymentHosts: readonly string[]): EgressPolicy {
   return {
     allowedHosts: [deploymentHosts, agent?.egress?.allowedHosts ?? []],
     approvalAfterPrivateRead: agent?.egress?.approvalAfterPrivateRead ?? true,

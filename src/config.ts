@@ -3,6 +3,7 @@
  * the variable and what it expects, instead of failing later somewhere far from the cause.
  */
 import { z } from 'zod';
+import { hostPatternSchema } from './tools/egress-hosts.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -123,6 +124,20 @@ const envSchema = z.object({
   LONGHAUL_FETCH_MAX_BYTES: positiveInt.default(2_000_000),
   LONGHAUL_FETCH_TIMEOUT_MS: positiveInt.default(15_000),
   LONGHAUL_FETCH_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
+  /**
+   * Comma-separated hosts fetch_url (and any egress tool) may reach: `example.com`, `*.example.com`, `host:port`.
+   * Empty = any public host. Agents may narrow it further, never widen it.
+   */
+  LONGHAUL_FETCH_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((host) => host.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(hostPatternSchema)),
   /**
    * Put the thread title (the first 80 characters of the user's first message) in each completion's workflow
    * memo. Off by default: the memo is part of Temporal's history, which holds ids only.

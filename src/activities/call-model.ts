@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { checkBudgets } from '../completions/budgets.js';
+import { egressPolicyFor } from '../completions/egress.js';
 import {
   announceStep,
   keepStoppedText,
@@ -137,7 +138,8 @@ export function createCallModel(deps: ActivityDeps) {
       guard.dispose();
     }
     await stream.closeText();
-    return recordStep(deps, origin, input, streamed(), { tools, outputSchema });
+    const egress = egressPolicyFor(agent, settings.fetchAllowedHosts);
+    return recordStep(deps, origin, input, streamed(), { tools, outputSchema, egress });
   };
 }
 

@@ -58,6 +58,7 @@ export async function createWorker(options: {
         stopConfirmTimeoutMs: config.LONGHAUL_STOP_CONFIRM_TIMEOUT_MS,
         userDailyTokenBudget: config.LONGHAUL_USER_DAILY_TOKEN_BUDGET,
         maxAgentDepth: config.LONGHAUL_MAX_AGENT_DEPTH,
+        fetchAllowedHosts: config.LONGHAUL_FETCH_ALLOWED_HOSTS,
       },
     }),
   });

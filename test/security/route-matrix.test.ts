@@ -217,7 +217,6 @@ function classify(route: Route): { fields: SubjectField[]; bodies: BodyCase[] } 
 let subjects: Subject[] = [];
 /** Every id of A's: none may appear in another user's answer unless that user sent it. */
 let idsOfA: string[] = [];
-let subjectOfA = '';
 /** B calls with an API key, C with a JWT; each has a thread of its own whose turn awaits approval. */
 const callers = {
   B: { name: 'B (API key)', key: '', own: { threadId: '' } },
@@ -284,10 +283,10 @@ beforeAll(async () => {
   ];
 
   // A is also known by a token subject, so the refused tokens below claim to be A.
-  subjectOfA = `matrix-a-${randomUUID()}`;
+  const subjectOfA = `matrix-a-${randomUUID()}`;
   await h.pool.query('UPDATE users SET external_subject = $1 WHERE id = $2', [subjectOfA, h.userId]);
   callers.B.key = (await h.createUser()).apiKey;
-  callers.C.key = await jwt(`matrix-c-${randomUUID()}`);
+  callers.C.key = await jwt(`matrix-c-${randomUUID()}`, now() + 3_600);
   for (const caller of Object.values(callers)) caller.own = await awaitingTurnOf(caller.key);
 
   const users = createUsersRepo(h.pool);

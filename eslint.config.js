@@ -59,4 +59,33 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The completion lifecycle is plain code over Postgres and Redis: the worker's activities and the API's
+    // services adapt Temporal and HTTP to it, never the other way round.
+    files: ['src/completions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@temporalio/*', 'koa', '@koa/*', '../activities/*', '../api/*'],
+              allowTypeImports: true,
+              message: 'src/completions imports neither Temporal nor Koa; adapt in src/activities or src/api.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Routes speak HTTP; the services passed in through AppDeps reach the data.
+    files: ['src/api/routes/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../../db/*'], message: 'Routes do not import src/db: use a service from AppDeps.' }] },
+      ],
+    },
+  },
 );

@@ -125,7 +125,7 @@ export function createThreadsRepo(db: Queryable) {
         `WITH RECURSIVE tree AS (
            SELECT id, title, created_at, 0 AS depth FROM threads WHERE id = $1 AND user_id = $2
            UNION ALL
-           SELECT t.id, t.title, t.created_at, tree.depth + 1 FROM threads t JOIN tree ON t.parent_thread_id = tree.id
+           SELECT t.id, t.title, t.created_at, tree.depth + 1 FROM threads t JOIN tree ON t.parent_thread_id = tree.id AND t.user_id = $2
          ), gone AS (
            DELETE FROM threads WHERE id = $1 AND user_id = $2 RETURNING id
          )

@@ -150,6 +150,8 @@ const envSchema = z.object({
   LONGHAUL_TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
   /** When set, a worker process serves its own /metrics on this port (the API serves them on GET /metrics). */
   LONGHAUL_WORKER_METRICS_PORT: port.optional(),
+  /** When set, /metrics (the API's and a worker's port) answers only `Authorization: Bearer <this token>`. */
+  LONGHAUL_METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   /** When set (host:port), the Temporal SDK's own worker metrics are exported in Prometheus format there. */
   LONGHAUL_TEMPORAL_METRICS_ADDRESS: optionalString,
   /** The agent for threads and requests that name none. */
@@ -164,7 +166,7 @@ const envSchema = z.object({
 export type Config = z.infer<typeof envSchema>;
 
 /** Variables whose values never appear in an error message. */
-const SECRETS = new Set(['LONGHAUL_JWT_SECRET']);
+const SECRETS = new Set(['LONGHAUL_JWT_SECRET', 'LONGHAUL_METRICS_TOKEN']);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -42,6 +42,8 @@ export interface AppDeps {
   /** Browser origins allowed by CORS (LONGHAUL_CORS_ORIGINS); empty = no CORS headers. */
   corsOrigins: readonly string[];
   keepAliveMs: number;
+  /** Bearer token GET /metrics requires (LONGHAUL_METRICS_TOKEN); undefined = open. */
+  metricsToken: string | undefined;
   temporalNamespace: string;
   temporalUiUrl: string;
 }

@@ -12,7 +12,7 @@ import { createToolExecutionsRepo, type NewToolExecution } from '../db/tool-exec
 import type { UIPart } from '../db/ui-parts.js';
 import { createUsageRepo } from '../db/usage-repo.js';
 import type { FinishReason, ModelMessage, Usage } from '../llm/types.js';
-import { metrics } from '../metrics.js';
+import { metrics, modelLabel } from '../metrics.js';
 import type { UIMessageChunk } from '../stream/ui-chunks.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { CallModelInput, StepSummary } from '../workflows/definitions.js';
@@ -80,8 +80,8 @@ export async function recordAttempt(
 ): Promise<void> {
   const usage = attempt.usage ?? estimateUsage(attempt.sent, attempt.text);
   const estimated = attempt.usage === null;
-  metrics.tokens.inc({ direction: 'input', model: step.model }, usage.inputTokens);
-  metrics.tokens.inc({ direction: 'output', model: step.model }, usage.outputTokens);
+  metrics.tokens.inc({ direction: 'input', model: modelLabel(step.model) }, usage.inputTokens);
+  metrics.tokens.inc({ direction: 'output', model: modelLabel(step.model) }, usage.outputTokens);
   await createUsageRepo(pool).record({
     completionId: step.completionId,
     rootCompletionId: step.parent?.rootCompletionId ?? step.completionId,

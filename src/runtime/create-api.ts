@@ -92,6 +92,7 @@ export function createApi(options: {
     }),
     corsOrigins: config.LONGHAUL_CORS_ORIGINS,
     keepAliveMs: config.LONGHAUL_SSE_KEEPALIVE_MS,
+    metricsToken: config.LONGHAUL_METRICS_TOKEN,
     temporalNamespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: config.LONGHAUL_TEMPORAL_UI_URL.replace(/\/$/, ''),
   });

@@ -137,6 +137,17 @@ describe('requests per user per minute', () => {
     expect((await call(a.url, '/v1/threads', other.apiKey)).status).toBe(200);
   });
 
+  it('lets a browser page on an allowed origin read Retry-After', async () => {
+    const origin = 'https://chat.example.test';
+    const api = await replica({ LONGHAUL_RATE_LIMIT_PER_MINUTE: 1, LONGHAUL_CORS_ORIGINS: [origin] });
+    const user = await h.createUser();
+    expect((await call(api.url, '/v1/threads', user.apiKey, { headers: { origin } })).status).toBe(200);
+    const refused = await call(api.url, '/v1/threads', user.apiKey, { headers: { origin } });
+    expect(refused.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(refused.headers.get('access-control-expose-headers')?.split(',')).toContain('retry-after');
+    await expectRefused(refused, 'rate_limited', 1);
+  });
+
   it('0 is unlimited', async () => {
     const api = await replica({ LONGHAUL_RATE_LIMIT_PER_MINUTE: 0 });
     const user = await h.createUser();

@@ -178,6 +178,16 @@ describe('failed authentications per client address', () => {
     expect((await call(b.url, '/v1/threads', h.apiKey, from(newAddress()))).status).toBe(200);
   });
 
+  it('holds against a burst of parallel guesses: exactly the limit are checked, the rest refused unchecked', async () => {
+    const [a, b] = [await replica(settings), await replica(settings)];
+    const address = newAddress();
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => call(i % 2 ? a.url : b.url, '/v1/threads', `lh_guess-${i}`, from(address)).then((r) => r.status)),
+    );
+    expect(statuses.filter((status) => status === 401)).toHaveLength(3);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(9);
+  });
+
   it('does not count requests that carry no credentials', async () => {
     const api = await replica(settings);
     const address = newAddress();
@@ -244,6 +254,23 @@ describe('active completions per user', () => {
     expect((await startRest(b.url, user.apiKey, { message: 'third, later' })).status).toBe(202);
   });
 
+  it('holds when turns on different threads open at the same moment on two replicas', async () => {
+    const b = await replica({ ...startsTurns, LONGHAUL_MAX_ACTIVE_COMPLETIONS_PER_USER: ACTIVE_LIMIT });
+    const user = await h.createUser();
+    h.model.enqueue(...Array.from({ length: ACTIVE_LIMIT }, () => ({ kind: 'hang' as const })));
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => startRest(i % 2 ? h.apiUrl : b.url, user.apiKey, { message: `race ${i}` })),
+    );
+    const accepted = responses.filter((response) => response.status === 202);
+    expect(responses.filter((response) => response.status === 429)).toHaveLength(8 - ACTIVE_LIMIT);
+    expect(accepted).toHaveLength(ACTIVE_LIMIT);
+    expect((await rowsOf(user.userId)).completions).toBe(ACTIVE_LIMIT);
+    for (const response of accepted) {
+      const { completionId } = (await readJson(response)) as { completionId: string };
+      await call(h.apiUrl, `/v1/completions/${completionId}/cancel`, user.apiKey, { method: 'POST' });
+    }
+  });
+
   it('0 is unlimited', async () => {
     const api = await replica({ ...startsTurns, LONGHAUL_MAX_ACTIVE_COMPLETIONS_PER_USER: 0 });
     const user = await h.createUser();
@@ -298,6 +325,16 @@ describe('open SSE streams per user', () => {
       await r.text();
       return r.status;
     })) === 200, 10_000, 'slots freed');
+  });
+
+  it('holds when streams open at the same moment on two replicas', async () => {
+    const b = await replica({ LONGHAUL_MAX_STREAMS_PER_USER: STREAM_LIMIT });
+    const user = await h.createUser();
+    const streams = await Promise.all(Array.from({ length: 8 }, (_, i) => openStream(i % 2 ? h.apiUrl : b.url, '/v1/events', user.apiKey)));
+    const statuses = streams.map((stream) => stream.response.status);
+    await Promise.all(streams.map((stream) => stream.close()));
+    expect(statuses.filter((status) => status === 200)).toHaveLength(STREAM_LIMIT);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(8 - STREAM_LIMIT);
   });
 
   it('a replica that dies without closing its streams holds their slots only until their leases lapse', async () => {

@@ -53,6 +53,11 @@ export async function startLonghaul(options: {
     OPENAI_BASE_URL: options.modelBaseURL,
     LONGHAUL_DEFAULT_MODEL: 'openai:bench-n5-d10-f0',
     LOG_LEVEL: 'warn',
+    // One bench user drives every request, completion and stream: the limits would measure themselves.
+    LONGHAUL_RATE_LIMIT_PER_MINUTE: '0',
+    LONGHAUL_AUTH_FAILURES_PER_MINUTE: '0',
+    LONGHAUL_MAX_ACTIVE_COMPLETIONS_PER_USER: '0',
+    LONGHAUL_MAX_STREAMS_PER_USER: '0',
   });
   const taskQueue = `bench-${randomUUID()}`;
   const tools = toolsFromConfig(config);

@@ -7,6 +7,8 @@ import { hostPatternSchema } from './tools/egress-hosts.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+/** A limit where 0 means none. */
+const limit = z.coerce.number().int().min(0);
 const optionalString = z
   .string()
   .trim()
@@ -97,6 +99,14 @@ const envSchema = z.object({
   LONGHAUL_JWKS_COOLDOWN_SECONDS: positiveInt.max(3600).default(30),
   /** Browser origins allowed to call the API (comma-separated); empty = no CORS headers at all. */
   LONGHAUL_CORS_ORIGINS: corsOrigins,
+  /** Requests per user per minute, counted in Redis across replicas; 0 = unlimited. */
+  LONGHAUL_RATE_LIMIT_PER_MINUTE: limit.default(600),
+  /** Refused credentials per client address per minute before the address waits out the minute; 0 = unlimited. */
+  LONGHAUL_AUTH_FAILURES_PER_MINUTE: limit.default(30),
+  /** Queued, running or awaiting-approval completions per user; 0 = unlimited. */
+  LONGHAUL_MAX_ACTIVE_COMPLETIONS_PER_USER: limit.default(10),
+  /** Open SSE streams per user, across replicas; 0 = unlimited. */
+  LONGHAUL_MAX_STREAMS_PER_USER: limit.default(20),
   LONGHAUL_MAX_STEPS: positiveInt.max(100).default(8),
   LONGHAUL_MAX_OUTPUT_TOKENS: positiveInt.default(4096),
   /** Tokens (input + output, all attempts) one completion may use; 0 = unlimited. */

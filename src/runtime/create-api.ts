@@ -18,6 +18,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { createStreamHub, type StreamHub } from '../stream/stream-hub.js';
 import { createJwtVerifier } from '../auth/jwt-verifier.js';
+import { createApiLimits } from '../api/limits.js';
 
 /** The Koa app wired from config and live connections; `subscriber` must be a Redis connection of its own. */
 export function createApi(options: {
@@ -64,6 +65,7 @@ export function createApi(options: {
       reconciler,
       defaultDoubleTextPolicy: config.LONGHAUL_DOUBLE_TEXT_POLICY,
       memoThreadTitle: config.LONGHAUL_MEMO_THREAD_TITLE,
+      maxActiveCompletions: config.LONGHAUL_MAX_ACTIVE_COMPLETIONS_PER_USER,
     }),
     policy,
     agents: options.agents,
@@ -93,6 +95,16 @@ export function createApi(options: {
     corsOrigins: config.LONGHAUL_CORS_ORIGINS,
     keepAliveMs: config.LONGHAUL_SSE_KEEPALIVE_MS,
     metricsToken: config.LONGHAUL_METRICS_TOKEN,
+    limits: createApiLimits(
+      options.redis,
+      {
+        requestsPerMinute: config.LONGHAUL_RATE_LIMIT_PER_MINUTE,
+        authFailuresPerMinute: config.LONGHAUL_AUTH_FAILURES_PER_MINUTE,
+        streamsPerUser: config.LONGHAUL_MAX_STREAMS_PER_USER,
+        keepAliveMs: config.LONGHAUL_SSE_KEEPALIVE_MS,
+      },
+      options.log,
+    ),
     temporalNamespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: config.LONGHAUL_TEMPORAL_UI_URL.replace(/\/$/, ''),
   });

@@ -27,6 +27,8 @@ export async function startApiBeside(
     redis: options.redis ?? h.redis,
     subscriber,
     temporal: h.temporal,
+    // Turns it starts run on the harness's worker.
+    taskQueue: h.taskQueue,
     tools: toolsFromConfig(config),
     agents: agentsFromConfig(),
     log: createLogger('api', 'warn'),

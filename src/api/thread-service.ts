@@ -37,9 +37,9 @@ export function createThreadService(deps: {
   const messages = createMessagesRepo(deps.pool);
   const audit = createAuditRepo(deps.pool);
 
-  /** The caller's thread; 404 when it is not theirs. */
-  async function getOwn(threadId: string, userId: string): Promise<ThreadRow> {
-    const thread = await threads.get(threadId, userId);
+  /** The caller's thread by the id the caller gave it; 404 when the caller has none of that id. */
+  async function getOwn(clientThreadId: string, userId: string): Promise<ThreadRow> {
+    const thread = await threads.getByClientId(clientThreadId, userId);
     if (!thread) throw notFound('thread');
     return thread;
   }
@@ -54,17 +54,20 @@ export function createThreadService(deps: {
     getOwn,
     activeCompletion,
 
+    /** `input.id` is the client's own: only the caller's threads can conflict with it. */
     async create(userId: string, input: NewThread): Promise<ThreadRow> {
       try {
-        return await threads.create(
-          input.id ?? newId('thr'),
+        const id = newId('thr');
+        return await threads.create({
+          id,
+          clientId: input.id ?? id,
           userId,
-          input.title ?? null,
-          input.doubleTextPolicy ?? deps.defaultDoubleTextPolicy,
-          input.agent ? deps.policy.agentName(input.agent) : null,
-        );
+          title: input.title ?? null,
+          doubleTextPolicy: input.doubleTextPolicy ?? deps.defaultDoubleTextPolicy,
+          agent: input.agent ? deps.policy.agentName(input.agent) : null,
+        });
       } catch (error) {
-        if ((error as { code?: string }).code === '23505') throw conflict('a thread with this id already exists');
+        if ((error as { code?: string }).code === '23505') throw conflict('you already have a thread with this id');
         throw error;
       }
     },
@@ -86,7 +89,10 @@ export function createThreadService(deps: {
     },
 
     completions: (thread: ThreadRow) => completions.listByThread(thread.id),
-    auditEvents: (thread: ThreadRow) => audit.listByThread(thread.id),
+    /** The ledger names the thread as its client does. */
+    async auditEvents(thread: ThreadRow) {
+      return (await audit.listByThread(thread.id)).map((event) => ({ ...event, threadId: thread.clientId }));
+    },
     async uiMessages(thread: ThreadRow) {
       return toUIMessages(await messages.listForThread(thread.id));
     },

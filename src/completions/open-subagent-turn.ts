@@ -76,7 +76,7 @@ export async function openSubagentTurn(deps: SubagentDeps, call: SubagentCall): 
       threadId: child.threadId,
       spec,
       // A sub-agent's thread takes no second message, so its double-texting policy never applies.
-      // Its id is made by the server, unique across users: the client sees and names it as it is.
+      // Its id is made here and unique across users, so its client knows it by that id too.
       newThread: {
         clientId: child.threadId,
         title: call.question.slice(0, 80),

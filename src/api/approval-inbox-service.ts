@@ -14,7 +14,7 @@ export function createApprovalInboxService(deps: { pool: pg.Pool }) {
         toolName: row.toolName,
         args: row.args,
         argsDigest: row.argsDigest,
-        threadId: row.threadId,
+        threadId: row.clientThreadId,
         completionId: row.completionId,
         requestedAt: row.requestedAt,
         expiresAt: row.expiresAt,

@@ -21,7 +21,7 @@ export function createCompletionService(deps: { pool: pg.Pool }) {
 
   return {
     /** The caller's completion; 404 when it is not theirs. */
-    async getOwn(completionId: string, userId: string): Promise<CompletionRow> {
+    async getOwn(completionId: string, userId: string): Promise<CompletionRow & { clientThreadId: string }> {
       const completion = await completions.getForUser(completionId, userId);
       if (!completion) throw notFound('completion');
       return completion;
@@ -44,7 +44,7 @@ export function createCompletionService(deps: { pool: pg.Pool }) {
     toStartRequest(userId: string, turn: RestTurn): StartTurnRequest {
       return {
         userId,
-        threadId: turn.threadId ?? newId('thr'),
+        clientThreadId: turn.threadId ?? newId('thr'),
         createThread: turn.threadId === undefined,
         userMessage: { uiMessageId: newId('msg'), parts: [{ type: 'text', text: turn.message }] },
         choices: turn.choices,

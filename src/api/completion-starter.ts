@@ -27,6 +27,7 @@ export type StartTurnRequest = UserTurnRequest;
 
 export interface StartedTurn {
   completionId: string;
+  /** The thread as its client names it. */
   threadId: string;
   assistantMessageId: string;
   workflowId: string;
@@ -83,7 +84,12 @@ export function createCompletionStarter(deps: {
         ...(turn.after ? { afterCompletionId: turn.after.id } : {}),
       };
       return {
-        turn: { completionId: turn.completionId, threadId: turn.threadId, assistantMessageId: turn.assistantMessageId, workflowId: turn.workflowId } satisfies StartedTurn,
+        turn: {
+          completionId: turn.completionId,
+          threadId: request.clientThreadId,
+          assistantMessageId: turn.assistantMessageId,
+          workflowId: turn.workflowId,
+        } satisfies StartedTurn,
         async launch(): Promise<void> {
           try {
             await temporal.workflow.start<typeof completionWorkflow>('completionWorkflow', {

@@ -38,9 +38,9 @@ export function createThreadService(deps: {
   const messages = createMessagesRepo(deps.pool);
   const audit = createAuditRepo(deps.pool);
 
-  /** The caller's thread; 404 when it is not theirs. */
-  async function getOwn(threadId: string, userId: string): Promise<ThreadRow> {
-    const thread = await threads.get(threadId, userId);
+  /** The caller's thread by the id the caller gave it; 404 when the caller has none of that id. */
+  async function getOwn(clientThreadId: string, userId: string): Promise<ThreadRow> {
+    const thread = await threads.getByClientId(clientThreadId, userId);
     if (!thread) throw notFound('thread');
     return thread;
   }
@@ -55,17 +55,20 @@ export function createThreadService(deps: {
     getOwn,
     activeCompletion,
 
+    /** `input.id` is the client's own: only the caller's threads can conflict with it. */
     async create(userId: string, input: NewThread): Promise<ThreadRow> {
       try {
-        return await threads.create(
-          input.id ?? newId('thr'),
+        const id = newId('thr');
+        return await threads.create({
+          id,
+          clientId: input.id ?? id,
           userId,
-          input.title ?? null,
-          input.doubleTextPolicy ?? deps.defaultDoubleTextPolicy,
-          input.agent ? deps.policy.agentName(input.agent) : null,
-        );
+          title: input.title ?? null,
+          doubleTextPolicy: input.doubleTextPolicy ?? deps.defaultDoubleTextPolicy,
+          agent: input.agent ? deps.policy.agentName(input.agent) : null,
+        });
       } catch (error) {
-        if ((error as { code?: string }).code === '23505') throw conflict('a thread with this id already exists');
+        if ((error as { code?: string }).code === '23505') throw conflict('you already have a thread with this id');
         throw error;
       }
     },
@@ -95,11 +98,14 @@ export function createThreadService(deps: {
 
     completions: (thread: ThreadRow) => completions.listByThread(thread.id),
 
-    /** The thread's ledger, also once the thread is deleted; 404 when the caller has neither thread nor ledger. */
-    async auditLedger(threadId: string, userId: string): Promise<AuditRow[]> {
-      const [thread, events] = await Promise.all([threads.get(threadId, userId), audit.listByThread(threadId, userId)]);
-      if (!thread && events.length === 0) throw notFound('thread');
-      return events;
+    /**
+     * The ledger of the caller's thread of this client id, naming the thread as its client does; once the thread
+     * is deleted, the ledger of the latest one deleted under that id. 404 when the caller has neither.
+     */
+    async auditLedger(clientThreadId: string, userId: string): Promise<AuditRow[]> {
+      const threadId = (await threads.getByClientId(clientThreadId, userId))?.id ?? (await audit.deletedThreadId(clientThreadId, userId));
+      if (!threadId) throw notFound('thread');
+      return (await audit.listByThread(threadId, userId)).map((event) => ({ ...event, threadId: clientThreadId }));
     },
     async uiMessages(thread: ThreadRow) {
       return toUIMessages(await messages.listForThread(thread.id));
@@ -112,17 +118,19 @@ function tombstone(thread: ThreadRow, gone: DeletedThread): AuditEvent {
   const root = gone.id === thread.id;
   return {
     // A thread id can be used again after a delete; its creation time tells the two lives apart.
-    key: `thread_deleted:${thread.userId}:${gone.id}:${gone.createdAt.toISOString()}`,
+    // Longhaul's thread ids are never used again: a client id used again names a new thread.
+    key: `thread_deleted:${gone.id}`,
     threadId: gone.id,
     completionId: null,
     userId: thread.userId,
     type: 'thread_deleted',
     actor: thread.userId,
     data: {
+      clientThreadId: gone.clientId,
       titleLength: gone.titleLength,
       messagesDeleted: gone.messages,
       completionsDeleted: gone.completions,
-      ...(root ? {} : { deletedWith: thread.id }),
+      ...(root ? {} : { deletedWith: thread.clientId }),
     },
   };
 }

@@ -1,10 +1,25 @@
 import type { CompletionRow } from '../db/completions-repo.js';
+import type { ThreadRow } from '../db/threads-repo.js';
 
-/** The public shape of a completion: status, usage and timing, without internal columns. */
-export function toCompletionView(row: CompletionRow) {
+/** The public shape of a thread: named by the id its client chose, which is unique per user only. */
+export function toThreadView(row: ThreadRow) {
+  return {
+    id: row.clientId,
+    userId: row.userId,
+    title: row.title,
+    doubleTextPolicy: row.doubleTextPolicy,
+    agent: row.agent,
+    activeCompletionId: row.activeCompletionId,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** The public shape of a completion: status, usage and timing, without internal columns; its thread as the client names it. */
+export function toCompletionView(row: CompletionRow, clientThreadId: string) {
   return {
     id: row.id,
-    threadId: row.threadId,
+    threadId: clientThreadId,
     model: row.model,
     agent: row.agent === null ? null : { name: row.agent, version: row.agentVersion },
     status: row.status,

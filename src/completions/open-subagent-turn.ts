@@ -76,7 +76,14 @@ export async function openSubagentTurn(deps: SubagentDeps, call: SubagentCall): 
       threadId: child.threadId,
       spec,
       // A sub-agent's thread takes no second message, so its double-texting policy never applies.
-      newThread: { title: call.question.slice(0, 80), doubleTextPolicy: 'reject', agent: spec.agent.name, parentThreadId: call.threadId },
+      // Its id is made here and unique across users, so its client knows it by that id too.
+      newThread: {
+        clientId: child.threadId,
+        title: call.question.slice(0, 80),
+        doubleTextPolicy: 'reject',
+        agent: spec.agent.name,
+        parentThreadId: call.threadId,
+      },
       userMessage: { id: messageId, uiMessageId: messageId, parts: [{ type: 'text', text: call.question }] },
       parentCompletionId: call.completionId,
     }),

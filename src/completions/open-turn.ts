@@ -22,8 +22,8 @@ export interface TurnToOpen {
   threadId: string;
   /** What the turn runs as, from the turn policy. */
   spec: ResolvedTurn;
-  /** Given when the thread may not exist yet: it is created with these. */
-  newThread?: { title: string | null; doubleTextPolicy: DoubleTextPolicy; agent: string | null; parentThreadId?: string };
+  /** Given when the thread may not exist yet: it is created with these (`clientId`: the id its client names it by). */
+  newThread?: { clientId: string; title: string | null; doubleTextPolicy: DoubleTextPolicy; agent: string | null; parentThreadId?: string };
   /** The message the turn answers: a new one, stored once per UI message id, or a stored one answered again. */
   userMessage: { id: string; uiMessageId: string; parts: UIPart[] } | { answersAgain: string };
   /** An earlier completion of the thread this one waits for (double texting). */
@@ -41,6 +41,14 @@ export interface OpenedTurn {
   userMessage: { id: string; inserted: boolean };
 }
 
+/** A new thread's client id was taken, between the caller's lookup and the insert, by another request of its user. */
+export class ThreadCreatedConcurrently extends Error {
+  override name = 'ThreadCreatedConcurrently';
+  constructor(readonly clientThreadId: string) {
+    super(`thread ${clientThreadId} was created by another request; send the message again`);
+  }
+}
+
 /** Writes the turn's rows on `db`; the caller decides the transaction (and any lock) around them. */
 export async function openTurn(db: Queryable, turn: TurnToOpen): Promise<OpenedTurn> {
   const completions = createCompletionsRepo(db);
@@ -49,6 +57,10 @@ export async function openTurn(db: Queryable, turn: TurnToOpen): Promise<OpenedT
   const createdThread = turn.newThread
     ? await threads.createIfMissing({ id: turn.threadId, userId: turn.userId, ...turn.newThread })
     : false;
+  // Not created and not there: another request of the user created a thread of this client id, under its own id.
+  if (turn.newThread && !createdThread && !(await threads.lockById(turn.threadId))) {
+    throw new ThreadCreatedConcurrently(turn.newThread.clientId);
+  }
   const userMessage =
     'answersAgain' in turn.userMessage
       ? { id: turn.userMessage.answersAgain, inserted: false }

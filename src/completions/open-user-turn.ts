@@ -13,12 +13,13 @@ import { withTransaction } from '../db/transaction.js';
 import type { UIPart } from '../db/ui-parts.js';
 import type { LifecycleDeps } from './lifecycle-deps.js';
 import { checkActiveCompletionsCap } from './active-completions-cap.js';
-import { openTurn, type TurnToOpen } from './open-turn.js';
+import { openTurn, ThreadCreatedConcurrently, type TurnToOpen } from './open-turn.js';
 import type { ResolvedTurn, TurnChoices, TurnPolicy } from './turn-policy.js';
 
 export interface UserTurnRequest {
   userId: string;
-  threadId: string;
+  /** The thread as the client names it: its own id, unique per user only. */
+  clientThreadId: string;
   /** Create the thread when missing (useChat's first message); otherwise a missing thread is refused. */
   createThread: boolean;
   /**
@@ -33,6 +34,7 @@ export interface UserTurnRequest {
 
 export interface OpenedUserTurn {
   completionId: string;
+  /** Longhaul's id of the thread (new threads get one made here); the client's stays `request.clientThreadId`. */
   threadId: string;
   assistantMessageId: string;
   workflowId: string;
@@ -69,9 +71,9 @@ export interface UserTurnDeps extends Pick<LifecycleDeps, 'pool'> {
 /** The caller's thread's running turn, read without a lock: the one to ask Temporal about before opening the next. */
 export async function runningTurnOf(
   { pool }: Pick<LifecycleDeps, 'pool'>,
-  request: Pick<UserTurnRequest, 'threadId' | 'userId'>,
+  request: Pick<UserTurnRequest, 'clientThreadId' | 'userId'>,
 ): Promise<CompletionRow | undefined> {
-  const thread = await createThreadsRepo(pool).get(request.threadId, request.userId);
+  const thread = await createThreadsRepo(pool).getByClientId(request.clientThreadId, request.userId);
   const active = thread?.activeCompletionId ? await createCompletionsRepo(pool).get(thread.activeCompletionId) : undefined;
   return active && ACTIVE_STATUSES.includes(active.status) ? active : undefined;
 }
@@ -79,13 +81,14 @@ export async function runningTurnOf(
 export async function openUserTurn({ pool, policy, defaultDoubleTextPolicy, maxActiveCompletions = 0 }: UserTurnDeps, request: UserTurnRequest): Promise<OpenedUserTurn> {
   return withTransaction(pool, async (client) => {
     const completions = createCompletionsRepo(client);
-    const thread = await createThreadsRepo(client).lockById(request.threadId);
+    const thread = await createThreadsRepo(client).lockByClientId(request.clientThreadId, request.userId);
     const missing = new TurnNotOpened('thread_not_found', 'thread not found');
-    if (thread && thread.userId !== request.userId) throw missing;
     const spec = policy.resolve(request.choices, { threadAgent: thread?.agent ?? null });
     if (!thread && (!request.createThread || 'regenerate' in request.userMessage)) throw missing;
     // Before anything is written: every path below opens a completion (a queued one too).
     await checkActiveCompletionsCap(client, request.userId, maxActiveCompletions);
+    // A new thread's id is Longhaul's own: the client's id is unique per user only.
+    const threadId = thread?.id ?? newId('thr');
     // Whatever runs now is busy, settled by the caller or not: a turn that became active since was just started.
     const active = thread?.activeCompletionId ? await completions.get(thread.activeCompletionId) : undefined;
     const busyWith = active && ACTIVE_STATUSES.includes(active.status) ? active : undefined;
@@ -94,7 +97,7 @@ export async function openUserTurn({ pool, policy, defaultDoubleTextPolicy, maxA
     if (busyWith && doubleTextPolicy === 'reject' && !busyWith.cancelRequestedAt) {
       throw new TurnNotOpened(
         'completion_running',
-        `thread ${request.threadId} already has a running completion (${busyWith.id}); wait for it, cancel it, or set the thread's doubleTextPolicy to enqueue or interrupt`,
+        `thread ${request.clientThreadId} already has a running completion (${busyWith.id}); wait for it, cancel it, or set the thread's doubleTextPolicy to enqueue or interrupt`,
       );
     }
     let userMessage: TurnToOpen['userMessage'];
@@ -102,9 +105,9 @@ export async function openUserTurn({ pool, policy, defaultDoubleTextPolicy, maxA
     if ('regenerate' in request.userMessage) {
       // Answering again never overlaps a running answer: the client has just dropped the one it replaces.
       if (busyWith) {
-        throw new TurnNotOpened('completion_running', `thread ${request.threadId} has a running completion (${busyWith.id}); stop it before regenerating`);
+        throw new TurnNotOpened('completion_running', `thread ${request.clientThreadId} has a running completion (${busyWith.id}); stop it before regenerating`);
       }
-      const latest = await createMessagesRepo(client).latestUserMessage(request.threadId);
+      const latest = await createMessagesRepo(client).latestUserMessage(threadId);
       if (!latest || latest.uiMessageId !== request.userMessage.uiMessageId) {
         throw new TurnNotOpened('not_latest', "only the answer to the thread's latest user message can be regenerated");
       }
@@ -117,27 +120,28 @@ export async function openUserTurn({ pool, policy, defaultDoubleTextPolicy, maxA
     const threadTitle = thread ? thread.title : 'parts' in request.userMessage ? titleFrom(request.userMessage.parts) : null;
     const completionId = newId('cmp');
     const assistantMessageId = newId('msg');
+    // Another request may create the thread between the lock (of no row) and the insert: this one saw none of its turns.
     const opened = await openTurn(client, {
       completionId,
       assistantMessageId,
       userId: request.userId,
-      threadId: request.threadId,
+      threadId,
       spec,
       // A thread's first turn binds it to the agent it asked for; later turns follow it unless they ask otherwise.
-      ...(thread ? {} : { newThread: { title: threadTitle, doubleTextPolicy, agent: request.choices.agent ?? null } }),
+      ...(thread
+        ? {}
+        : { newThread: { clientId: request.clientThreadId, title: threadTitle, doubleTextPolicy, agent: request.choices.agent ?? null } }),
       userMessage,
       ...(busyWith ? { afterCompletionId: busyWith.id } : {}),
       ...('regenerate' in request.userMessage
         ? { audit: { type: 'answer_regenerated', actor: request.userId, data: { userMessageId: request.userMessage.uiMessageId, superseded } } }
         : {}),
+    }).catch((error: unknown) => {
+      throw error instanceof ThreadCreatedConcurrently ? new TurnNotOpened('thread_created_concurrently', error.message) : error;
     });
-    // Another request created the thread between the lock (of no row) and here: this one saw none of its turns.
-    if (!thread && !opened.createdThread) {
-      throw new TurnNotOpened('thread_created_concurrently', `thread ${request.threadId} was created by another request; send the message again`);
-    }
     return {
       completionId,
-      threadId: request.threadId,
+      threadId,
       threadTitle,
       assistantMessageId,
       workflowId: opened.workflowId,

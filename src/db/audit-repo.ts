@@ -76,6 +76,20 @@ export function createAuditRepo(db: Queryable) {
       return rows.map((row) => ({ ...row, id: Number(row.id) }));
     },
 
+    /**
+     * The latest deleted thread the user knew by this client id: its tombstone names it, since the thread row,
+     * which mapped the client's id to Longhaul's, is gone.
+     */
+    async deletedThreadId(clientThreadId: string, userId: string): Promise<string | undefined> {
+      const { rows } = await db.query<{ threadId: string }>(
+        `SELECT thread_id AS "threadId" FROM audit_events
+         WHERE user_id = $1 AND type = 'thread_deleted' AND data->>'clientThreadId' = $2
+         ORDER BY id DESC LIMIT 1`,
+        [userId, clientThreadId],
+      );
+      return rows[0]?.threadId;
+    },
+
     /** Takes back what the opening of a turn Temporal refused to start wrote: that turn never happened. */
     async withdrawTurn(completionId: string): Promise<void> {
       await db.query(`DELETE FROM audit_events WHERE completion_id = $1`, [completionId]);

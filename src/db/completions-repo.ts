@@ -82,9 +82,11 @@ export function createCompletionsRepo(db: Queryable) {
       return rows[0];
     },
 
-    async getForUser(id: string, userId: string): Promise<CompletionRow | undefined> {
-      const { rows } = await db.query<CompletionRow>(
-        `SELECT ${COLUMNS} FROM completions WHERE id = $1 AND user_id = $2`,
+    /** The user's completion, with the id its thread's client names it by (what the API shows). */
+    async getForUser(id: string, userId: string): Promise<(CompletionRow & { clientThreadId: string }) | undefined> {
+      const { rows } = await db.query<CompletionRow & { clientThreadId: string }>(
+        `SELECT ${COLUMNS}, (SELECT client_id FROM threads WHERE threads.id = completions.thread_id) AS "clientThreadId"
+         FROM completions WHERE id = $1 AND user_id = $2`,
         [id, userId],
       );
       return rows[0];
@@ -167,7 +169,10 @@ export function createCompletionsRepo(db: Queryable) {
       await db.query(`UPDATE completions SET output = $2 WHERE id = $1`, [id, JSON.stringify(output)]);
     },
 
-    /** The user's live work (a sidebar's source), newest first, with the thread title and steps so far. */
+    /**
+     * The user's live work (a sidebar's source), newest first, with the thread title and steps so far; `threadId`
+     * is the id the thread's client names it by.
+     */
     async listActive(userId: string, statuses: readonly CompletionStatus[]) {
       const { rows } = await db.query<{
         id: string;
@@ -180,7 +185,7 @@ export function createCompletionsRepo(db: Queryable) {
         startedAt: Date | null;
         createdAt: Date;
       }>(
-        `SELECT c.id, c.thread_id AS "threadId", t.title AS "threadTitle", c.agent, c.model, c.status,
+        `SELECT c.id, t.client_id AS "threadId", t.title AS "threadTitle", c.agent, c.model, c.status,
            (SELECT count(*)::int FROM messages m WHERE m.completion_id = c.id AND m.role = 'assistant') AS step,
            c.started_at AS "startedAt", c.created_at AS "createdAt"
          FROM completions c JOIN threads t ON t.id = c.thread_id

@@ -101,9 +101,11 @@ export function createToolExecutionsRepo(db: Queryable) {
       return rows;
     },
 
-    async listPendingApprovals(userId: string): Promise<ToolExecutionRow[]> {
-      const { rows } = await db.query<ToolExecutionRow>(
-        `SELECT ${COLUMNS} FROM tool_executions
+    /** The user's approval inbox, each call with the id its thread's client names it by. */
+    async listPendingApprovals(userId: string): Promise<(ToolExecutionRow & { clientThreadId: string })[]> {
+      const { rows } = await db.query<ToolExecutionRow & { clientThreadId: string }>(
+        `SELECT ${COLUMNS}, (SELECT client_id FROM threads WHERE threads.id = tool_executions.thread_id) AS "clientThreadId"
+         FROM tool_executions
          WHERE user_id = $1 AND status = 'awaiting_approval' AND expires_at > now()
          ORDER BY requested_at`,
         [userId],

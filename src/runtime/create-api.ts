@@ -13,6 +13,7 @@ import { createThreadService } from '../api/thread-service.js';
 import { createCompletionService } from '../api/completion-service.js';
 import { createApprovalInboxService } from '../api/approval-inbox-service.js';
 import { createChunkPublisher } from '../stream/chunk-publisher.js';
+import { withClientThreadIds } from '../stream/client-thread-ids.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -41,10 +42,10 @@ export function createApi(options: {
   const hub = createStreamHub(options.redis, options.subscriber, {
     maxQueuedBytes: config.LONGHAUL_SSE_MAX_BUFFERED_BYTES,
   });
-  const publisher = createChunkPublisher(options.redis, {
-    maxLen: config.LONGHAUL_STREAM_MAXLEN,
-    ttlSeconds: config.LONGHAUL_STREAM_TTL_SECONDS,
-  });
+  const publisher = withClientThreadIds(
+    createChunkPublisher(options.redis, { maxLen: config.LONGHAUL_STREAM_MAXLEN, ttlSeconds: config.LONGHAUL_STREAM_TTL_SECONDS }),
+    options.pool,
+  );
   const reconciler = createCompletionReconciler({ pool: options.pool, temporal: options.temporal, publisher, log: options.log });
   const canceller = createCompletionCanceller({ pool: options.pool, temporal: options.temporal, redis: options.redis, reconciler });
   const policy = turnPolicyFromConfig(config, options.tools, options.agents);

@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import { labelModels } from '../metrics.js';
 import { createChunkPublisher } from '../stream/chunk-publisher.js';
+import { withClientThreadIds } from '../stream/client-thread-ids.js';
 import { createStopHints } from '../stream/stop-hints.js';
 import { turnPolicyFromConfig } from './turn-policy-from-config.js';
 
@@ -41,10 +42,10 @@ export async function createWorker(options: {
     ...options.agents.list().flatMap((agent) => (agent.model ? [agent.model] : [])),
   ]);
   const connection = options.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
-  const publisher = createChunkPublisher(options.redis, {
-    maxLen: config.LONGHAUL_STREAM_MAXLEN,
-    ttlSeconds: config.LONGHAUL_STREAM_TTL_SECONDS,
-  });
+  const publisher = withClientThreadIds(
+    createChunkPublisher(options.redis, { maxLen: config.LONGHAUL_STREAM_MAXLEN, ttlSeconds: config.LONGHAUL_STREAM_TTL_SECONDS }),
+    options.pool,
+  );
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

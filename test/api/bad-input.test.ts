@@ -10,12 +10,14 @@ describe('bad input gets a 4xx JSON error and writes nothing', () => {
   });
   afterAll(() => h?.close());
 
+  /** The rows of the harness user's thread of this (client) id. */
   async function rowCounts(threadId: string) {
     const { rows } = await h.pool.query(
-      `SELECT (SELECT count(*) FROM threads WHERE id = $1)::int AS threads,
-              (SELECT count(*) FROM messages WHERE thread_id = $1)::int AS messages,
-              (SELECT count(*) FROM completions WHERE thread_id = $1)::int AS completions`,
-      [threadId],
+      `WITH thread AS (SELECT id FROM threads WHERE client_id = $1 AND user_id = $2)
+       SELECT (SELECT count(*) FROM thread)::int AS threads,
+              (SELECT count(*) FROM messages WHERE thread_id IN (SELECT id FROM thread))::int AS messages,
+              (SELECT count(*) FROM completions WHERE thread_id IN (SELECT id FROM thread))::int AS completions`,
+      [threadId, h.userId],
     );
     return rows[0];
   }
@@ -73,22 +75,29 @@ describe('bad input gets a 4xx JSON error and writes nothing', () => {
     expect(wrong.status).toBe(401);
   });
 
-  it('hides another user’s thread behind a 404 and leaves it untouched', async () => {
+  it('gives another user sending to the same thread id a thread of their own, leaving the first untouched', async () => {
     const threadId = `chat-${randomUUID()}`;
     h.model.enqueue({ kind: 'text', chunks: ['mine'] });
     await (await postChat(h, valid(threadId))).text();
     const before = await rowCounts(threadId);
 
     const intruder = await h.createUser();
-    const response = await postChat(h, valid(threadId), intruder.apiKey);
-    expect(response.status).toBe(404);
-    expect((await readJson(response)).error.code).toBe('not_found');
-    expect(await rowCounts(threadId)).toEqual(before);
     expect((await h.api(`/v1/threads/${threadId}`, { key: intruder.apiKey })).status).toBe(404);
     expect((await h.api(`/v1/threads/${threadId}/messages`, { key: intruder.apiKey })).status).toBe(404);
     expect((await h.api(`/api/chat/${threadId}/stream`, { key: intruder.apiKey })).status).toBe(404);
-    const { rows } = await h.pool.query(`SELECT id FROM completions WHERE thread_id = $1`, [threadId]);
+    h.model.enqueue({ kind: 'text', chunks: ['theirs'] });
+    const response = await postChat(h, valid(threadId), intruder.apiKey);
+    expect(response.status).toBe(200);
+    await response.text();
+    expect(await rowCounts(threadId)).toEqual(before);
+    const { rows } = await h.pool.query(
+      `SELECT c.id FROM completions c JOIN threads t ON t.id = c.thread_id WHERE t.client_id = $1 AND t.user_id = $2`,
+      [threadId, h.userId],
+    );
     expect((await h.api(`/v1/completions/${rows[0].id}`, { key: intruder.apiKey })).status).toBe(404);
+    const theirs = await readJson(await h.api(`/v1/threads/${threadId}/messages`, { key: intruder.apiKey }));
+    expect(theirs.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant']);
+    expect(JSON.stringify(theirs)).not.toContain('mine');
   });
 
   it('refuses a second message while a completion runs (409) and stays healthy', async () => {

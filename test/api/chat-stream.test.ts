@@ -30,7 +30,7 @@ describe('POST /api/chat streams a durable completion to useChat', () => {
       expect(JSON.stringify(request?.body)).toContain('Say hello');
 
       const { rows } = await h.pool.query(
-        `SELECT status, first_token_at, input_tokens, output_tokens, model FROM completions WHERE thread_id = $1`,
+        `SELECT status, first_token_at, input_tokens, output_tokens, model FROM completions WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1)`,
         [chatId],
       );
       expect(rows).toHaveLength(1);
@@ -104,7 +104,7 @@ describe('POST /api/chat streams a durable completion to useChat', () => {
     const error = chunks.find((chunk) => chunk.type === 'error');
     expect(error).toBeDefined();
     expect((error as { errorText: string }).errorText).toContain('401');
-    const { rows } = await h.pool.query(`SELECT status, error FROM completions WHERE thread_id = $1`, [chatId]);
+    const { rows } = await h.pool.query(`SELECT status, error FROM completions WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1)`, [chatId]);
     expect(rows[0].status).toBe('failed');
     expect(rows[0].error.message).toContain('401');
     // Not retried: a 401 cannot succeed on a second try.

@@ -26,9 +26,9 @@ describe('a turn whose workflow Temporal refuses to start', () => {
     expect(response.status).toBe(503);
     expect((await readJson(response)).error.code).toBe('temporal_unavailable');
     const { rows } = await h.pool.query(
-      `SELECT (SELECT count(*)::int FROM threads WHERE id = $1) AS threads,
-              (SELECT count(*)::int FROM messages WHERE thread_id = $1) AS messages,
-              (SELECT count(*)::int FROM completions WHERE thread_id = $1) AS completions`,
+      `SELECT (SELECT count(*)::int FROM threads WHERE client_id = $1) AS threads,
+              (SELECT count(*)::int FROM messages WHERE thread_id IN (SELECT id FROM threads WHERE client_id = $1)) AS messages,
+              (SELECT count(*)::int FROM completions WHERE thread_id IN (SELECT id FROM threads WHERE client_id = $1)) AS completions`,
       [chatId],
     );
     expect(rows[0]).toEqual({ threads: 0, messages: 0, completions: 0 });

@@ -55,11 +55,11 @@ describe('tool results are data the model reads, never a dead stream', () => {
     expect(results[3].message).toContain('not valid JSON');
 
     const { rows } = await h.pool.query(
-      `SELECT tool_name, status FROM tool_executions WHERE thread_id = $1 ORDER BY id`,
+      `SELECT tool_name, status FROM tool_executions WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1) ORDER BY id`,
       [chatId],
     );
     expect(rows.map((r) => r.status)).toEqual(['invalid', 'not_found', 'failed', 'invalid']);
-    const completion = await h.pool.query(`SELECT status, steps FROM completions WHERE thread_id = $1`, [chatId]);
+    const completion = await h.pool.query(`SELECT status, steps FROM completions WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1)`, [chatId]);
     expect(completion.rows[0]).toEqual({ status: 'completed', steps: 2 });
   });
 

@@ -51,7 +51,7 @@ describe('useChat v6 approval flow for save_note', () => {
       expect(requested?.state).toBe('approval-requested');
       const pending = await (await h.api('/v1/approvals?status=pending')).json() as any;
       expect(pending.approvals.map((a: { toolCallId: string }) => a.toolCallId)).toContain(requested!.toolCallId);
-      const { rows: waiting } = await h.pool.query(`SELECT status FROM completions WHERE thread_id = $1`, [chatId]);
+      const { rows: waiting } = await h.pool.query(`SELECT status FROM completions WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1)`, [chatId]);
       expect(waiting[0].status).toBe('awaiting_approval');
 
       await chat.addToolApprovalResponse({ id: requested!.approval!.id, approved, ...(approved ? {} : { reason: 'not now' }) });
@@ -78,7 +78,7 @@ describe('useChat v6 approval flow for save_note', () => {
 
       const { rows } = await h.pool.query(
         `SELECT c.status, t.decision, t.approver, t.decided_at FROM completions c JOIN tool_executions t ON t.completion_id = c.id
-         WHERE c.thread_id = $1`,
+         WHERE c.thread_id = (SELECT id FROM threads WHERE client_id = $1)`,
         [chatId],
       );
       expect(rows[0]).toMatchObject({ status: 'completed', decision: approved ? 'approved' : 'denied', approver: h.userId });

@@ -73,7 +73,7 @@ describe('audit: what the agent did, on whose approval, at what cost', () => {
 
     const stranger = await h.createUser();
     expect((await h.api(`/v1/threads/${chatId}/audit`, { key: stranger.apiKey })).status).toBe(404);
-    await expect(h.pool.query(`UPDATE audit_events SET actor = 'someone else' WHERE thread_id = $1`, [chatId])).rejects.toThrow(
+    await expect(h.pool.query(`UPDATE audit_events SET actor = 'someone else' WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1)`, [chatId])).rejects.toThrow(
       /append-only/,
     );
   });

@@ -21,6 +21,10 @@ describe('the audit ledger outlives its thread', () => {
   });
   afterAll(() => h?.close());
 
+  /** Longhaul's own id of the caller's thread: the ledger rows carry it, not the client's. */
+  const internalId = async (chatId: string) =>
+    (await h.pool.query<{ id: string }>(`SELECT id FROM threads WHERE client_id = $1 AND user_id = $2`, [chatId, h.userId])).rows[0]!.id;
+
   async function threadWithTwoTurns(): Promise<string> {
     const chatId = `chat-${randomUUID()}`;
     await (await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('a private question')] })).text();
@@ -35,16 +39,17 @@ describe('the audit ledger outlives its thread', () => {
 
   it('keeps every ledger row when the thread is deleted and appends a thread_deleted tombstone', async () => {
     const chatId = await threadWithTwoTurns();
-    const before = await ledgerRows(chatId);
+    const threadId = await internalId(chatId);
+    const before = await ledgerRows(threadId);
     expect(before.map((row) => row.type)).toContain('completion_finished');
     const { events: exported } = (await readJson(await h.api(`/v1/threads/${chatId}/audit`))) as { events: LedgerEvent[] };
 
     expect((await h.api(`/v1/threads/${chatId}`, { method: 'DELETE' })).status).toBe(204);
     expect((await h.api(`/v1/threads/${chatId}`)).status).toBe(404);
-    expect((await h.pool.query(`SELECT 1 FROM messages WHERE thread_id = $1`, [chatId])).rowCount).toBe(0);
-    expect((await h.pool.query(`SELECT 1 FROM completions WHERE thread_id = $1`, [chatId])).rowCount).toBe(0);
+    expect((await h.pool.query(`SELECT 1 FROM messages WHERE thread_id = $1`, [threadId])).rowCount).toBe(0);
+    expect((await h.pool.query(`SELECT 1 FROM completions WHERE thread_id = $1`, [threadId])).rowCount).toBe(0);
 
-    const after = await ledgerRows(chatId);
+    const after = await ledgerRows(threadId);
     expect(after.slice(0, before.length)).toEqual(before);
     expect(after.map((row) => row.type).slice(before.length)).toEqual(['thread_deleted']);
 
@@ -69,6 +74,7 @@ describe('the audit ledger outlives its thread', () => {
 
   it("keeps a deleted thread's ledger from everyone but its owner, and from edits", async () => {
     const chatId = await threadWithTwoTurns();
+    const threadId = await internalId(chatId);
     expect((await h.api(`/v1/threads/${chatId}`, { method: 'DELETE' })).status).toBe(204);
 
     const stranger = await h.createUser();
@@ -78,9 +84,9 @@ describe('the audit ledger outlives its thread', () => {
     expect((await h.api(`/v1/threads/never-existed-${randomUUID()}/audit`)).status).toBe(404);
     // Deleting twice is a 404, and leaves one tombstone.
     expect((await h.api(`/v1/threads/${chatId}`, { method: 'DELETE' })).status).toBe(404);
-    expect((await ledgerRows(chatId)).filter((row) => row.type === 'thread_deleted')).toHaveLength(1);
+    expect((await ledgerRows(threadId)).filter((row) => row.type === 'thread_deleted')).toHaveLength(1);
 
-    await expect(h.pool.query(`UPDATE audit_events SET actor = 'someone else' WHERE thread_id = $1`, [chatId])).rejects.toThrow(
+    await expect(h.pool.query(`UPDATE audit_events SET actor = 'someone else' WHERE thread_id = $1`, [threadId])).rejects.toThrow(
       /append-only/,
     );
   });
@@ -106,11 +112,12 @@ describe('the audit ledger outlives its thread', () => {
     const childId = `${chatId}-sub`;
     await createThreadsRepo(h.pool).createIfMissing({
       id: childId,
+      clientId: childId,
       userId: h.userId,
       title: 'sub',
       doubleTextPolicy: 'reject',
       agent: null,
-      parentThreadId: chatId,
+      parentThreadId: await internalId(chatId),
     });
     expect((await h.api(`/v1/threads/${chatId}`, { method: 'DELETE' })).status).toBe(204);
     expect((await h.api(`/v1/threads/${childId}`)).status).toBe(404);

@@ -159,7 +159,8 @@ describe('a completion whose workflow ended outside Longhaul', () => {
     const { chatId, completionId, hangUp } = await terminatedTurn();
     await hangUp();
     const deps = { pool: h.pool, publisher: createChunkPublisher(h.redis, { maxLen: 1000, ttlSeconds: 60 }), log: createLogger('test', 'warn') };
-    const ids = { completionId, threadId: chatId, userId: h.userId };
+    const { rows: threads } = await h.pool.query(`SELECT id FROM threads WHERE client_id = $1 AND user_id = $2`, [chatId, h.userId]);
+    const ids = { completionId, threadId: threads[0].id as string, userId: h.userId };
     const origin = { workflowId: `completion-${completionId}`, runId: null };
     const before = await metric(h, 'longhaul_completions_finished_total{status="failed"}');
     const cancelledBefore = await metric(h, 'longhaul_completions_finished_total{status="cancelled"}');

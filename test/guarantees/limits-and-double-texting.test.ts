@@ -64,7 +64,7 @@ describe('daily budget per user', () => {
     const chunks = await readValidatedChunks(second);
     expect(chunks.at(-1)).toMatchObject({ type: 'error', errorText: 'budget_exceeded: you used 110 of your 100 tokens for today' });
     expect(h.model.requests.length).toBe(before);
-    const { rows } = await h.pool.query(`SELECT count(*)::int AS n FROM messages WHERE thread_id = $1 AND role = 'assistant'`, [chatId]);
+    const { rows } = await h.pool.query(`SELECT count(*)::int AS n FROM messages WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1) AND role = 'assistant'`, [chatId]);
     expect(rows[0].n).toBe(0);
 
     const other = await h.createUser();

@@ -55,7 +55,7 @@ describe('a message to a thread whose turn ended outside Longhaul', () => {
     await probe.connect();
     try {
       await probe.query('BEGIN');
-      const locked = await probe.query(`SELECT id FROM threads WHERE id = $1 FOR UPDATE NOWAIT`, [chatId]);
+      const locked = await probe.query(`SELECT client_id AS id FROM threads WHERE client_id = $1 FOR UPDATE NOWAIT`, [chatId]);
       expect(locked.rows).toEqual([{ id: chatId }]);
     } finally {
       await probe.query('ROLLBACK').catch(() => {});

@@ -26,6 +26,8 @@ const mark = (name: string) => `${name}${randomUUID().replace(/-/g, '').slice(0,
 
 interface Run {
   chatId: string;
+  /** Longhaul's id of the thread: what Temporal is told (the chat id is the client's, unique per user only). */
+  threadId: string;
   completionId: string;
   /** The completion's history and those of every child it started (tool calls, sub-agents), by workflow id. */
   histories: Map<string, DecodedHistory>;
@@ -69,7 +71,8 @@ async function runTurn(
     });
     expect(decided.status, JSON.stringify(await readJson(decided.clone()))).toBe(200);
   }
-  return { chatId, completionId, histories: await decodedHistories(h, `completion-${completionId}`) };
+  const { rows } = await h.pool.query(`SELECT id FROM threads WHERE client_id = $1 AND user_id = $2`, [chatId, h.userId]);
+  return { chatId, threadId: rows[0].id, completionId, histories: await decodedHistories(h, `completion-${completionId}`) };
 }
 
 /** Every place a marker shows up in any of the run's decoded histories. */
@@ -108,9 +111,9 @@ describe('completion workflow histories', () => {
       /workflowExecutionCompletedEventAttributes\.result\.payloads\[0\]$/,
     ]);
     // Decoding works: the ids are there to read.
-    expect(payloadsAt(root!, /workflowExecutionStartedEventAttributes\.memo\.fields\.threadId$/)).toEqual([run.chatId]);
+    expect(payloadsAt(root!, /workflowExecutionStartedEventAttributes\.memo\.fields\.threadId$/)).toEqual([run.threadId]);
     expect(payloadsAt(root!, /workflowExecutionStartedEventAttributes\.input\.payloads\[0\]$/)).toEqual([
-      expect.objectContaining({ completionId: run.completionId, threadId: run.chatId }),
+      expect.objectContaining({ completionId: run.completionId, threadId: run.threadId }),
     ]);
     expect(leaksOf(run, [user, answer])).toEqual([]);
   });
@@ -151,7 +154,7 @@ describe('completion workflow histories', () => {
       /workflowExecutionCompletedEventAttributes\.result\.payloads\[0\]$/,
     ]);
     // The tool ran on its stored arguments: the text exists, just not in history.
-    const { rows } = await h.pool.query(`SELECT result FROM tool_executions WHERE thread_id = $1 AND tool_name = 'stamp'`, [run.chatId]);
+    const { rows } = await h.pool.query(`SELECT result FROM tool_executions WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1) AND tool_name = 'stamp'`, [run.chatId]);
     expect(rows[0].result).toEqual({ kind: 'completed', output: { stamped: `durable ${args}` } });
     expect(leaksOf(run, [user, args, answer])).toEqual([]);
   });
@@ -200,12 +203,12 @@ describe('completion workflow histories', () => {
     const description = await h.temporal.workflow.getHandle(`completion-${run.completionId}`).describe();
     const attributes = Object.fromEntries(description.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value]));
     expect(attributes).toMatchObject({
-      LonghaulThreadId: run.chatId,
+      LonghaulThreadId: run.threadId,
       LonghaulUserId: h.userId,
       LonghaulModel: 'openai:gpt-test',
       LonghaulStatus: 'completed',
     });
-    expect(description.memo).toEqual({ threadId: run.chatId });
+    expect(description.memo).toEqual({ threadId: run.threadId });
     expect(await description.staticSummary()).toBe(`completion ${run.completionId} (openai:gpt-test)`);
   });
 });
@@ -221,7 +224,7 @@ describe('LONGHAUL_MEMO_THREAD_TITLE', () => {
     const text = `Opted-in title ${'x'.repeat(100)}`;
     const run = await runTurn(h, { text, scripts: [{ kind: 'text', chunks: ['ok'] }] });
     const description = await h.temporal.workflow.getHandle(`completion-${run.completionId}`).describe();
-    expect(description.memo).toEqual({ threadId: run.chatId, threadTitle: text.slice(0, 80) });
+    expect(description.memo).toEqual({ threadId: run.threadId, threadTitle: text.slice(0, 80) });
     expect(await description.staticSummary()).toBe(`completion ${run.completionId} (openai:gpt-test)`);
   });
 

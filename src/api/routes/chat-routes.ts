@@ -33,7 +33,7 @@ export function chatRoutes(deps: AppDeps): Router {
   /** The caller's thread named in the path (404 when not theirs) and its running completion, if any. */
   async function runningCompletionOf(ctx: Context) {
     const thread = await threads.getOwn(parseInput(idSchema, ctx.params.threadId, 'threadId'), ctx.state.user.id);
-    return threads.activeCompletion(thread);
+    return { thread, completion: await threads.activeCompletion(thread) };
   }
 
   async function startTurn(ctx: Context, body: ChatRequest) {
@@ -45,7 +45,7 @@ export function chatRoutes(deps: AppDeps): Router {
           );
     const prepared = await deps.starter.prepare({
       userId: ctx.state.user.id,
-      threadId: body.id,
+      clientThreadId: body.id,
       createThread: body.trigger !== 'regenerate-message',
       userMessage,
       choices: { ...(body.agent ? { agent: body.agent } : {}), ...(body.model ? { model: body.model } : {}), ...(body.tools ? { tools: body.tools } : {}) },
@@ -102,7 +102,7 @@ export function chatRoutes(deps: AppDeps): Router {
             throw error;
           });
       }
-      tagRequest(ctx, { threadId: thread.id, completionId: completion.id });
+      tagRequest(ctx, { threadId: thread.clientId, completionId: completion.id });
       await pipeLive(ctx, completion.id, follower, afterSeq, clientVersionOf(ctx, deps.defaultClientVersion));
     } catch (error) {
       await follower.close();
@@ -118,7 +118,7 @@ export function chatRoutes(deps: AppDeps): Router {
 
   /** What a useChat app calls when the user presses Stop (useChat's stop() only closes its own connection). */
   router.post('/api/chat/:threadId/stop', async (ctx) => {
-    const completion = await runningCompletionOf(ctx);
+    const { completion } = await runningCompletionOf(ctx);
     if (!completion) {
       ctx.body = { completionId: null, status: 'idle' };
       return;
@@ -128,12 +128,12 @@ export function chatRoutes(deps: AppDeps): Router {
   });
 
   router.get('/api/chat/:threadId/stream', streamSlot, async (ctx) => {
-    const completion = await runningCompletionOf(ctx);
+    const { thread, completion } = await runningCompletionOf(ctx);
     if (!completion) {
       ctx.status = 204;
       return;
     }
-    tagRequest(ctx, { threadId: completion.threadId, completionId: completion.id });
+    tagRequest(ctx, { threadId: thread.clientId, completionId: completion.id });
     // useChat rebuilds the message from the first chunk it gets, so replay from the current segment's start.
     const segmentStart = (await deps.hub.segmentStart(completion.id)) ?? 1;
     await streamCompletion(ctx, completion, segmentStart - 1, clientVersionOf(ctx, deps.defaultClientVersion), 'segment');

@@ -42,7 +42,8 @@ export function completionRoutes(deps: AppDeps): Router {
   });
 
   router.get('/:id', async (ctx) => {
-    ctx.body = toCompletionView(await ownCompletion(ctx.params.id, ctx.state.user.id));
+    const completion = await ownCompletion(ctx.params.id, ctx.state.user.id);
+    ctx.body = toCompletionView(completion, completion.clientThreadId);
   });
 
   router.post('/:id/cancel', async (ctx) => {

@@ -4,7 +4,7 @@ import type { AppDeps } from '../app-deps.js';
 import { readJsonBody } from '../middleware/json-body.js';
 import { parseInput } from '../parse-input.js';
 import { createThreadSchema, idSchema, listQuerySchema, updateThreadSchema } from '../schemas.js';
-import { toCompletionView } from '../views.js';
+import { toCompletionView, toThreadView } from '../views.js';
 
 export function threadRoutes(deps: AppDeps): Router {
   const router = new Router({ prefix: '/v1/threads' });
@@ -13,25 +13,26 @@ export function threadRoutes(deps: AppDeps): Router {
 
   router.post('/', async (ctx) => {
     const body = parseInput(createThreadSchema, await readJsonBody(ctx, deps.maxBodyBytes));
-    ctx.body = await threads.create(ctx.state.user.id, body);
+    ctx.body = toThreadView(await threads.create(ctx.state.user.id, body));
     ctx.status = 201;
   });
 
   router.get('/', async (ctx) => {
     const query = parseInput(listQuerySchema, ctx.query, 'query');
-    ctx.body = { threads: await threads.list(ctx.state.user.id, query.limit, query.before) };
+    ctx.body = { threads: (await threads.list(ctx.state.user.id, query.limit, query.before)).map(toThreadView) };
   });
 
   router.get('/:id', async (ctx) => {
     const thread = await ownThread(ctx.params.id, ctx.state.user.id);
     const rows = await threads.completions(thread);
-    ctx.body = { ...thread, completions: rows.map(toCompletionView) };
+    ctx.body = { ...toThreadView(thread), completions: rows.map((row) => toCompletionView(row, thread.clientId)) };
   });
 
   router.patch('/:id', async (ctx) => {
     const thread = await ownThread(ctx.params.id, ctx.state.user.id);
     const body = parseInput(updateThreadSchema, await readJsonBody(ctx, deps.maxBodyBytes));
-    ctx.body = await threads.update(thread, body);
+    const updated = await threads.update(thread, body);
+    ctx.body = updated && toThreadView(updated);
   });
 
   router.delete('/:id', async (ctx) => {

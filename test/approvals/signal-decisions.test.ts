@@ -22,9 +22,11 @@ describe('approvalDecision signals from the Temporal CLI', () => {
   afterAll(() => h?.close());
   // A test that failed half-way leaves its turn running; stop it so it cannot take the next test's model scripts.
   afterEach(async () => {
-    const active = `SELECT id FROM completions WHERE status IN ('queued', 'running', 'awaiting_approval')`;
-    for (const { id } of (await h.pool.query(active)).rows) await h.api(`/v1/completions/${id}/cancel`, { method: 'POST' });
-    await waitFor(async () => (await h.pool.query(active)).rowCount === 0, 15_000, 'every turn ended');
+    // This file's own turns only: other test files share the database.
+    const active = `SELECT id FROM completions WHERE user_id = $1 AND status IN ('queued', 'running', 'awaiting_approval')`;
+    const ownActive = () => h.pool.query(active, [h.userId]);
+    for (const { id } of (await ownActive()).rows) await h.api(`/v1/completions/${id}/cancel`, { method: 'POST' });
+    await waitFor(async () => (await ownActive()).rowCount === 0, 15_000, 'every turn ended');
     h.model.reset();
   });
 

@@ -5,13 +5,14 @@ import { clientVersionOf } from '../client-version.js';
 import { createCompletionStream } from '../completion-stream.js';
 import { readJsonBody } from '../middleware/json-body.js';
 import { parseInput } from '../parse-input.js';
-import { activeQuerySchema, createCompletionSchema, idSchema, lastEventIdSchema } from '../schemas.js';
+import { activeQuerySchema, idSchema, lastEventIdSchema, messageSchemas } from '../schemas.js';
 import { toCompletionView } from '../views.js';
 
 export function completionRoutes(deps: AppDeps): Router {
   const router = new Router({ prefix: '/v1/completions' });
   const { completions } = deps;
   const { streamCompletion } = createCompletionStream(deps);
+  const { createCompletionSchema } = messageSchemas(deps.maxMessageChars);
   const ownCompletion = (id: unknown, userId: string) =>
     completions.getOwn(parseInput(idSchema, id, 'completionId'), userId);
 

@@ -94,6 +94,22 @@ describe('text that Postgres cannot store, ambiguous URLs and oversize fields ge
     });
   }
 
+  // Found by test/security/fuzz-bodies.test.ts: zod's length checks still run after a type error on any value
+  // with a `length`, and comparing a deeply nested array with a number overflowed the stack (a 500).
+  it('refuses a body nested deeper than 64 levels with a 400 before any schema sees it', async () => {
+    const deep = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    const before = await ownedRows();
+    const threadId = `chat-${randomUUID()}`;
+    const valid = JSON.stringify({ ...chat(threadId, userMessage('hi')), model: { length: '@' } });
+    for (const body of [valid.replace('"@"', deep(5_000)), valid.replace('"@"', deep(60))]) {
+      const response = await h.api('/api/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(response.status).toBe(400);
+    }
+    const tooDeep = await h.api('/v1/threads', { method: 'POST', headers: { 'content-type': 'application/json' }, body: deep(65) });
+    expect((await readJson(tooDeep)).error).toEqual({ code: 'invalid_json', message: 'JSON nested deeper than 64 levels' });
+    expect(await ownedRows()).toEqual(before);
+  });
+
   it('keeps accepting ids useChat and other clients generate, and text at the limit', async () => {
     for (const [threadId, messageId] of [
       ['aB3dE5gH7jK9mN1p', 'Qw8eR7tY6uI5oP4a'],

@@ -54,30 +54,30 @@ export async function startBaselineServer(modelBaseURL: string): Promise<Baselin
     let textOpen = false;
     let usage: Usage | undefined;
     try {
-      write({ type: 'start', messageId: `msg_${completionId}` });
-      write({ type: 'start-step' });
+      await write({ type: 'start', messageId: `msg_${completionId}` });
+      await write({ type: 'start-step' });
       const events = provider.stream(
         { model, messages: [{ role: 'user', content: lastUserText(body) }], maxOutputTokens: 4096 },
         controller.signal,
       );
       for await (const event of events) {
         if (event.type === 'text-delta') {
-          if (!textOpen) write({ type: 'text-start', id: textId });
+          if (!textOpen) await write({ type: 'text-start', id: textId });
           textOpen = true;
-          write({ type: 'text-delta', id: textId, delta: event.delta });
+          await write({ type: 'text-delta', id: textId, delta: event.delta });
         } else if (event.type === 'usage') {
           usage = event.usage;
         }
       }
-      if (textOpen) write({ type: 'text-end', id: textId });
-      write({ type: 'finish-step' });
-      write({ type: 'finish', messageMetadata: { completionId, finishReason: 'stop', usage: usage ?? null } });
+      if (textOpen) await write({ type: 'text-end', id: textId });
+      await write({ type: 'finish-step' });
+      await write({ type: 'finish', messageMetadata: { completionId, finishReason: 'stop', usage: usage ?? null } });
     } catch (error) {
-      if (controller.signal.aborted) write({ type: 'abort', reason: 'cancelled' });
-      else write({ type: 'error', errorText: (error as Error).message });
+      if (controller.signal.aborted) await write({ type: 'abort', reason: 'cancelled' });
+      else await write({ type: 'error', errorText: (error as Error).message });
     } finally {
       running.delete(completionId);
-      sse.write(SSE_DONE);
+      await sse.write(SSE_DONE);
       sse.end();
     }
   });

@@ -53,6 +53,11 @@ export async function startLonghaul(options: {
     OPENAI_BASE_URL: options.modelBaseURL,
     LONGHAUL_DEFAULT_MODEL: 'openai:bench-n5-d10-f0',
     LOG_LEVEL: 'warn',
+    // One bench user drives every request, completion and stream: the limits would measure themselves.
+    LONGHAUL_RATE_LIMIT_PER_MINUTE: '0',
+    LONGHAUL_AUTH_FAILURES_PER_MINUTE: '0',
+    LONGHAUL_MAX_ACTIVE_COMPLETIONS_PER_USER: '0',
+    LONGHAUL_MAX_STREAMS_PER_USER: '0',
   });
   const taskQueue = `bench-${randomUUID()}`;
   const tools = toolsFromConfig(config);
@@ -82,7 +87,7 @@ export async function startLonghaul(options: {
   const apiSubscriber = createRedis(config.REDIS_URL, 'longhaul-bench-api-sub');
   // As in `npm start`: the API's client shares the worker's connection, so starts are eager.
   const temporal = new Client({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE });
-  const { app } = createApi({
+  const { app, drain } = createApi({
     config,
     pool: apiPool,
     redis: apiRedis,
@@ -114,6 +119,7 @@ export async function startLonghaul(options: {
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await drain();
       worker.shutdown();
       await workerRun;
       await nativeConnection.close();

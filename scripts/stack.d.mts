@@ -8,3 +8,5 @@ export function ensureStack(options: {
   dataDir: string;
   log?: (line: string) => void;
 }): Promise<{ env: StackEnv; stop(): Promise<void> }>;
+
+export const SEARCH_ATTRIBUTES: readonly string[];

@@ -25,8 +25,17 @@ const DEFAULTS = {
   REDIS_URL: 'redis://127.0.0.1:6379',
   TEMPORAL_ADDRESS: '127.0.0.1:7233',
 };
-/** Custom search attributes the completion workflow upserts (DESIGN.md §2); all Keyword. */
-const SEARCH_ATTRIBUTES = ['LonghaulThreadId', 'LonghaulUserId', 'LonghaulModel', 'LonghaulStatus', 'LonghaulAgent'];
+/**
+ * Custom search attributes the completion workflow upserts; all Keyword. A copy of SEARCH_ATTRIBUTE_NAMES in
+ * src/workflows/definitions.ts, which this file cannot import (it runs before `npm install`); a test keeps them equal.
+ */
+export const SEARCH_ATTRIBUTES = [
+  'LonghaulThreadId',
+  'LonghaulUserId',
+  'LonghaulModel',
+  'LonghaulStatus',
+  'LonghaulAgent',
+];
 /** Later tags of temporalio/cli do not build with `go install` (replace directives). */
 const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1']);

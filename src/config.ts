@@ -3,9 +3,12 @@
  * the variable and what it expects, instead of failing later somewhere far from the cause.
  */
 import { z } from 'zod';
+import { hostPatternSchema } from './tools/egress-hosts.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+/** A limit where 0 means none. */
+const limit = z.coerce.number().int().min(0);
 const optionalString = z
   .string()
   .trim()
@@ -98,6 +101,14 @@ const envSchema = z.object({
   LONGHAUL_JWKS_COOLDOWN_SECONDS: positiveInt.max(3600).default(30),
   /** Browser origins allowed to call the API (comma-separated); empty = no CORS headers at all. */
   LONGHAUL_CORS_ORIGINS: corsOrigins,
+  /** Requests per user per minute, counted in Redis across replicas; 0 = unlimited. */
+  LONGHAUL_RATE_LIMIT_PER_MINUTE: limit.default(600),
+  /** Refused credentials per client address per minute before the address waits out the minute; 0 = unlimited. */
+  LONGHAUL_AUTH_FAILURES_PER_MINUTE: limit.default(30),
+  /** Queued, running or awaiting-approval completions per user; 0 = unlimited. */
+  LONGHAUL_MAX_ACTIVE_COMPLETIONS_PER_USER: limit.default(10),
+  /** Open SSE streams per user, across replicas; 0 = unlimited. */
+  LONGHAUL_MAX_STREAMS_PER_USER: limit.default(20),
   LONGHAUL_MAX_STEPS: positiveInt.max(100).default(8),
   LONGHAUL_MAX_OUTPUT_TOKENS: positiveInt.default(4096),
   /** Tokens (input + output, all attempts) one completion may use; 0 = unlimited. */
@@ -126,6 +137,20 @@ const envSchema = z.object({
   LONGHAUL_FETCH_TIMEOUT_MS: positiveInt.default(15_000),
   LONGHAUL_FETCH_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
   /**
+   * Comma-separated hosts fetch_url (and any egress tool) may reach: `example.com`, `*.example.com`, `host:port`.
+   * Empty = any public host. Agents may narrow it further, never widen it.
+   */
+  LONGHAUL_FETCH_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((host) => host.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(hostPatternSchema)),
+  /**
    * Put the thread title (the first 80 characters of the user's first message) in each completion's workflow
    * memo. Off by default: the memo is part of Temporal's history, which holds ids only.
    */
@@ -137,6 +162,8 @@ const envSchema = z.object({
   LONGHAUL_TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
   /** When set, a worker process serves its own /metrics on this port (the API serves them on GET /metrics). */
   LONGHAUL_WORKER_METRICS_PORT: port.optional(),
+  /** When set, /metrics (the API's and a worker's port) answers only `Authorization: Bearer <this token>`. */
+  LONGHAUL_METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   /** When set (host:port), the Temporal SDK's own worker metrics are exported in Prometheus format there. */
   LONGHAUL_TEMPORAL_METRICS_ADDRESS: optionalString,
   /** The agent for threads and requests that name none. */
@@ -151,7 +178,7 @@ const envSchema = z.object({
 export type Config = z.infer<typeof envSchema>;
 
 /** Variables whose values never appear in an error message. */
-const SECRETS = new Set(['LONGHAUL_JWT_SECRET']);
+const SECRETS = new Set(['LONGHAUL_JWT_SECRET', 'LONGHAUL_METRICS_TOKEN']);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -66,7 +66,7 @@ const worker = await createWorker({
   connection: temporalConnection,
 });
 const workerRun = worker.run();
-const { app } = createApi({
+const { app, drain } = createApi({
   config,
   pool,
   redis,
@@ -97,6 +97,7 @@ console.log(`
 
 onShutdown(log, [
   () => closeHttpServer(server),
+  drain,
   async () => {
     worker.shutdown();
     await workerRun;

@@ -44,6 +44,55 @@ export const metrics = {
   }),
 };
 
+/**
+ * Label values come from bounded sets. Every distinct value is a series this process keeps and every scraper
+ * stores, so a value a caller chooses (a model name) or a vendor sends (an error code) is named only when it is
+ * one we know, else `other`.
+ */
+const OTHER = 'other';
+const labelledModels = new Set<string>();
+
+/** Names the models a series may be labelled with: those the operator configured (default, allowlist, agents). */
+export function labelModels(models: Iterable<string>): void {
+  for (const model of models) labelledModels.add(model);
+}
+
+export function modelLabel(model: string): string {
+  return labelledModels.has(model) ? model : OTHER;
+}
+
+const KNOWN_ERROR_CODES = new Set([
+  // Ours (see ProviderError).
+  'aborted',
+  'timeout',
+  'connection_error',
+  'stream_incomplete',
+  'invalid_response',
+  'unknown',
+  'stalled',
+  // The vendors' documented error types and codes.
+  'invalid_request_error',
+  'authentication_error',
+  'permission_error',
+  'not_found_error',
+  'request_too_large',
+  'rate_limit_error',
+  'rate_limit_exceeded',
+  'api_error',
+  'server_error',
+  'overloaded_error',
+  'billing_error',
+  'insufficient_quota',
+  'invalid_api_key',
+  'context_length_exceeded',
+]);
+
+/** A failed model call's class: its error code when known (or `http_<status>`), else `other`; `retryable:` first when it is. */
+export function providerErrorClass(code: string, retryable: boolean): string {
+  const known = KNOWN_ERROR_CODES.has(code) || /^http_[1-5]\d\d$/.test(code) ? code : OTHER;
+  return retryable ? `retryable:${known}` : known;
+}
+
 /** A gauge read from Postgres at scrape time (e.g. approvals waiting), so every replica reports the same truth. */
 export function registerDatabaseGauge(name: string, help: string, read: () => Promise<number>): void {
   if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);

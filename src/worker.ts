@@ -28,7 +28,10 @@ const worker = await createWorker({
   tools: toolsFromConfig(config),
   agents: agentsFromConfig(),
 });
-const metricsServer = config.LONGHAUL_WORKER_METRICS_PORT === undefined ? undefined : serveMetrics(config.HOST, config.LONGHAUL_WORKER_METRICS_PORT);
+const metricsServer =
+  config.LONGHAUL_WORKER_METRICS_PORT === undefined
+    ? undefined
+    : serveMetrics(config.HOST, config.LONGHAUL_WORKER_METRICS_PORT, config.LONGHAUL_METRICS_TOKEN);
 onShutdown(log, [async () => worker.shutdown(), async () => metricsServer?.close()]);
 log.info(`polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
 await worker.run();

@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { checkBudgets } from '../completions/budgets.js';
+import { egressPolicyFor } from '../completions/egress.js';
 import {
   announceStep,
   keepStoppedText,
@@ -15,7 +16,7 @@ import { createObjectStream } from '../completions/structured-output.js';
 import { createMessagesRepo } from '../db/messages-repo.js';
 import { parseModelString } from '../llm/model-string.js';
 import { ProviderError, toProviderError } from '../llm/provider-error.js';
-import { metrics } from '../metrics.js';
+import { metrics, providerErrorClass } from '../metrics.js';
 import type { UIMessageChunk } from '../stream/ui-chunks.js';
 import { FAILURE_TYPES, type CallModelInput, type StepSummary } from '../workflows/definitions.js';
 import { createBeginCompletion } from './begin-completion.js';
@@ -125,19 +126,20 @@ export function createCallModel(deps: ActivityDeps) {
         throw await guard.cancellation();
       }
       if (stall) {
-        metrics.providerErrors.inc({ provider: provider.name, class: 'retryable:stalled' });
+        metrics.providerErrors.inc({ provider: provider.name, class: providerErrorClass('stalled', true) });
         await recordAttempt(deps, origin, input, streamed(), 'failed', `stalled: ${stall.message}`);
         throw ApplicationFailure.retryable(`the model stream stalled: ${stall.message}`, FAILURE_TYPES.providerStalled);
       }
       const failure = toProviderError(provider.name, error);
-      metrics.providerErrors.inc({ provider: provider.name, class: failure.retryable ? `retryable:${failure.code}` : failure.code });
+      metrics.providerErrors.inc({ provider: provider.name, class: providerErrorClass(failure.code, failure.retryable) });
       await recordAttempt(deps, origin, input, streamed(), 'failed', failure.message);
       throw toActivityFailure(failure);
     } finally {
       guard.dispose();
     }
     await stream.closeText();
-    return recordStep(deps, origin, input, streamed(), { tools, outputSchema });
+    const egress = egressPolicyFor(agent, settings.fetchAllowedHosts);
+    return recordStep(deps, origin, input, streamed(), { tools, outputSchema, egress });
   };
 }
 

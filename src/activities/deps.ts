@@ -30,4 +30,6 @@ export interface ActivitySettings {
   userDailyTokenBudget: number;
   /** How deep research sub-agents may nest. */
   maxAgentDepth: number;
+  /** LONGHAUL_FETCH_ALLOWED_HOSTS: the hosts egress tools may reach (empty = any); agents may narrow it. */
+  fetchAllowedHosts: readonly string[];
 }

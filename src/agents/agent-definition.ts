@@ -22,6 +22,23 @@ export interface AgentLimits {
   wallTimeMs?: number;
 }
 
+/**
+ * Where the agent's egress tools (fetch_url, and any tool declaring `egress`) may send data. A prompt injection
+ * in a page can ask the model to carry what it read elsewhere; this bounds where, and puts the user in the way.
+ */
+export interface AgentEgressPolicy {
+  /**
+   * Hosts the agent may reach: `example.com`, `*.example.com` (subdomains), optionally `:port`. Narrows the
+   * deployment's LONGHAUL_FETCH_ALLOWED_HOSTS (a host must pass both); absent = the deployment's list.
+   */
+  allowedHosts?: string[];
+  /**
+   * Once the turn has read private data (a tool marked `readsPrivateData`, such as read_note), a call to a host
+   * the turn had not reached before that read waits for the user's approval. Default true.
+   */
+  approvalAfterPrivateRead?: boolean;
+}
+
 export interface AgentDefinition {
   /** `^[a-z][a-z0-9_-]{0,39}$` */
   name: string;
@@ -33,6 +50,7 @@ export interface AgentDefinition {
   systemPrompt(context: AgentPromptContext): Promise<string> | string;
   tools: string[];
   limits?: AgentLimits;
+  egress?: AgentEgressPolicy;
   /** When set, the answer is one JSON object of this shape, streamed as a growing `data-object` part. */
   output?: z.ZodType;
 }

@@ -2,6 +2,7 @@
  * The agents a deployment offers, by name. The API resolves names (400 for unknown ones) and the worker builds
  * each call's system prompt from the same registry.
  */
+import { hostPatternSchema } from '../tools/egress-hosts.js';
 import type { AgentDefinition } from './agent-definition.js';
 
 const AGENT_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
@@ -11,6 +12,10 @@ export function createAgentRegistry(agents: AgentDefinition[]) {
   for (const agent of agents) {
     if (!AGENT_NAME.test(agent.name)) throw new Error(`agent name "${agent.name}" must match ${AGENT_NAME}`);
     if (byName.has(agent.name)) throw new Error(`agent "${agent.name}" is declared twice`);
+    for (const host of agent.egress?.allowedHosts ?? []) {
+      const checked = hostPatternSchema.safeParse(host);
+      if (!checked.success) throw new Error(`agent "${agent.name}": allowed host "${host}" ${checked.error.issues[0]?.message}`);
+    }
     byName.set(agent.name, agent);
   }
   return {

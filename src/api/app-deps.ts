@@ -15,6 +15,7 @@ import type { CompletionService } from './completion-service.js';
 import type { ApprovalInboxService } from './approval-inbox-service.js';
 import type { ClientVersion } from '../stream/client-version.js';
 import type { JwtVerifier } from '../auth/jwt-verifier.js';
+import type { ApiLimits } from './limits.js';
 
 export interface AppDeps {
   pool: pg.Pool;
@@ -44,6 +45,10 @@ export interface AppDeps {
   /** Browser origins allowed by CORS (LONGHAUL_CORS_ORIGINS); empty = no CORS headers. */
   corsOrigins: readonly string[];
   keepAliveMs: number;
+  /** Bearer token GET /metrics requires (LONGHAUL_METRICS_TOKEN); undefined = open. */
+  metricsToken: string | undefined;
+  /** Limits that hold across replicas: requests per user, failed authentications per address, streams per user. */
+  limits: ApiLimits;
   temporalNamespace: string;
   temporalUiUrl: string;
 }

@@ -30,11 +30,30 @@ const ENDINGS: Record<string, TurnOutcome> = {
 };
 const UNKNOWN_ENDING = ENDINGS.FAILED!;
 
+/**
+ * How long one question to Temporal may take, retries included. The client retries an unavailable server with
+ * backoff, and a retry still pending when the connection closes throws from its timer; a bounded call can be
+ * waited for at shutdown instead.
+ */
+const DESCRIBE_DEADLINE_MS = 10_000;
+
 export function createCompletionReconciler(deps: LifecycleDeps & { temporal: Client }) {
+  const inFlight = new Set<Promise<unknown>>();
+
+  async function describe(workflowId: string) {
+    const call = deps.temporal.withDeadline(Date.now() + DESCRIBE_DEADLINE_MS, () => deps.temporal.workflow.getHandle(workflowId).describe());
+    inFlight.add(call);
+    try {
+      return await call;
+    } finally {
+      inFlight.delete(call);
+    }
+  }
+
   /** The turn's ending and the run that ended, or undefined while its workflow runs (or may yet start). */
   async function endingOf(completion: CompletionRow): Promise<{ outcome: TurnOutcome; runId: string | null } | undefined> {
     try {
-      const { status, runId } = await deps.temporal.workflow.getHandle(completion.workflowId).describe();
+      const { status, runId } = await describe(completion.workflowId);
       if (status.name === 'RUNNING') return undefined;
       return { outcome: ENDINGS[status.name] ?? UNKNOWN_ENDING, runId };
     } catch (error) {
@@ -58,6 +77,11 @@ export function createCompletionReconciler(deps: LifecycleDeps & { temporal: Cli
         { origin: { workflowId: completion.workflowId, runId: ending.runId }, recordedBy: 'api' },
       );
       return true;
+    },
+
+    /** Waits for the questions to Temporal still under way; call it before closing the Temporal connection. */
+    async drain(): Promise<void> {
+      await Promise.allSettled([...inFlight]);
     },
   };
 }

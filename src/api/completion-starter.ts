@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { Client } from '@temporalio/client';
 import { undoTurn } from '../completions/open-turn.js';
 import { openUserTurn, runningTurnOf, TurnNotOpened, type OpenedUserTurn, type UserTurnRequest } from '../completions/open-user-turn.js';
+import { TooManyActiveCompletions } from '../completions/active-completions-cap.js';
 import type { TurnPolicy } from '../completions/turn-policy.js';
 import type { DoubleTextPolicy } from '../db/threads-repo.js';
 import type { Logger } from '../log.js';
@@ -15,8 +16,11 @@ import type { completionWorkflow } from '../workflows/completion-workflow.js';
 import { completionSearchAttributes, type CompletionInput } from '../workflows/definitions.js';
 import { completionMemo, completionSummary } from './workflow-labels.js';
 import { AppError, conflict, notFound } from './app-error.js';
+import { LimitExceeded } from './limit-exceeded.js';
 import type { CompletionCanceller } from './completion-canceller.js';
 import type { CompletionReconciler } from './completion-reconciler.js';
+
+const ACTIVE_RETRY_AFTER_MS = 5_000;
 
 /** A user's turn as the routes ask for it. */
 export type StartTurnRequest = UserTurnRequest;
@@ -40,6 +44,8 @@ export function createCompletionStarter(deps: {
   defaultDoubleTextPolicy: DoubleTextPolicy;
   /** LONGHAUL_MEMO_THREAD_TITLE: the thread title in the workflow memo (user text in Temporal; off by default). */
   memoThreadTitle: boolean;
+  /** LONGHAUL_MAX_ACTIVE_COMPLETIONS_PER_USER; 0 = unlimited. */
+  maxActiveCompletions: number;
 }) {
   const { pool, temporal, taskQueue, eagerStart, policy, log, canceller, reconciler, defaultDoubleTextPolicy } = deps;
 
@@ -52,8 +58,12 @@ export function createCompletionStarter(deps: {
     const running = await runningTurnOf({ pool }, request);
     if (running) await reconciler.settleIfEnded(running);
     try {
-      return await openUserTurn({ pool, policy, defaultDoubleTextPolicy }, request);
+      return await openUserTurn({ pool, policy, defaultDoubleTextPolicy, maxActiveCompletions: deps.maxActiveCompletions }, request);
     } catch (error) {
+      if (error instanceof TooManyActiveCompletions) {
+        // When one ends is up to the model and the user; a few seconds is a polite first guess.
+        throw new LimitExceeded('too_many_active_completions', error.message, error.limit, ACTIVE_RETRY_AFTER_MS);
+      }
       if (!(error instanceof TurnNotOpened)) throw error;
       if (error.code === 'thread_not_found') throw notFound('thread');
       throw conflict(error.message, error.code === 'thread_created_concurrently' ? 'conflict' : error.code);

@@ -4,6 +4,7 @@ import { authenticate } from './middleware/authenticate.js';
 import { corsAllowlist } from './middleware/cors-allowlist.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { plainUrl } from './middleware/plain-url.js';
+import { limitAuthFailures, limitRequestsPerUser } from './middleware/rate-limit.js';
 import { requestLog } from './middleware/request-log.js';
 import { chatRoutes } from './routes/chat-routes.js';
 import { completionRoutes } from './routes/completion-routes.js';
@@ -25,9 +26,16 @@ export function createApp(deps: AppDeps): Koa {
   if (deps.corsOrigins.length > 0) app.use(corsAllowlist(deps.corsOrigins));
   app.use(errorHandler(deps.log));
   app.use(plainUrl());
-  const requireCaller = authenticate(createUsersRepo(deps.pool), { tokens: deps.tokens, log: deps.log });
+  const requireCaller = limitAuthFailures(
+    authenticate(createUsersRepo(deps.pool), { tokens: deps.tokens, log: deps.log }),
+    deps.redis,
+    deps.limits.authFailuresPerMinute,
+    deps.log,
+  );
   for (const open of [healthRoutes(deps, requireCaller), metricsRoutes(deps)]) app.use(open.routes());
   app.use(requireCaller);
+  const limitRequests = limitRequestsPerUser(deps.redis, deps.limits.requestsPerMinute, deps.log);
+  if (limitRequests) app.use(limitRequests);
   for (const router of [
     chatRoutes(deps),
     threadRoutes(deps),

@@ -4,11 +4,12 @@
  * indistinguishable from none.
  */
 import type pg from 'pg';
-import { createAuditRepo } from '../db/audit-repo.js';
+import { createAuditRepo, type AuditEvent, type AuditRow } from '../db/audit-repo.js';
 import { ACTIVE_STATUSES, createCompletionsRepo, type CompletionRow } from '../db/completions-repo.js';
 import { newId } from '../db/ids.js';
 import { createMessagesRepo, toUIMessages } from '../db/messages-repo.js';
-import { createThreadsRepo, type DoubleTextPolicy, type ThreadRow } from '../db/threads-repo.js';
+import { createThreadsRepo, type DeletedThread, type DoubleTextPolicy, type ThreadRow } from '../db/threads-repo.js';
+import { withTransaction } from '../db/transaction.js';
 import { conflict, notFound } from './app-error.js';
 import type { CompletionReconciler } from './completion-reconciler.js';
 import type { TurnPolicy } from '../completions/turn-policy.js';
@@ -76,19 +77,52 @@ export function createThreadService(deps: {
       return threads.update(thread.id, thread.userId, changes);
     },
 
-    /** Refused while a turn runs, unless that turn turns out to have ended outside Longhaul. */
+    /**
+     * Refused while a turn runs, unless that turn turns out to have ended outside Longhaul. The ledger stays: each
+     * deleted thread (sub-agent threads go with it) gets a `thread_deleted` row in the same transaction.
+     */
     async delete(thread: ThreadRow): Promise<void> {
       const active = await activeCompletion(thread);
       if (active && !(await deps.reconciler.settleIfEnded(active))) {
         throw conflict('the thread has a running completion; cancel it first', 'completion_running');
       }
-      await threads.delete(thread.id, thread.userId);
+      await withTransaction(deps.pool, async (db) => {
+        const deleted = await createThreadsRepo(db).delete(thread.id, thread.userId);
+        if (deleted.length === 0) throw notFound('thread');
+        for (const gone of deleted) await createAuditRepo(db).append(tombstone(thread, gone));
+      });
     },
 
     completions: (thread: ThreadRow) => completions.listByThread(thread.id),
-    auditEvents: (thread: ThreadRow) => audit.listByThread(thread.id),
+
+    /** The thread's ledger, also once the thread is deleted; 404 when the caller has neither thread nor ledger. */
+    async auditLedger(threadId: string, userId: string): Promise<AuditRow[]> {
+      const [thread, events] = await Promise.all([threads.get(threadId, userId), audit.listByThread(threadId, userId)]);
+      if (!thread && events.length === 0) throw notFound('thread');
+      return events;
+    },
     async uiMessages(thread: ThreadRow) {
       return toUIMessages(await messages.listForThread(thread.id));
+    },
+  };
+}
+
+/** A deleted thread's last ledger row: who deleted it and how much went, never what it said. */
+function tombstone(thread: ThreadRow, gone: DeletedThread): AuditEvent {
+  const root = gone.id === thread.id;
+  return {
+    // A thread id can be used again after a delete; its creation time tells the two lives apart.
+    key: `thread_deleted:${thread.userId}:${gone.id}:${gone.createdAt.toISOString()}`,
+    threadId: gone.id,
+    completionId: null,
+    userId: thread.userId,
+    type: 'thread_deleted',
+    actor: thread.userId,
+    data: {
+      titleLength: gone.titleLength,
+      messagesDeleted: gone.messages,
+      completionsDeleted: gone.completions,
+      ...(root ? {} : { deletedWith: thread.id }),
     },
   };
 }

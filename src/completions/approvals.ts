@@ -72,6 +72,8 @@ export async function recordApprovalDecision(deps: LifecycleDeps, origin: Origin
         reason: input.reason,
         argsDigest: input.argsDigest,
         decidedAt: stored?.decidedAt ?? null,
+        // A signal's sender is unknown to us: the actor is `operator` (through Temporal), the name only a claim.
+        ...(input.claimedApprover !== undefined ? { claimedApprover: input.claimedApprover } : {}),
       },
     });
     if (input.outcome === 'approved') {

@@ -96,6 +96,7 @@ export interface TurnToUndo {
 export async function undoTurn({ pool }: Pick<LifecycleDeps, 'pool'>, turn: TurnToUndo): Promise<void> {
   await withTransaction(pool, async (db) => {
     const completions = createCompletionsRepo(db);
+    await createAuditRepo(db).withdrawTurn(turn.completionId);
     await completions.delete(turn.completionId);
     if (turn.superseded) await completions.setSuperseded(turn.superseded, null);
     if (turn.userMessageRowId) await createMessagesRepo(db).deleteById(turn.userMessageRowId);

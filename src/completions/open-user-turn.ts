@@ -12,6 +12,7 @@ import { createThreadsRepo, type DoubleTextPolicy } from '../db/threads-repo.js'
 import { withTransaction } from '../db/transaction.js';
 import type { UIPart } from '../db/ui-parts.js';
 import type { LifecycleDeps } from './lifecycle-deps.js';
+import { checkActiveCompletionsCap } from './active-completions-cap.js';
 import { openTurn, type TurnToOpen } from './open-turn.js';
 import type { ResolvedTurn, TurnChoices, TurnPolicy } from './turn-policy.js';
 
@@ -61,6 +62,8 @@ export interface UserTurnDeps extends Pick<LifecycleDeps, 'pool'> {
   policy: TurnPolicy;
   /** For threads created by their first message. */
   defaultDoubleTextPolicy: DoubleTextPolicy;
+  /** Active completions a user may have (a new turn would add one); 0 = unlimited. */
+  maxActiveCompletions?: number;
 }
 
 /** The caller's thread's running turn, read without a lock: the one to ask Temporal about before opening the next. */
@@ -73,7 +76,7 @@ export async function runningTurnOf(
   return active && ACTIVE_STATUSES.includes(active.status) ? active : undefined;
 }
 
-export async function openUserTurn({ pool, policy, defaultDoubleTextPolicy }: UserTurnDeps, request: UserTurnRequest): Promise<OpenedUserTurn> {
+export async function openUserTurn({ pool, policy, defaultDoubleTextPolicy, maxActiveCompletions = 0 }: UserTurnDeps, request: UserTurnRequest): Promise<OpenedUserTurn> {
   return withTransaction(pool, async (client) => {
     const completions = createCompletionsRepo(client);
     const thread = await createThreadsRepo(client).lockById(request.threadId);
@@ -81,6 +84,8 @@ export async function openUserTurn({ pool, policy, defaultDoubleTextPolicy }: Us
     if (thread && thread.userId !== request.userId) throw missing;
     const spec = policy.resolve(request.choices, { threadAgent: thread?.agent ?? null });
     if (!thread && (!request.createThread || 'regenerate' in request.userMessage)) throw missing;
+    // Before anything is written: every path below opens a completion (a queued one too).
+    await checkActiveCompletionsCap(client, request.userId, maxActiveCompletions);
     // Whatever runs now is busy, settled by the caller or not: a turn that became active since was just started.
     const active = thread?.activeCompletionId ? await completions.get(thread.activeCompletionId) : undefined;
     const busyWith = active && ACTIVE_STATUSES.includes(active.status) ? active : undefined;

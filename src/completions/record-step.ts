@@ -12,15 +12,19 @@ import { createToolExecutionsRepo, type NewToolExecution } from '../db/tool-exec
 import type { UIPart } from '../db/ui-parts.js';
 import { createUsageRepo } from '../db/usage-repo.js';
 import type { FinishReason, ModelMessage, Usage } from '../llm/types.js';
-import { metrics } from '../metrics.js';
+import { metrics, modelLabel } from '../metrics.js';
 import type { UIMessageChunk } from '../stream/ui-chunks.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { CallModelInput, StepSummary } from '../workflows/definitions.js';
 import { publishSubagentProgress } from './announcements.js';
+import { loadTurnEgress, type EgressPolicy, type TurnEgress } from './egress.js';
 import type { LifecycleDeps, Origin } from './lifecycle-deps.js';
 import { settleToolCalls } from './settle-tool-calls.js';
 import { textIdFor, type StreamedToolCall } from './step-stream.js';
 import { objectPartId, validateObject } from './structured-output.js';
+
+/** A step without tool calls has nothing for the egress policy to rule on. */
+const NO_EGRESS_YET: TurnEgress = { readPrivateData: false, knownTargets: new Set() };
 
 /** One attempt's stream as far as it got: what the step saves and what the attempt is charged. */
 export interface StreamedAttempt {
@@ -76,8 +80,8 @@ export async function recordAttempt(
 ): Promise<void> {
   const usage = attempt.usage ?? estimateUsage(attempt.sent, attempt.text);
   const estimated = attempt.usage === null;
-  metrics.tokens.inc({ direction: 'input', model: step.model }, usage.inputTokens);
-  metrics.tokens.inc({ direction: 'output', model: step.model }, usage.outputTokens);
+  metrics.tokens.inc({ direction: 'input', model: modelLabel(step.model) }, usage.inputTokens);
+  metrics.tokens.inc({ direction: 'output', model: modelLabel(step.model) }, usage.outputTokens);
   await createUsageRepo(pool).record({
     completionId: step.completionId,
     rootCompletionId: step.parent?.rootCompletionId ?? step.completionId,
@@ -117,7 +121,8 @@ export async function keepStoppedText(deps: LifecycleDeps, step: CallModelInput,
 }
 
 /**
- * Ends a step whose stream completed: settles the tool calls that cannot run (unknown tool, invalid arguments),
+ * Ends a step whose stream completed: settles the tool calls that cannot run (unknown tool, invalid arguments,
+ * a host the egress policy refuses) and the ones the user must approve first (see egress.ts),
  * validates a structured answer, saves the step's assistant message, charges the attempt, records the calls the
  * model asked for, and announces them. With calls to run, the step ends after their outputs (the workflow
  * publishes `finish-step`), as the protocol's server-executed tool streams do.
@@ -127,18 +132,19 @@ export async function recordStep(
   origin: Origin,
   step: CallModelInput,
   attempt: StreamedAttempt,
-  { tools, outputSchema }: { tools: ToolRegistry; outputSchema: z.ZodType | undefined },
+  { tools, outputSchema, egress }: { tools: ToolRegistry; outputSchema: z.ZodType | undefined; egress: EgressPolicy },
 ): Promise<StepSummary> {
   const { pool, publisher } = deps;
   const publish = (chunk: UIMessageChunk) => publisher.publish(step.completionId, chunk);
   const messageId = stepMessageId(step.completionId, step.step);
-  const settled = settleToolCalls(tools, step.tools ?? [], attempt.calls, {
-    completionId: step.completionId,
-    threadId: step.threadId,
-    userId: step.userId,
-    messageId,
-    step: step.step,
-  });
+  const turn = attempt.calls.length > 0 ? await loadTurnEgress(pool, tools, step) : NO_EGRESS_YET;
+  const settled = settleToolCalls(
+    tools,
+    step.tools ?? [],
+    attempt.calls,
+    { completionId: step.completionId, threadId: step.threadId, userId: step.userId, messageId, step: step.step },
+    { policy: egress, turn },
+  );
   const structured = outputSchema && settled.runnable.length === 0 ? validateObject(attempt.text, outputSchema) : undefined;
   const answerParts: UIPart[] = !structured
     ? stepParts(attempt.text, settled.parts)

@@ -12,6 +12,7 @@ export const AUDIT_EVENT_TYPES = [
   'failure',
   'budget_exceeded',
   'answer_regenerated',
+  'thread_deleted',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
@@ -40,7 +41,10 @@ export interface AuditRow {
   createdAt: Date;
 }
 
-/** The append-only ledger. Deletion happens only with the thread (GDPR erasure), never row by row. */
+/**
+ * The append-only ledger. It outlives the thread it is about (a deleted thread is tombstoned in it, not erased);
+ * rows go only with their user (GDPR erasure) or with a turn that never started.
+ */
 export function createAuditRepo(db: Queryable) {
   return {
     async append(event: AuditEvent): Promise<void> {
@@ -61,14 +65,20 @@ export function createAuditRepo(db: Queryable) {
       );
     },
 
-    async listByThread(threadId: string): Promise<AuditRow[]> {
+    /** The thread's rows, read through their owner: they outlive the thread row that proved ownership. */
+    async listByThread(threadId: string, userId: string): Promise<AuditRow[]> {
       const { rows } = await db.query<AuditRow & { id: string }>(
         `SELECT id, type, actor, thread_id AS "threadId", completion_id AS "completionId", data,
            workflow_id AS "workflowId", run_id AS "runId", created_at AS "createdAt"
-         FROM audit_events WHERE thread_id = $1 ORDER BY id`,
-        [threadId],
+         FROM audit_events WHERE thread_id = $1 AND user_id = $2 ORDER BY id`,
+        [threadId, userId],
       );
       return rows.map((row) => ({ ...row, id: Number(row.id) }));
+    },
+
+    /** Takes back what the opening of a turn Temporal refused to start wrote: that turn never happened. */
+    async withdrawTurn(completionId: string): Promise<void> {
+      await db.query(`DELETE FROM audit_events WHERE completion_id = $1`, [completionId]);
     },
   };
 }

@@ -13,6 +13,15 @@ export interface ThreadRow {
   updatedAt: Date;
 }
 
+/** A deleted thread as its tombstone describes it: sizes, never its text. */
+export interface DeletedThread {
+  id: string;
+  titleLength: number;
+  createdAt: Date;
+  messages: number;
+  completions: number;
+}
+
 const COLUMNS = `id, user_id AS "userId", title, double_text_policy AS "doubleTextPolicy", agent, active_completion_id AS "activeCompletionId",
   created_at AS "createdAt", updated_at AS "updatedAt"`;
 
@@ -107,9 +116,26 @@ export function createThreadsRepo(db: Queryable) {
       );
     },
 
-    async delete(id: string, userId: string): Promise<boolean> {
-      const result = await db.query(`DELETE FROM threads WHERE id = $1 AND user_id = $2`, [id, userId]);
-      return (result.rowCount ?? 0) > 0;
+    /**
+     * Deletes the thread with its sub-agent threads (and, by cascade, their messages and completions); returns
+     * what went, the thread first, counted as it was before the delete. Empty when the user has no such thread.
+     */
+    async delete(id: string, userId: string): Promise<DeletedThread[]> {
+      const { rows } = await db.query<DeletedThread>(
+        `WITH RECURSIVE tree AS (
+           SELECT id, title, created_at, 0 AS depth FROM threads WHERE id = $1 AND user_id = $2
+           UNION ALL
+           SELECT t.id, t.title, t.created_at, tree.depth + 1 FROM threads t JOIN tree ON t.parent_thread_id = tree.id AND t.user_id = $2
+         ), gone AS (
+           DELETE FROM threads WHERE id = $1 AND user_id = $2 RETURNING id
+         )
+         SELECT tree.id, coalesce(length(tree.title), 0) AS "titleLength", tree.created_at AS "createdAt",
+           (SELECT count(*)::int FROM messages m WHERE m.thread_id = tree.id) AS "messages",
+           (SELECT count(*)::int FROM completions c WHERE c.thread_id = tree.id) AS "completions"
+         FROM tree WHERE EXISTS (SELECT 1 FROM gone) ORDER BY tree.depth, tree.created_at`,
+        [id, userId],
+      );
+      return rows;
     },
   };
 }

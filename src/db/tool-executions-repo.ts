@@ -14,7 +14,7 @@ export interface NewToolExecution {
   args: unknown;
   argsText: string;
   argsDigest: string;
-  status: 'pending' | 'invalid' | 'not_found';
+  status: 'pending' | 'invalid' | 'not_found' | 'denied';
   requiresApproval: boolean;
   result: ToolResult | null;
 }
@@ -59,7 +59,8 @@ export function createToolExecutionsRepo(db: Queryable) {
          ON CONFLICT (id) DO UPDATE SET tool_name = EXCLUDED.tool_name, mode = EXCLUDED.mode, args = EXCLUDED.args,
            args_text = EXCLUDED.args_text, args_digest = EXCLUDED.args_digest, status = EXCLUDED.status,
            requires_approval = EXCLUDED.requires_approval, result = EXCLUDED.result
-         WHERE tool_executions.status IN ('pending', 'invalid', 'not_found')`,
+         WHERE tool_executions.status IN ('pending', 'invalid', 'not_found')
+           OR (tool_executions.status = 'denied' AND tool_executions.decision IS NULL)`,
         [
           call.id,
           call.completionId,

@@ -18,6 +18,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { createStreamHub, type StreamHub } from '../stream/stream-hub.js';
 import { createJwtVerifier } from '../auth/jwt-verifier.js';
+import { createApiLimits } from '../api/limits.js';
 
 /** The Koa app wired from config and live connections; `subscriber` must be a Redis connection of its own. */
 export function createApi(options: {
@@ -35,7 +36,7 @@ export function createApi(options: {
    * start). Only when `temporal` runs on the NativeConnection of a worker polling the same task queue.
    */
   eagerStart?: boolean;
-}): { app: Koa; hub: StreamHub } {
+}): { app: Koa; hub: StreamHub; drain(): Promise<void> } {
   const { config } = options;
   const hub = createStreamHub(options.redis, options.subscriber, {
     maxQueuedBytes: config.LONGHAUL_SSE_MAX_BUFFERED_BYTES,
@@ -64,6 +65,7 @@ export function createApi(options: {
       reconciler,
       defaultDoubleTextPolicy: config.LONGHAUL_DOUBLE_TEXT_POLICY,
       memoThreadTitle: config.LONGHAUL_MEMO_THREAD_TITLE,
+      maxActiveCompletions: config.LONGHAUL_MAX_ACTIVE_COMPLETIONS_PER_USER,
     }),
     policy,
     agents: options.agents,
@@ -93,8 +95,19 @@ export function createApi(options: {
     }),
     corsOrigins: config.LONGHAUL_CORS_ORIGINS,
     keepAliveMs: config.LONGHAUL_SSE_KEEPALIVE_MS,
+    metricsToken: config.LONGHAUL_METRICS_TOKEN,
+    limits: createApiLimits(
+      options.redis,
+      {
+        requestsPerMinute: config.LONGHAUL_RATE_LIMIT_PER_MINUTE,
+        authFailuresPerMinute: config.LONGHAUL_AUTH_FAILURES_PER_MINUTE,
+        streamsPerUser: config.LONGHAUL_MAX_STREAMS_PER_USER,
+        keepAliveMs: config.LONGHAUL_SSE_KEEPALIVE_MS,
+      },
+      options.log,
+    ),
     temporalNamespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: config.LONGHAUL_TEMPORAL_UI_URL.replace(/\/$/, ''),
   });
-  return { app, hub };
+  return { app, hub, drain: () => reconciler.drain() };
 }

@@ -8,6 +8,7 @@ import type { Providers } from '../llm/types.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Logger } from '../log.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
+import { labelModels } from '../metrics.js';
 import { createChunkPublisher } from '../stream/chunk-publisher.js';
 import { createStopHints } from '../stream/stop-hints.js';
 import { turnPolicyFromConfig } from './turn-policy-from-config.js';
@@ -33,6 +34,12 @@ export async function createWorker(options: {
   workflowBundle?: WorkerOptions['workflowBundle'];
 }): Promise<Worker> {
   const { config } = options;
+  // Any other model a caller names is counted, under `other`.
+  labelModels([
+    config.LONGHAUL_DEFAULT_MODEL,
+    ...config.LONGHAUL_MODELS,
+    ...options.agents.list().flatMap((agent) => (agent.model ? [agent.model] : [])),
+  ]);
   const connection = options.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
   const publisher = createChunkPublisher(options.redis, {
     maxLen: config.LONGHAUL_STREAM_MAXLEN,
@@ -58,6 +65,7 @@ export async function createWorker(options: {
         stopConfirmTimeoutMs: config.LONGHAUL_STOP_CONFIRM_TIMEOUT_MS,
         userDailyTokenBudget: config.LONGHAUL_USER_DAILY_TOKEN_BUDGET,
         maxAgentDepth: config.LONGHAUL_MAX_AGENT_DEPTH,
+        fetchAllowedHosts: config.LONGHAUL_FETCH_ALLOWED_HOSTS,
       },
     }),
   });

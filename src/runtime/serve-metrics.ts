@@ -1,11 +1,16 @@
 import { createServer, type Server } from 'node:http';
+import { allowsMetricsScrape } from '../auth/metrics-token.js';
 import { registry } from '../metrics.js';
 
-/** A worker process's /metrics (the API serves its own through Koa). */
-export function serveMetrics(host: string, port: number): Server {
+/** A worker process's /metrics (the API serves its own through Koa), behind LONGHAUL_METRICS_TOKEN when set. */
+export function serveMetrics(host: string, port: number, token?: string): Server {
   return createServer((req, res) => {
     if (req.url !== '/metrics') {
       res.writeHead(404).end();
+      return;
+    }
+    if (!allowsMetricsScrape(req.headers.authorization, token)) {
+      res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
       return;
     }
     registry.metrics().then(

@@ -12,6 +12,7 @@ export function toolsFromConfig(config: Config, extra: ToolDefinition[] = []): T
         maxBytes: config.LONGHAUL_FETCH_MAX_BYTES,
         timeoutMs: config.LONGHAUL_FETCH_TIMEOUT_MS,
         maxRedirects: config.LONGHAUL_FETCH_MAX_REDIRECTS,
+        allowedHosts: config.LONGHAUL_FETCH_ALLOWED_HOSTS,
       },
     }),
     ...extra,

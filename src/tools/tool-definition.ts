@@ -56,6 +56,16 @@ export interface ToolDefinition<Input = unknown, Output = unknown> {
    * child thread whose first message is the input's `question`; its final answer is the tool's output.
    */
   subagent?: string;
+  /**
+   * The tool returns the user's private data (their notes, files, mail). Once a turn has run such a tool, its
+   * egress tools need approval to reach a host the turn had not contacted before (see the agent's `egress`).
+   */
+  readsPrivateData?: boolean;
+  /**
+   * The tool sends its input to this URL (e.g. fetch_url's `url`), so the agent's egress policy applies: a host
+   * outside the allowed list is refused, and after a private read a new host needs approval.
+   */
+  egress?(input: Input): string;
   /** Parts for the client derived from a successful output (e.g. a `source-url` per page read). */
   uiParts?(output: Output): ToolUIPart[];
 }

@@ -71,9 +71,12 @@ export interface ToolCallInput {
 export interface ApprovalDecision {
   approved: boolean;
   reason?: string;
-  /** Who decided: a user id, or a free-form operator name when signalled from the Temporal UI or CLI. */
+  /**
+   * Who decided: the user the API authenticated. In a signal it is only what the sender claims (Temporal does not
+   * say who signalled), recorded as `claimedApprover` beside the approver `operator`.
+   */
   approver?: string;
-  /** The digest of the arguments the decider saw; must equal the call's when given. */
+  /** The digest of the arguments the decider saw; must equal the call's. A signal without it is ignored. */
   argsDigest?: string;
 }
 
@@ -86,7 +89,11 @@ export function toolCallWorkflowId(toolCallId: string): string {
   return `tool-${toolCallId}`;
 }
 
-/** Fire-and-forget decision, usable from the Temporal UI or `temporal workflow signal`. First decision wins. */
+/**
+ * Fire-and-forget decision, usable from the Temporal UI or `temporal workflow signal`. First decision wins. It must
+ * carry the call's argsDigest (shown in the call's static details); a signal that cannot be taken is ignored and
+ * logged by the worker, since a signal cannot be refused.
+ */
 export const approvalDecisionSignal = defineSignal<[ApprovalDecision]>('approvalDecision');
 /** Validated decision: rejected before it enters history when it is a second one, late, foreign or stale. */
 export const decideUpdate = defineUpdate<{ outcome: 'approved' | 'denied'; decidedAt: string }, [ApprovalDecision]>('decide');
@@ -214,6 +221,8 @@ export interface RecordDecisionInput extends ToolCallInput {
   outcome: 'approved' | 'denied' | 'expired';
   approver: string | null;
   reason: string | null;
+  /** Set for a signalled decision (approver `operator`): whom the sender named, a claim nobody verified. */
+  claimedApprover?: string | null;
 }
 
 /** `requestApprovals`: the step's calls that wait for a person, each with how long it may wait. */

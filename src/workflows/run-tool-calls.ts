@@ -57,6 +57,7 @@ export async function runToolCalls(input: CompletionInput, calls: RunnableToolCa
         args: [childInput(call, 'background')],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         staticSummary: `${call.name} (background tool)`,
+        ...approvalDetails(call),
       }),
     );
     await bookkeeping.recordPendingResult({ toolCallId: call.id, completionId: input.completionId });
@@ -70,6 +71,7 @@ export async function runToolCalls(input: CompletionInput, calls: RunnableToolCa
         args: [childInput(call, 'durable')],
         cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
         staticSummary: call.requiresApproval ? `${call.name} awaiting approval` : `${call.name} (durable tool)`,
+        ...approvalDetails(call),
       }),
     ),
   );
@@ -90,6 +92,25 @@ export async function runToolCalls(input: CompletionInput, calls: RunnableToolCa
   } else {
     await bookkeeping.endToolStep({ completionId: input.completionId, toolCallIds: durableIds });
   }
+}
+
+/**
+ * What an operator needs in the Temporal UI to decide a call awaiting approval: its argsDigest (a hash, not the
+ * arguments) and the signal command carrying it, since a signal without the digest is ignored.
+ */
+function approvalDetails(call: RunnableToolCall): { staticDetails?: string } {
+  if (!call.requiresApproval) return {};
+  const input = JSON.stringify({ approved: true, argsDigest: call.argsDigest });
+  return {
+    staticDetails: [
+      `\`${call.name}\` awaits approval. Arguments digest: \`${call.argsDigest}\``,
+      '',
+      'Decide as an operator (`"approved":false` denies; an `approver` you add is recorded only as a claim):',
+      '```',
+      `temporal workflow signal --workflow-id ${toolCallWorkflowId(call.id)} --name approvalDecision --input '${input}'`,
+      '```',
+    ].join('\n'),
+  };
 }
 
 async function runInline(input: CompletionInput, call: RunnableToolCall): Promise<void> {

@@ -3,13 +3,17 @@
  *
  * Relies on: deterministic code; the arguments staying in Postgres (only their digest is here); idempotent
  * activities keyed by the tool call id, so a retried execution never asks again and never repeats a side effect
- * the tool has keyed by that id. The first decision wins; later ones change nothing.
+ * the tool has keyed by that id. The first decision wins; later ones change nothing. A signalled decision is the
+ * operator's (Temporal does not say who sent it): it must carry the call's argsDigest, and the approver it names
+ * is kept as a claim (patch `signal-needs-digest`; runs without the marker replay the old signal handling).
  */
 import {
   ApplicationFailure,
   condition,
   executeChild,
   isCancellation,
+  log,
+  patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
@@ -36,7 +40,12 @@ interface Decided {
   approver: string;
   reason: string | null;
   decidedAt: string;
+  /** A signalled decision's named approver, never trusted as the approver. */
+  claimedApprover?: string | null;
 }
+
+/** The approver a signalled decision is recorded with: whoever can signal through Temporal. */
+const OPERATOR = 'operator';
 
 export async function toolCallWorkflow(input: ToolCallInput): Promise<ToolCallOutcome> {
   let decided: Decided | undefined;
@@ -56,20 +65,26 @@ export async function toolCallWorkflow(input: ToolCallInput): Promise<ToolCallOu
     }
     return undefined;
   };
-  const take = (decision: ApprovalDecision, defaultApprover: string): Decided => {
+  const take = (decision: ApprovalDecision, approver: string, claim?: { claimedApprover: string | null }): Decided => {
     decided = {
       outcome: decision.approved ? 'approved' : 'denied',
-      approver: decision.approver ?? defaultApprover,
+      approver,
       reason: decision.reason ?? null,
       decidedAt: new Date().toISOString(),
+      ...claim,
     };
     return decided;
+  };
+  /** Why a signalled decision is ignored: its approver is only a claim, so it is not checked, but the digest is. */
+  const signalRejection = (decision: ApprovalDecision): string | undefined => {
+    if (decision.argsDigest === undefined) return `it carries no argsDigest (this call's is ${input.argsDigest})`;
+    return rejection({ approved: decision.approved, argsDigest: decision.argsDigest })?.message;
   };
 
   setHandler(
     decideUpdate,
     (decision) => {
-      const taken = take(decision, input.userId);
+      const taken = take(decision, decision.approver ?? input.userId);
       return { outcome: taken.outcome, decidedAt: taken.decidedAt };
     },
     {
@@ -81,9 +96,20 @@ export async function toolCallWorkflow(input: ToolCallInput): Promise<ToolCallOu
       },
     },
   );
-  // Signals cannot be refused: an invalid one is ignored, the call keeps waiting for a valid decision.
+  // Signals cannot be refused: an invalid one is ignored, the call keeps waiting for a valid decision. The patch is
+  // asked here rather than at the start, so a run already waiting when this deploys applies the rule to its next
+  // signal; a replayed signal without the marker takes the old path.
   setHandler(approvalDecisionSignal, (decision) => {
-    if (!rejection(decision)) take(decision, 'operator');
+    if (!patched('signal-needs-digest')) {
+      if (!rejection(decision)) take(decision, decision.approver ?? OPERATOR);
+      return;
+    }
+    const ignored = signalRejection(decision);
+    if (ignored) {
+      log.warn(`approvalDecision signal ignored: ${ignored}`, { toolCallId: input.toolCallId, toolName: input.toolName });
+      return;
+    }
+    take(decision, OPERATOR, { claimedApprover: decision.approver ?? null });
   });
 
   if (input.requiresApproval) {
@@ -95,6 +121,7 @@ export async function toolCallWorkflow(input: ToolCallInput): Promise<ToolCallOu
       outcome,
       approver: decided?.approver ?? null,
       reason: decided?.reason ?? null,
+      ...(decided?.claimedApprover !== undefined ? { claimedApprover: decided.claimedApprover } : {}),
     });
     if (outcome !== 'approved') return { toolCallId: input.toolCallId, kind: 'denied' };
   }

@@ -21,12 +21,14 @@ export async function startApiBeside(
 ): Promise<{ url: string; close(): Promise<void> }> {
   const config = { ...h.config, ...options.config };
   const subscriber = createRedis(config.REDIS_URL, 'longhaul-test-beside-sub');
-  const { app } = createApi({
+  const { app, drain } = createApi({
     config,
     pool: h.pool,
     redis: options.redis ?? h.redis,
     subscriber,
     temporal: h.temporal,
+    // Turns it starts run on the harness's worker.
+    taskQueue: h.taskQueue,
     tools: toolsFromConfig(config),
     agents: agentsFromConfig(),
     log: createLogger('api', 'warn'),
@@ -40,6 +42,7 @@ export async function startApiBeside(
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await drain();
       await subscriber.quit();
     },
   };

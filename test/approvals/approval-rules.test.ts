@@ -92,7 +92,7 @@ describe('approvals through REST, signals and the clock', () => {
         '--address', h.config.TEMPORAL_ADDRESS,
         '--workflow-id', `tool-${approval.toolCallId}`,
         '--name', 'approvalDecision',
-        '--input', JSON.stringify({ approved: false, reason: 'operator says no', approver: h.userId }),
+        '--input', JSON.stringify({ approved: false, reason: 'operator says no', argsDigest: approval.argsDigest }),
       ],
       { encoding: 'utf8' },
     );

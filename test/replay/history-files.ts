@@ -24,6 +24,7 @@ export const SCENARIOS = {
   'approval-approved': ['completion', 'tool'],
   'approval-denied': ['completion', 'tool'],
   'approval-signalled': ['completion', 'tool'],
+  'approval-signal-without-digest': ['completion', 'tool'],
   'approval-expired': ['completion', 'tool'],
   'cancelled-streaming': ['completion'],
   'cancelled-awaiting-approval': ['completion', 'tool'],

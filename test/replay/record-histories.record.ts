@@ -211,7 +211,32 @@ describe('record workflow histories', () => {
         .signal(approvalDecisionSignal, { approved: true, approver: h.userId, reason: 'operator', argsDigest: approval.argsDigest });
     });
     expect(eventKinds(tool)).toContain('workflowExecutionSignaledEventAttributes');
+    expect(eventKinds(tool)).toContain('markerRecordedEventAttributes');
     expect(scheduled(tool)).toEqual(expect.arrayContaining(['recordApprovalDecision', 'runTool']));
+  });
+
+  scenario('approval-signal-without-digest', 'a signal without argsDigest is ignored, then the API decides', async () => {
+    const { tool } = await approvalScenario('approval-signal-without-digest', async (approval) => {
+      const handle = h.temporal.workflow.getHandle(`tool-${approval.toolCallId}`);
+      await handle.signal(approvalDecisionSignal, { approved: true, approver: h.userId, reason: 'operator' });
+      // Decide only once the worker has handled the signal, so the history holds the ignored signal first.
+      await waitFor(async () => {
+        const events = (await handle.fetchHistory()).events ?? [];
+        const signalled = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
+        return signalled >= 0 && events.slice(signalled).some((e) => e.workflowTaskCompletedEventAttributes);
+      });
+      const response = await decide(approval.toolCallId, { decision: 'approve', argsDigest: approval.argsDigest });
+      expect(response.status).toBe(200);
+    });
+    expect(eventKinds(tool)).toEqual(
+      expect.arrayContaining([
+        'workflowExecutionSignaledEventAttributes',
+        'markerRecordedEventAttributes',
+        'workflowExecutionUpdateCompletedEventAttributes',
+      ]),
+    );
+    expect(count(tool, 'recordApprovalDecision')).toBe(1);
+    expect(scheduled(tool)).toContain('runTool');
   });
 
   scenario('approval-expired', 'nobody answers before the approval timer fires', async () => {

@@ -77,6 +77,11 @@ export async function startHarness(
     LONGHAUL_SSE_KEEPALIVE_MS: '1000',
     LONGHAUL_DEFAULT_AGENT: 'tester',
     LOG_LEVEL: 'warn',
+    // Tests drive many requests and streams as one user; a test that is about a limit sets it.
+    LONGHAUL_RATE_LIMIT_PER_MINUTE: '0',
+    LONGHAUL_AUTH_FAILURES_PER_MINUTE: '0',
+    LONGHAUL_MAX_ACTIVE_COMPLETIONS_PER_USER: '0',
+    LONGHAUL_MAX_STREAMS_PER_USER: '0',
     ...overrides,
   });
   const taskQueue = `test-${randomUUID()}`;
@@ -129,7 +134,7 @@ export async function startHarness(
   /** An API process: its own Redis subscriber and stream hub, as a fresh replica would have. */
   async function launchApi(port: number) {
     const subscriber = createRedis(config.REDIS_URL, 'longhaul-test-sub');
-    const { app } = createApi({
+    const { app, drain } = createApi({
       config,
       pool,
       redis,
@@ -149,6 +154,7 @@ export async function startHarness(
       async stop() {
         server.closeAllConnections();
         await new Promise((resolve) => server.close(resolve));
+        await drain();
         await subscriber.quit();
       },
     };

@@ -5,7 +5,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Harness } from './harness.js';
 
-export async function startWorkerProcess(h: Harness): Promise<{ kill(): Promise<void>; stop(): Promise<void> }> {
+export async function startWorkerProcess(
+  h: Harness,
+): Promise<{ kill(): Promise<void>; stop(): Promise<void>; output(): string }> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
     env: {
       ...process.env,
@@ -36,6 +38,8 @@ export async function startWorkerProcess(h: Harness): Promise<{ kill(): Promise<
   // "polling" is logged just before run(); give the pollers a moment to reach the server.
   await new Promise((resolve) => setTimeout(resolve, 500));
   return {
+    /** Everything the worker wrote to stdout and stderr so far (its log lines). */
+    output: () => output,
     async kill() {
       child.kill('SIGKILL');
       await exited;

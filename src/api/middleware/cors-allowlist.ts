@@ -1,8 +1,8 @@
 import cors from '@koa/cors';
 import type { Middleware } from 'koa';
 
-/** What a browser chat client reads from our responses (useChat's transport reads the stream marker). */
-const EXPOSED = ['x-longhaul-thread-id', 'x-longhaul-completion-id', 'x-vercel-ai-ui-message-stream'];
+/** What a browser chat client reads from our responses (useChat's transport reads the stream marker; a 429 says when to retry). */
+const EXPOSED = ['x-longhaul-thread-id', 'x-longhaul-completion-id', 'x-vercel-ai-ui-message-stream', 'retry-after'];
 const ALLOWED_REQUEST_HEADERS = ['authorization', 'content-type', 'last-event-id', 'x-longhaul-ui-version'];
 
 /**

@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import { AppError, badRequest } from '../app-error.js';
+import { LimitExceeded } from '../limit-exceeded.js';
 import { TurnRefused } from '../../completions/turn-policy.js';
 import type { Logger } from '../../log.js';
 
@@ -21,7 +22,13 @@ export function errorHandler(log: Logger): Middleware {
       if (!appError.expose) log.error(`${ctx.method} ${ctx.path} failed: ${(error as Error).stack ?? String(error)}`);
       if (ctx.headerSent || ctx.respond === false) return;
       ctx.status = appError.status;
-      ctx.body = { error: { code: appError.code, message: appError.expose ? appError.message : 'internal server error' } };
+      const message = appError.expose ? appError.message : 'internal server error';
+      if (appError instanceof LimitExceeded) {
+        ctx.set('Retry-After', String(appError.retryAfterSeconds));
+        ctx.body = { error: { code: appError.code, message, limit: appError.limit } };
+        return;
+      }
+      ctx.body = { error: { code: appError.code, message } };
     }
   };
 }

@@ -13,6 +13,7 @@ import { tagRequest } from '../tag-request.js';
 import { createCompletionStream } from '../completion-stream.js';
 import type { StartTurnRequest } from '../completion-starter.js';
 import { readJsonBody } from '../middleware/json-body.js';
+import { holdStreamSlot } from '../middleware/stream-slot.js';
 import { parseInput } from '../parse-input.js';
 import {
   approvalResponsePartSchema,
@@ -28,6 +29,7 @@ export function chatRoutes(deps: AppDeps): Router {
   const { threads } = deps;
   const { streamCompletion, pipeLive } = createCompletionStream(deps);
   const { newUserMessageSchema } = messageSchemas(deps.maxMessageChars);
+  const streamSlot = holdStreamSlot(deps.limits.streams);
 
   /** The caller's thread named in the path (404 when not theirs) and its running completion, if any. */
   async function runningCompletionOf(ctx: Context) {
@@ -109,7 +111,7 @@ export function chatRoutes(deps: AppDeps): Router {
     }
   }
 
-  router.post('/api/chat', async (ctx) => {
+  router.post('/api/chat', streamSlot, async (ctx) => {
     const body = parseInput(chatRequestSchema, await readJsonBody(ctx, deps.maxBodyBytes));
     if (body.trigger === 'submit-message' && body.messages.at(-1)?.role === 'assistant') await continueAfterApprovals(ctx, body);
     else await startTurn(ctx, body);
@@ -126,7 +128,7 @@ export function chatRoutes(deps: AppDeps): Router {
     ctx.body = await deps.canceller.cancel(completion, ctx.state.user.id);
   });
 
-  router.get('/api/chat/:threadId/stream', async (ctx) => {
+  router.get('/api/chat/:threadId/stream', streamSlot, async (ctx) => {
     const completion = await runningCompletionOf(ctx);
     if (!completion) {
       ctx.status = 204;

@@ -4,6 +4,7 @@ import type { AppDeps } from '../app-deps.js';
 import { clientVersionOf } from '../client-version.js';
 import { createCompletionStream } from '../completion-stream.js';
 import { readJsonBody } from '../middleware/json-body.js';
+import { holdStreamSlot } from '../middleware/stream-slot.js';
 import { parseInput } from '../parse-input.js';
 import { activeQuerySchema, idSchema, lastEventIdSchema, messageSchemas } from '../schemas.js';
 import { toCompletionView } from '../views.js';
@@ -51,7 +52,7 @@ export function completionRoutes(deps: AppDeps): Router {
     ctx.body = outcome;
   });
 
-  router.get('/:id/events', async (ctx) => {
+  router.get('/:id/events', holdStreamSlot(deps.limits.streams), async (ctx) => {
     const completion = await ownCompletion(ctx.params.id, ctx.state.user.id);
     const afterSeq = parseInput(
       lastEventIdSchema,

@@ -40,11 +40,11 @@ export function threadRoutes(deps: AppDeps): Router {
     ctx.status = 204;
   });
 
-  /** The thread's audit ledger: JSON, or NDJSON (one event a line) for `Accept: application/x-ndjson`. */
+  /** The thread's audit ledger, kept after a delete: JSON, or NDJSON (one event a line) for `Accept: application/x-ndjson`. */
   router.get('/:id/audit', async (ctx) => {
-    const thread = await ownThread(ctx.params.id, ctx.state.user.id);
+    const threadId = parseInput(idSchema, ctx.params.id, 'threadId');
     const namespace = encodeURIComponent(deps.temporalNamespace);
-    const events = (await threads.auditEvents(thread)).map((event) => ({
+    const events = (await threads.auditLedger(threadId, ctx.state.user.id)).map((event) => ({
       ...event,
       temporalUiUrl:
         event.workflowId && event.runId
@@ -56,7 +56,7 @@ export function threadRoutes(deps: AppDeps): Router {
       ctx.body = events.map((event) => `${JSON.stringify(event)}\n`).join('');
       return;
     }
-    ctx.body = { threadId: thread.id, events };
+    ctx.body = { threadId, events };
   });
 
   router.get('/:id/messages', async (ctx) => {

@@ -11,10 +11,11 @@ import type { AppDeps } from '../app-deps.js';
 import { parseInput } from '../parse-input.js';
 import { lastEventIdSchema } from '../schemas.js';
 import { pipeUserFollowerToSse } from '../sse-writer.js';
+import { holdStreamSlot } from '../middleware/stream-slot.js';
 
 export function userEventRoutes(deps: AppDeps): Router {
   const router = new Router();
-  router.get('/v1/events', async (ctx) => {
+  router.get('/v1/events', holdStreamSlot(deps.limits.streams), async (ctx) => {
     // Validated before the stream opens, so a bad id is a JSON 400. Absent means live only: the schema's default
     // of 0 would replay the whole log (zod 4 applies it even through `.optional()`).
     const rawLastEventId = ctx.get('last-event-id') || ctx.query.lastEventId || undefined;

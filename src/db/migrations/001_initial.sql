@@ -1,4 +1,4 @@
--- Longhaul schema v1: the source of truth for users, threads, messages and completions (design §6).
+-- Longhaul schema v1: the source of truth for users, threads, messages and completions.
 -- Ids are text so callers (useChat, workflows) can supply deterministic ids and writes stay idempotent.
 
 CREATE TABLE users (

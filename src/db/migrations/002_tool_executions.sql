@@ -1,4 +1,4 @@
--- Tool calls the model made, what was decided about them and what they returned (design §2 toolCallWorkflow).
+-- Tool calls the model made, what was decided about them and what they returned: the durable ones run as toolCallWorkflow children.
 -- The id is Longhaul's tool call id (deterministic per completion, step and call index), which is also the
 -- child workflow id suffix and the idempotency key a tool's side effects are keyed by.
 

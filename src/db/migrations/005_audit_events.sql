@@ -1,4 +1,4 @@
--- The append-only audit ledger: what happened in every run, who decided, what it cost (design §6). Rows are
+-- The append-only audit ledger: what happened in every run, who decided, what it cost. Rows are
 -- only ever inserted; event_key makes each insert idempotent, because the activities that write them retry.
 CREATE TABLE audit_events (
   id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

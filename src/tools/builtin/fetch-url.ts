@@ -17,6 +17,7 @@ import { compile } from 'html-to-text';
 import { z } from 'zod';
 import { createHash } from 'node:crypto';
 import { defineTool } from '../tool-definition.js';
+import { hostAllowed } from '../egress-hosts.js';
 import { isInternalAddress } from './internal-address.js';
 
 export interface FetchUrlOptions {
@@ -25,6 +26,11 @@ export interface FetchUrlOptions {
   maxBytes: number;
   timeoutMs: number;
   maxRedirects: number;
+  /**
+   * The deployment's allowed hosts (LONGHAUL_FETCH_ALLOWED_HOSTS; empty = any). A call is settled against it
+   * before it runs; this checks every redirect too, so an open redirect on an allowed host leads nowhere else.
+   */
+  allowedHosts?: readonly string[];
 }
 
 const USER_AGENT = 'Longhaul/0.1 (+fetch_url tool)';
@@ -137,6 +143,9 @@ async function fetchFollowingRedirects(
 ): Promise<{ url: URL; response: Response }> {
   let url = start;
   for (let redirects = 0; ; redirects++) {
+    if (options.allowedHosts && !hostAllowed(url, options.allowedHosts)) {
+      throw new Error(`fetch_url refused ${url.origin}: ${url.hostname} is not an allowed host of this deployment`);
+    }
     if (connections) connections.pin(url, await resolvePublicAddresses(url, signal));
     const response = await fetchOnce(url, signal, connections);
     const location = response.headers.get('location');
@@ -235,6 +244,7 @@ export function createFetchUrlTool(options: FetchUrlOptions) {
       'title (HTML only), text, truncated }.',
     input: fetchUrlInput,
     mode: 'inline',
+    egress: ({ url }) => url,
     uiParts: (output: FetchUrlOutput) => [
       {
         type: 'source-url',

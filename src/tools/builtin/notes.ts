@@ -1,6 +1,7 @@
 /**
  * Notes: a small per-user memory the model can write to and read back across threads. Saving is a side effect
- * the user should see first, so it is durable and needs approval; reading is harmless and inline.
+ * the user should see first, so it is durable and needs approval; reading is inline, and marked as a read of
+ * private data so that a page read later in the turn cannot quietly have the model send a note elsewhere.
  */
 import { z } from 'zod';
 import { createNotesRepo } from '../../db/notes-repo.js';
@@ -43,6 +44,7 @@ export const listNotesTool = defineTool({
     limit: z.number().int().min(1).max(50).default(20).describe('How many notes to list (1-50, default 20).'),
   }),
   mode: 'inline',
+  readsPrivateData: true,
   async execute({ limit }, context) {
     const notes = await createNotesRepo(context.pool).list(context.userId, limit);
     return {
@@ -58,6 +60,7 @@ export const readNoteTool = defineTool({
     'Returns { noteId, title, body, createdAt }.',
   input: z.object({ noteId: z.string().min(1).max(200).describe('The noteId from list_notes or save_note.') }),
   mode: 'inline',
+  readsPrivateData: true,
   async execute({ noteId }, context) {
     const note = await createNotesRepo(context.pool).get(noteId, context.userId);
     if (!note) throw new Error(`note ${noteId} not found`);

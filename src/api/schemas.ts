@@ -62,7 +62,12 @@ const uiMessageSchema = z.looseObject({
   id: idSchema,
   role: z.enum(['system', 'user', 'assistant']),
   parts: z
-    .array(z.looseObject({ type: safeText().max(MAX_PART_TYPE_CHARS, atMost(MAX_PART_TYPE_CHARS)), text: safeText().optional() }))
+    .array(
+      z.looseObject({
+        type: safeText().max(MAX_PART_TYPE_CHARS, atMost(MAX_PART_TYPE_CHARS)),
+        text: safeText().optional(),
+      }),
+    )
     .max(MAX_MESSAGE_PARTS, `at most ${MAX_MESSAGE_PARTS} parts`),
 });
 

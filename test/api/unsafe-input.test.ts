@@ -46,7 +46,11 @@ describe('text that Postgres cannot store, ambiguous URLs and oversize fields ge
     return payload.error.message as string;
   }
 
-  const chat = (threadId: string, message: object) => ({ id: threadId, trigger: 'submit-message', messages: [message] });
+  const chat = (threadId: string, message: object) => ({
+    id: threadId,
+    trigger: 'submit-message',
+    messages: [message],
+  });
   const NUL = 'before\u0000after';
   const LONE_HIGH = 'before\ud800after';
   const LONE_LOW = '\udc00 at the start';
@@ -63,7 +67,14 @@ describe('text that Postgres cannot store, ambiguous URLs and oversize fields ge
         messages: [
           userMessage('earlier'),
           { id: 'a-1', role: 'assistant', parts: [{ type: 'text', text: 'ok' }] },
-          { id: 'u-2', role: 'user', parts: [{ type: 'text', text: 'fine' }, { type: 'text', text: NUL }] },
+          {
+            id: 'u-2',
+            role: 'user',
+            parts: [
+              { type: 'text', text: 'fine' },
+              { type: 'text', text: NUL },
+            ],
+          },
         ],
       }),
       'messages[2].parts[1].text',
@@ -73,13 +84,22 @@ describe('text that Postgres cannot store, ambiguous URLs and oversize fields ge
     ['a message id with a slash and spaces', (t) => chat(t, userMessage('hi', 'm 1/2')), 'messages[0].id'],
     ['a message id of 129 characters', (t) => chat(t, userMessage('hi', 'm'.repeat(129))), 'messages[0].id'],
     ['a thread id that is only dots', () => chat('..', userMessage('hi')), 'id'],
-    ['message text over LONGHAUL_MAX_MESSAGE_CHARS', (t) => chat(t, userMessage('x'.repeat(2001))), 'messages[0].parts[0].text'],
+    [
+      'message text over LONGHAUL_MAX_MESSAGE_CHARS',
+      (t) => chat(t, userMessage('x'.repeat(2001))),
+      'messages[0].parts[0].text',
+    ],
     [
       'a user message of 101 parts',
-      (t) => chat(t, { id: 'u-1', role: 'user', parts: Array.from({ length: 101 }, () => ({ type: 'text', text: 'a' })) }),
+      (t) =>
+        chat(t, { id: 'u-1', role: 'user', parts: Array.from({ length: 101 }, () => ({ type: 'text', text: 'a' })) }),
       'messages[0].parts',
     ],
-    ['65 tools', (t) => ({ ...chat(t, userMessage('hi')), tools: Array.from({ length: 65 }, (_, i) => `t${i}`) }), 'tools'],
+    [
+      '65 tools',
+      (t) => ({ ...chat(t, userMessage('hi')), tools: Array.from({ length: 65 }, (_, i) => `t${i}`) }),
+      'tools',
+    ],
     ['a NUL in a tool name', (t) => ({ ...chat(t, userMessage('hi')), tools: ['fetch_url\u0000'] }), 'tools[0]'],
     ['a lone surrogate in the model', (t) => ({ ...chat(t, userMessage('hi')), model: 'openai:gpt\udfff' }), 'model'],
   ];
@@ -102,11 +122,22 @@ describe('text that Postgres cannot store, ambiguous URLs and oversize fields ge
     const threadId = `chat-${randomUUID()}`;
     const valid = JSON.stringify({ ...chat(threadId, userMessage('hi')), model: { length: '@' } });
     for (const body of [valid.replace('"@"', deep(5_000)), valid.replace('"@"', deep(60))]) {
-      const response = await h.api('/api/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const response = await h.api('/api/chat', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       expect(response.status).toBe(400);
     }
-    const tooDeep = await h.api('/v1/threads', { method: 'POST', headers: { 'content-type': 'application/json' }, body: deep(65) });
-    expect((await readJson(tooDeep)).error).toEqual({ code: 'invalid_json', message: 'JSON nested deeper than 64 levels' });
+    const tooDeep = await h.api('/v1/threads', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: deep(65),
+    });
+    expect((await readJson(tooDeep)).error).toEqual({
+      code: 'invalid_json',
+      message: 'JSON nested deeper than 64 levels',
+    });
     expect(await ownedRows()).toEqual(before);
   });
 

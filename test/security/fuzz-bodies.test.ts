@@ -33,7 +33,12 @@ const VALID_BODIES: Record<string, () => Json> = {
     tools: [],
     agent: 'tester',
   }),
-  'POST /v1/threads': () => ({ id: `fuzz-${randomUUID()}`, title: 'fuzzed', doubleTextPolicy: 'enqueue', agent: 'tester' }),
+  'POST /v1/threads': () => ({
+    id: `fuzz-${randomUUID()}`,
+    title: 'fuzzed',
+    doubleTextPolicy: 'enqueue',
+    agent: 'tester',
+  }),
   'PATCH /v1/threads/:id': () => ({ title: 'renamed', doubleTextPolicy: 'reject', agent: 'tester' }),
   'POST /v1/completions': () => ({ threadId: `fuzz-${randomUUID()}`, message: 'hello', tools: [] }),
   'POST /v1/approvals/:toolCallId': () => ({ decision: 'deny', reason: 'no', argsDigest: 'a'.repeat(64) }),
@@ -71,13 +76,17 @@ async function ownedRows() {
 
 /** A turn a fuzzed body started writes on in the background: wait for its end, so counts compare like with like. */
 async function settled() {
-  await waitFor(async () => {
-    const { rows } = await h.pool.query(
-      `SELECT count(*)::int AS n FROM completions WHERE user_id = $1 AND status NOT IN ('completed', 'cancelled', 'failed')`,
-      [h.userId],
-    );
-    return rows[0].n === 0;
-  }, 30_000, 'the user’s completions to end');
+  await waitFor(
+    async () => {
+      const { rows } = await h.pool.query(
+        `SELECT count(*)::int AS n FROM completions WHERE user_id = $1 AND status NOT IN ('completed', 'cancelled', 'failed')`,
+        [h.userId],
+      );
+      return rows[0].n === 0;
+    },
+    30_000,
+    'the user’s completions to end',
+  );
 }
 
 // ---- what gets sent ----
@@ -116,10 +125,16 @@ const hazard = fc.oneof(
   fc.constantFrom(129, 201, 100_001, 1_100_000).map((n) => 'x'.repeat(n)),
 );
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('poison' as const), at: fc.nat(), hazard, keep: fc.boolean() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('poison' as const), at: fc.nat(), hazard, keep: fc.boolean() }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), value: hostileValue }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('remove' as const), at: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('add' as const), at: fc.nat(), key: fieldName, value: hostileValue }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('add' as const), at: fc.nat(), key: fieldName, value: hostileValue }),
+  },
 );
 
 type Place = (string | number)[];
@@ -144,7 +159,11 @@ function mutate(value: Json, m: Mutation): Json {
     if (strings.length === 0) return value;
     const at = strings[m.at % strings.length]!;
     const text = valueAt(value, places[at]!) as string;
-    return mutate(value, { kind: 'replace', at, value: m.keep ? `${text.slice(0, 2)}${m.hazard}${text.slice(2)}` : m.hazard });
+    return mutate(value, {
+      kind: 'replace',
+      at,
+      value: m.keep ? `${text.slice(0, 2)}${m.hazard}${text.slice(2)}` : m.hazard,
+    });
   }
   const place = places[m.at % places.length]!;
   if (place.length === 0) {
@@ -163,7 +182,8 @@ function mutate(value: Json, m: Mutation): Json {
     if (Array.isArray(parent)) parent.splice(key as number, 1);
     else delete parent[key as string];
   } else if (Array.isArray(target)) target.push(m.value);
-  else if (target !== null && typeof target === 'object') Object.defineProperty(target, m.key, { value: m.value, enumerable: true });
+  else if (target !== null && typeof target === 'object')
+    Object.defineProperty(target, m.key, { value: m.value, enumerable: true });
   else (parent as Record<string | number, Json>)[key] = { [m.key]: m.value };
   return copy as Json;
 }
@@ -196,7 +216,8 @@ async function sendAndCheck(route: Route, body: string): Promise<void> {
   if (response.status >= 500) throw new Error(where);
   if (response.status >= 400) {
     const error = (JSON.parse(text) as { error?: { code?: unknown; message?: unknown } }).error;
-    if (typeof error?.code !== 'string' || typeof error.message !== 'string') throw new Error(`no JSON error: ${where}`);
+    if (typeof error?.code !== 'string' || typeof error.message !== 'string')
+      throw new Error(`no JSON error: ${where}`);
     const after = await ownedRows();
     if (JSON.stringify(after) !== JSON.stringify(before)) {
       throw new Error(`${where}, yet rows changed: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
@@ -221,7 +242,11 @@ describe('fuzzed bodies get a success or a 4xx JSON error, and a refused one wri
   for (const route of routes) {
     const valid = VALID_BODIES[routeKey(route)];
     if (!valid) {
-      it(`${routeKey(route)} ignores whatever body it is sent`, () => check(route, arbitraryBody, RUNS.ignoredBody), 120_000);
+      it(
+        `${routeKey(route)} ignores whatever body it is sent`,
+        () => check(route, arbitraryBody, RUNS.ignoredBody),
+        120_000,
+      );
       continue;
     }
     it(`${routeKey(route)} gets past validation with its valid body`, async () => {
@@ -235,8 +260,16 @@ describe('fuzzed bodies get a success or a 4xx JSON error, and a refused one wri
       expect([400, 413, 415]).not.toContain(response.status);
       await settled();
     }, 60_000);
-    it(`${routeKey(route)} survives mutations of its valid body`, () => check(route, mutatedBody(valid), RUNS.mutated), 600_000);
-    it(`${routeKey(route)} survives arbitrary JSON and raw text`, () => check(route, arbitraryBody, RUNS.arbitrary), 300_000);
+    it(
+      `${routeKey(route)} survives mutations of its valid body`,
+      () => check(route, mutatedBody(valid), RUNS.mutated),
+      600_000,
+    );
+    it(
+      `${routeKey(route)} survives arbitrary JSON and raw text`,
+      () => check(route, arbitraryBody, RUNS.arbitrary),
+      300_000,
+    );
   }
 
   it('leaves the server healthy', async () => {

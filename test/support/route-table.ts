@@ -25,7 +25,11 @@ export function routeTable(app: Koa): Route[] {
     return router.stack.flatMap((layer) =>
       layer.methods
         .filter((method) => method !== 'HEAD')
-        .map((method) => ({ method, path: String(layer.path), params: layer.paramNames.map((key) => String(key.name)) })),
+        .map((method) => ({
+          method,
+          path: String(layer.path),
+          params: layer.paramNames.map((key) => String(key.name)),
+        })),
     );
   });
 }

@@ -26,7 +26,8 @@ export async function readJsonBody(ctx: Context, limitBytes: number): Promise<un
   } catch (error) {
     throw badRequest(`malformed JSON: ${(error as Error).message}`, 'invalid_json');
   }
-  if (nestedDeeperThan(body, MAX_DEPTH)) throw badRequest(`JSON nested deeper than ${MAX_DEPTH} levels`, 'invalid_json');
+  if (nestedDeeperThan(body, MAX_DEPTH))
+    throw badRequest(`JSON nested deeper than ${MAX_DEPTH} levels`, 'invalid_json');
   return body;
 }
 

@@ -74,6 +74,8 @@ const envSchema = z.object({
     )
     .pipe(z.array(modelString)),
   LONGHAUL_MAX_BODY_BYTES: positiveInt.default(1_000_000),
+  /** Characters of one message's text (each text part, and POST /v1/completions' message). */
+  LONGHAUL_MAX_MESSAGE_CHARS: positiveInt.default(100_000),
   /** Proxies in front of the API whose X-Forwarded-* headers are believed: false (none), true (one) or a count. */
   LONGHAUL_TRUST_PROXY: z
     .string()

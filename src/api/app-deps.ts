@@ -36,6 +36,8 @@ export interface AppDeps {
   defaultClientVersion: ClientVersion;
   log: Logger;
   maxBodyBytes: number;
+  /** Characters of one message's text (LONGHAUL_MAX_MESSAGE_CHARS). */
+  maxMessageChars: number;
   /** Proxies in front of the API (LONGHAUL_TRUST_PROXY); 0 = X-Forwarded-* headers are ignored. */
   trustedProxies: number;
   /** JWT bearer auth for browsers; undefined = API keys only. */

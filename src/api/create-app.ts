@@ -3,6 +3,7 @@ import type { AppDeps } from './app-deps.js';
 import { authenticate } from './middleware/authenticate.js';
 import { corsAllowlist } from './middleware/cors-allowlist.js';
 import { errorHandler } from './middleware/error-handler.js';
+import { plainUrl } from './middleware/plain-url.js';
 import { limitAuthFailures, limitRequestsPerUser } from './middleware/rate-limit.js';
 import { requestLog } from './middleware/request-log.js';
 import { chatRoutes } from './routes/chat-routes.js';
@@ -24,6 +25,7 @@ export function createApp(deps: AppDeps): Koa {
   // Outside the error handler, so refusals (a 401) reach the page too; before auth, as preflights carry no key.
   if (deps.corsOrigins.length > 0) app.use(corsAllowlist(deps.corsOrigins));
   app.use(errorHandler(deps.log));
+  app.use(plainUrl());
   const requireCaller = limitAuthFailures(
     authenticate(createUsersRepo(deps.pool), { tokens: deps.tokens, log: deps.log }),
     deps.redis,

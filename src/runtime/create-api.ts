@@ -84,6 +84,7 @@ export function createApi(options: {
     defaultDoubleTextPolicy: config.LONGHAUL_DOUBLE_TEXT_POLICY,
     defaultClientVersion: config.LONGHAUL_UI_VERSION === '5' ? 5 : 6,
     maxBodyBytes: config.LONGHAUL_MAX_BODY_BYTES,
+    maxMessageChars: config.LONGHAUL_MAX_MESSAGE_CHARS,
     trustedProxies: config.LONGHAUL_TRUST_PROXY,
     tokens: createJwtVerifier({
       secret: config.LONGHAUL_JWT_SECRET,

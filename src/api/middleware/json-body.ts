@@ -20,11 +20,33 @@ export async function readJsonBody(ctx: Context, limitBytes: number): Promise<un
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') throw badRequest('request body is empty', 'invalid_json');
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (error) {
     throw badRequest(`malformed JSON: ${(error as Error).message}`, 'invalid_json');
   }
+  if (nestedDeeperThan(body, MAX_DEPTH))
+    throw badRequest(`JSON nested deeper than ${MAX_DEPTH} levels`, 'invalid_json');
+  return body;
+}
+
+/**
+ * Deeper than any body the API takes. Deep nesting overflows the stack of recursive readers: zod's length checks
+ * still run on a value of the wrong type that has a `length`, and compare a nested array with a number.
+ */
+const MAX_DEPTH = 64;
+
+/** Walks with its own stack, so a body of any depth is measured without recursion. */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [node, depth] = next;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function tooLarge(limitBytes: number): AppError {

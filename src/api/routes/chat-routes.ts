@@ -19,7 +19,7 @@ import {
   approvalResponsePartSchema,
   chatRequestSchema,
   idSchema,
-  newUserMessageSchema,
+  messageSchemas,
   regeneratedMessageSchema,
   type ChatRequest,
 } from '../schemas.js';
@@ -28,6 +28,7 @@ export function chatRoutes(deps: AppDeps): Router {
   const router = new Router();
   const { threads } = deps;
   const { streamCompletion, pipeLive } = createCompletionStream(deps);
+  const { newUserMessageSchema } = messageSchemas(deps.maxMessageChars);
   const streamSlot = holdStreamSlot(deps.limits.streams);
 
   /** The caller's thread named in the path (404 when not theirs) and its running completion, if any. */
@@ -39,9 +40,9 @@ export function chatRoutes(deps: AppDeps): Router {
   async function startTurn(ctx: Context, body: ChatRequest) {
     const userMessage: StartTurnRequest['userMessage'] =
       body.trigger === 'regenerate-message'
-        ? { regenerate: true, uiMessageId: parseInput(regeneratedMessageSchema, body.messages.at(-1), 'last message').id }
+        ? { regenerate: true, uiMessageId: parseInput(regeneratedMessageSchema, body.messages.at(-1), `messages[${body.messages.length - 1}]`).id }
         : (({ id, parts }) => ({ uiMessageId: id, parts: parts.map(({ type, text }) => ({ type, text })) }))(
-            parseInput(newUserMessageSchema, body.messages.at(-1), 'last message'),
+            parseInput(newUserMessageSchema, body.messages.at(-1), `messages[${body.messages.length - 1}]`),
           );
     const prepared = await deps.starter.prepare({
       userId: ctx.state.user.id,

@@ -6,13 +6,14 @@ import { createCompletionStream } from '../completion-stream.js';
 import { readJsonBody } from '../middleware/json-body.js';
 import { holdStreamSlot } from '../middleware/stream-slot.js';
 import { parseInput } from '../parse-input.js';
-import { activeQuerySchema, createCompletionSchema, idSchema, lastEventIdSchema } from '../schemas.js';
+import { activeQuerySchema, idSchema, lastEventIdSchema, messageSchemas } from '../schemas.js';
 import { toCompletionView } from '../views.js';
 
 export function completionRoutes(deps: AppDeps): Router {
   const router = new Router({ prefix: '/v1/completions' });
   const { completions } = deps;
   const { streamCompletion } = createCompletionStream(deps);
+  const { createCompletionSchema } = messageSchemas(deps.maxMessageChars);
   const ownCompletion = (id: unknown, userId: string) =>
     completions.getOwn(parseInput(idSchema, id, 'completionId'), userId);
 

@@ -16,6 +16,9 @@ export interface ThreadRow {
   updatedAt: Date;
 }
 
+/** What a new thread is written with; the rest starts empty. */
+export type NewThreadRow = Pick<ThreadRow, 'id' | 'clientId' | 'userId' | 'title' | 'doubleTextPolicy' | 'agent'>;
+
 /** A deleted thread as its tombstone describes it: sizes, never its text. */
 export interface DeletedThread {
   id: string;
@@ -36,14 +39,7 @@ const COLUMNS = `id, client_id AS "clientId", user_id AS "userId", title, double
 export function createThreadsRepo(db: Queryable) {
   return {
     /** Fails with a unique violation (23505) when the user already has a thread of this client id. */
-    async create(t: {
-      id: string;
-      clientId: string;
-      userId: string;
-      title: string | null;
-      doubleTextPolicy: DoubleTextPolicy;
-      agent: string | null;
-    }): Promise<ThreadRow> {
+    async create(t: NewThreadRow): Promise<ThreadRow> {
       const { rows } = await db.query<ThreadRow>(
         `INSERT INTO threads (id, client_id, user_id, title, double_text_policy, agent) VALUES ($1, $2, $3, $4, $5, $6)
          RETURNING ${COLUMNS}`,
@@ -57,15 +53,7 @@ export function createThreadsRepo(db: Queryable) {
      * retried opening of a sub-agent's turn finds the thread it wrote, and a new user thread knows it was not
      * created by another request of the same user.
      */
-    async createIfMissing(t: {
-      id: string;
-      clientId: string;
-      userId: string;
-      title: string | null;
-      doubleTextPolicy: DoubleTextPolicy;
-      agent: string | null;
-      parentThreadId?: string;
-    }): Promise<boolean> {
+    async createIfMissing(t: NewThreadRow & { parentThreadId?: string }): Promise<boolean> {
       const result = await db.query(
         `INSERT INTO threads (id, client_id, user_id, title, double_text_policy, agent, parent_thread_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,

@@ -66,7 +66,10 @@ export async function startBenchSystems(log: (line: string) => void): Promise<Be
     closers.push(() => baselineChild.close());
     const longhaulChild = await spawnSystem('longhaul', childConfig);
     closers.push(() => longhaulChild.close());
-    const longhaul = await connectLonghaul(longhaulChild.ready, { temporalAddress: stack.env.TEMPORAL_ADDRESS, databaseUrl });
+    const longhaul = await connectLonghaul(longhaulChild.ready, {
+      temporalAddress: stack.env.TEMPORAL_ADDRESS,
+      databaseUrl,
+    });
     closers.push(() => longhaul.close());
     closers.push(async () => {
       const terminated = await longhaul.terminateRunning();
@@ -77,8 +80,15 @@ export async function startBenchSystems(log: (line: string) => void): Promise<Be
     log(
       `baseline ${baseline.target.url} (pid ${baselineChild.pid}), Longhaul API ${longhaul.target.url} (pid ${longhaulChild.pid}), model ${model.baseURL}`,
     );
-    const cpu = createCpuMeter(stack.env.TEMPORAL_ADDRESS.split(':').at(-1) ?? '7233', { baseline: baselineChild.pid, longhaul: longhaulChild.pid });
-    const services = { temporal: stack.env.TEMPORAL_ADDRESS, redis: stack.env.REDIS_URL, database: databaseUrl.replace(/\/\/[^@]*@/, '//') };
+    const cpu = createCpuMeter(stack.env.TEMPORAL_ADDRESS.split(':').at(-1) ?? '7233', {
+      baseline: baselineChild.pid,
+      longhaul: longhaulChild.pid,
+    });
+    const services = {
+      temporal: stack.env.TEMPORAL_ADDRESS,
+      redis: stack.env.REDIS_URL,
+      database: databaseUrl.replace(/\/\/[^@]*@/, '//'),
+    };
     return { model, baseline, longhaul: { ...longhaul, child: longhaulChild }, cpu, dataDir, services, close };
   } catch (error) {
     await close();

@@ -64,13 +64,21 @@ export function createCpuMeter(temporalPort: string, systemPids: Record<SystemNa
   const longhaulPid = String(systemPids.longhaul);
   const temporalPids = new Map<string, boolean>();
   const isOurTemporal = (pid: string) => {
-    if (!temporalPids.has(pid)) temporalPids.set(pid, new RegExp(`--port ${temporalPort}\\b|:${temporalPort}\\b`).test(cmdline(pid)));
+    if (!temporalPids.has(pid))
+      temporalPids.set(pid, new RegExp(`--port ${temporalPort}\\b|:${temporalPort}\\b`).test(cmdline(pid)));
     return temporalPids.get(pid)!;
   };
 
   function snapshot(): Snapshot | undefined {
     try {
-      const groups = { 'load process': 0, 'baseline process': 0, 'longhaul process': 0, temporal: 0, postgres: 0, redis: 0 };
+      const groups = {
+        'load process': 0,
+        'baseline process': 0,
+        'longhaul process': 0,
+        temporal: 0,
+        postgres: 0,
+        redis: 0,
+      };
       for (const pid of readdirSync('/proc')) {
         if (!/^\d+$/.test(pid)) continue;
         const info = processTicks(pid);

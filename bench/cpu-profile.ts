@@ -65,7 +65,10 @@ export function summarise(profile: Profile, file: string): ProfileSummary {
     if (!owner && ['(garbage collector)', '(program)', '(root)'].includes(name)) owner = name;
     if (!owner) {
       const parent = parents.get(id);
-      owner = parent === undefined || nodes.get(parent)!.callFrame.functionName === '(root)' ? 'node core (event loop)' : ownerOf(parent);
+      owner =
+        parent === undefined || nodes.get(parent)!.callFrame.functionName === '(root)'
+          ? 'node core (event loop)'
+          : ownerOf(parent);
     }
     owners.set(id, owner);
     return owner;
@@ -101,7 +104,10 @@ export function summarise(profile: Profile, file: string): ProfileSummary {
   return {
     file,
     busyMs: round(busy / 1000, 0),
-    byOwner: [...byOwner].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([owner, us]) => ({ owner, percent: percent(us) })),
+    byOwner: [...byOwner]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 15)
+      .map(([owner, us]) => ({ owner, percent: percent(us) })),
     topFunctions: [...byFunction]
       .sort((a, b) => b[1].us - a[1].us)
       .slice(0, 15)

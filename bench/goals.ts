@@ -12,10 +12,17 @@ const CANCEL_P99_MS = 300;
 /** "Flat" allows ids of different lengths, not growth: same event count, bytes within 10%. */
 const FLAT_BYTES_TOLERANCE = 0.1;
 
-const latencyAt = (system: SystemFigures, concurrency: number) => system.latency.find((l) => l.concurrency === concurrency);
+const latencyAt = (system: SystemFigures, concurrency: number) =>
+  system.latency.find((l) => l.concurrency === concurrency);
 const ms = (value: number) => `${round(value, 1)} ms`;
 
-function within(goal: string, target: string, base: Distribution | undefined, lh: Distribution | undefined, test: (b: Distribution, l: Distribution) => [boolean, string]): GoalResult {
+function within(
+  goal: string,
+  target: string,
+  base: Distribution | undefined,
+  lh: Distribution | undefined,
+  test: (b: Distribution, l: Distribution) => [boolean, string],
+): GoalResult {
   if (!base || !lh || base.count === 0 || lh.count === 0) return { goal, target, measured: 'no samples', pass: false };
   const [pass, measured] = test(base, lh);
   return { goal, target, measured, pass };
@@ -25,7 +32,10 @@ export function evaluateGoals(results: Pick<BenchResults, 'baseline' | 'longhaul
   const { baseline, longhaul } = results;
   const goals: GoalResult[] = [];
   const ttft = (c: number) => [latencyAt(baseline, c)?.ttftOverhead, latencyAt(longhaul, c)?.ttftOverhead] as const;
-  for (const [c, extra] of [[1, 15], [10, 25]] as const) {
+  for (const [c, extra] of [
+    [1, 15],
+    [10, 25],
+  ] as const) {
     goals.push(
       within(`time to first token p50, c=${c}`, `≤ baseline + ${extra} ms`, ...ttft(c), (b, l) => [
         l.p50 <= b.p50 + extra,
@@ -64,12 +74,20 @@ export function evaluateGoals(results: Pick<BenchResults, 'baseline' | 'longhaul
     pass: base ? lh >= 0.6 * base : null,
   });
   const lost = (longhaul.throughput?.lost ?? 0) + longhaul.latency.reduce((sum, l) => sum + l.lost, 0);
-  goals.push({ goal: 'chunks lost (latency + throughput phases)', target: '0', measured: String(lost), pass: lost === 0 });
+  goals.push({
+    goal: 'chunks lost (latency + throughput phases)',
+    target: '0',
+    measured: String(lost),
+    pass: lost === 0,
+  });
 
   const history = results.history;
   if (history) {
     const { oneTurn, longThread } = history.worst;
-    for (const [label, figures] of [['1-turn', oneTurn], [`${history.priorTurns + 1}-turn`, longThread]] as const) {
+    for (const [label, figures] of [
+      ['1-turn', oneTurn],
+      [`${history.priorTurns + 1}-turn`, longThread],
+    ] as const) {
       goals.push({
         goal: `history per completion, ${label} thread`,
         target: `≤ ${HISTORY_MAX_EVENTS} events, ≤ 20 KB`,
@@ -77,7 +95,9 @@ export function evaluateGoals(results: Pick<BenchResults, 'baseline' | 'longhaul
         pass: figures.events <= HISTORY_MAX_EVENTS && figures.bytes <= HISTORY_MAX_BYTES,
       });
     }
-    const flat = longThread.events === oneTurn.events && Math.abs(longThread.bytes - oneTurn.bytes) <= FLAT_BYTES_TOLERANCE * oneTurn.bytes;
+    const flat =
+      longThread.events === oneTurn.events &&
+      Math.abs(longThread.bytes - oneTurn.bytes) <= FLAT_BYTES_TOLERANCE * oneTurn.bytes;
     goals.push({
       goal: 'history flat from 1 to 200 turns',
       target: 'same events, bytes ±10%',
@@ -85,15 +105,28 @@ export function evaluateGoals(results: Pick<BenchResults, 'baseline' | 'longhaul
       pass: flat,
     });
   } else {
-    goals.push({ goal: 'history per completion', target: `≤ ${HISTORY_MAX_EVENTS} events, ≤ 20 KB, flat`, measured: 'not measured', pass: false });
+    goals.push({
+      goal: 'history per completion',
+      target: `≤ ${HISTORY_MAX_EVENTS} events, ≤ 20 KB, flat`,
+      measured: 'not measured',
+      pass: false,
+    });
   }
 
   for (const figures of longhaul.cancel) {
     const goal = `cancel → abort p99, c=${figures.concurrency}`;
     const target = `≤ ${CANCEL_P99_MS} ms`;
-    if (!figures.available) goals.push({ goal, target, measured: `not available yet (HTTP ${figures.refusedStatus})`, pass: null });
-    else if (!figures.latency) goals.push({ goal, target, measured: `no abort received (${figures.failures.join('; ')})`, pass: false });
-    else goals.push({ goal, target, measured: ms(figures.latency.p99), pass: figures.latency.p99 <= CANCEL_P99_MS && figures.failures.length === 0 });
+    if (!figures.available)
+      goals.push({ goal, target, measured: `not available yet (HTTP ${figures.refusedStatus})`, pass: null });
+    else if (!figures.latency)
+      goals.push({ goal, target, measured: `no abort received (${figures.failures.join('; ')})`, pass: false });
+    else
+      goals.push({
+        goal,
+        target,
+        measured: ms(figures.latency.p99),
+        pass: figures.latency.p99 <= CANCEL_P99_MS && figures.failures.length === 0,
+      });
   }
   return goals;
 }

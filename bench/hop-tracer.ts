@@ -37,7 +37,11 @@ export interface HopTracer {
   close(): Promise<void>;
 }
 
-export async function createHopTracer(options: { redisUrl: string; workerRedis: Redis; apiSubscriber: Redis }): Promise<HopTracer> {
+export async function createHopTracer(options: {
+  redisUrl: string;
+  workerRedis: Redis;
+  apiSubscriber: Redis;
+}): Promise<HopTracer> {
   let enabled = false;
   const samples = {
     workerPublishCall: [] as number[],

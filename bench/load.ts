@@ -49,7 +49,11 @@ export async function runTimed(
   const client = async () => {
     while (now() < deadline) {
       const entry: { stream?: OpenStream; completionId?: string } = {};
-      entry.stream = openStream(target, { shape: options.shape, timeoutMs: STREAM_TIMEOUT_MS }, { onCompletionId: (id) => (entry.completionId = id) });
+      entry.stream = openStream(
+        target,
+        { shape: options.shape, timeoutMs: STREAM_TIMEOUT_MS },
+        { onCompletionId: (id) => (entry.completionId = id) },
+      );
       const tracked = entry as { stream: OpenStream; completionId?: string };
       running.add(tracked);
       results.push(await tracked.stream.result);

@@ -21,7 +21,10 @@ export interface LonghaulRemote {
   close(): Promise<void>;
 }
 
-export async function connectLonghaul(ready: ReadyMessage, services: { temporalAddress: string; databaseUrl: string }): Promise<LonghaulRemote> {
+export async function connectLonghaul(
+  ready: ReadyMessage,
+  services: { temporalAddress: string; databaseUrl: string },
+): Promise<LonghaulRemote> {
   const { userId, taskQueue } = ready;
   if (!userId || !taskQueue) throw new Error('the Longhaul process did not announce its user and task queue');
   // The default namespace, as the system's own config has it: the bench never sets TEMPORAL_NAMESPACE.
@@ -35,8 +38,13 @@ export async function connectLonghaul(ready: ReadyMessage, services: { temporalA
     userId,
     async terminateRunning() {
       let count = 0;
-      for await (const execution of temporal.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"` })) {
-        await temporal.workflow.getHandle(execution.workflowId, execution.runId).terminate('benchmark over').catch(() => {});
+      for await (const execution of temporal.workflow.list({
+        query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`,
+      })) {
+        await temporal.workflow
+          .getHandle(execution.workflowId, execution.runId)
+          .terminate('benchmark over')
+          .catch(() => {});
         count += 1;
       }
       return count;

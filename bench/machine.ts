@@ -17,8 +17,12 @@ export interface MachineFacts {
 
 function gitFacts(): MachineFacts['git'] {
   try {
-    const run = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return { commit: run('rev-parse', '--short', 'HEAD'), srcDirty: run('status', '--porcelain', '--', 'src').length > 0 };
+    const run = (...args: string[]) =>
+      execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return {
+      commit: run('rev-parse', '--short', 'HEAD'),
+      srcDirty: run('status', '--porcelain', '--', 'src').length > 0,
+    };
   } catch {
     return null;
   }

@@ -24,20 +24,33 @@ export interface PhaseMeter {
   system: Pick<SystemChild, 'call'>;
 }
 
-export async function withPhaseLoad<T>(meter: PhaseMeter, run: () => Promise<T>): Promise<{ value: T; load: PhaseLoad }> {
-  const { value: measured, stopped: eventLoopDelayMs } = await aroundCalls(meter.system, ['loop-start', {}], 'loop-stop', async () => {
-    const stopLoadDelay = startLoopDelay();
-    const stopCpu = meter.cpu.start();
-    const startedAt = performance.now();
-    try {
-      const value = await run();
-      const cpu = stopCpu();
-      return { value, cpu, durationMs: round(performance.now() - startedAt, 0), loadEventLoopDelayMs: stopLoadDelay() };
-    } catch (error) {
-      stopLoadDelay();
-      throw error;
-    }
-  });
+export async function withPhaseLoad<T>(
+  meter: PhaseMeter,
+  run: () => Promise<T>,
+): Promise<{ value: T; load: PhaseLoad }> {
+  const { value: measured, stopped: eventLoopDelayMs } = await aroundCalls(
+    meter.system,
+    ['loop-start', {}],
+    'loop-stop',
+    async () => {
+      const stopLoadDelay = startLoopDelay();
+      const stopCpu = meter.cpu.start();
+      const startedAt = performance.now();
+      try {
+        const value = await run();
+        const cpu = stopCpu();
+        return {
+          value,
+          cpu,
+          durationMs: round(performance.now() - startedAt, 0),
+          loadEventLoopDelayMs: stopLoadDelay(),
+        };
+      } catch (error) {
+        stopLoadDelay();
+        throw error;
+      }
+    },
+  );
   const { value, ...load } = measured;
   return { value, load: { ...load, eventLoopDelayMs } };
 }

@@ -81,8 +81,14 @@ const LABEL_PATTERN = /^--label=([A-Za-z0-9._-]{1,40})$/;
 export function planFor(args: readonly string[]): Plan {
   const unknown = args.filter((arg) => !['--quick', '--profile'].includes(arg) && !LABEL_PATTERN.test(arg));
   if (unknown.length > 0) {
-    throw new Error(`unknown argument(s): ${unknown.join(' ')}; usage: npm run bench [-- --quick] [--profile] [--label=<name>]`);
+    throw new Error(
+      `unknown argument(s): ${unknown.join(' ')}; usage: npm run bench [-- --quick] [--profile] [--label=<name>]`,
+    );
   }
   const label = args.map((arg) => LABEL_PATTERN.exec(arg)?.[1]).find((value) => value !== undefined);
-  return { ...(args.includes('--quick') ? quick : full), profile: args.includes('--profile'), ...(label ? { label } : {}) };
+  return {
+    ...(args.includes('--quick') ? quick : full),
+    profile: args.includes('--profile'),
+    ...(label ? { label } : {}),
+  };
 }

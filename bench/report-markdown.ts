@@ -12,17 +12,28 @@ const SYSTEM_LABELS: Record<SystemName, string> = { baseline: 'baseline', longha
 
 const fmt = (value: number | undefined, digits = 1) =>
   value === undefined || !Number.isFinite(value) ? '–' : round(value, digits).toLocaleString('en-US');
-const dist = (d: Distribution | null | undefined) => (d && d.count > 0 ? `${fmt(d.p50)} / ${fmt(d.p95)} / ${fmt(d.p99)}` : '–');
+const dist = (d: Distribution | null | undefined) =>
+  d && d.count > 0 ? `${fmt(d.p50)} / ${fmt(d.p95)} / ${fmt(d.p99)}` : '–';
 const ratio = (a: number | undefined, b: number | undefined) =>
-  a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0 ? '–' : `${round(a / b, 2)}×`;
+  a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0
+    ? '–'
+    : `${round(a / b, 2)}×`;
 const table = (head: string[], rows: string[][]) =>
-  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join(
+    '\n',
+  );
 
 function latencyTable(results: BenchResults): string {
   const rows: string[][] = [];
   const figures = [
-    ['time to first token − model delay', (s: SystemFigures, c: number) => s.latency.find((l) => l.concurrency === c)?.ttftOverhead],
-    ['chunk latency (emit → client)', (s: SystemFigures, c: number) => s.latency.find((l) => l.concurrency === c)?.chunkLatency],
+    [
+      'time to first token − model delay',
+      (s: SystemFigures, c: number) => s.latency.find((l) => l.concurrency === c)?.ttftOverhead,
+    ],
+    [
+      'chunk latency (emit → client)',
+      (s: SystemFigures, c: number) => s.latency.find((l) => l.concurrency === c)?.chunkLatency,
+    ],
   ] as const;
   for (const [name, pick] of figures) {
     for (const c of results.plan.concurrencies) {
@@ -42,7 +53,9 @@ function latencyTable(results: BenchResults): string {
 function throughputTable(results: BenchResults): string {
   const b = results.baseline.throughput;
   const l = results.longhaul.throughput;
-  const levels = [...new Set([...(b?.steps ?? []), ...(l?.steps ?? [])].map((s) => s.concurrency))].sort((x, y) => x - y);
+  const levels = [...new Set([...(b?.steps ?? []), ...(l?.steps ?? [])].map((s) => s.concurrency))].sort(
+    (x, y) => x - y,
+  );
   const rows = levels.map((c) => {
     const bs = b?.steps.find((s) => s.concurrency === c);
     const ls = l?.steps.find((s) => s.concurrency === c);
@@ -58,10 +71,23 @@ function throughputTable(results: BenchResults): string {
       fmt(ls?.ttftRaw.p50, 0),
     ];
   });
-  const sustained = (t: typeof b) => (t?.sustained ? `${fmt(t.sustained.chunksPerSecond, 0)} chunks/s at c=${t.sustained.concurrency}` : 'none within the limit');
+  const sustained = (t: typeof b) =>
+    t?.sustained
+      ? `${fmt(t.sustained.chunksPerSecond, 0)} chunks/s at c=${t.sustained.concurrency}`
+      : 'none within the limit';
   return [
     table(
-      ['c', 'baseline chunks/s', 'baseline latency p50/p95/p99', 'baseline lost / failed', 'Longhaul chunks/s', 'Longhaul latency p50/p95/p99', 'Longhaul lost / failed', 'completions/s (b / L)', 'Longhaul raw TTFT p50'],
+      [
+        'c',
+        'baseline chunks/s',
+        'baseline latency p50/p95/p99',
+        'baseline lost / failed',
+        'Longhaul chunks/s',
+        'Longhaul latency p50/p95/p99',
+        'Longhaul lost / failed',
+        'completions/s (b / L)',
+        'Longhaul raw TTFT p50',
+      ],
       rows,
     ),
     '',
@@ -74,7 +100,12 @@ function historyTable(results: BenchResults): string {
   if (!h) return 'Not measured.';
   const rows = [
     ['1-turn', String(h.oneTurn.length), String(h.worst.oneTurn.events), fmt(h.worst.oneTurn.bytes / 1024, 1)],
-    [`${h.priorTurns + 1}-turn`, String(h.longThread.length), String(h.worst.longThread.events), fmt(h.worst.longThread.bytes / 1024, 1)],
+    [
+      `${h.priorTurns + 1}-turn`,
+      String(h.longThread.length),
+      String(h.worst.longThread.events),
+      fmt(h.worst.longThread.bytes / 1024, 1),
+    ],
   ];
   return `${table(['thread', 'samples', 'events (worst)', 'KB (worst, server-counted)'], rows)}\n\n${h.priorTurns + 1}-turn thread raw time to first token p50: ${fmt(h.longThreadTtftRaw.p50)} ms. Events of a plain completion: ${h.eventNames.join(' → ')}.`;
 }
@@ -97,7 +128,14 @@ function memoryTable(results: BenchResults): string {
   const rows = results.plan.memoryOpenStreams.map((n) => {
     const b = results.baseline.memory.find((x) => x.openStreams === n);
     const l = results.longhaul.memory.find((x) => x.openStreams === n);
-    return [String(n), fmt(b?.rssPerStreamKb), fmt(l?.rssPerStreamKb), fmt(b?.heapPerStreamKb), fmt(l?.heapPerStreamKb), `${b?.opened ?? 0} / ${l?.opened ?? 0}`];
+    return [
+      String(n),
+      fmt(b?.rssPerStreamKb),
+      fmt(l?.rssPerStreamKb),
+      fmt(b?.heapPerStreamKb),
+      fmt(l?.heapPerStreamKb),
+      `${b?.opened ?? 0} / ${l?.opened ?? 0}`,
+    ];
   });
   return `${table(['open streams', 'baseline RSS KB/stream', 'Longhaul RSS KB/stream', 'baseline heap KB/stream', 'Longhaul heap KB/stream', 'opened (b / L)'], rows)}\n\nEach figure is the system's own process (the load generator and the model server run elsewhere): the baseline route alone, or Longhaul's API and worker together, so Longhaul − baseline is what durability adds per stream on the server. Both are measured after a full GC against the mean of before-open and after-close; RSS also moves with the allocator returning pages (it can even come out negative), the V8 heap figure is the steadier one.`;
 }
@@ -139,7 +177,8 @@ function loadTable(results: BenchResults): string {
     }
   }
   for (const system of SYSTEMS) {
-    for (const step of results[system].throughput?.steps ?? []) add(`ramp c=${step.concurrency}`, system, step.load, step.completions);
+    for (const step of results[system].throughput?.steps ?? [])
+      add(`ramp c=${step.concurrency}`, system, step.load, step.completions);
   }
   return table(
     [
@@ -170,31 +209,59 @@ function diagnosis(results: BenchResults): string {
     ...levels.flatMap((c) => {
       const at = p50At(c, row);
       const before = i > 0 ? p50At(c, reference[i - 1]) : 0;
-      return [fmt(at), at === undefined || before === undefined ? '–' : `${at - before >= 0 ? '+' : ''}${fmt(at - before)}`];
+      return [
+        fmt(at),
+        at === undefined || before === undefined ? '–' : `${at - before >= 0 ? '+' : ''}${fmt(at - before)}`,
+      ];
     }),
   ]);
   const hops = Object.entries(results.diagnosis.hops).map(([c, h]) => {
     const client = results.longhaul.latency.find((l) => String(l.concurrency) === c)?.chunkLatency;
     const cell = (d: Distribution) => (d.count > 0 ? `${fmt(d.p50, 2)} / ${fmt(d.p99, 2)}` : 'n/a');
-    return [c, cell(h.workerPublishCall), cell(h.workerPublishReply), cell(h.publishRoundTrip), cell(h.redisDelivery), cell(h.apiReceive), client ? cell(client) : '–'];
+    return [
+      c,
+      cell(h.workerPublishCall),
+      cell(h.workerPublishReply),
+      cell(h.publishRoundTrip),
+      cell(h.redisDelivery),
+      cell(h.apiReceive),
+      client ? cell(client) : '–',
+    ];
   });
   return [
     '### One Longhaul completion, request to finish (median ms since the request was sent; step = since the previous row)',
     '',
-    'Client and model marks are the bench\'s; the rest are the workflow\'s history events (same machine clock). Rows follow the first column\'s order; at higher concurrency a row may come earlier, so its step can be negative.',
+    "Client and model marks are the bench's; the rest are the workflow's history events (same machine clock). Rows follow the first column's order; at higher concurrency a row may come earlier, so its step can be negative.",
     '',
     table(['event', ...levels.flatMap((c) => [`c=${c} ms`, 'step'])], timeline),
     '',
     '### Where a chunk spends its time (ms after the model emitted it, p50 / p99)',
     '',
-    table(['c', 'worker calls publish', 'publish replied', 'publish round trip', 'Redis delivers (bench subscriber)', 'API subscriber gets it', 'client gets it'], hops),
+    table(
+      [
+        'c',
+        'worker calls publish',
+        'publish replied',
+        'publish round trip',
+        'Redis delivers (bench subscriber)',
+        'API subscriber gets it',
+        'client gets it',
+      ],
+      hops,
+    ),
     '',
     ...Object.entries(results.diagnosis.profiles).flatMap(([name, profile]) => [
       `### Longhaul process main thread during ${name} (CPU profile, ${fmt(profile.busyMs, 0)} ms busy; ${profile.file})`,
       '',
-      table(['owner', '% of busy'], profile.byOwner.map((o) => [o.owner, fmt(o.percent)])),
+      table(
+        ['owner', '% of busy'],
+        profile.byOwner.map((o) => [o.owner, fmt(o.percent)]),
+      ),
       '',
-      table(['function', 'owner', '% of busy'], profile.topFunctions.map((f) => [`\`${f.fn}\``, f.owner, fmt(f.percent)])),
+      table(
+        ['function', 'owner', '% of busy'],
+        profile.topFunctions.map((f) => [`\`${f.fn}\``, f.owner, fmt(f.percent)]),
+      ),
       '',
     ]),
     '### CPU and event loop during each phase',
@@ -207,7 +274,12 @@ function diagnosis(results: BenchResults): string {
 
 export function renderMarkdown(results: BenchResults): string {
   const m = results.machine;
-  const goals = results.goals.map((g) => [g.goal, g.target, g.measured, g.pass === null ? 'n/a' : g.pass ? 'PASS' : 'FAIL']);
+  const goals = results.goals.map((g) => [
+    g.goal,
+    g.target,
+    g.measured,
+    g.pass === null ? 'n/a' : g.pass ? 'PASS' : 'FAIL',
+  ]);
   const passed = results.goals.filter((g) => g.pass === true).length;
   const shape = results.plan.shape;
   return [

@@ -60,7 +60,9 @@ function busyElsewhere(figures: SystemFigures, name: string): string[] {
     ...figures.latency.map((l) => [`latency c=${l.concurrency}`, l.load] as const),
     ...(figures.throughput?.steps ?? []).map((s) => [`ramp c=${s.concurrency}`, s.load] as const),
   ];
-  return phases.flatMap(([phase, load]) => ((load?.cpu?.groups.other ?? 0) > OTHER_CPU_LIMIT ? [`${name} ${phase}`] : []));
+  return phases.flatMap(([phase, load]) =>
+    (load?.cpu?.groups.other ?? 0) > OTHER_CPU_LIMIT ? [`${name} ${phase}`] : [],
+  );
 }
 
 async function measure(systems: BenchSystems) {
@@ -76,7 +78,12 @@ async function measure(systems: BenchSystems) {
   const profileDir = join(systems.dataDir, 'bench-profiles', startedAt.toISOString().replace(/[:.]/g, '-'));
   const maybeProfile = async <T>(name: string, wanted: boolean, run: () => Promise<T>): Promise<T> => {
     if (!plan.profile || !wanted) return run();
-    const { value, stopped } = await aroundCalls(systems.longhaul.child, ['profile-start', { dir: profileDir, name }], 'profile-stop', run);
+    const { value, stopped } = await aroundCalls(
+      systems.longhaul.child,
+      ['profile-start', { dir: profileDir, name }],
+      'profile-stop',
+      run,
+    );
     profiles[name] = stopped;
     return value;
   };
@@ -103,13 +110,19 @@ async function measure(systems: BenchSystems) {
   for (const concurrency of plan.concurrencies) {
     const options = { concurrency, total: plan.latencyCompletions[concurrency] ?? concurrency, shape: plan.shape };
     await attempt(`latency baseline c=${concurrency}`, async () => {
-      baselineFigures.latency.push((await measureLatency(systems.baseline.target, { ...options, meter: meter(systems.baseline) })).figures);
+      baselineFigures.latency.push(
+        (await measureLatency(systems.baseline.target, { ...options, meter: meter(systems.baseline) })).figures,
+      );
     });
     await attempt(`latency longhaul c=${concurrency}`, async () => {
-      const { value, stopped: traced } = await aroundCalls(systems.longhaul.child, ['trace-start', {}], 'trace-stop', () =>
-        maybeProfile(`longhaul-latency-c${concurrency}`, concurrency > 1, () =>
-          measureLatency(systems.longhaul.target, { ...options, meter: meter(systems.longhaul) }),
-        ),
+      const { value, stopped: traced } = await aroundCalls(
+        systems.longhaul.child,
+        ['trace-start', {}],
+        'trace-stop',
+        () =>
+          maybeProfile(`longhaul-latency-c${concurrency}`, concurrency > 1, () =>
+            measureLatency(systems.longhaul.target, { ...options, meter: meter(systems.longhaul) }),
+          ),
       );
       longhaulFigures.latency.push(value.figures);
       hops[String(concurrency)] = traced;
@@ -120,7 +133,9 @@ async function measure(systems: BenchSystems) {
   await attempt('history', async () => {
     const completed = (c: number) => (longhaulResults[c] ?? []).filter((r) => r.ok && r.completionId);
     const measured = await measureHistory(systems.longhaul, {
-      oneTurnCompletions: completed(1).slice(0, plan.oneTurnHistories).map((r) => r.completionId!),
+      oneTurnCompletions: completed(1)
+        .slice(0, plan.oneTurnHistories)
+        .map((r) => r.completionId!),
       longThreads: plan.longThreads,
       priorTurns: plan.priorTurns,
       shape: plan.shape,
@@ -132,7 +147,9 @@ async function measure(systems: BenchSystems) {
       const step = Math.max(1, Math.floor(all.length / plan.timelineSamples));
       const sample = all.filter((_, i) => i % step === 0).slice(0, plan.timelineSamples);
       const histories = new Map(measured.oneTurnHistories);
-      for (const r of sample) if (!histories.has(r.completionId!)) histories.set(r.completionId!, await readHistory(systems.longhaul.temporal, r.completionId!));
+      for (const r of sample)
+        if (!histories.has(r.completionId!))
+          histories.set(r.completionId!, await readHistory(systems.longhaul.temporal, r.completionId!));
       timelines[String(c)] = completionTimeline(sample, histories);
     }
   });
@@ -142,7 +159,11 @@ async function measure(systems: BenchSystems) {
       await attempt(`cancel ${target.name} c=${concurrency}`, async () => {
         if (figures.cancel.some((c) => !c.available)) return;
         figures.cancel.push(
-          await measureCancel(target, { concurrency, rounds: plan.cancelRounds[concurrency] ?? 1, shape: plan.cancelShape }),
+          await measureCancel(target, {
+            concurrency,
+            rounds: plan.cancelRounds[concurrency] ?? 1,
+            shape: plan.cancelShape,
+          }),
         );
       });
     }
@@ -166,7 +187,9 @@ async function measure(systems: BenchSystems) {
   return { baselineFigures, longhaulFigures, hops, profiles, history: history as HistoryPhase | null, timelines };
 }
 
-log(`${plan.mode} run on ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, load average ${machine.loadAverageStart}`);
+log(
+  `${plan.mode} run on ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, load average ${machine.loadAverageStart}`,
+);
 const systems = await startBenchSystems(log);
 let teardown: Promise<void> | undefined;
 const shutdown = () => (teardown ??= systems.close());
@@ -193,7 +216,9 @@ const partial = {
   longhaul: measured.longhaulFigures,
   history: measured.history,
 };
-const busyPhases = busyElsewhere(measured.baselineFigures, 'baseline').concat(busyElsewhere(measured.longhaulFigures, 'Longhaul'));
+const busyPhases = busyElsewhere(measured.baselineFigures, 'baseline').concat(
+  busyElsewhere(measured.longhaulFigures, 'Longhaul'),
+);
 if (busyPhases.length > 0) {
   notes.push(
     `Other processes used more than ${OTHER_CPU_LIMIT}% of the machine during ${busyPhases.join(', ')} (see "other %" in the CPU table): those figures are pessimistic and not comparable with the rest.`,

@@ -63,7 +63,12 @@ const TYPE_PATTERN = /"type":"([^"]+)"/;
 
 export function openStream(target: Target, spec: StreamRequest, hooks: StreamHooks = {}): OpenStream {
   const threadId = spec.threadId ?? `bench-${randomUUID()}`;
-  const body = chatBody(threadId, `m-${randomUUID()}`, spec.text ?? 'Benchmark, please stream.', modelStringFor(spec.shape));
+  const body = chatBody(
+    threadId,
+    `m-${randomUUID()}`,
+    spec.text ?? 'Benchmark, please stream.',
+    modelStringFor(spec.shape),
+  );
   const result: StreamResult = {
     system: target.name,
     ok: false,

@@ -29,7 +29,8 @@ const FALLBACK_SHAPE: StreamShape = { chunks: 5, delayMs: 10, firstDelayMs: 0 };
 function modelOf(body: string): string {
   try {
     const parsed: unknown = JSON.parse(body);
-    if (parsed && typeof parsed === 'object' && 'model' in parsed && typeof parsed.model === 'string') return parsed.model;
+    if (parsed && typeof parsed === 'object' && 'model' in parsed && typeof parsed.model === 'string')
+      return parsed.model;
   } catch {
     // An unreadable body gets the fallback answer; the bench never sends one.
   }
@@ -55,7 +56,11 @@ export async function createStampedModelServer(): Promise<StampedModelServer> {
     const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) =>
       event({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }], usage: null });
 
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
     res.socket?.setNoDelay(true);
     res.write(chunk({ role: 'assistant', content: '', refusal: null }));
 
@@ -96,7 +101,11 @@ export async function createStampedModelServer(): Promise<StampedModelServer> {
       (body) => {
         if (req.method !== 'POST' || !req.url?.startsWith('/v1/chat/completions')) {
           res.writeHead(404, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: { message: `Unknown request URL: ${req.method} ${req.url}`, type: 'invalid_request_error' } }));
+          res.end(
+            JSON.stringify({
+              error: { message: `Unknown request URL: ${req.method} ${req.url}`, type: 'invalid_request_error' },
+            }),
+          );
           return;
         }
         stream(res, modelOf(body), requestAt, index);

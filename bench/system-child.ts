@@ -40,13 +40,17 @@ export function spawnSystem(kind: SystemName, config: Omit<SystemConfig, 'kind'>
   const killOnBenchExit = () => child.kill('SIGKILL');
   process.once('exit', killOnBenchExit);
 
-  const pending = new Map<number, { type: CallType; resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  const pending = new Map<
+    number,
+    { type: CallType; resolve: (value: unknown) => void; reject: (error: Error) => void }
+  >();
   let exitReason: string | undefined;
   const exited = new Promise<void>((resolve) => {
     const ended = (reason: string) => {
       exitReason ??= reason;
       process.off('exit', killOnBenchExit);
-      for (const { type, reject } of pending.values()) reject(new Error(`${kind} process ${exitReason} during ${type}`));
+      for (const { type, reject } of pending.values())
+        reject(new Error(`${kind} process ${exitReason} during ${type}`));
       pending.clear();
       resolve();
     };
@@ -59,7 +63,10 @@ export function spawnSystem(kind: SystemName, config: Omit<SystemConfig, 'kind'>
     if (exitReason) return Promise.reject(new Error(`${kind} process ${exitReason}; cannot ${type}`));
     const id = nextId++;
     return new Promise<SystemCalls[K]['value']>((resolve, reject) => {
-      const timer = setTimeout(() => settle(new Error(`${kind} process did not answer ${type} within ${CALL_TIMEOUT_MS} ms`)), CALL_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => settle(new Error(`${kind} process did not answer ${type} within ${CALL_TIMEOUT_MS} ms`)),
+        CALL_TIMEOUT_MS,
+      );
       const settle = (error: Error | undefined, value?: unknown) => {
         clearTimeout(timer);
         pending.delete(id);

@@ -40,9 +40,17 @@ async function startSystem(config: SystemConfig): Promise<RunningSystem> {
     modelBaseURL: config.modelBaseURL,
     workflowBundle: { codePath: config.workflowBundlePath },
   });
-  const tracer = await createHopTracer({ redisUrl: config.env.REDIS_URL, workerRedis: system.workerRedis, apiSubscriber: system.apiSubscriber });
+  const tracer = await createHopTracer({
+    redisUrl: config.env.REDIS_URL,
+    workerRedis: system.workerRedis,
+    apiSubscriber: system.apiSubscriber,
+  });
   return {
-    ready: { target: { name: 'longhaul', url: system.url, headers: system.headers }, userId: system.userId, taskQueue: system.taskQueue },
+    ready: {
+      target: { name: 'longhaul', url: system.url, headers: system.headers },
+      userId: system.userId,
+      taskQueue: system.taskQueue,
+    },
     tracer,
     async close() {
       await tracer.close();
@@ -116,7 +124,9 @@ process.on('disconnect', () => process.exit(1));
 
 const raw = process.env[SYSTEM_CONFIG_ENV];
 if (!raw || !process.send) {
-  console.error(`system-process.ts is started by the bench (system-child.ts), with ${SYSTEM_CONFIG_ENV} and an IPC channel`);
+  console.error(
+    `system-process.ts is started by the bench (system-child.ts), with ${SYSTEM_CONFIG_ENV} and an IPC channel`,
+  );
   process.exit(1);
 }
 const config = JSON.parse(raw) as SystemConfig;

@@ -8,7 +8,10 @@ import type { ReadyMessage } from './system-protocol.js';
 import type { Target } from './target.js';
 
 async function postCancel(announced: ReadyMessage['target'], completionId: string): Promise<number> {
-  const res = await fetch(`${announced.url}/v1/completions/${completionId}/cancel`, { method: 'POST', headers: announced.headers });
+  const res = await fetch(`${announced.url}/v1/completions/${completionId}/cancel`, {
+    method: 'POST',
+    headers: announced.headers,
+  });
   await res.arrayBuffer();
   return res.status;
 }

@@ -34,7 +34,13 @@ export function completionTimeline(results: StreamResult[], histories: Map<strin
     { source: 'client', name: 'first text chunk', pick: (r) => r.firstDeltaAt },
     { source: 'client', name: '`finish` chunk', pick: (r) => r.finishAt },
   ];
-  const median = (values: number[]) => round(percentile([...values].sort((a, b) => a - b), 50));
+  const median = (values: number[]) =>
+    round(
+      percentile(
+        [...values].sort((a, b) => a - b),
+        50,
+      ),
+    );
   const rows: Omit<TimelineRow, 'step'>[] = marks.map(({ source, name, pick }) => ({
     source,
     name,

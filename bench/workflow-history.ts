@@ -40,14 +40,16 @@ function activityName(attributes: unknown): string | undefined {
 function describeEvents(events: RawEvent[]): TimelineEvent[] {
   const activityBySchedule = new Map<string, string>();
   return events.map((event) => {
-    const [field, attributes] =
-      Object.entries(event).find(([key, value]) => key.endsWith('EventAttributes') && value != null) ?? ['unknown', undefined];
+    const [field, attributes] = Object.entries(event).find(
+      ([key, value]) => key.endsWith('EventAttributes') && value != null,
+    ) ?? ['unknown', undefined];
     let name = field.replace(/EventAttributes$/, '');
     name = name.charAt(0).toUpperCase() + name.slice(1);
     const scheduled = activityName(attributes);
     if (scheduled) activityBySchedule.set(String(event.eventId), scheduled);
     const scheduledEventId = (attributes as { scheduledEventId?: unknown } | undefined)?.scheduledEventId;
-    const activity = scheduled ?? (name.startsWith('ActivityTask') ? activityBySchedule.get(String(scheduledEventId)) : undefined);
+    const activity =
+      scheduled ?? (name.startsWith('ActivityTask') ? activityBySchedule.get(String(scheduledEventId)) : undefined);
     return { name: activity ? `${name} (${activity})` : name, at: toMs(event.eventTime) };
   });
 }

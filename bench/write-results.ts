@@ -14,7 +14,12 @@ export function writeResults(results: BenchResults, markdown: string): string[] 
   const stamp = `${results.startedAt.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z')}-${results.plan.mode}${label}`;
   const json = `${JSON.stringify(results, null, 2)}\n`;
   const files = [
-    ...(label ? [] : ([[`${RESULTS_DIR}latest.json`, json], [`${RESULTS_DIR}latest.md`, markdown]] as const)),
+    ...(label
+      ? []
+      : ([
+          [`${RESULTS_DIR}latest.json`, json],
+          [`${RESULTS_DIR}latest.md`, markdown],
+        ] as const)),
     [`${RESULTS_DIR}${stamp}.json`, json],
     [`${RESULTS_DIR}${stamp}.md`, markdown],
   ] as const;

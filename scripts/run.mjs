@@ -61,7 +61,9 @@ async function test(stack, dataDir) {
   const steps = [
     { name: 'typecheck: tsc --noEmit', cmd: bin('tsc'), args: ['--noEmit'] },
     { name: 'lint: eslint .', cmd: bin('eslint'), args: ['.'] },
-    { name: `tests: vitest run ${extraArgs.join(' ')}`.trim(), cmd: bin('vitest'),
+    {
+      name: `tests: vitest run ${extraArgs.join(' ')}`.trim(),
+      cmd: bin('vitest'),
       args: ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extraArgs],
     },
   ];
@@ -72,7 +74,9 @@ async function test(stack, dataDir) {
     const t0 = Date.now();
     const code = exitCode(await runChild(step.cmd, step.args, stack.env).exited);
     results.push({ ...step, code, ms: Date.now() - t0 });
-    log(`[run] ${code === 0 ? '✔' : '✘'} ${step.name} (${((Date.now() - t0) / 1000).toFixed(1)}s${code ? `, exit ${code}` : ''})`);
+    log(
+      `[run] ${code === 0 ? '✔' : '✘'} ${step.name} (${((Date.now() - t0) / 1000).toFixed(1)}s${code ? `, exit ${code}` : ''})`,
+    );
   }
   await stack.stop();
   log('\n[run] summary:');
@@ -89,7 +93,9 @@ function printTestCounts(report) {
   if (!fs.existsSync(report)) return;
   const counts = JSON.parse(fs.readFileSync(report, 'utf8'));
   const skipped = (counts.numPendingTests ?? 0) + (counts.numTodoTests ?? 0);
-  log(`tests: ${counts.numPassedTests} passed, ${counts.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  log(
+    `tests: ${counts.numPassedTests} passed, ${counts.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`,
+  );
 }
 
 /** `npm run dev:stack`: the services for running the app yourself (e.g. `npm run worker`). */
@@ -106,7 +112,8 @@ async function keepStack(stack) {
     signals.next().then((signal) => ({ signal })),
     stack.childExited.then((exit) => ({ exit })),
   ]);
-  if (reason.exit) log(`[run] ${reason.exit.name} exited unexpectedly (${reason.exit.signal ?? `code ${reason.exit.code}`})`);
+  if (reason.exit)
+    log(`[run] ${reason.exit.name} exited unexpectedly (${reason.exit.signal ?? `code ${reason.exit.code}`})`);
   await stack.stop();
   return reason.exit ? 1 : 0;
 }

@@ -225,9 +225,12 @@ async function ensureRoleAndDatabase(url, host, port, say) {
 
 /** Logs in exactly as the app will (password over TCP) and checks CREATEDB. */
 function checkLogin(url) {
-  const result = run(['psql', '-X', '-w', '-tA', url.href, '-c', 'SELECT rolcreatedb FROM pg_roles WHERE rolname = current_user'], {
-    env: { ...process.env, PGCONNECT_TIMEOUT: '5' },
-  });
+  const result = run(
+    ['psql', '-X', '-w', '-tA', url.href, '-c', 'SELECT rolcreatedb FROM pg_roles WHERE rolname = current_user'],
+    {
+      env: { ...process.env, PGCONNECT_TIMEOUT: '5' },
+    },
+  );
   if (result.status !== 0) return { ok: false, reason: `login failed (${firstLine(result.stderr)})` };
   if (result.stdout.trim() !== 't') return { ok: false, reason: 'role lacks CREATEDB' };
   return { ok: true };
@@ -317,7 +320,8 @@ async function ensureRedis(redisUrl, dataDir, say, started) {
 
 /** PING over a raw socket in RESP (AUTH first when the URL carries a password). */
 function redisPing(host, port, { username, password }) {
-  const command = (...parts) => `*${parts.length}\r\n${parts.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join('')}`;
+  const command = (...parts) =>
+    `*${parts.length}\r\n${parts.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join('')}`;
   const frames = [];
   if (password) frames.push(username ? command('AUTH', username, password) : command('AUTH', password));
   frames.push(command('PING'));
@@ -451,7 +455,9 @@ function waitForFrontend(bin, address, namespace, timeoutMs) {
 function ensureSearchAttributes(bin, address, namespace, say) {
   const common = ['--address', address, '--namespace', namespace, '--command-timeout', '10s'];
   const list = () => {
-    const result = run([bin, 'operator', 'search-attribute', 'list', ...common, '-o', 'json'], { env: temporalCliEnv() });
+    const result = run([bin, 'operator', 'search-attribute', 'list', ...common, '-o', 'json'], {
+      env: temporalCliEnv(),
+    });
     if (result.status !== 0) throw new Error(`temporal: search-attribute list failed:\n${result.output.trim()}`);
     return JSON.parse(result.stdout).customAttributes ?? {};
   };
@@ -528,7 +534,10 @@ async function buildTemporal(say) {
       env: { ...process.env, GOBIN: binDir },
     });
     fs.closeSync(fd);
-    const timer = setInterval(() => say(`temporal: still building... ${Math.round((Date.now() - t0) / 1000)}s`), 20_000);
+    const timer = setInterval(
+      () => say(`temporal: still building... ${Math.round((Date.now() - t0) / 1000)}s`),
+      20_000,
+    );
     const result = await new Promise((resolve) => {
       child.on('exit', (code, signal) => resolve({ code, signal }));
       child.on('error', (error) => resolve({ code: null, signal: null, error }));
@@ -552,7 +561,9 @@ async function waitForOtherBuilds(lockFile, say) {
     if (pids.length === 0) return;
     if (Date.now() - lastNote >= 20_000) {
       lastNote = Date.now();
-      say(`temporal: waiting for a Temporal CLI build already running (pid ${pids.join(', ')}; ${seconds(Date.now() - t0)})`);
+      say(
+        `temporal: waiting for a Temporal CLI build already running (pid ${pids.join(', ')}; ${seconds(Date.now() - t0)})`,
+      );
     }
     await sleep(2000);
   }
@@ -618,10 +629,14 @@ function signalGroup(child, signal) {
 
 /** apt-get update + install, waiting for the dpkg/apt locks when another install is running. */
 async function aptInstall(packages, say) {
-  if (!which('apt-get')) throw new Error(`cannot install ${packages.join(' ')}: apt-get not found; install it yourself`);
+  if (!which('apt-get'))
+    throw new Error(`cannot install ${packages.join(' ')}: apt-get not found; install it yourself`);
   const opts = ['-o', 'DPkg::Lock::Timeout=600'];
   say(`installing ${packages.join(' ')} with apt-get (output follows)`);
-  for (const args of [['update', ...opts], ['install', '-y', '--no-install-recommends', ...opts, ...packages]]) {
+  for (const args of [
+    ['update', ...opts],
+    ['install', '-y', '--no-install-recommends', ...opts, ...packages],
+  ]) {
     const t0 = Date.now();
     for (;;) {
       say(`$ apt-get ${args.join(' ')}`);

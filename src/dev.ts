@@ -28,7 +28,9 @@ const dataDir = envConfig.LONGHAUL_DATA_DIR;
 mkdirSync(dataDir, { recursive: true });
 
 const scripted =
-  envConfig.OPENAI_API_KEY || envConfig.ANTHROPIC_API_KEY ? undefined : await startScriptedModel(envConfig.SCRIPTED_MODEL_PORT);
+  envConfig.OPENAI_API_KEY || envConfig.ANTHROPIC_API_KEY
+    ? undefined
+    : await startScriptedModel(envConfig.SCRIPTED_MODEL_PORT);
 // The scripted server answers any model name, so the configured default model works unchanged against it.
 const config: Config = scripted
   ? {

@@ -15,8 +15,19 @@ await migrate(pool, (line) => log.info(line));
 const redis = createRedis(config.REDIS_URL, 'longhaul-api');
 const subscriber = createRedis(config.REDIS_URL, 'longhaul-api-sub');
 const temporal = await connectTemporal(config);
-const { app, drain } = createApi({ config, pool, redis, subscriber, temporal, tools: toolsFromConfig(config), agents: agentsFromConfig(), log });
-const server = app.listen(config.PORT, config.HOST, () => log.info(`listening on http://${config.HOST}:${config.PORT}`));
+const { app, drain } = createApi({
+  config,
+  pool,
+  redis,
+  subscriber,
+  temporal,
+  tools: toolsFromConfig(config),
+  agents: agentsFromConfig(),
+  log,
+});
+const server = app.listen(config.PORT, config.HOST, () =>
+  log.info(`listening on http://${config.HOST}:${config.PORT}`),
+);
 onShutdown(log, [
   () => closeHttpServer(server),
   drain,

@@ -11,7 +11,12 @@ describe('config', () => {
 
   it('names every bad variable and what it expects', () => {
     const attempt = () =>
-      parseConfig({ PORT: 'eighty', REDIS_URL: 'http://x', LONGHAUL_DEFAULT_MODEL: 'gpt-4', TEMPORAL_ADDRESS: 'nohost' });
+      parseConfig({
+        PORT: 'eighty',
+        REDIS_URL: 'http://x',
+        LONGHAUL_DEFAULT_MODEL: 'gpt-4',
+        TEMPORAL_ADDRESS: 'nohost',
+      });
     expect(attempt).toThrow(ConfigError);
     const message = (() => {
       try {

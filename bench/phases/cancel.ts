@@ -74,7 +74,9 @@ export async function measureCancel(
   let refusedStatus: number | undefined;
   let attempts = 0;
   for (let round = 0; round < options.rounds && refusedStatus === undefined; round += 1) {
-    const outcomes = await Promise.all(Array.from({ length: options.concurrency }, () => cancelOne(target, options.shape)));
+    const outcomes = await Promise.all(
+      Array.from({ length: options.concurrency }, () => cancelOne(target, options.shape)),
+    );
     for (const outcome of outcomes) {
       attempts += 1;
       if ('latency' in outcome) latencies.push(outcome.latency);

@@ -55,7 +55,8 @@ export async function measureHistory(
     await seedThread(system.pool, { threadId, userId: system.userId, priorTurns: options.priorTurns });
     const result = await runStream(system.target, { shape: options.shape, threadId, timeoutMs: 60_000 });
     longResults.push(result);
-    if (!result.completionId) throw new Error(`200-turn completion did not start: ${result.error ?? `HTTP ${result.status}`}`);
+    if (!result.completionId)
+      throw new Error(`200-turn completion did not start: ${result.error ?? `HTTP ${result.status}`}`);
     longThread.push(sample(result.completionId, await readHistory(system.temporal, result.completionId)));
   }
 

@@ -35,9 +35,7 @@ export function latencyFigures(concurrency: number, results: StreamResult[]): La
     completions: results.length,
     failed: results.filter((r) => !r.ok && !r.closedByBench).length,
     lost: results.filter((r) => r.status === 200).reduce((sum, r) => sum + lostChunks(r), 0),
-    ttftOverhead: summarize(
-      streamed.map((r) => r.firstDeltaAt! - r.requestAt - (r.firstEmitAt! - r.modelRequestAt!)),
-    ),
+    ttftOverhead: summarize(streamed.map((r) => r.firstDeltaAt! - r.requestAt - (r.firstEmitAt! - r.modelRequestAt!))),
     ttftRaw: summarize(streamed.map((r) => r.firstDeltaAt! - r.requestAt)),
     chunkLatency: summarize(results.flatMap((r) => r.latencies)),
     phases: {

@@ -65,14 +65,18 @@ export async function rampThroughput(
     }
     const chunkLatency = summarize(latencies);
     const windowSeconds = (run.deadline - from) / 1000;
-    const ended = run.results.filter((r) => r.doneAt !== undefined && r.doneAt >= from && r.doneAt <= run.deadline).length;
+    const ended = run.results.filter(
+      (r) => r.doneAt !== undefined && r.doneAt >= from && r.doneAt <= run.deadline,
+    ).length;
     const best = Math.max(0, ...steps.map((s) => s.chunksPerSecond));
     const step: RampStep = {
       concurrency,
       chunksPerSecond: round(latencies.length / windowSeconds, 0),
       completionsPerSecond: round(ended / windowSeconds, 1),
       chunkLatency,
-      ttftRaw: summarize(run.results.flatMap((r) => (r.firstDeltaAt === undefined ? [] : [r.firstDeltaAt - r.requestAt]))),
+      ttftRaw: summarize(
+        run.results.flatMap((r) => (r.firstDeltaAt === undefined ? [] : [r.firstDeltaAt - r.requestAt])),
+      ),
       completions: run.results.length,
       failed: run.results.filter((r) => !r.ok && !r.closedByBench).length,
       lost: run.results.filter((r) => r.status === 200).reduce((sum, r) => sum + lostChunks(r), 0),
@@ -93,7 +97,10 @@ export async function rampThroughput(
     }
   }
   const passing = steps.filter((s) => s.withinLimit);
-  const best = passing.reduce<RampStep | undefined>((top, s) => (!top || s.chunksPerSecond > top.chunksPerSecond ? s : top), undefined);
+  const best = passing.reduce<RampStep | undefined>(
+    (top, s) => (!top || s.chunksPerSecond > top.chunksPerSecond ? s : top),
+    undefined,
+  );
   return {
     limitMs: options.limitMs,
     steps,

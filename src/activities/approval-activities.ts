@@ -10,7 +10,8 @@ import type { ActivityDeps } from './deps.js';
 
 export function createApprovalActivities(deps: ActivityDeps) {
   return {
-    recordApprovalDecision: (input: RecordDecisionInput): Promise<void> => recordApprovalDecision(deps, activityOrigin(), input),
+    recordApprovalDecision: (input: RecordDecisionInput): Promise<void> =>
+      recordApprovalDecision(deps, activityOrigin(), input),
     deliverBackgroundResult: (input: ToolCallInput): Promise<void> => deliverBackgroundResult(deps, input),
   };
 }

@@ -59,12 +59,20 @@ export function createCallModel(deps: ActivityDeps) {
     const enforceBudgets = async () => {
       const exceeded = await checkBudgets(deps, origin, input, settings.userDailyTokenBudget);
       if (exceeded) {
-        throw ApplicationFailure.create({ type: FAILURE_TYPES.budgetExceeded, message: `budget_exceeded: ${exceeded}`, nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: FAILURE_TYPES.budgetExceeded,
+          message: `budget_exceeded: ${exceeded}`,
+          nonRetryable: true,
+        });
       }
     };
     let loaded: [void, Awaited<ReturnType<typeof messages.listForThread>>, Awaited<ReturnType<typeof systemPromptFor>>];
     try {
-      loaded = await Promise.all([enforceBudgets(), messages.listForThread(input.threadId, stepMessageId(input.completionId, input.step)), systemPromptFor(input)]);
+      loaded = await Promise.all([
+        enforceBudgets(),
+        messages.listForThread(input.threadId, stepMessageId(input.completionId, input.step)),
+        systemPromptFor(input),
+      ]);
     } catch (error) {
       // A refused turn is still opened first, so its `error` follows a `start` like every other answer.
       await opening;
@@ -131,7 +139,10 @@ export function createCallModel(deps: ActivityDeps) {
         throw ApplicationFailure.retryable(`the model stream stalled: ${stall.message}`, FAILURE_TYPES.providerStalled);
       }
       const failure = toProviderError(provider.name, error);
-      metrics.providerErrors.inc({ provider: provider.name, class: providerErrorClass(failure.code, failure.retryable) });
+      metrics.providerErrors.inc({
+        provider: provider.name,
+        class: providerErrorClass(failure.code, failure.retryable),
+      });
       await recordAttempt(deps, origin, input, streamed(), 'failed', failure.message);
       throw toActivityFailure(failure);
     } finally {

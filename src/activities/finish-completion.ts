@@ -8,7 +8,13 @@ export function createFinishCompletion(deps: ActivityDeps) {
   return async function finishCompletion(input: FinishCompletionInput): Promise<void> {
     await endTurn(
       deps,
-      { completionId: input.completionId, threadId: input.threadId, userId: input.userId, parent: input.parent ?? null, ...outcomeOf(input) },
+      {
+        completionId: input.completionId,
+        threadId: input.threadId,
+        userId: input.userId,
+        parent: input.parent ?? null,
+        ...outcomeOf(input),
+      },
       { origin: activityOrigin(), recordedBy: 'worker' },
     );
   };

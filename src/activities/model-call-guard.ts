@@ -26,7 +26,11 @@ export type StopWatch = (onStop: () => void) => () => void;
 
 export function createModelCallGuard(
   context: Context,
-  { stallTimeoutMs, stopConfirmTimeoutMs, watchStop }: { stallTimeoutMs: number; stopConfirmTimeoutMs: number; watchStop: StopWatch },
+  {
+    stallTimeoutMs,
+    stopConfirmTimeoutMs,
+    watchStop,
+  }: { stallTimeoutMs: number; stopConfirmTimeoutMs: number; watchStop: StopWatch },
 ) {
   const controller = new AbortController();
   const onCancel = () => controller.abort(context.cancellationSignal.reason);

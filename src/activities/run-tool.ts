@@ -26,7 +26,8 @@ export function createRunTool(deps: Pick<ActivityDeps, 'pool' | 'publisher' | 't
 
   return async function runTool(input: RunToolInput): Promise<{ kind: ToolResult['kind'] }> {
     const call = await findToolCall(deps, input.toolCallId);
-    if (!call) throw ApplicationFailure.nonRetryable(`tool call ${input.toolCallId} is not recorded`, 'ToolCallMissing');
+    if (!call)
+      throw ApplicationFailure.nonRetryable(`tool call ${input.toolCallId} is not recorded`, 'ToolCallMissing');
     const stored = finalResultOf(call);
     if (stored) {
       // A retry after the result was stored: the attempt before may have died before publishing it, and a
@@ -39,7 +40,13 @@ export function createRunTool(deps: Pick<ActivityDeps, 'pool' | 'publisher' | 't
     const startedAt = Date.now();
     const result = await execute(call, context);
     const durationMs = Date.now() - startedAt;
-    await recordToolExecuted(deps, activityOrigin(), { call, result, durationMs, attempt: context.info.attempt, background: input.background });
+    await recordToolExecuted(deps, activityOrigin(), {
+      call,
+      result,
+      durationMs,
+      attempt: context.info.attempt,
+      background: input.background,
+    });
     if (input.publishOutput) await publishToolResult(deps, input.completionId, input.toolCallId, result);
     return { kind: result.kind };
 

@@ -50,7 +50,10 @@ export function createSubagentActivities({ pool, policy, tools, settings }: Acti
     },
 
     /** The sub-agent's final answer becomes the tool's result; a failed or stopped sub-agent, a failure. */
-    async collectSubagentResult(input: { toolCallId: string; child: CompletionInput }): Promise<{ kind: ToolResult['kind'] }> {
+    async collectSubagentResult(input: {
+      toolCallId: string;
+      child: CompletionInput;
+    }): Promise<{ kind: ToolResult['kind'] }> {
       const completion = await completions.get(input.child.completionId);
       const steps = await messages.listByCompletion(input.child.completionId);
       const answer = steps
@@ -61,7 +64,10 @@ export function createSubagentActivities({ pool, policy, tools, settings }: Acti
         .trim();
       const result: ToolResult =
         completion?.status === 'completed'
-          ? { kind: 'completed', output: { answer, threadId: input.child.threadId, completionId: input.child.completionId } }
+          ? {
+              kind: 'completed',
+              output: { answer, threadId: input.child.threadId, completionId: input.child.completionId },
+            }
           : {
               kind: 'failed',
               message: `the research sub-agent ${completion?.status ?? 'did not run'}${completion?.error ? `: ${completion.error.message}` : ''}`,

@@ -20,7 +20,8 @@ export function createToolStepBookkeeping(deps: ActivityDeps) {
     requestApprovals: (input: RequestApprovalsInput): Promise<void> => requestApprovals(deps, activityOrigin(), input),
     resumeAfterApprovals: (input: ResumeAfterApprovalsInput): Promise<void> => resumeAfterApprovals(deps, input),
     endToolStep: (input: EndToolStepInput): Promise<void> => endToolStep(deps, input),
-    recordToolFailure: (input: RecordToolFailureInput): Promise<void> => recordToolFailure(deps, activityOrigin(), input),
+    recordToolFailure: (input: RecordToolFailureInput): Promise<void> =>
+      recordToolFailure(deps, activityOrigin(), input),
     recordPendingResult: (input: RecordPendingResultInput): Promise<void> => recordPendingResult(deps, input),
   };
 }

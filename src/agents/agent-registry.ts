@@ -14,7 +14,8 @@ export function createAgentRegistry(agents: AgentDefinition[]) {
     if (byName.has(agent.name)) throw new Error(`agent "${agent.name}" is declared twice`);
     for (const host of agent.egress?.allowedHosts ?? []) {
       const checked = hostPatternSchema.safeParse(host);
-      if (!checked.success) throw new Error(`agent "${agent.name}": allowed host "${host}" ${checked.error.issues[0]?.message}`);
+      if (!checked.success)
+        throw new Error(`agent "${agent.name}": allowed host "${host}" ${checked.error.issues[0]?.message}`);
     }
     byName.set(agent.name, agent);
   }

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { defineAgent, type AgentPromptContext } from './agent-definition.js';
 
 const toolList = (context: AgentPromptContext) =>
-  context.tools.length === 0 ? 'You have no tools.' : `Tools you may call: ${context.tools.map((t) => t.name).join(', ')}.`;
+  context.tools.length === 0
+    ? 'You have no tools.'
+    : `Tools you may call: ${context.tools.map((t) => t.name).join(', ')}.`;
 
 /** The default: a general assistant with every tool the request allows. */
 export const assistantAgent = defineAgent({

@@ -37,7 +37,10 @@ export function createApprovalService(deps: { pool: pg.Pool; temporal: Client })
       const verdict = await approvalForDecision(deps.pool, request);
       if (verdict.kind === 'not_found') throw notFound('approval');
       if (verdict.kind === 'args_mismatch') {
-        throw conflict('argsDigest does not match the arguments of this call; reload and decide again', 'args_mismatch');
+        throw conflict(
+          'argsDigest does not match the arguments of this call; reload and decide again',
+          'args_mismatch',
+        );
       }
       if (verdict.kind !== 'open') throw toClosedError(verdict);
       try {
@@ -63,9 +66,15 @@ export function createApprovalService(deps: { pool: pg.Pool; temporal: Client })
         if (isTemporalUnreachable(error)) {
           // The call's row still says open: the client should try again, not be told the call is settled.
           const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
-          throw new AppError(503, 'temporal_unavailable', `the decision did not reach Temporal: ${error.message}${cause}`);
+          throw new AppError(
+            503,
+            'temporal_unavailable',
+            `the decision did not reach Temporal: ${error.message}${cause}`,
+          );
         }
-        throw toDecisionError(error) ?? toClosedError(await explainClosedApproval(deps.pool, request.toolCallId, verdict));
+        throw (
+          toDecisionError(error) ?? toClosedError(await explainClosedApproval(deps.pool, request.toolCallId, verdict))
+        );
       }
     },
   };

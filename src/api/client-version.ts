@@ -10,7 +10,8 @@ const versionSchema = z.enum(['5', '6']).optional();
  * EventSource, which cannot set headers), else the server default.
  */
 export function clientVersionOf(ctx: Context, fallback: ClientVersion): ClientVersion {
-  const raw = ctx.get('x-longhaul-ui-version') || (typeof ctx.query.uiVersion === 'string' ? ctx.query.uiVersion : undefined);
+  const raw =
+    ctx.get('x-longhaul-ui-version') || (typeof ctx.query.uiVersion === 'string' ? ctx.query.uiVersion : undefined);
   const version = parseInput(versionSchema, raw || undefined, 'x-longhaul-ui-version');
   return version ? (Number(version) as ClientVersion) : fallback;
 }

@@ -20,7 +20,12 @@ export interface CancelOutcome {
   status: 'cancelling' | 'cancelled';
 }
 
-export function createCompletionCanceller(deps: { pool: pg.Pool; temporal: Client; redis: Redis; reconciler: CompletionReconciler }) {
+export function createCompletionCanceller(deps: {
+  pool: pg.Pool;
+  temporal: Client;
+  redis: Redis;
+  reconciler: CompletionReconciler;
+}) {
   const completions = createCompletionsRepo(deps.pool);
   return {
     /** `by` is who asked: a user id, recorded in the audit ledger. */

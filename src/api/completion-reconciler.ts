@@ -17,7 +17,11 @@ import type { LifecycleDeps } from '../completions/lifecycle-deps.js';
  */
 const MISSING_AFTER_MS = 60_000;
 
-const failed = (code: string, message: string): TurnOutcome => ({ status: 'failed', finishReason: 'error', error: { code, message } });
+const failed = (code: string, message: string): TurnOutcome => ({
+  status: 'failed',
+  finishReason: 'error',
+  error: { code, message },
+});
 
 /** What each closed Temporal status means for the turn. */
 const ENDINGS: Record<string, TurnOutcome> = {
@@ -41,7 +45,9 @@ export function createCompletionReconciler(deps: LifecycleDeps & { temporal: Cli
   const inFlight = new Set<Promise<unknown>>();
 
   async function describe(workflowId: string) {
-    const call = deps.temporal.withDeadline(Date.now() + DESCRIBE_DEADLINE_MS, () => deps.temporal.workflow.getHandle(workflowId).describe());
+    const call = deps.temporal.withDeadline(Date.now() + DESCRIBE_DEADLINE_MS, () =>
+      deps.temporal.workflow.getHandle(workflowId).describe(),
+    );
     inFlight.add(call);
     try {
       return await call;
@@ -51,7 +57,9 @@ export function createCompletionReconciler(deps: LifecycleDeps & { temporal: Cli
   }
 
   /** The turn's ending and the run that ended, or undefined while its workflow runs (or may yet start). */
-  async function endingOf(completion: CompletionRow): Promise<{ outcome: TurnOutcome; runId: string | null } | undefined> {
+  async function endingOf(
+    completion: CompletionRow,
+  ): Promise<{ outcome: TurnOutcome; runId: string | null } | undefined> {
     try {
       const { status, runId } = await describe(completion.workflowId);
       if (status.name === 'RUNNING') return undefined;

@@ -7,7 +7,13 @@
 import type pg from 'pg';
 import type { Client } from '@temporalio/client';
 import { undoTurn } from '../completions/open-turn.js';
-import { openUserTurn, runningTurnOf, TurnNotOpened, type OpenedUserTurn, type UserTurnRequest } from '../completions/open-user-turn.js';
+import {
+  openUserTurn,
+  runningTurnOf,
+  TurnNotOpened,
+  type OpenedUserTurn,
+  type UserTurnRequest,
+} from '../completions/open-user-turn.js';
 import { TooManyActiveCompletions } from '../completions/active-completions-cap.js';
 import type { TurnPolicy } from '../completions/turn-policy.js';
 import type { DoubleTextPolicy } from '../db/threads-repo.js';
@@ -59,7 +65,10 @@ export function createCompletionStarter(deps: {
     const running = await runningTurnOf({ pool }, request);
     if (running) await reconciler.settleIfEnded(running);
     try {
-      return await openUserTurn({ pool, policy, defaultDoubleTextPolicy, maxActiveCompletions: deps.maxActiveCompletions }, request);
+      return await openUserTurn(
+        { pool, policy, defaultDoubleTextPolicy, maxActiveCompletions: deps.maxActiveCompletions },
+        request,
+      );
     } catch (error) {
       if (error instanceof TooManyActiveCompletions) {
         // When one ends is up to the model and the user; a few seconds is a polite first guess.
@@ -103,7 +112,9 @@ export function createCompletionStarter(deps: {
             });
           } catch (error) {
             log.error(`starting ${turn.workflowId} failed: ${(error as Error).message}`);
-            await undoTurn({ pool }, { ...turn, userId: request.userId }).catch((undoError: Error) => log.error(`undo of ${turn.completionId} failed: ${undoError.message}`));
+            await undoTurn({ pool }, { ...turn, userId: request.userId }).catch((undoError: Error) =>
+              log.error(`undo of ${turn.completionId} failed: ${undoError.message}`),
+            );
             throw new AppError(503, 'temporal_unavailable', 'could not start the completion; try again shortly');
           }
           await Promise.all([
@@ -112,7 +123,9 @@ export function createCompletionStarter(deps: {
               .catch((error: Error) => log.warn(`passing an early stop to ${turn.workflowId}: ${error.message}`)),
             // `interrupt`: the new turn is queued behind the running one, which is stopped with its text kept.
             turn.interrupt && turn.after
-              ? canceller.cancel(turn.after, request.userId).catch((error: Error) => log.warn(`interrupting ${turn.after!.id}: ${error.message}`))
+              ? canceller
+                  .cancel(turn.after, request.userId)
+                  .catch((error: Error) => log.warn(`interrupting ${turn.after!.id}: ${error.message}`))
               : undefined,
           ]);
         },

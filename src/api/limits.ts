@@ -26,7 +26,13 @@ export function createApiLimits(
     authFailuresPerMinute: settings.authFailuresPerMinute,
     // Leases are renewed on the keep-alive beat, so a dead replica's streams lapse a few beats after it died.
     ...(settings.streamsPerUser > 0
-      ? { streams: createStreamSlots(redis, { maxPerUser: settings.streamsPerUser, renewEveryMs: settings.keepAliveMs, log }) }
+      ? {
+          streams: createStreamSlots(redis, {
+            maxPerUser: settings.streamsPerUser,
+            renewEveryMs: settings.keepAliveMs,
+            log,
+          }),
+        }
       : {}),
   };
 }

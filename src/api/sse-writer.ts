@@ -201,7 +201,11 @@ export async function pipeUserFollowerToSse(
 }
 
 /** Writes a fixed list of events (a replay of a finished completion), each once the socket takes it, and closes. */
-export async function writeEventsToSse(ctx: Context, events: StreamEvent[], clientVersion: ClientVersion): Promise<void> {
+export async function writeEventsToSse(
+  ctx: Context,
+  events: StreamEvent[],
+  clientVersion: ClientVersion,
+): Promise<void> {
   const sse = openSse(ctx);
   try {
     for (const event of events) {

@@ -44,7 +44,10 @@ export interface StreamSlots {
   acquire(userId: string): Promise<StreamLease>;
 }
 
-export function createStreamSlots(redis: Redis, options: { maxPerUser: number; renewEveryMs: number; log: Logger }): StreamSlots {
+export function createStreamSlots(
+  redis: Redis,
+  options: { maxPerUser: number; renewEveryMs: number; log: Logger },
+): StreamSlots {
   const { maxPerUser, renewEveryMs, log } = options;
   const leaseMs = renewEveryMs * 3;
   const unheld: StreamLease = { release: async () => {} };
@@ -69,7 +72,9 @@ export function createStreamSlots(redis: Redis, options: { maxPerUser: number; r
         );
       }
       const renew = setInterval(() => {
-        redis.eval(RENEW, 1, key, id, leaseMs).catch((error: unknown) => log.warn({ err: error, userId }, 'stream lease not renewed'));
+        redis
+          .eval(RENEW, 1, key, id, leaseMs)
+          .catch((error: unknown) => log.warn({ err: error, userId }, 'stream lease not renewed'));
       }, renewEveryMs);
       renew.unref();
       return {

@@ -103,7 +103,9 @@ export function createThreadService(deps: {
      * is deleted, the ledger of the latest one deleted under that id. 404 when the caller has neither.
      */
     async auditLedger(clientThreadId: string, userId: string): Promise<AuditRow[]> {
-      const threadId = (await threads.getByClientId(clientThreadId, userId))?.id ?? (await audit.deletedThreadId(clientThreadId, userId));
+      const threadId =
+        (await threads.getByClientId(clientThreadId, userId))?.id ??
+        (await audit.deletedThreadId(clientThreadId, userId));
       if (!threadId) throw notFound('thread');
       return (await audit.listByThread(threadId, userId)).map((event) => ({ ...event, threadId: clientThreadId }));
     },

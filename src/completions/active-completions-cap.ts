@@ -17,7 +17,9 @@ export class TooManyActiveCompletions extends Error {
 /** Throws `TooManyActiveCompletions` when the user already has `limit` active; 0 = unlimited (no lock, no count). */
 export async function checkActiveCompletionsCap(client: pg.PoolClient, userId: string, limit: number): Promise<void> {
   if (limit === 0) return;
-  await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`longhaul:active-completions:${userId}`]);
+  await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+    `longhaul:active-completions:${userId}`,
+  ]);
   const { rows } = await client.query<{ active: number }>(
     `SELECT count(*)::int AS active FROM completions WHERE user_id = $1 AND status = ANY($2)`,
     [userId, ACTIVE_STATUSES],

@@ -9,18 +9,29 @@ import { createToolExecutionsRepo, type ToolExecutionRow } from '../db/tool-exec
 import { withTransaction } from '../db/transaction.js';
 import { approvalIdFor } from '../tools/args-digest.js';
 import type { ToolResult } from '../tools/tool-result.js';
-import type { RecordDecisionInput, RequestApprovalsInput, ResumeAfterApprovalsInput } from '../workflows/definitions.js';
+import type {
+  RecordDecisionInput,
+  RequestApprovalsInput,
+  ResumeAfterApprovalsInput,
+} from '../workflows/definitions.js';
 import { approvalStatusChunk, threadStatusChunk } from './announcements.js';
 import type { LifecycleDeps, Origin } from './lifecycle-deps.js';
 import { auditToolCall, toAuditedCall } from './tool-call-audit.js';
 import { publishToolOutputs } from './tool-calls.js';
 
 /** Asks for the step's approvals and ends the stream segment, so the browser (and the user's inbox) can ask. */
-export async function requestApprovals(deps: LifecycleDeps, origin: Origin, input: RequestApprovalsInput): Promise<void> {
+export async function requestApprovals(
+  deps: LifecycleDeps,
+  origin: Origin,
+  input: RequestApprovalsInput,
+): Promise<void> {
   const { pool, publisher } = deps;
   const executions = createToolExecutionsRepo(pool);
   const ids = input.calls.map((call) => call.id);
-  await executions.markAwaitingApproval(ids, input.calls.map((call) => call.expiresInMs));
+  await executions.markAwaitingApproval(
+    ids,
+    input.calls.map((call) => call.expiresInMs),
+  );
   await createCompletionsRepo(pool).setStatus(input.completionId, 'awaiting_approval');
   for (const row of await executions.listByIds(ids)) {
     await auditToolCall(pool, origin, {
@@ -57,7 +68,11 @@ export async function requestApprovals(deps: LifecycleDeps, origin: Origin, inpu
  * at every moment, then tells the user's channel. Approved calls are left to run; any other outcome is the call's
  * result (`denied`) that the model reads.
  */
-export async function recordApprovalDecision(deps: LifecycleDeps, origin: Origin, input: RecordDecisionInput): Promise<void> {
+export async function recordApprovalDecision(
+  deps: LifecycleDeps,
+  origin: Origin,
+  input: RecordDecisionInput,
+): Promise<void> {
   const approvalId = approvalIdFor(input.toolCallId, input.argsDigest);
   await withTransaction(deps.pool, async (client) => {
     const calls = createToolExecutionsRepo(client);
@@ -82,7 +97,8 @@ export async function recordApprovalDecision(deps: LifecycleDeps, origin: Origin
         approval: { id: approvalId, approved: true, ...(input.reason ? { reason: input.reason } : {}) },
       });
     } else {
-      const reason = input.outcome === 'expired' ? 'the approval request expired' : (input.reason ?? 'denied by the user');
+      const reason =
+        input.outcome === 'expired' ? 'the approval request expired' : (input.reason ?? 'denied by the user');
       const result: ToolResult = { kind: 'denied', reason, expired: input.outcome === 'expired' };
       await calls.storeResult(input.toolCallId, result, { approvalId });
     }
@@ -104,16 +120,11 @@ export async function resumeAfterApprovals(deps: LifecycleDeps, input: ResumeAft
 
 /** Why a call cannot be decided any more, as far as Postgres knows. */
 export type ClosedApproval =
-  | { kind: 'expired' }
-  | { kind: 'decided'; decision: 'approved' | 'denied' | 'expired' }
-  | { kind: 'not_awaiting' };
+  { kind: 'expired' } | { kind: 'decided'; decision: 'approved' | 'denied' | 'expired' } | { kind: 'not_awaiting' };
 
 /** What a person's decision on a tool call meets, before Temporal (whose validator has the final word) is asked. */
 export type DecisionVerdict =
-  | { kind: 'open'; expiresAt: Date | null }
-  | { kind: 'not_found' }
-  | { kind: 'args_mismatch' }
-  | ClosedApproval;
+  { kind: 'open'; expiresAt: Date | null } | { kind: 'not_found' } | { kind: 'args_mismatch' } | ClosedApproval;
 
 /**
  * Reads the call a decision is for, so that requests that cannot succeed are answered clearly without a round
@@ -145,7 +156,8 @@ export async function explainClosedApproval(
 }
 
 function closedApproval(row: Pick<ToolExecutionRow, 'decision' | 'expiresAt'>): ClosedApproval {
-  if (row.decision === 'expired' || (row.expiresAt && row.expiresAt <= new Date() && !row.decision)) return { kind: 'expired' };
+  if (row.decision === 'expired' || (row.expiresAt && row.expiresAt <= new Date() && !row.decision))
+    return { kind: 'expired' };
   if (row.decision) return { kind: 'decided', decision: row.decision };
   return { kind: 'not_awaiting' };
 }

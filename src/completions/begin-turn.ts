@@ -20,7 +20,10 @@ export interface BeginTurn {
   firstAttempt: boolean;
 }
 
-export async function beginTurn({ pool, publisher }: LifecycleDeps, { turn, origin, firstAttempt }: BeginTurn): Promise<void> {
+export async function beginTurn(
+  { pool, publisher }: LifecycleDeps,
+  { turn, origin, firstAttempt }: BeginTurn,
+): Promise<void> {
   if (firstAttempt) metrics.completionsStarted.inc();
   const record = withTransaction(pool, async (client) => {
     await createCompletionsRepo(client).markStarted(turn.completionId);

@@ -35,7 +35,13 @@ export async function checkBudgets(
     userId: step.userId,
     type: 'budget_exceeded',
     actor: 'system',
-    data: { step: step.step, completionTokens: used.completion, userTokensToday: used.userToday, budget, daily: dailyBudget },
+    data: {
+      step: step.step,
+      completionTokens: used.completion,
+      userTokensToday: used.userToday,
+      budget,
+      daily: dailyBudget,
+    },
     ...origin,
   });
   return exceeded;

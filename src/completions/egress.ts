@@ -32,7 +32,10 @@ export interface TurnEgress {
 export type EgressRuling = { kind: 'run' } | { kind: 'approve' } | { kind: 'refuse'; reason: string };
 
 /** The agent's policy within the deployment's hosts; a turn without a known agent gets the defaults. */
-export function egressPolicyFor(agent: Pick<AgentDefinition, 'egress'> | undefined, deploymentHosts: readonly string[]): EgressPolicy {
+export function egressPolicyFor(
+  agent: Pick<AgentDefinition, 'egress'> | undefined,
+  deploymentHosts: readonly string[],
+): EgressPolicy {
   return {
     allowedHosts: [deploymentHosts, agent?.egress?.allowedHosts ?? []],
     approvalAfterPrivateRead: agent?.egress?.approvalAfterPrivateRead ?? true,
@@ -46,7 +49,8 @@ function targetOf(tool: ToolDefinition | undefined, input: unknown): URL | undef
 
 export async function loadTurnEgress(db: Queryable, tools: ToolRegistry, step: CallModelInput): Promise<TurnEgress> {
   const privateTools = tools.names().filter((name) => tools.get(name)?.readsPrivateData);
-  if (await callerReadPrivateData(db, step.parent, privateTools)) return { readPrivateData: true, knownTargets: new Set() };
+  if (await callerReadPrivateData(db, step.parent, privateTools))
+    return { readPrivateData: true, knownTargets: new Set() };
   const { rows } = await db.query<{ step: number; toolName: string; args: unknown }>(
     `SELECT step, tool_name AS "toolName", args FROM tool_executions
      WHERE completion_id = $1 AND step < $2 AND mode IS NOT NULL ORDER BY step, id`,

@@ -94,7 +94,12 @@ export async function endTurn(deps: LifecycleDeps, end: TurnEnd, meta: EndTurnMe
   await deps.publisher.publish(end.completionId, terminalChunk(end.completionId, outcome, row));
   await publishSubagentProgress(
     deps.publisher,
-    { completionId: end.completionId, threadId: end.threadId, parent, agent: row.agent === null ? undefined : { name: row.agent } },
+    {
+      completionId: end.completionId,
+      threadId: end.threadId,
+      parent,
+      agent: row.agent === null ? undefined : { name: row.agent },
+    },
     { status: outcome.status, steps: row.steps },
   );
 }
@@ -111,7 +116,13 @@ async function record(client: Queryable, end: TurnEnd, meta: EndTurnMeta): Promi
   });
   await createThreadsRepo(client).clearActiveCompletion(end.threadId, end.completionId);
   const finished = (await completions.get(end.completionId))!;
-  const stamp = { threadId: end.threadId, completionId: end.completionId, userId: end.userId, actor: 'system', ...meta.origin };
+  const stamp = {
+    threadId: end.threadId,
+    completionId: end.completionId,
+    userId: end.userId,
+    actor: 'system',
+    ...meta.origin,
+  };
   if (end.status === 'failed') {
     await audit.append({ ...stamp, key: `failure:${end.completionId}`, type: 'failure', data: end.error });
   }
@@ -137,7 +148,11 @@ function outcomeOf(row: CompletionRow, end: TurnEnd): TurnOutcome {
     case 'cancelled':
       return { status: row.status, finishReason };
     case 'failed':
-      return { status: 'failed', finishReason, error: row.error ?? { code: 'completion_failed', message: 'The completion failed.' } };
+      return {
+        status: 'failed',
+        finishReason,
+        error: row.error ?? { code: 'completion_failed', message: 'The completion failed.' },
+      };
     default:
       return end;
   }

@@ -7,7 +7,12 @@ import { z } from 'zod';
 import type { StoredToolCall, TranscriptMessage } from '../db/messages-repo.js';
 import { textPartSchema, type UIPart } from '../db/ui-parts.js';
 import type { ModelMessage, ToolCallRequest } from '../llm/types.js';
-import { BACKGROUND_PENDING_RESULT, toModelToolContent, toolResultSchema, type ToolResult } from '../tools/tool-result.js';
+import {
+  BACKGROUND_PENDING_RESULT,
+  toModelToolContent,
+  toolResultSchema,
+  type ToolResult,
+} from '../tools/tool-result.js';
 
 /** The call as the model made it; the part's other fields (state, output, errorText) are not read. */
 const toolCallPartSchema = z.looseObject({

@@ -47,10 +47,14 @@ export async function openSubagentTurn(deps: SubagentDeps, call: SubagentCall): 
   const parent = await createCompletionsRepo(deps.pool).get(call.completionId);
   if (!parent) return { ok: false, message: `the ${call.toolName} sub-agent is not available` };
   // At the deepest level the sub-agent gets no tool that would open yet another sub-agent.
-  const delegating = depth < deps.maxAgentDepth ? [] : deps.tools.names().filter((name) => deps.tools.get(name)?.subagent);
+  const delegating =
+    depth < deps.maxAgentDepth ? [] : deps.tools.names().filter((name) => deps.tools.get(name)?.subagent);
   let spec: ResolvedTurn;
   try {
-    spec = deps.policy.resolve({ agent: call.subagent }, { threadAgent: null, fallbackModel: parent.model, withheld: delegating });
+    spec = deps.policy.resolve(
+      { agent: call.subagent },
+      { threadAgent: null, fallbackModel: parent.model, withheld: delegating },
+    );
   } catch (error) {
     if (!(error instanceof TurnRefused)) throw error;
     return { ok: false, message: `the ${call.toolName} sub-agent cannot run: ${error.message}` };
@@ -65,7 +69,12 @@ export async function openSubagentTurn(deps: SubagentDeps, call: SubagentCall): 
     tools: spec.tools,
     agent: spec.agent,
     ...(spec.structuredOutput ? { structuredOutput: true } : {}),
-    parent: { completionId: call.completionId, toolCallId: call.toolCallId, rootCompletionId: call.rootCompletionId, depth },
+    parent: {
+      completionId: call.completionId,
+      toolCallId: call.toolCallId,
+      rootCompletionId: call.rootCompletionId,
+      depth,
+    },
   };
   const messageId = subagentDerivedId('msg', call.toolCallId);
   await withTransaction(deps.pool, (db) =>

@@ -23,7 +23,13 @@ export interface TurnToOpen {
   /** What the turn runs as, from the turn policy. */
   spec: ResolvedTurn;
   /** Given when the thread may not exist yet: it is created with these (`clientId`: the id its client names it by). */
-  newThread?: { clientId: string; title: string | null; doubleTextPolicy: DoubleTextPolicy; agent: string | null; parentThreadId?: string };
+  newThread?: {
+    clientId: string;
+    title: string | null;
+    doubleTextPolicy: DoubleTextPolicy;
+    agent: string | null;
+    parentThreadId?: string;
+  };
   /** The message the turn answers: a new one, stored once per UI message id, or a stored one answered again. */
   userMessage: { id: string; uiMessageId: string; parts: UIPart[] } | { answersAgain: string };
   /** An earlier completion of the thread this one waits for (double texting). */

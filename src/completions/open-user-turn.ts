@@ -74,11 +74,16 @@ export async function runningTurnOf(
   request: Pick<UserTurnRequest, 'clientThreadId' | 'userId'>,
 ): Promise<CompletionRow | undefined> {
   const thread = await createThreadsRepo(pool).getByClientId(request.clientThreadId, request.userId);
-  const active = thread?.activeCompletionId ? await createCompletionsRepo(pool).get(thread.activeCompletionId) : undefined;
+  const active = thread?.activeCompletionId
+    ? await createCompletionsRepo(pool).get(thread.activeCompletionId)
+    : undefined;
   return active && ACTIVE_STATUSES.includes(active.status) ? active : undefined;
 }
 
-export async function openUserTurn({ pool, policy, defaultDoubleTextPolicy, maxActiveCompletions = 0 }: UserTurnDeps, request: UserTurnRequest): Promise<OpenedUserTurn> {
+export async function openUserTurn(
+  { pool, policy, defaultDoubleTextPolicy, maxActiveCompletions = 0 }: UserTurnDeps,
+  request: UserTurnRequest,
+): Promise<OpenedUserTurn> {
   return withTransaction(pool, async (client) => {
     const completions = createCompletionsRepo(client);
     const thread = await createThreadsRepo(client).lockByClientId(request.clientThreadId, request.userId);
@@ -105,7 +110,10 @@ export async function openUserTurn({ pool, policy, defaultDoubleTextPolicy, maxA
     if ('regenerate' in request.userMessage) {
       // Answering again never overlaps a running answer: the client has just dropped the one it replaces.
       if (busyWith) {
-        throw new TurnNotOpened('completion_running', `thread ${request.clientThreadId} has a running completion (${busyWith.id}); stop it before regenerating`);
+        throw new TurnNotOpened(
+          'completion_running',
+          `thread ${request.clientThreadId} has a running completion (${busyWith.id}); stop it before regenerating`,
+        );
       }
       const latest = await createMessagesRepo(client).latestUserMessage(threadId);
       if (!latest || latest.uiMessageId !== request.userMessage.uiMessageId) {
@@ -115,9 +123,17 @@ export async function openUserTurn({ pool, policy, defaultDoubleTextPolicy, maxA
       await completions.setSuperseded(superseded, 'now');
       userMessage = { answersAgain: latest.id };
     } else {
-      userMessage = { id: newId('msg'), uiMessageId: request.userMessage.uiMessageId, parts: request.userMessage.parts };
+      userMessage = {
+        id: newId('msg'),
+        uiMessageId: request.userMessage.uiMessageId,
+        parts: request.userMessage.parts,
+      };
     }
-    const threadTitle = thread ? thread.title : 'parts' in request.userMessage ? titleFrom(request.userMessage.parts) : null;
+    const threadTitle = thread
+      ? thread.title
+      : 'parts' in request.userMessage
+        ? titleFrom(request.userMessage.parts)
+        : null;
     const completionId = newId('cmp');
     const assistantMessageId = newId('msg');
     // Another request may create the thread between the lock (of no row) and the insert: this one saw none of its turns.
@@ -130,14 +146,29 @@ export async function openUserTurn({ pool, policy, defaultDoubleTextPolicy, maxA
       // A thread's first turn binds it to the agent it asked for; later turns follow it unless they ask otherwise.
       ...(thread
         ? {}
-        : { newThread: { clientId: request.clientThreadId, title: threadTitle, doubleTextPolicy, agent: request.choices.agent ?? null } }),
+        : {
+            newThread: {
+              clientId: request.clientThreadId,
+              title: threadTitle,
+              doubleTextPolicy,
+              agent: request.choices.agent ?? null,
+            },
+          }),
       userMessage,
       ...(busyWith ? { afterCompletionId: busyWith.id } : {}),
       ...('regenerate' in request.userMessage
-        ? { audit: { type: 'answer_regenerated', actor: request.userId, data: { userMessageId: request.userMessage.uiMessageId, superseded } } }
+        ? {
+            audit: {
+              type: 'answer_regenerated',
+              actor: request.userId,
+              data: { userMessageId: request.userMessage.uiMessageId, superseded },
+            },
+          }
         : {}),
     }).catch((error: unknown) => {
-      throw error instanceof ThreadCreatedConcurrently ? new TurnNotOpened('thread_created_concurrently', error.message) : error;
+      throw error instanceof ThreadCreatedConcurrently
+        ? new TurnNotOpened('thread_created_concurrently', error.message)
+        : error;
     });
     return {
       completionId,
@@ -149,7 +180,9 @@ export async function openUserTurn({ pool, policy, defaultDoubleTextPolicy, maxA
       createdThread: opened.createdThread,
       ...(opened.userMessage.inserted ? { userMessageRowId: opened.userMessage.id } : {}),
       ...(superseded.length > 0 ? { superseded } : {}),
-      ...(busyWith ? { after: busyWith, interrupt: doubleTextPolicy === 'interrupt' && !busyWith.cancelRequestedAt } : {}),
+      ...(busyWith
+        ? { after: busyWith, interrupt: doubleTextPolicy === 'interrupt' && !busyWith.cancelRequestedAt }
+        : {}),
     };
   });
 }

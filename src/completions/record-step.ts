@@ -145,12 +145,16 @@ export async function recordStep(
     { completionId: step.completionId, threadId: step.threadId, userId: step.userId, messageId, step: step.step },
     { policy: egress, turn },
   );
-  const structured = outputSchema && settled.runnable.length === 0 ? validateObject(attempt.text, outputSchema) : undefined;
+  const structured =
+    outputSchema && settled.runnable.length === 0 ? validateObject(attempt.text, outputSchema) : undefined;
   const answerParts: UIPart[] = !structured
     ? stepParts(attempt.text, settled.parts)
     : structured.ok
       ? [{ type: 'step-start' }, { type: 'data-object', id: objectPartId(step.completionId), data: structured.value }]
-      : [{ type: 'step-start' }, { type: 'data-invalid_object', data: { text: attempt.text, problem: structured.problem } }];
+      : [
+          { type: 'step-start' },
+          { type: 'data-invalid_object', data: { text: attempt.text, problem: structured.problem } },
+        ];
   await saveStep(deps, step, answerParts, attempt.usage);
   if (structured?.ok) {
     await createCompletionsRepo(pool).setOutput(step.completionId, structured.value);
@@ -176,7 +180,11 @@ export async function recordStep(
 }
 
 /** Each call the model asked for, settled or to run, with its `tool_call_requested` audit row. */
-async function recordToolCallRequests({ pool }: LifecycleDeps, origin: Origin, records: NewToolExecution[]): Promise<void> {
+async function recordToolCallRequests(
+  { pool }: LifecycleDeps,
+  origin: Origin,
+  records: NewToolExecution[],
+): Promise<void> {
   const executions = createToolExecutionsRepo(pool);
   const audit = createAuditRepo(pool);
   for (const record of records) {

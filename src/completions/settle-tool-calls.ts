@@ -18,7 +18,10 @@ export function settleToolCalls(
   tools: ToolRegistry,
   allowed: readonly string[],
   calls: StreamedToolCall[],
-  ids: Omit<NewToolExecution, 'id' | 'toolName' | 'mode' | 'args' | 'argsText' | 'argsDigest' | 'status' | 'requiresApproval' | 'result'>,
+  ids: Omit<
+    NewToolExecution,
+    'id' | 'toolName' | 'mode' | 'args' | 'argsText' | 'argsDigest' | 'status' | 'requiresApproval' | 'result'
+  >,
   egress: { policy: EgressPolicy; turn: TurnEgress },
 ) {
   const parts: UIPart[] = [];
@@ -30,7 +33,14 @@ export function settleToolCalls(
     ({ call, resolved }) => resolved.kind === 'valid' && tools.get(call.name)?.readsPrivateData === true,
   );
   for (const { call, resolved } of resolvedCalls) {
-    const base = { ...ids, id: call.id, toolName: call.name, args: resolved.input, argsText: call.argsJson, argsDigest: resolved.digest };
+    const base = {
+      ...ids,
+      id: call.id,
+      toolName: call.name,
+      args: resolved.input,
+      argsText: call.argsJson,
+      argsDigest: resolved.digest,
+    };
     const part = { type: `tool-${call.name}`, toolCallId: call.id, input: resolved.input };
     if (resolved.kind === 'valid') {
       const ruling = ruleEgress(egress.policy, egress.turn, stepReadsPrivateData, tools.get(call.name), resolved.input);
@@ -43,9 +53,18 @@ export function settleToolCalls(
         continue;
       }
       // A call the user must see first runs as a durable, approval-gated call, whatever its usual mode.
-      const policy = ruling.kind === 'approve' ? { ...resolved.policy, mode: 'durable' as const, requiresApproval: true } : resolved.policy;
+      const policy =
+        ruling.kind === 'approve'
+          ? { ...resolved.policy, mode: 'durable' as const, requiresApproval: true }
+          : resolved.policy;
       parts.push({ ...part, state: 'input-available' });
-      records.push({ ...base, mode: policy.mode, status: 'pending', requiresApproval: policy.requiresApproval, result: null });
+      records.push({
+        ...base,
+        mode: policy.mode,
+        status: 'pending',
+        requiresApproval: policy.requiresApproval,
+        result: null,
+      });
       runnable.push({ id: call.id, name: call.name, argsDigest: resolved.digest, ...policy });
       continue;
     }
@@ -53,7 +72,13 @@ export function settleToolCalls(
     const errorText = `${result.kind}: ${result.message}`;
     parts.push({ ...part, ...toToolPartPatch(result) });
     if (result.kind === 'validation_error') {
-      chunks.push({ type: 'tool-input-error', toolCallId: call.id, toolName: call.name, input: resolved.input, errorText });
+      chunks.push({
+        type: 'tool-input-error',
+        toolCallId: call.id,
+        toolName: call.name,
+        input: resolved.input,
+        errorText,
+      });
     } else {
       chunks.push(
         { type: 'tool-input-available', toolCallId: call.id, toolName: call.name, input: resolved.input },

@@ -67,7 +67,8 @@ export function createStepStream(options: {
           }
           if (options.textSink) await options.textSink(event.delta);
           // Both chunks are sent at once; one Redis connection keeps them in order.
-          else if (opening) await Promise.all([publish({ type: 'text-start', id: options.textId }), publishDelta(event.delta)]);
+          else if (opening)
+            await Promise.all([publish({ type: 'text-start', id: options.textId }), publishDelta(event.delta)]);
           else await publishDelta(event.delta);
           return;
         }

@@ -15,8 +15,16 @@ export interface AuditedToolCall {
 }
 
 /** A stored call (or one about to be recorded) as its audit rows name it. */
-export function toAuditedCall(row: Pick<ToolExecutionRow, 'id' | 'toolName' | 'threadId' | 'completionId' | 'userId'>): AuditedToolCall {
-  return { toolCallId: row.id, toolName: row.toolName, threadId: row.threadId, completionId: row.completionId, userId: row.userId };
+export function toAuditedCall(
+  row: Pick<ToolExecutionRow, 'id' | 'toolName' | 'threadId' | 'completionId' | 'userId'>,
+): AuditedToolCall {
+  return {
+    toolCallId: row.id,
+    toolName: row.toolName,
+    threadId: row.threadId,
+    completionId: row.completionId,
+    userId: row.userId,
+  };
 }
 
 /**

@@ -69,7 +69,11 @@ export async function publishToolResult(
 }
 
 /** Publishes the stored results of the given calls (durable calls, whose outputs the completion shows). */
-export async function publishToolOutputs(deps: LifecycleDeps, completionId: string, toolCallIds: string[]): Promise<void> {
+export async function publishToolOutputs(
+  deps: LifecycleDeps,
+  completionId: string,
+  toolCallIds: string[],
+): Promise<void> {
   for (const call of await createToolExecutionsRepo(deps.pool).listByIds(toolCallIds)) {
     if (call.result) await publishToolResult(deps, completionId, call.id, call.result);
   }
@@ -86,7 +90,11 @@ export async function endToolStep(deps: LifecycleDeps, input: EndToolStepInput):
  * never reported back, so its `tool_executed` row is written here, with the outcome the call ended with (a
  * result stored before, such as an interruption, stands) and without the duration and attempt nobody measured.
  */
-export async function recordToolFailure(deps: LifecycleDeps, origin: Origin, input: RecordToolFailureInput): Promise<void> {
+export async function recordToolFailure(
+  deps: LifecycleDeps,
+  origin: Origin,
+  input: RecordToolFailureInput,
+): Promise<void> {
   const result: ToolResult = { kind: 'failed', message: input.message };
   await withTransaction(deps.pool, async (client) => {
     const calls = createToolExecutionsRepo(client);

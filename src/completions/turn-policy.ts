@@ -54,12 +54,16 @@ export function createTurnPolicy(options: {
 }) {
   function resolveModel(model: string): string {
     const parsed = parseModelString(model);
-    if (!parsed) throw new TurnRefused('unknown_model', `unknown model "${model}": use openai:<model> or anthropic:<model>`);
+    if (!parsed)
+      throw new TurnRefused('unknown_model', `unknown model "${model}": use openai:<model> or anthropic:<model>`);
     if (!options.configuredProviders.includes(parsed.provider)) {
       throw new TurnRefused('unknown_model', `provider ${parsed.provider} is not configured on this server`);
     }
     if (options.allowlist.length > 0 && !options.allowlist.includes(model)) {
-      throw new TurnRefused('unknown_model', `model "${model}" is not enabled; enabled: ${options.allowlist.join(', ')}`);
+      throw new TurnRefused(
+        'unknown_model',
+        `model "${model}" is not enabled; enabled: ${options.allowlist.join(', ')}`,
+      );
     }
     return model;
   }
@@ -68,7 +72,10 @@ export function createTurnPolicy(options: {
     /** Validates an agent name on its own (thread creation). */
     agentName(name: string): string {
       if (!options.agents.get(name)) {
-        const known = options.agents.list().map((agent) => agent.name).join(', ');
+        const known = options.agents
+          .list()
+          .map((agent) => agent.name)
+          .join(', ');
         throw new TurnRefused('unknown_agent', `unknown agent "${name}"; available: ${known}`);
       }
       return name;
@@ -76,7 +83,9 @@ export function createTurnPolicy(options: {
 
     resolve(choices: TurnChoices, context: TurnContext): ResolvedTurn {
       const agent = options.agents.get(this.agentName(choices.agent ?? context.threadAgent ?? options.defaultAgent))!;
-      const available = agent.tools.filter((name) => options.toolNames.includes(name) && !context.withheld?.includes(name));
+      const available = agent.tools.filter(
+        (name) => options.toolNames.includes(name) && !context.withheld?.includes(name),
+      );
       const tools = choices.tools ?? available;
       const refused = tools.filter((name) => !available.includes(name));
       if (refused.length > 0) {
@@ -102,4 +111,3 @@ export function createTurnPolicy(options: {
 }
 
 export type TurnPolicy = ReturnType<typeof createTurnPolicy>;
-

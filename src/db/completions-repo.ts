@@ -131,12 +131,17 @@ export function createCompletionsRepo(db: Queryable) {
 
     /** Takes answers out of the transcript (regenerate), or puts them back (`at` null) when that turn is undone. */
     async setSuperseded(ids: string[], at: 'now' | null): Promise<void> {
-      await db.query(`UPDATE completions SET superseded_at = ${at === 'now' ? 'now()' : 'NULL'} WHERE id = ANY($1)`, [ids]);
+      await db.query(`UPDATE completions SET superseded_at = ${at === 'now' ? 'now()' : 'NULL'} WHERE id = ANY($1)`, [
+        ids,
+      ]);
     },
 
     /** The first Stop wins; later ones keep its time. */
     async markCancelRequested(id: string): Promise<void> {
-      await db.query(`UPDATE completions SET cancel_requested_at = now() WHERE id = $1 AND cancel_requested_at IS NULL`, [id]);
+      await db.query(
+        `UPDATE completions SET cancel_requested_at = now() WHERE id = $1 AND cancel_requested_at IS NULL`,
+        [id],
+      );
     },
     async setStatus(id: string, status: CompletionStatus): Promise<void> {
       await db.query(`UPDATE completions SET status = $2 WHERE id = $1 AND finished_at IS NULL`, [id, status]);

@@ -104,7 +104,12 @@ export function createMessagesRepo(db: Queryable) {
     },
 
     /** Adds a message the system writes into the thread (e.g. a background tool's result); idempotent by id. */
-    async insertSystemMessage(m: { id: string; threadId: string; completionId: string; parts: UIPart[] }): Promise<void> {
+    async insertSystemMessage(m: {
+      id: string;
+      threadId: string;
+      completionId: string;
+      parts: UIPart[];
+    }): Promise<void> {
       await db.query(
         `INSERT INTO messages (id, thread_id, ui_message_id, role, parts, completion_id)
          VALUES ($1, $2, $1, 'system', $3, $4) ON CONFLICT (id) DO NOTHING`,

@@ -93,16 +93,19 @@ export function createThreadsRepo(db: Queryable) {
 
     /** The user's thread the client names so. */
     async getByClientId(clientId: string, userId: string): Promise<ThreadRow | undefined> {
-      const { rows } = await db.query<ThreadRow>(`SELECT ${COLUMNS} FROM threads WHERE client_id = $1 AND user_id = $2`, [
-        clientId,
-        userId,
-      ]);
+      const { rows } = await db.query<ThreadRow>(
+        `SELECT ${COLUMNS} FROM threads WHERE client_id = $1 AND user_id = $2`,
+        [clientId, userId],
+      );
       return rows[0];
     },
 
     /** The id the thread's client names it by (undefined for a thread that is gone). */
     async clientIdOf(id: string): Promise<string | undefined> {
-      const { rows } = await db.query<{ clientId: string }>(`SELECT client_id AS "clientId" FROM threads WHERE id = $1`, [id]);
+      const { rows } = await db.query<{ clientId: string }>(
+        `SELECT client_id AS "clientId" FROM threads WHERE id = $1`,
+        [id],
+      );
       return rows[0]?.clientId;
     },
 

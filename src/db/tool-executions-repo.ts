@@ -186,7 +186,10 @@ export function createToolExecutionsRepo(db: Queryable) {
         [completionId],
       );
       for (const { id } of rows) {
-        await this.storeResult(id, { kind: 'failed', message: 'interrupted: the turn was stopped before this call finished' });
+        await this.storeResult(id, {
+          kind: 'failed',
+          message: 'interrupted: the turn was stopped before this call finished',
+        });
         await db.query(`UPDATE tool_executions SET status = 'interrupted' WHERE id = $1`, [id]);
       }
       return rows.map((row) => row.id);

@@ -72,13 +72,11 @@ function toAnthropicMessages(messages: ModelMessage[]): MessageParam[] {
 }
 
 function toAnthropicParams(request: ModelRequest): MessageCreateParamsStreaming {
-  const tools = (request.tools ?? []).map(
-    (tool): Tool => ({
-      name: tool.name,
-      description: tool.description,
-      input_schema: { ...tool.parameters, type: 'object' },
-    }),
-  );
+  const tools = (request.tools ?? []).map((tool): Tool => ({
+    name: tool.name,
+    description: tool.description,
+    input_schema: { ...tool.parameters, type: 'object' },
+  }));
   return {
     model: request.model,
     max_tokens: request.maxOutputTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,

@@ -57,12 +57,10 @@ function toOpenAIMessages(system: string | undefined, messages: ModelMessage[]):
 }
 
 function toOpenAIParams(request: ModelRequest, maxTokensField: MaxTokensField): ChatCompletionCreateParamsStreaming {
-  const tools = (request.tools ?? []).map(
-    (tool): ChatCompletionFunctionTool => ({
-      type: 'function',
-      function: { name: tool.name, description: tool.description, parameters: tool.parameters },
-    }),
-  );
+  const tools = (request.tools ?? []).map((tool): ChatCompletionFunctionTool => ({
+    type: 'function',
+    function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+  }));
   return {
     model: request.model,
     messages: toOpenAIMessages(request.system, request.messages),

@@ -184,13 +184,25 @@ function isAbortError(err: unknown): boolean {
  */
 export function toProviderError(provider: ProviderName, err: unknown, signal?: AbortSignal): ProviderError {
   const aborted = () =>
-    new ProviderError({ provider, code: 'aborted', retryable: false, message: `${provider} request was aborted`, cause: err });
+    new ProviderError({
+      provider,
+      code: 'aborted',
+      retryable: false,
+      message: `${provider} request was aborted`,
+      cause: err,
+    });
   if (err instanceof ProviderError) return err.code !== 'aborted' && signal?.aborted ? aborted() : err;
   if (signal?.aborted || isAbortError(err)) return aborted();
   if (err instanceof OpenAISdk.APIUserAbortError || err instanceof AnthropicSdk.APIUserAbortError) return aborted();
   // Timeouts first: they are subclasses of the connection errors.
   if (err instanceof OpenAISdk.APIConnectionTimeoutError || err instanceof AnthropicSdk.APIConnectionTimeoutError) {
-    return new ProviderError({ provider, code: 'timeout', retryable: true, message: `${provider} request timed out`, cause: err });
+    return new ProviderError({
+      provider,
+      code: 'timeout',
+      retryable: true,
+      message: `${provider} request timed out`,
+      cause: err,
+    });
   }
   const connectionError = err instanceof OpenAISdk.APIConnectionError || err instanceof AnthropicSdk.APIConnectionError;
   if (connectionError || isNetworkError(err)) {

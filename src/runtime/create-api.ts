@@ -43,11 +43,24 @@ export function createApi(options: {
     maxQueuedBytes: config.LONGHAUL_SSE_MAX_BUFFERED_BYTES,
   });
   const publisher = withClientThreadIds(
-    createChunkPublisher(options.redis, { maxLen: config.LONGHAUL_STREAM_MAXLEN, ttlSeconds: config.LONGHAUL_STREAM_TTL_SECONDS }),
+    createChunkPublisher(options.redis, {
+      maxLen: config.LONGHAUL_STREAM_MAXLEN,
+      ttlSeconds: config.LONGHAUL_STREAM_TTL_SECONDS,
+    }),
     options.pool,
   );
-  const reconciler = createCompletionReconciler({ pool: options.pool, temporal: options.temporal, publisher, log: options.log });
-  const canceller = createCompletionCanceller({ pool: options.pool, temporal: options.temporal, redis: options.redis, reconciler });
+  const reconciler = createCompletionReconciler({
+    pool: options.pool,
+    temporal: options.temporal,
+    publisher,
+    log: options.log,
+  });
+  const canceller = createCompletionCanceller({
+    pool: options.pool,
+    temporal: options.temporal,
+    redis: options.redis,
+    reconciler,
+  });
   const policy = turnPolicyFromConfig(config, options.tools, options.agents);
   const app = createApp({
     pool: options.pool,

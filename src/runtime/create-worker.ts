@@ -43,7 +43,10 @@ export async function createWorker(options: {
   ]);
   const connection = options.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
   const publisher = withClientThreadIds(
-    createChunkPublisher(options.redis, { maxLen: config.LONGHAUL_STREAM_MAXLEN, ttlSeconds: config.LONGHAUL_STREAM_TTL_SECONDS }),
+    createChunkPublisher(options.redis, {
+      maxLen: config.LONGHAUL_STREAM_MAXLEN,
+      ttlSeconds: config.LONGHAUL_STREAM_TTL_SECONDS,
+    }),
     options.pool,
   );
   return Worker.create({

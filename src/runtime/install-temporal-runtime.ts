@@ -12,7 +12,14 @@ export function installTemporalRuntime(config: Config, log: Logger): void {
   Runtime.install({
     shutdownSignals: [],
     logger: new DefaultLogger(LEVELS[config.LOG_LEVEL], (entry) => {
-      const level = entry.level === 'TRACE' || entry.level === 'DEBUG' ? 'debug' : entry.level === 'INFO' ? 'info' : entry.level === 'WARN' ? 'warn' : 'error';
+      const level =
+        entry.level === 'TRACE' || entry.level === 'DEBUG'
+          ? 'debug'
+          : entry.level === 'INFO'
+            ? 'info'
+            : entry.level === 'WARN'
+              ? 'warn'
+              : 'error';
       log[level]({ temporal: entry.meta }, entry.message);
     }),
     ...(config.LONGHAUL_TEMPORAL_METRICS_ADDRESS

@@ -5,7 +5,12 @@ import type { ProviderName, Providers } from '../llm/types.js';
 export function providersFromConfig(config: Config): Providers {
   return createProviders({
     ...(config.OPENAI_API_KEY
-      ? { openai: { apiKey: config.OPENAI_API_KEY, ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}) } }
+      ? {
+          openai: {
+            apiKey: config.OPENAI_API_KEY,
+            ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}),
+          },
+        }
       : {}),
     ...(config.ANTHROPIC_API_KEY
       ? {

@@ -66,10 +66,7 @@ export interface ChunkPublisher {
   dropStepChunks(completionId: string, step: number): Promise<number>;
 }
 
-export function createChunkPublisher(
-  redis: Redis,
-  options: { maxLen: number; ttlSeconds: number },
-): ChunkPublisher {
+export function createChunkPublisher(redis: Redis, options: { maxLen: number; ttlSeconds: number }): ChunkPublisher {
   // EVALSHA with a fallback to EVAL: the script body is not resent with every token.
   redis.defineCommand('longhaulPublish', { lua: PUBLISH_SCRIPT });
   redis.defineCommand('longhaulPublishToUser', { lua: PUBLISH_TO_USER_SCRIPT });
@@ -79,7 +76,14 @@ export function createChunkPublisher(
     keys: string[],
     chunk: UIMessageChunk,
   ): Promise<number> {
-    const seq = await redis[script](keys.length, ...keys, options.maxLen, options.ttlSeconds, chunk.type, JSON.stringify(chunk));
+    const seq = await redis[script](
+      keys.length,
+      ...keys,
+      options.maxLen,
+      options.ttlSeconds,
+      chunk.type,
+      JSON.stringify(chunk),
+    );
     return Number(seq);
   }
 

@@ -9,7 +9,12 @@ import type { ChunkPublisher } from './chunk-publisher.js';
 import type { UIMessageChunk } from './ui-chunks.js';
 
 /** The chunks whose `data.threadId` names a thread (a `data-object`'s data is the model's, and is left alone). */
-const NAMING_THREADS = new Set<UIMessageChunk['type']>(['data-thread_status', 'data-approval_status', 'data-tool_result', 'data-subagent']);
+const NAMING_THREADS = new Set<UIMessageChunk['type']>([
+  'data-thread_status',
+  'data-approval_status',
+  'data-tool_result',
+  'data-subagent',
+]);
 
 export function withClientThreadIds(publisher: ChunkPublisher, db: Queryable): ChunkPublisher {
   const threads = createThreadsRepo(db);
@@ -17,7 +22,9 @@ export function withClientThreadIds(publisher: ChunkPublisher, db: Queryable): C
     if (typeof chunk.data.threadId !== 'string') return chunk;
     // A thread deleted meanwhile has no client id left, nor a viewer who could read the chunk under one.
     const clientId = await threads.clientIdOf(chunk.data.threadId);
-    return clientId === undefined ? chunk : ({ ...chunk, data: { ...chunk.data, threadId: clientId } } as UIMessageChunk);
+    return clientId === undefined
+      ? chunk
+      : ({ ...chunk, data: { ...chunk.data, threadId: clientId } } as UIMessageChunk);
   }
   // Other chunks go straight through, synchronously: callers that send two at once rely on their order.
   const namesThread = (chunk: UIMessageChunk): chunk is UIMessageChunk & { data: { threadId?: unknown } } =>
@@ -29,6 +36,8 @@ export function withClientThreadIds(publisher: ChunkPublisher, db: Queryable): C
         ? toClient(chunk).then((shown) => publisher.publish(completionId, shown, alsoToUser))
         : publisher.publish(completionId, chunk, alsoToUser),
     publishToUser: (userId, chunk) =>
-      namesThread(chunk) ? toClient(chunk).then((shown) => publisher.publishToUser(userId, shown)) : publisher.publishToUser(userId, chunk),
+      namesThread(chunk)
+        ? toClient(chunk).then((shown) => publisher.publishToUser(userId, shown))
+        : publisher.publishToUser(userId, chunk),
   };
 }

@@ -26,5 +26,9 @@ export function forClientVersion(event: StreamEvent, version: ClientVersion): St
 }
 
 function dataApproval(seq: number, toolCallId: string, data: Record<string, string>): StreamEvent {
-  return { seq, type: 'data-approval', json: JSON.stringify({ type: 'data-approval', id: `approval-${toolCallId}`, data }) };
+  return {
+    seq,
+    type: 'data-approval',
+    json: JSON.stringify({ type: 'data-approval', id: `approval-${toolCallId}`, data }),
+  };
 }

@@ -15,7 +15,11 @@ export function rebuildChunks(completion: CompletionRow, steps: StoredMessage[])
       const text = textPartSchema.safeParse(part);
       if (!text.success) return;
       const id = `text-${step.step}-${index}`;
-      chunks.push({ type: 'text-start', id }, { type: 'text-delta', id, delta: text.data.text }, { type: 'text-end', id });
+      chunks.push(
+        { type: 'text-start', id },
+        { type: 'text-delta', id, delta: text.data.text },
+        { type: 'text-end', id },
+      );
     });
     chunks.push({ type: 'finish-step' });
   }

@@ -37,7 +37,12 @@ export type UIMessageChunk =
   | { type: 'tool-output-error'; toolCallId: string; errorText: string }
   | { type: 'tool-output-denied'; toolCallId: string }
   | { type: 'data-thread_status'; id: string; data: ThreadStatusData; transient?: boolean }
-  | { type: `data-${'approval' | 'approval_status' | 'tool_result' | 'step-reset' | 'object' | 'subagent' | 'events_gap'}`; id?: string; data: Record<string, unknown>; transient?: boolean };
+  | {
+      type: `data-${'approval' | 'approval_status' | 'tool_result' | 'step-reset' | 'object' | 'subagent' | 'events_gap'}`;
+      id?: string;
+      data: Record<string, unknown>;
+      transient?: boolean;
+    };
 
 export type UIMessageChunkType = UIMessageChunk['type'];
 

@@ -8,7 +8,12 @@ import type { ToolCallPolicy, ToolRegistry } from './tool-registry.js';
 
 export type ResolvedToolCall =
   | { kind: 'valid'; input: unknown; digest: string; policy: ToolCallPolicy }
-  | { kind: 'rejected'; input: unknown; digest: string; result: Extract<ToolResult, { kind: 'validation_error' | 'not_found_error' }> };
+  | {
+      kind: 'rejected';
+      input: unknown;
+      digest: string;
+      result: Extract<ToolResult, { kind: 'validation_error' | 'not_found_error' }>;
+    };
 
 export function resolveToolCall(
   registry: ToolRegistry,

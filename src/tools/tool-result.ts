@@ -6,7 +6,11 @@ import { z } from 'zod';
 import type { UIMessageChunk } from '../stream/ui-chunks.js';
 
 export const toolResultSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('completed'), output: z.unknown(), uiParts: z.array(z.looseObject({ type: z.string() })).optional() }),
+  z.object({
+    kind: z.literal('completed'),
+    output: z.unknown(),
+    uiParts: z.array(z.looseObject({ type: z.string() })).optional(),
+  }),
   z.object({ kind: z.literal('pending'), message: z.string() }),
   z.object({ kind: z.literal('validation_error'), message: z.string() }),
   z.object({ kind: z.literal('not_found_error'), message: z.string() }),

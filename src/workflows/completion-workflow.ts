@@ -26,7 +26,10 @@ const remoteBookkeeping = proxyActivities<Activities>({ startToCloseTimeout: '30
  * Opening and closing a turn are short, idempotent writes: as local activities they run inside the workflow
  * task, saving a server round trip and a workflow task each before the first token and before `abort`.
  */
-const localBookkeeping = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: BOOKKEEPING_RETRY });
+const localBookkeeping = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: BOOKKEEPING_RETRY,
+});
 
 /** Options of every model call; each call adds a summary so the history reads "callModel step 2 (model)". */
 const MODEL_CALL_OPTIONS: ActivityOptions = {
@@ -82,7 +85,11 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
       finishReason = summary.finishReason;
       if (summary.outputProblem !== undefined) {
         // One repair attempt: the next step shows the model its invalid answer and what was wrong with it.
-        if (repaired || step >= input.limits.maxSteps) throw ApplicationFailure.nonRetryable(`invalid_output: ${summary.outputProblem}`, FAILURE_TYPES.invalidOutput);
+        if (repaired || step >= input.limits.maxSteps)
+          throw ApplicationFailure.nonRetryable(
+            `invalid_output: ${summary.outputProblem}`,
+            FAILURE_TYPES.invalidOutput,
+          );
         repaired = true;
         continue;
       }
@@ -105,7 +112,8 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
     // A stopped run ends as cancelled even when its last activity reported something else: a worker that shuts
     // down fails the activity that was waiting for its cancellation, and bookkeeping in the cancelled scope
     // would be cancelled before it ran, leaving the completion `running` in Postgres.
-    const stopped = isCancellation(error) || (CancellationScope.current().consideredCancelled && patched('stop-wins-over-failure'));
+    const stopped =
+      isCancellation(error) || (CancellationScope.current().consideredCancelled && patched('stop-wins-over-failure'));
     if (stopped) {
       await CancellationScope.nonCancellable(async () => {
         await bookkeeping.finishCompletion({ ...input, status: 'cancelled', finishReason: 'cancelled' });
@@ -114,7 +122,13 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
       throw isCancellation(error) ? error : new CancelledFailure('the completion was stopped');
     }
     const { code, message } = failureOf(error);
-    await bookkeeping.finishCompletion({ ...input, status: 'failed', finishReason: 'error', error: message, errorCode: code });
+    await bookkeeping.finishCompletion({
+      ...input,
+      status: 'failed',
+      finishReason: 'error',
+      error: message,
+      errorCode: code,
+    });
     upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'failed' }]);
     throw ApplicationFailure.nonRetryable(message, FAILURE_TYPES.completionFailed);
   }
@@ -132,7 +146,8 @@ const ERROR_CODES: Record<string, string> = {
 /** The innermost failure (an ApplicationFailure thrown by the activity, not the activity wrapper) as code + message. */
 function failureOf(error: unknown): { code: string; message: string } {
   let current: unknown = error;
-  while ((current instanceof ActivityFailure || current instanceof ChildWorkflowFailure) && current.cause) current = current.cause;
+  while ((current instanceof ActivityFailure || current instanceof ChildWorkflowFailure) && current.cause)
+    current = current.cause;
   const type = current instanceof ApplicationFailure ? current.type : undefined;
   return {
     code: (type && ERROR_CODES[type]) ?? 'completion_failed',

@@ -96,7 +96,9 @@ export function toolCallWorkflowId(toolCallId: string): string {
  */
 export const approvalDecisionSignal = defineSignal<[ApprovalDecision]>('approvalDecision');
 /** Validated decision: rejected before it enters history when it is a second one, late, foreign or stale. */
-export const decideUpdate = defineUpdate<{ outcome: 'approved' | 'denied'; decidedAt: string }, [ApprovalDecision]>('decide');
+export const decideUpdate = defineUpdate<{ outcome: 'approved' | 'denied'; decidedAt: string }, [ApprovalDecision]>(
+  'decide',
+);
 /** Failure types the decide validator uses; the API maps them to HTTP statuses. */
 export const DECISION_REJECTIONS = {
   alreadyDecided: 'AlreadyDecided',
@@ -135,10 +137,23 @@ export function completionWorkflowId(completionId: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 
 /** The search attributes a completion carries; their names are registered with Temporal from this list. */
-export const SEARCH_ATTRIBUTE_KEYS = [THREAD_ID_ATTRIBUTE, USER_ID_ATTRIBUTE, MODEL_ATTRIBUTE, STATUS_ATTRIBUTE, AGENT_ATTRIBUTE] as const;
+export const SEARCH_ATTRIBUTE_KEYS = [
+  THREAD_ID_ATTRIBUTE,
+  USER_ID_ATTRIBUTE,
+  MODEL_ATTRIBUTE,
+  STATUS_ATTRIBUTE,
+  AGENT_ATTRIBUTE,
+] as const;
 export const SEARCH_ATTRIBUTE_NAMES: readonly string[] = SEARCH_ATTRIBUTE_KEYS.map((key) => key.name);
 
-export const COMPLETION_STATUSES = ['queued', 'running', 'awaiting_approval', 'completed', 'cancelled', 'failed'] as const;
+export const COMPLETION_STATUSES = [
+  'queued',
+  'running',
+  'awaiting_approval',
+  'completed',
+  'cancelled',
+  'failed',
+] as const;
 export type CompletionStatus = (typeof COMPLETION_STATUSES)[number];
 /** A completion in one of these has not ended: it holds its thread (double texting) and can be stopped. */
 export const ACTIVE_STATUSES: readonly CompletionStatus[] = ['queued', 'running', 'awaiting_approval'];

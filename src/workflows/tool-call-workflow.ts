@@ -53,8 +53,10 @@ export async function toolCallWorkflow(input: ToolCallInput): Promise<ToolCallOu
 
   /** Why a decision cannot be taken, or undefined when it can. */
   const rejection = (decision: ApprovalDecision): ApplicationFailure | undefined => {
-    if (!input.requiresApproval) return failure(DECISION_REJECTIONS.notRequired, 'this tool call does not need approval');
-    if (decided) return failure(DECISION_REJECTIONS.alreadyDecided, `already ${decided.outcome} by ${decided.approver}`);
+    if (!input.requiresApproval)
+      return failure(DECISION_REJECTIONS.notRequired, 'this tool call does not need approval');
+    if (decided)
+      return failure(DECISION_REJECTIONS.alreadyDecided, `already ${decided.outcome} by ${decided.approver}`);
     if (expired) return failure(DECISION_REJECTIONS.expired, 'the approval request has expired');
     const approver = decision.approver;
     if (approver !== undefined && approver !== input.userId && !(input.allowedApprovers ?? []).includes(approver)) {
@@ -90,7 +92,8 @@ export async function toolCallWorkflow(input: ToolCallInput): Promise<ToolCallOu
     {
       validator: (decision) => {
         // The API always names the approver; an update without one would bypass the ownership check.
-        if (decision.approver === undefined) throw failure(DECISION_REJECTIONS.notAllowed, 'a decision must name its approver');
+        if (decision.approver === undefined)
+          throw failure(DECISION_REJECTIONS.notAllowed, 'a decision must name its approver');
         const problem = rejection(decision);
         if (problem) throw problem;
       },
@@ -106,7 +109,10 @@ export async function toolCallWorkflow(input: ToolCallInput): Promise<ToolCallOu
     }
     const ignored = signalRejection(decision);
     if (ignored) {
-      log.warn(`approvalDecision signal ignored: ${ignored}`, { toolCallId: input.toolCallId, toolName: input.toolName });
+      log.warn(`approvalDecision signal ignored: ${ignored}`, {
+        toolCallId: input.toolCallId,
+        toolName: input.toolName,
+      });
       return;
     }
     take(decision, OPERATOR, { claimedApprover: decision.approver ?? null });
@@ -153,7 +159,7 @@ export async function toolCallWorkflow(input: ToolCallInput): Promise<ToolCallOu
     await bookkeeping.recordToolFailure({
       toolCallId: input.toolCallId,
       completionId: input.completionId,
-      message: `${input.toolName} did not finish: ${error instanceof Error ? (error.cause as Error | undefined)?.message ?? error.message : 'unknown error'}`,
+      message: `${input.toolName} did not finish: ${error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : 'unknown error'}`,
       publish: false,
       background,
     });

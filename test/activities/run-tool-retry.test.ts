@@ -22,7 +22,12 @@ it('publishes a stored tool result again when runTool is retried after storing i
     { kind: 'tool-calls', calls: [{ name: 'echo', argsChunks: ['{"text":"hi"}'] }] },
     { kind: 'text', chunks: ['Done.'] },
   );
-  const response = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('echo hi')], tools: ['echo'] });
+  const response = await postChat(h, {
+    id: `chat-${randomUUID()}`,
+    trigger: 'submit-message',
+    messages: [userMessage('echo hi')],
+    tools: ['echo'],
+  });
   const completionId = response.headers.get('x-longhaul-completion-id')!;
   await readValidatedChunks(response);
   const { rows } = await h.pool.query(`SELECT id FROM tool_executions WHERE completion_id = $1`, [completionId]);

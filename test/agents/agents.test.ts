@@ -16,7 +16,6 @@ const critic = defineAgent({
     `CRITIC for ${context.user.name} in "${context.thread.title}" with tools ${context.tools.map((t) => t.name).join(',')}`,
 });
 
-
 const hasty = defineAgent({
   name: 'hasty',
   version: '1',
@@ -45,8 +44,9 @@ describe('agents', () => {
   });
 
   const systemOf = (index = -1) =>
-    (h.model.requests.at(index)!.body as { messages: { role: string; content: string }[] }).messages.find((m) => m.role === 'system')
-      ?.content;
+    (h.model.requests.at(index)!.body as { messages: { role: string; content: string }[] }).messages.find(
+      (m) => m.role === 'system',
+    )?.content;
 
   it('runs a thread as its agent, with the prompt its builder made, unless a request names another', async () => {
     const created = await h.api('/v1/threads', {
@@ -69,13 +69,25 @@ describe('agents', () => {
     expect(described.typedSearchAttributes.getAll().find((p) => p.key.name === 'LonghaulAgent')?.value).toBe('critic');
 
     h.model.enqueue({ kind: 'text', chunks: ['hello'] });
-    await (await postChat(h, { id: thread.id, trigger: 'submit-message', messages: [userMessage('hi')], agent: 'assistant' })).text();
+    await (
+      await postChat(h, { id: thread.id, trigger: 'submit-message', messages: [userMessage('hi')], agent: 'assistant' })
+    ).text();
     expect(systemOf()).toMatch(/^You are Longhaul's assistant/);
 
-    const unknown = await postChat(h, { id: thread.id, trigger: 'submit-message', messages: [userMessage('x')], agent: 'ghost' });
+    const unknown = await postChat(h, {
+      id: thread.id,
+      trigger: 'submit-message',
+      messages: [userMessage('x')],
+      agent: 'ghost',
+    });
     expect(unknown.status).toBe(400);
     expect((await readJson(unknown)).error).toMatchObject({ code: 'unknown_agent' });
-    const refused = await postChat(h, { id: thread.id, trigger: 'submit-message', messages: [userMessage('x')], tools: ['save_note'] });
+    const refused = await postChat(h, {
+      id: thread.id,
+      trigger: 'submit-message',
+      messages: [userMessage('x')],
+      tools: ['save_note'],
+    });
     expect(refused.status).toBe(400);
     expect((await readJson(refused)).error.code).toBe('unknown_tool');
 
@@ -86,11 +98,20 @@ describe('agents', () => {
   });
 
   it('streams structured output as one growing data-object and stores the validated object', async () => {
-    const answer = { verdict: 'request_changes', summary: 'Needs sources.', issues: [{ severity: 'high', description: 'No citations' }] };
+    const answer = {
+      verdict: 'request_changes',
+      summary: 'Needs sources.',
+      issues: [{ severity: 'high', description: 'No citations' }],
+    };
     const json = JSON.stringify(answer);
     const pieces = json.match(/.{1,12}/g)!;
     h.model.enqueue({ kind: 'text', chunks: pieces });
-    const response = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('review this')], agent: 'reviewer' });
+    const response = await postChat(h, {
+      id: `chat-${randomUUID()}`,
+      trigger: 'submit-message',
+      messages: [userMessage('review this')],
+      agent: 'reviewer',
+    });
     const completionId = response.headers.get('x-longhaul-completion-id')!;
     const { message, chunks } = await readTurn(response);
 
@@ -105,8 +126,16 @@ describe('agents', () => {
 
   it('gives an invalid object one repair attempt, then fails with a clear error', async () => {
     const good = { verdict: 'approve', summary: 'Fine.', issues: [] };
-    h.model.enqueue({ kind: 'text', chunks: ['{"verdict":"maybe","summary":"?"}'] }, { kind: 'text', chunks: [JSON.stringify(good)] });
-    const repaired = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('review')], agent: 'reviewer' });
+    h.model.enqueue(
+      { kind: 'text', chunks: ['{"verdict":"maybe","summary":"?"}'] },
+      { kind: 'text', chunks: [JSON.stringify(good)] },
+    );
+    const repaired = await postChat(h, {
+      id: `chat-${randomUUID()}`,
+      trigger: 'submit-message',
+      messages: [userMessage('review')],
+      agent: 'reviewer',
+    });
     const repairedId = repaired.headers.get('x-longhaul-completion-id')!;
     await repaired.text();
     const repairRequest = JSON.stringify(h.model.requests.at(-1)!.body);
@@ -115,11 +144,18 @@ describe('agents', () => {
     expect((await readJson(await h.api(`/v1/completions/${repairedId}`))).output).toEqual(good);
 
     h.model.enqueue({ kind: 'text', chunks: ['not json at all'] }, { kind: 'text', chunks: ['{"still":"wrong"}'] });
-    const failing = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('review')], agent: 'reviewer' });
+    const failing = await postChat(h, {
+      id: `chat-${randomUUID()}`,
+      trigger: 'submit-message',
+      messages: [userMessage('review')],
+      agent: 'reviewer',
+    });
     const failingId = failing.headers.get('x-longhaul-completion-id')!;
     const chunks = await readValidatedChunks(failing);
     expect(chunks.at(-1)).toMatchObject({ type: 'error' });
-    expect((chunks.at(-1) as { errorText: string }).errorText).toMatch(/^invalid_output: the answer does not match the schema/);
+    expect((chunks.at(-1) as { errorText: string }).errorText).toMatch(
+      /^invalid_output: the answer does not match the schema/,
+    );
     expect((await readJson(await h.api(`/v1/completions/${failingId}`))).error.code).toBe('invalid_output');
   });
 
@@ -129,7 +165,13 @@ describe('agents', () => {
       { kind: 'text', chunks: ['High tide is at 06:12.'] },
     );
     const chatId = `chat-${randomUUID()}`;
-    const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('tides?')], agent: 'assistant', tools: ['fetch_url'] });
+    const response = await postChat(h, {
+      id: chatId,
+      trigger: 'submit-message',
+      messages: [userMessage('tides?')],
+      agent: 'assistant',
+      tools: ['fetch_url'],
+    });
     const { message } = await readTurn(response);
     const source = message.parts.find((p) => p.type === 'source-url') as { url: string; title?: string } | undefined;
     expect(source).toMatchObject({ url: siteUrl, title: 'Tide tables' });
@@ -141,11 +183,21 @@ describe('agents', () => {
 
   it('starts no new model call once the agent’s wall time is spent', async () => {
     h.model.enqueue(
-      { kind: 'tool-calls', calls: [{ name: 'current_time', argsChunks: ['{}'] }], delayMs: 200, text: ['Checking the ', 'clock.'] },
+      {
+        kind: 'tool-calls',
+        calls: [{ name: 'current_time', argsChunks: ['{}'] }],
+        delayMs: 200,
+        text: ['Checking the ', 'clock.'],
+      },
       { kind: 'text', chunks: ['never asked'] },
     );
     const before = h.model.requests.length;
-    const response = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('time?')], agent: 'hasty' });
+    const response = await postChat(h, {
+      id: `chat-${randomUUID()}`,
+      trigger: 'submit-message',
+      messages: [userMessage('time?')],
+      agent: 'hasty',
+    });
     const chunks = await readValidatedChunks(response);
     expect(chunks.at(-1)).toMatchObject({ type: 'finish', messageMetadata: { finishReason: 'max-time' } });
     expect(h.model.requests.length - before).toBe(1);
@@ -155,7 +207,12 @@ describe('agents', () => {
   it('lists the caller’s live completions with thread, agent and step', async () => {
     h.model.enqueue({ kind: 'text', chunks: Array.from({ length: 10 }, () => 'slow '), delayMs: 100 });
     const chatId = `chat-${randomUUID()}`;
-    const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('sidebar')], agent: 'critic' });
+    const response = await postChat(h, {
+      id: chatId,
+      trigger: 'submit-message',
+      messages: [userMessage('sidebar')],
+      agent: 'critic',
+    });
     const completionId = response.headers.get('x-longhaul-completion-id')!;
     await waitFor(async () => {
       const { completions } = await readJson(await h.api('/v1/completions?status=running'));

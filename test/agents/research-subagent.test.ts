@@ -22,11 +22,11 @@ describe('research sub-agents', () => {
   afterAll(() => h?.close());
 
   const status = async (completionId: string) =>
-    (await h.pool.query(`SELECT status FROM completions WHERE id = $1`, [completionId])).rows[0]?.status as string | undefined;
+    (await h.pool.query(`SELECT status FROM completions WHERE id = $1`, [completionId])).rows[0]?.status as
+      string | undefined;
   const childOf = async (completionId: string) =>
-    (await h.pool.query(`SELECT id, thread_id FROM completions WHERE parent_completion_id = $1`, [completionId])).rows[0] as
-      | { id: string; thread_id: string }
-      | undefined;
+    (await h.pool.query(`SELECT id, thread_id FROM completions WHERE parent_completion_id = $1`, [completionId]))
+      .rows[0] as { id: string; thread_id: string } | undefined;
   const researchCall = (question: string) => ({
     kind: 'tool-calls' as const,
     calls: [{ name: 'research', argsChunks: [JSON.stringify({ question })] }],
@@ -41,15 +41,26 @@ describe('research sub-agents', () => {
     );
     const requestsBefore = h.model.requests.length;
     const chatId = `chat-${randomUUID()}`;
-    const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('tides?')], agent: 'researcher' });
+    const response = await postChat(h, {
+      id: chatId,
+      trigger: 'submit-message',
+      messages: [userMessage('tides?')],
+      agent: 'researcher',
+    });
     const completionId = response.headers.get('x-longhaul-completion-id')!;
     const chunks = await readValidatedChunks(response);
 
-    const progress = chunks.filter((c) => c.type === 'data-subagent').map((c) => (c as { data: { status: string } }).data.status);
+    const progress = chunks
+      .filter((c) => c.type === 'data-subagent')
+      .map((c) => (c as { data: { status: string } }).data.status);
     expect(progress[0]).toBe('running');
     expect(progress.at(-1)).toBe('completed');
-    expect(chunks.flatMap((c) => (c.type === 'text-delta' ? [c.delta] : [])).join('')).toBe('The sub-agent says 06:12.');
-    const output = chunks.find((c) => c.type === 'tool-output-available') as { output: { answer: string; threadId: string } };
+    expect(chunks.flatMap((c) => (c.type === 'text-delta' ? [c.delta] : [])).join('')).toBe(
+      'The sub-agent says 06:12.',
+    );
+    const output = chunks.find((c) => c.type === 'tool-output-available') as {
+      output: { answer: string; threadId: string };
+    };
     expect(output.output.answer).toBe('High tide is at 06:12.');
 
     const requests = h.model.requests.slice(requestsBefore);
@@ -76,10 +87,17 @@ describe('research sub-agents', () => {
       { kind: 'text', chunks: ['A costly answer.'], usage: { inputTokens: 60, outputTokens: 20 } },
       { kind: 'text', chunks: ['never asked'] },
     );
-    const response = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('go')], agent: 'budgeted' });
+    const response = await postChat(h, {
+      id: `chat-${randomUUID()}`,
+      trigger: 'submit-message',
+      messages: [userMessage('go')],
+      agent: 'budgeted',
+    });
     const chunks = await readValidatedChunks(response);
     expect(chunks.at(-1)).toMatchObject({ type: 'error' });
-    expect((chunks.at(-1) as { errorText: string }).errorText).toMatch(/^budget_exceeded: this completion used 110 of its 100/);
+    expect((chunks.at(-1) as { errorText: string }).errorText).toMatch(
+      /^budget_exceeded: this completion used 110 of its 100/,
+    );
     h.model.reset();
   });
 
@@ -91,13 +109,26 @@ describe('research sub-agents', () => {
       { kind: 'text', chunks: words },
       { kind: 'text', chunks: ['Parent answer.'] },
     );
-    const response = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('go')], agent: 'researcher' });
+    const response = await postChat(h, {
+      id: `chat-${randomUUID()}`,
+      trigger: 'submit-message',
+      messages: [userMessage('go')],
+      agent: 'researcher',
+    });
     const completionId = response.headers.get('x-longhaul-completion-id')!;
     const reading = readValidatedChunks(response);
-    await waitFor(async () => {
-      const child = await childOf(completionId);
-      return child !== undefined && (await h.pool.query(`SELECT first_token_at FROM completions WHERE id = $1`, [child.id])).rows[0].first_token_at !== null;
-    }, 15_000, 'sub-agent streaming');
+    await waitFor(
+      async () => {
+        const child = await childOf(completionId);
+        return (
+          child !== undefined &&
+          (await h.pool.query(`SELECT first_token_at FROM completions WHERE id = $1`, [child.id])).rows[0]
+            .first_token_at !== null
+        );
+      },
+      15_000,
+      'sub-agent streaming',
+    );
     await h.stopWorker();
     await h.startWorker();
     const chunks = await reading;
@@ -108,21 +139,42 @@ describe('research sub-agents', () => {
   }, 60_000);
 
   it('is cancelled with its parent', async () => {
-    h.model.enqueue(researchCall('Slow question'), { kind: 'text', chunks: Array.from({ length: 40 }, (_, i) => `s${i} `), delayMs: 100 });
+    h.model.enqueue(researchCall('Slow question'), {
+      kind: 'text',
+      chunks: Array.from({ length: 40 }, (_, i) => `s${i} `),
+      delayMs: 100,
+    });
     const chatId = `chat-${randomUUID()}`;
-    const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('go')], agent: 'researcher' });
+    const response = await postChat(h, {
+      id: chatId,
+      trigger: 'submit-message',
+      messages: [userMessage('go')],
+      agent: 'researcher',
+    });
     const completionId = response.headers.get('x-longhaul-completion-id')!;
     const body = response.text();
-    await waitFor(async () => {
-      const child = await childOf(completionId);
-      return child !== undefined && (await h.pool.query(`SELECT first_token_at FROM completions WHERE id = $1`, [child.id])).rows[0].first_token_at !== null;
-    }, 15_000, 'sub-agent streaming');
+    await waitFor(
+      async () => {
+        const child = await childOf(completionId);
+        return (
+          child !== undefined &&
+          (await h.pool.query(`SELECT first_token_at FROM completions WHERE id = $1`, [child.id])).rows[0]
+            .first_token_at !== null
+        );
+      },
+      15_000,
+      'sub-agent streaming',
+    );
     const child = (await childOf(completionId))!;
     expect((await h.api(`/v1/completions/${completionId}/cancel`, { method: 'POST' })).status).toBe(202);
     await waitFor(async () => (await status(completionId)) === 'cancelled', 20_000, 'parent cancelled');
     await waitFor(async () => (await status(child.id)) === 'cancelled', 20_000, 'sub-agent cancelled');
     const handle = h.temporal.workflow.getHandle(`completion-${child.id}`);
-    await waitFor(async () => (await handle.describe()).status.name === 'CANCELLED', 10_000, 'sub-agent workflow cancelled');
+    await waitFor(
+      async () => (await handle.describe()).status.name === 'CANCELLED',
+      10_000,
+      'sub-agent workflow cancelled',
+    );
     // The parent's stream ends with the stop, not with the harness closing under it.
     expect((await body).trimEnd()).toMatch(/"type":"abort".*\n\ndata: \[DONE\]$/s);
     h.model.reset();

@@ -51,17 +51,27 @@ describe('a sub-agent turn', () => {
   });
   const clock = { kind: 'tool-calls' as const, calls: [{ name: 'current_time', argsChunks: ['{}'] }] };
   const childOf = async (completionId: string) =>
-    (await h.pool.query(`SELECT id FROM completions WHERE parent_completion_id = $1`, [completionId])).rows[0] as { id: string } | undefined;
+    (await h.pool.query(`SELECT id FROM completions WHERE parent_completion_id = $1`, [completionId])).rows[0] as
+      { id: string } | undefined;
 
   it('runs with LONGHAUL_MAX_STEPS and LONGHAUL_MAX_OUTPUT_TOKENS when its agent declares no limits', async () => {
-    h.model.enqueue(delegate('ask_scout', 'What time is it?'), clock, clock, clock, { kind: 'text', chunks: ['Parent done.'] });
+    h.model.enqueue(delegate('ask_scout', 'What time is it?'), clock, clock, clock, {
+      kind: 'text',
+      chunks: ['Parent done.'],
+    });
     const requestsBefore = h.model.requests.length;
-    const response = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('ask the scout')] });
+    const response = await postChat(h, {
+      id: `chat-${randomUUID()}`,
+      trigger: 'submit-message',
+      messages: [userMessage('ask the scout')],
+    });
     const completionId = response.headers.get('x-longhaul-completion-id')!;
     await readValidatedChunks(response);
 
     const child = await readJson(await h.api(`/v1/completions/${(await childOf(completionId))!.id}`));
-    expect.soft(child).toMatchObject({ status: 'completed', finishReason: 'max-steps', steps: 3, agent: { name: 'scout' } });
+    expect
+      .soft(child)
+      .toMatchObject({ status: 'completed', finishReason: 'max-steps', steps: 3, agent: { name: 'scout' } });
     const scoutRequests = h.model.requests
       .slice(requestsBefore)
       .map((request) => request.body as { max_tokens?: number; messages: { content: unknown }[] })
@@ -70,9 +80,16 @@ describe('a sub-agent turn', () => {
   });
 
   it('fails the tool with a message the model reads when its model is not on the allowlist', async () => {
-    h.model.enqueue(delegate('ask_outsider', 'Who are you?'), { kind: 'text', chunks: ['The outsider is not allowed.'] });
+    h.model.enqueue(delegate('ask_outsider', 'Who are you?'), {
+      kind: 'text',
+      chunks: ['The outsider is not allowed.'],
+    });
     const requestsBefore = h.model.requests.length;
-    const response = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('ask the outsider')] });
+    const response = await postChat(h, {
+      id: `chat-${randomUUID()}`,
+      trigger: 'submit-message',
+      messages: [userMessage('ask the outsider')],
+    });
     const completionId = response.headers.get('x-longhaul-completion-id')!;
     const chunks = await readValidatedChunks(response);
 

@@ -30,7 +30,12 @@ describe('bad input gets a 4xx JSON error and writes nothing', () => {
 
   const cases: [string, (threadId: string) => unknown, number, string][] = [
     ['malformed JSON', () => '{"id": "x", "messages": [', 400, 'invalid_json'],
-    ['a body over the size limit', (id) => ({ ...valid(id), messages: [userMessage('x'.repeat(30_000))] }), 413, 'payload_too_large'],
+    [
+      'a body over the size limit',
+      (id) => ({ ...valid(id), messages: [userMessage('x'.repeat(30_000))] }),
+      413,
+      'payload_too_large',
+    ],
     ['a missing field', (id) => ({ id, messages: [userMessage('hi')] }), 400, 'invalid_request'],
     ['an extra field', (id) => ({ ...valid(id), temperature: 2 }), 400, 'invalid_request'],
     ['an empty message', (id) => ({ ...valid(id), messages: [userMessage('   ')] }), 400, 'invalid_request'],
@@ -62,7 +67,11 @@ describe('bad input gets a 4xx JSON error and writes nothing', () => {
   }
 
   it('rejects a non-JSON content type with 415', async () => {
-    const response = await h.api('/api/chat', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' });
+    const response = await h.api('/api/chat', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'hi',
+    });
     expect(response.status).toBe(415);
     expect((await readJson(response)).error.code).toBe('unsupported_media_type');
   });

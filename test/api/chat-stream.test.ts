@@ -6,7 +6,13 @@ import {
   type UIMessage as UIMessageV5,
 } from 'ai-v5';
 import { startHarness, type Harness } from '../support/harness.js';
-import { postChat, readValidatedChunks, sendWithUseChatTransport, textOf, userMessage } from '../support/chat-client.js';
+import {
+  postChat,
+  readValidatedChunks,
+  sendWithUseChatTransport,
+  textOf,
+  userMessage,
+} from '../support/chat-client.js';
 
 const MIXED_SCRIPT = ['Hello ', '👩‍👩‍', '👧 and ', '東京', 'は', '晴れ', 'です', ' 🎉 done.'];
 
@@ -104,7 +110,10 @@ describe('POST /api/chat streams a durable completion to useChat', () => {
     const error = chunks.find((chunk) => chunk.type === 'error');
     expect(error).toBeDefined();
     expect((error as { errorText: string }).errorText).toContain('401');
-    const { rows } = await h.pool.query(`SELECT status, error FROM completions WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1)`, [chatId]);
+    const { rows } = await h.pool.query(
+      `SELECT status, error FROM completions WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1)`,
+      [chatId],
+    );
     expect(rows[0].status).toBe('failed');
     expect(rows[0].error.message).toContain('401');
     // Not retried: a 401 cannot succeed on a second try.

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
-import { postChat, readJson, readValidatedChunks, sendWithUseChatTransport, textOf, userMessage } from '../support/chat-client.js';
+import {
+  postChat,
+  readJson,
+  readValidatedChunks,
+  sendWithUseChatTransport,
+  textOf,
+  userMessage,
+} from '../support/chat-client.js';
 
 describe('conversations persist in Postgres', () => {
   let h: Harness;
@@ -59,7 +66,9 @@ describe('conversations persist in Postgres', () => {
     expect(frames.length).toBeGreaterThan(20);
     const half = frames[Math.floor(frames.length / 2)]!;
 
-    const late = await h.api(`/v1/completions/${completionId}/events`, { headers: { 'last-event-id': String(half.seq) } });
+    const late = await h.api(`/v1/completions/${completionId}/events`, {
+      headers: { 'last-event-id': String(half.seq) },
+    });
     expect(late.status).toBe(200);
     const rest = [...(await late.text()).matchAll(/id: (\d+)\ndata: (.+)\n\n/g)].map((m) => ({
       seq: Number(m[1]),

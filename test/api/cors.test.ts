@@ -52,7 +52,8 @@ describe('CORS with an allowlist', () => {
     expect(ok.status).toBe(200);
     expect(corsHeaders(ok)).toEqual({
       'access-control-allow-origin': ALLOWED,
-      'access-control-expose-headers': 'x-longhaul-thread-id,x-longhaul-completion-id,x-vercel-ai-ui-message-stream,retry-after',
+      'access-control-expose-headers':
+        'x-longhaul-thread-id,x-longhaul-completion-id,x-vercel-ai-ui-message-stream,retry-after',
     });
 
     const refused = await fetch(`${h.apiUrl}/v1/threads`, { headers: { origin: ALLOWED } });

@@ -13,10 +13,17 @@ describe('eager workflow start', () => {
 
   async function turn(text: string) {
     h.model.enqueue({ kind: 'text', chunks: text.split(/(?<= )/) });
-    const response = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('hi')] });
+    const response = await postChat(h, {
+      id: `chat-${randomUUID()}`,
+      trigger: 'submit-message',
+      messages: [userMessage('hi')],
+    });
     expect(response.status).toBe(200);
     const chunks = await readValidatedChunks(response);
-    return chunks.filter((chunk) => chunk.type === 'text-delta').map((chunk) => chunk.delta).join('');
+    return chunks
+      .filter((chunk) => chunk.type === 'text-delta')
+      .map((chunk) => chunk.delta)
+      .join('');
   }
 
   it('streams answers, and keeps doing so after the worker restarts on the shared connection', async () => {

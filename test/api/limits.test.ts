@@ -44,7 +44,10 @@ async function replica(config: Partial<Config> = {}): Promise<Api> {
 }
 
 const call = (url: string, path: string, key: string, init: RequestInit = {}) =>
-  fetch(`${url}${path}`, { ...init, headers: { authorization: `Bearer ${key}`, ...(init.headers as Record<string, string>) } });
+  fetch(`${url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${key}`, ...(init.headers as Record<string, string>) },
+  });
 
 /** The 429 every limit answers with: Retry-After in whole seconds and a JSON error naming the limit. */
 async function expectRefused(response: Response, code: string, limit: number) {
@@ -54,7 +57,11 @@ async function expectRefused(response: Response, code: string, limit: number) {
     expect(response.status, `expected a 429 ${code}`).toBe(429);
   }
   const body = (await readJson(response)) as { error: { code: string; message: string; limit: number } };
-  expect({ status: response.status, code: body.error.code, limit: body.error.limit }).toEqual({ status: 429, code, limit });
+  expect({ status: response.status, code: body.error.code, limit: body.error.limit }).toEqual({
+    status: 429,
+    code,
+    limit,
+  });
   expect(body.error.message).toEqual(expect.any(String));
   const retryAfter = Number(response.headers.get('retry-after'));
   expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
@@ -89,7 +96,11 @@ async function openStream(url: string, path: string, key: string, init: RequestI
 }
 
 const startRest = (url: string, key: string, body: Record<string, unknown>) =>
-  call(url, '/v1/completions', key, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  call(url, '/v1/completions', key, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe('settings', () => {
   it('protect a small deployment by default; 0 means unlimited; negatives and words are refused', () => {
@@ -115,7 +126,10 @@ describe('settings', () => {
 
 describe('requests per user per minute', () => {
   it('counts one user’s requests on every replica and answers 429 rate_limited past the limit', async () => {
-    const [a, b] = [await replica({ LONGHAUL_RATE_LIMIT_PER_MINUTE: 5 }), await replica({ LONGHAUL_RATE_LIMIT_PER_MINUTE: 5 })];
+    const [a, b] = [
+      await replica({ LONGHAUL_RATE_LIMIT_PER_MINUTE: 5 }),
+      await replica({ LONGHAUL_RATE_LIMIT_PER_MINUTE: 5 }),
+    ];
     const user = await h.createUser();
     const statuses = [];
     for (const api of [a, b, a, b, a]) statuses.push((await call(api.url, '/v1/threads', user.apiKey)).status);
@@ -126,7 +140,11 @@ describe('requests per user per minute', () => {
     // A refused write writes nothing.
     const before = await rowsOf(user.userId);
     await expectRefused(
-      await call(a.url, '/v1/threads', user.apiKey, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
+      await call(a.url, '/v1/threads', user.apiKey, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      }),
       'rate_limited',
       5,
     );
@@ -151,7 +169,9 @@ describe('requests per user per minute', () => {
   it('0 is unlimited', async () => {
     const api = await replica({ LONGHAUL_RATE_LIMIT_PER_MINUTE: 0 });
     const user = await h.createUser();
-    const statuses = await Promise.all(Array.from({ length: 40 }, () => call(api.url, '/v1/threads', user.apiKey).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, () => call(api.url, '/v1/threads', user.apiKey).then((r) => r.status)),
+    );
     expect(new Set(statuses)).toEqual(new Set([200]));
   });
 });
@@ -168,11 +188,16 @@ describe('failed authentications per client address', () => {
     // Successes do not count.
     for (let i = 0; i < 5; i++) expect((await call(a.url, '/v1/threads', h.apiKey, from(address))).status).toBe(200);
     const failures = [];
-    for (const api of [a, b, a]) failures.push((await call(api.url, '/v1/threads', 'lh_not-a-key', from(address))).status);
+    for (const api of [a, b, a])
+      failures.push((await call(api.url, '/v1/threads', 'lh_not-a-key', from(address))).status);
     expect(failures).toEqual([401, 401, 401]);
 
     // Past the limit even a valid key waits: a guesser must not learn which of its guesses was right.
-    await expectRefused(await call(b.url, '/v1/threads', 'lh_another-guess', from(address)), 'too_many_auth_failures', 3);
+    await expectRefused(
+      await call(b.url, '/v1/threads', 'lh_another-guess', from(address)),
+      'too_many_auth_failures',
+      3,
+    );
     await expectRefused(await call(a.url, '/v1/threads', h.apiKey, from(address)), 'too_many_auth_failures', 3);
 
     expect((await call(b.url, '/v1/threads', h.apiKey, from(newAddress()))).status).toBe(200);
@@ -182,7 +207,9 @@ describe('failed authentications per client address', () => {
     const [a, b] = [await replica(settings), await replica(settings)];
     const address = newAddress();
     const statuses = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => call(i % 2 ? a.url : b.url, '/v1/threads', `lh_guess-${i}`, from(address)).then((r) => r.status)),
+      Array.from({ length: 12 }, (_, i) =>
+        call(i % 2 ? a.url : b.url, '/v1/threads', `lh_guess-${i}`, from(address)).then((r) => r.status),
+      ),
     );
     expect(statuses.filter((status) => status === 401)).toHaveLength(3);
     expect(statuses.filter((status) => status === 429)).toHaveLength(9);
@@ -201,7 +228,8 @@ describe('failed authentications per client address', () => {
   it('0 is unlimited', async () => {
     const api = await replica({ ...settings, LONGHAUL_AUTH_FAILURES_PER_MINUTE: 0 });
     const address = newAddress();
-    for (let i = 0; i < 10; i++) expect((await call(api.url, '/v1/threads', 'lh_wrong', from(address))).status).toBe(401);
+    for (let i = 0; i < 10; i++)
+      expect((await call(api.url, '/v1/threads', 'lh_wrong', from(address))).status).toBe(401);
     expect((await call(api.url, '/v1/threads', h.apiKey, from(address))).status).toBe(200);
   });
 });
@@ -231,9 +259,17 @@ describe('active completions per user', () => {
 
     const before = await rowsOf(user.userId);
     const workflowsBefore = await workflowsOf(user.userId);
-    await expectRefused(await startRest(b.url, user.apiKey, { message: 'third' }), 'too_many_active_completions', ACTIVE_LIMIT);
     await expectRefused(
-      await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('fourth')] }, user.apiKey),
+      await startRest(b.url, user.apiKey, { message: 'third' }),
+      'too_many_active_completions',
+      ACTIVE_LIMIT,
+    );
+    await expectRefused(
+      await postChat(
+        h,
+        { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('fourth')] },
+        user.apiKey,
+      ),
       'too_many_active_completions',
       ACTIVE_LIMIT,
     );
@@ -246,11 +282,20 @@ describe('active completions per user', () => {
     expect((await startRest(b.url, other.apiKey, { message: 'mine' })).status).toBe(202);
 
     // Once the turns end, their slots are free again.
-    expect((await call(h.apiUrl, `/v1/completions/${completionId}/cancel`, user.apiKey, { method: 'POST' })).status).toBeLessThan(300);
-    await waitFor(async () => (await h.pool.query(
-      `SELECT 1 FROM completions WHERE user_id = $1 AND status IN ('queued', 'running', 'awaiting_approval')`,
-      [user.userId],
-    )).rowCount === 0, 20_000, 'both turns ended');
+    expect(
+      (await call(h.apiUrl, `/v1/completions/${completionId}/cancel`, user.apiKey, { method: 'POST' })).status,
+    ).toBeLessThan(300);
+    await waitFor(
+      async () =>
+        (
+          await h.pool.query(
+            `SELECT 1 FROM completions WHERE user_id = $1 AND status IN ('queued', 'running', 'awaiting_approval')`,
+            [user.userId],
+          )
+        ).rowCount === 0,
+      20_000,
+      'both turns ended',
+    );
     expect((await startRest(b.url, user.apiKey, { message: 'third, later' })).status).toBe(202);
   });
 
@@ -308,29 +353,48 @@ describe('open SSE streams per user', () => {
     // The other SSE routes count the same way (a thread and completion of this user to ask about).
     await first.close();
     let chat!: Response;
-    await waitFor(async () => {
-      chat = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('hello')] }, user.apiKey);
-      return chat.status !== 429;
-    }, 10_000, 'a slot freed by the closed stream');
+    await waitFor(
+      async () => {
+        chat = await postChat(
+          h,
+          { id: chatId, trigger: 'submit-message', messages: [userMessage('hello')] },
+          user.apiKey,
+        );
+        return chat.status !== 429;
+      },
+      10_000,
+      'a slot freed by the closed stream',
+    );
     expect(chat.status).toBe(200);
     const completionId = chat.headers.get('x-longhaul-completion-id')!;
     await chat.text();
     const third = await openStream(h.apiUrl, '/v1/events', user.apiKey);
     expect(third.response.status).toBe(200);
-    await expectRefused(await call(h.apiUrl, `/v1/completions/${completionId}/events`, user.apiKey), 'too_many_streams', STREAM_LIMIT);
+    await expectRefused(
+      await call(h.apiUrl, `/v1/completions/${completionId}/events`, user.apiKey),
+      'too_many_streams',
+      STREAM_LIMIT,
+    );
     await expectRefused(await call(b.url, `/api/chat/${chatId}/stream`, user.apiKey), 'too_many_streams', STREAM_LIMIT);
 
     await Promise.all([second.close(), third.close()]);
-    await waitFor(async () => (await call(b.url, `/v1/completions/${completionId}/events`, user.apiKey).then(async (r) => {
-      await r.text();
-      return r.status;
-    })) === 200, 10_000, 'slots freed');
+    await waitFor(
+      async () =>
+        (await call(b.url, `/v1/completions/${completionId}/events`, user.apiKey).then(async (r) => {
+          await r.text();
+          return r.status;
+        })) === 200,
+      10_000,
+      'slots freed',
+    );
   });
 
   it('holds when streams open at the same moment on two replicas', async () => {
     const b = await replica({ LONGHAUL_MAX_STREAMS_PER_USER: STREAM_LIMIT });
     const user = await h.createUser();
-    const streams = await Promise.all(Array.from({ length: 8 }, (_, i) => openStream(i % 2 ? h.apiUrl : b.url, '/v1/events', user.apiKey)));
+    const streams = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => openStream(i % 2 ? h.apiUrl : b.url, '/v1/events', user.apiKey)),
+    );
     const statuses = streams.map((stream) => stream.response.status);
     await Promise.all(streams.map((stream) => stream.close()));
     expect(statuses.filter((status) => status === 200)).toHaveLength(STREAM_LIMIT);
@@ -340,7 +404,10 @@ describe('open SSE streams per user', () => {
   it('a replica that dies without closing its streams holds their slots only until their leases lapse', async () => {
     const ownRedis = createRedis(h.config.REDIS_URL, 'longhaul-test-doomed-replica');
     // Closed by the test itself, as it dies.
-    const doomed = await startApiBeside(h, { config: { LONGHAUL_MAX_STREAMS_PER_USER: STREAM_LIMIT }, redis: ownRedis });
+    const doomed = await startApiBeside(h, {
+      config: { LONGHAUL_MAX_STREAMS_PER_USER: STREAM_LIMIT },
+      redis: ownRedis,
+    });
     const user = await h.createUser();
     const kept = await openStream(h.apiUrl, '/v1/events', user.apiKey);
     const orphan = await openStream(doomed.url, '/v1/events', user.apiKey);
@@ -356,12 +423,16 @@ describe('open SSE streams per user', () => {
     await orphan.close();
     const lapsedBy = Date.now();
     let replacement!: Response;
-    await waitFor(async () => {
-      replacement = await call(h.apiUrl, '/v1/events', user.apiKey);
-      if (replacement.status === 200) return true;
-      await replacement.text();
-      return false;
-    }, 10_000, 'the dead replica’s lease lapsed');
+    await waitFor(
+      async () => {
+        replacement = await call(h.apiUrl, '/v1/events', user.apiKey);
+        if (replacement.status === 200) return true;
+        await replacement.text();
+        return false;
+      },
+      10_000,
+      'the dead replica’s lease lapsed',
+    );
     expect(Date.now() - lapsedBy).toBeLessThan(5_000);
     await replacement.body?.cancel();
     await kept.close();
@@ -370,7 +441,9 @@ describe('open SSE streams per user', () => {
   it('0 is unlimited', async () => {
     const api = await replica({ LONGHAUL_MAX_STREAMS_PER_USER: 0 });
     const user = await h.createUser();
-    const streams = await Promise.all(Array.from({ length: STREAM_LIMIT + 3 }, () => openStream(api.url, '/v1/events', user.apiKey)));
+    const streams = await Promise.all(
+      Array.from({ length: STREAM_LIMIT + 3 }, () => openStream(api.url, '/v1/events', user.apiKey)),
+    );
     expect(streams.map((stream) => stream.response.status)).toEqual(streams.map(() => 200));
     await Promise.all(streams.map((stream) => stream.close()));
   });

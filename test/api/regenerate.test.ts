@@ -16,7 +16,10 @@ describe('regenerate', () => {
   const newChat = (id: string) =>
     new NodeChat<UIMessage>({
       id,
-      transport: new DefaultChatTransport({ api: `${h.apiUrl}/api/chat`, headers: { authorization: `Bearer ${h.apiKey}` } }),
+      transport: new DefaultChatTransport({
+        api: `${h.apiUrl}/api/chat`,
+        headers: { authorization: `Bearer ${h.apiKey}` },
+      }),
     });
   /** The transcript the model was sent last, as role: text lines. */
   const lastTranscript = () => {
@@ -47,7 +50,9 @@ describe('regenerate', () => {
       ['assistant', 'Second try.'],
     ]);
     const { completions } = await readJson(await h.api(`/v1/threads/${chatId}`));
-    expect(completions.map((c: { status: string; supersededAt: string | null }) => [c.status, c.supersededAt !== null])).toEqual([
+    expect(
+      completions.map((c: { status: string; supersededAt: string | null }) => [c.status, c.supersededAt !== null]),
+    ).toEqual([
       ['completed', true],
       ['completed', false],
     ]);
@@ -71,7 +76,11 @@ describe('regenerate', () => {
     expect(stale.status).toBe(409);
     expect((await readJson(stale)).error.code).toBe('not_latest');
 
-    const unknownThread = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'regenerate-message', messages: [userMessage('hi')] });
+    const unknownThread = await postChat(h, {
+      id: `chat-${randomUUID()}`,
+      trigger: 'regenerate-message',
+      messages: [userMessage('hi')],
+    });
     expect(unknownThread.status).toBe(404);
   });
 });

@@ -36,7 +36,9 @@ describe('REST for clients other than useChat', () => {
     expect(chunks.flatMap((c) => (c.type === 'text-delta' ? [c.delta] : [])).join('')).toBe(
       Array.from({ length: 10 }, (_, i) => `p${i} `).join(''),
     );
-    await waitFor(async () => (await readJson(await h.api(`/v1/completions/${turn.completionId}`))).status === 'completed');
+    await waitFor(
+      async () => (await readJson(await h.api(`/v1/completions/${turn.completionId}`))).status === 'completed',
+    );
 
     const { threads } = await readJson(await h.api('/v1/threads?limit=5'));
     expect(threads[0]).toMatchObject({ id: turn.threadId, title: 'Plan my week', activeCompletionId: null });
@@ -44,7 +46,9 @@ describe('REST for clients other than useChat', () => {
     const second = await h.api('/v1/completions', json('POST', { message: 'again', threadId: turn.threadId }));
     expect(second.status).toBe(202);
     await readValidatedChunks(await h.api((await readJson(second)).eventsUrl));
-    await waitFor(async () => (await readJson(await h.api(`/v1/threads/${turn.threadId}`))).activeCompletionId === null);
+    await waitFor(
+      async () => (await readJson(await h.api(`/v1/threads/${turn.threadId}`))).activeCompletionId === null,
+    );
 
     expect((await h.api(`/v1/threads/${turn.threadId}`, { method: 'DELETE' })).status).toBe(204);
     expect((await h.api(`/v1/threads/${turn.threadId}`)).status).toBe(404);

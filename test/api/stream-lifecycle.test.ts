@@ -49,25 +49,40 @@ describe('SSE stream lifecycle', () => {
     await waitFor(async () => (await subscribers(completionId)) === 0);
 
     // Leaving does not stop the answer: it completes, and its stream can be read again.
-    await waitFor(async () => (await h.pool.query(`SELECT status FROM completions WHERE id = $1`, [completionId])).rows[0].status === 'completed', 10_000);
+    await waitFor(
+      async () =>
+        (await h.pool.query(`SELECT status FROM completions WHERE id = $1`, [completionId])).rows[0].status ===
+        'completed',
+      10_000,
+    );
     const replay = await readValidatedChunks(await h.api(`/v1/completions/${completionId}/events`));
     expect(replay.flatMap((c) => (c.type === 'text-delta' ? [c.delta] : [])).join('')).toBe('slow answer here');
   });
 
   it('ends at once for a finished completion resumed past its last event', async () => {
     h.model.enqueue({ kind: 'text', chunks: ['short'] });
-    const response = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('hi')] });
+    const response = await postChat(h, {
+      id: `chat-${randomUUID()}`,
+      trigger: 'submit-message',
+      messages: [userMessage('hi')],
+    });
     const completionId = response.headers.get('x-longhaul-completion-id')!;
     const all = await response.text();
     const lastSeq = Math.max(...[...all.matchAll(/id: (\d+)/g)].map((m) => Number(m[1])));
 
-    const past = await h.api(`/v1/completions/${completionId}/events`, { headers: { 'last-event-id': String(lastSeq + 10) } });
+    const past = await h.api(`/v1/completions/${completionId}/events`, {
+      headers: { 'last-event-id': String(lastSeq + 10) },
+    });
     expect(await past.text()).toBe('data: [DONE]\n\n');
   });
 
   it('closes a live viewer that resumed past the end once the completion is settled', async () => {
     h.model.enqueue({ kind: 'text', chunks: ['a ', 'b ', 'c'], delayMs: 150 });
-    const response = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('hi')] });
+    const response = await postChat(h, {
+      id: `chat-${randomUUID()}`,
+      trigger: 'submit-message',
+      messages: [userMessage('hi')],
+    });
     const completionId = response.headers.get('x-longhaul-completion-id')!;
     const ahead = await h.api(`/v1/completions/${completionId}/events`, { headers: { 'last-event-id': '1000' } });
     await response.text();

@@ -64,7 +64,10 @@ describe('LONGHAUL_TRUST_PROXY', () => {
   });
 
   it('two proxies: the address the outer one appended', async () => {
-    const seen = await seenBy({ LONGHAUL_TRUST_PROXY: 2 }, { for: '198.51.100.1, 203.0.113.9, 10.0.0.5', proto: 'https' });
+    const seen = await seenBy(
+      { LONGHAUL_TRUST_PROXY: 2 },
+      { for: '198.51.100.1, 203.0.113.9, 10.0.0.5', proto: 'https' },
+    );
 
     expect(seen).toEqual({ ip: '203.0.113.9', protocol: 'https' });
   });

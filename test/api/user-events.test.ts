@@ -69,7 +69,12 @@ describe('GET /v1/events resumes after Last-Event-ID', () => {
   /** One whole turn through POST /api/chat, read to its end. */
   async function turn(apiKey: string, script: Parameters<Harness['model']['enqueue']>, tools?: string[]) {
     h.model.enqueue(...script);
-    const body = { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('go')], ...(tools ? { tools } : {}) };
+    const body = {
+      id: `chat-${randomUUID()}`,
+      trigger: 'submit-message',
+      messages: [userMessage('go')],
+      ...(tools ? { tools } : {}),
+    };
     const response = await postChat(h, body, apiKey);
     const chunks = await readValidatedChunks(response);
     return { completionId: response.headers.get('x-longhaul-completion-id')!, chunks };
@@ -156,7 +161,12 @@ describe('GET /v1/events resumes after Last-Event-ID', () => {
     // A worker's publisher with a small cap: the API only reads what it left in Redis.
     const publisher = createChunkPublisher(h.redis, { maxLen: 10, ttlSeconds: 60 });
     const chunk = (n: number) =>
-      ({ type: 'data-approval_status', id: `approval-${n}`, data: { n, status: 'requested' }, transient: true }) as const;
+      ({
+        type: 'data-approval_status',
+        id: `approval-${n}`,
+        data: { n, status: 'requested' },
+        transient: true,
+      }) as const;
     for (let n = 1; n <= 400; n++) await publisher.publishToUser(user.userId, chunk(n));
     const length = await h.redis.xlen(streamKeys.userLog(user.userId));
     expect(length).toBeLessThanOrEqual(110); // MAXLEN ~ 10 trims in whole stream nodes (≤ 100 entries each)
@@ -175,6 +185,8 @@ describe('GET /v1/events resumes after Last-Event-ID', () => {
     const rest = await events.until((event) => event.chunk.data.n === 401);
     await events.close();
     expect(rest.map((event) => event.id)).toEqual(Array.from({ length: length + 1 }, (_, i) => resumesAt + i));
-    expect(rest.map((event) => event.chunk.data.n)).toEqual(Array.from({ length: length + 1 }, (_, i) => resumesAt + i));
+    expect(rest.map((event) => event.chunk.data.n)).toEqual(
+      Array.from({ length: length + 1 }, (_, i) => resumesAt + i),
+    );
   });
 });

@@ -46,7 +46,9 @@ describe('client-chosen ids are per user', () => {
     expect(await readJson(renamed)).toMatchObject({ id, title: 'Alice 2' });
     expect((await readJson(await as(bob, `/v1/threads/${id}`))).title).toBe('Bob');
     const listed = async (user: { key: string }) =>
-      ((await readJson(await as(user, '/v1/threads?limit=200'))).threads as { id: string; title: string }[]).filter((t) => t.id === id);
+      ((await readJson(await as(user, '/v1/threads?limit=200'))).threads as { id: string; title: string }[]).filter(
+        (t) => t.id === id,
+      );
     expect(await listed(alice)).toEqual([expect.objectContaining({ id, title: 'Alice 2' })]);
     expect(await listed(bob)).toEqual([expect.objectContaining({ id, title: 'Bob' })]);
   });
@@ -55,9 +57,16 @@ describe('client-chosen ids are per user', () => {
     const chatId = `abc-${randomUUID().slice(0, 8)}`;
     const messageId = `m-${randomUUID().slice(0, 8)}`;
     const turns: Record<string, { completionId: string; text: string }> = {};
-    for (const [name, user] of [['alice', alice], ['bob', bob]] as const) {
+    for (const [name, user] of [
+      ['alice', alice],
+      ['bob', bob],
+    ] as const) {
       h.model.enqueue({ kind: 'text', chunks: [`hello `, name] });
-      const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage(`I am ${name}`, messageId)] }, user.key);
+      const response = await postChat(
+        h,
+        { id: chatId, trigger: 'submit-message', messages: [userMessage(`I am ${name}`, messageId)] },
+        user.key,
+      );
       expect(response.status).toBe(200);
       expect(response.headers.get('x-longhaul-thread-id')).toBe(chatId);
       const completionId = response.headers.get('x-longhaul-completion-id')!;
@@ -69,9 +78,14 @@ describe('client-chosen ids are per user', () => {
       for (const status of statuses) expect((status as { data: { threadId: string } }).data.threadId).toBe(chatId);
       turns[name] = { completionId, text: `hello ${name}` };
     }
-    for (const [name, user] of [['alice', alice], ['bob', bob]] as const) {
+    for (const [name, user] of [
+      ['alice', alice],
+      ['bob', bob],
+    ] as const) {
       const { completionId, text } = turns[name]!;
-      await waitFor(async () => (await readJson(await as(user, `/v1/completions/${completionId}`))).status === 'completed');
+      await waitFor(
+        async () => (await readJson(await as(user, `/v1/completions/${completionId}`))).status === 'completed',
+      );
       const { messages } = await readJson(await as(user, `/v1/threads/${chatId}/messages`));
       expect(messages.map((m: { id: string; role: string }) => m.role)).toEqual(['user', 'assistant']);
       expect(messages[0]).toMatchObject({ id: messageId, parts: [{ type: 'text', text: `I am ${name}` }] });
@@ -79,8 +93,13 @@ describe('client-chosen ids are per user', () => {
 
       const thread = await readJson(await as(user, `/v1/threads/${chatId}`));
       expect(thread.id).toBe(chatId);
-      expect(thread.completions.map((c: { id: string; threadId: string }) => [c.id, c.threadId])).toEqual([[completionId, chatId]]);
-      expect(await readJson(await as(user, `/v1/completions/${completionId}`))).toMatchObject({ id: completionId, threadId: chatId });
+      expect(thread.completions.map((c: { id: string; threadId: string }) => [c.id, c.threadId])).toEqual([
+        [completionId, chatId],
+      ]);
+      expect(await readJson(await as(user, `/v1/completions/${completionId}`))).toMatchObject({
+        id: completionId,
+        threadId: chatId,
+      });
 
       const audit = await readJson(await as(user, `/v1/threads/${chatId}/audit`));
       expect(audit.threadId).toBe(chatId);
@@ -93,7 +112,10 @@ describe('client-chosen ids are per user', () => {
   });
 
   /** The first event of the user's channel (replayed from its start) that matches. */
-  async function userEvent(user: { key: string }, matches: (chunk: { type: string; data: Record<string, unknown> }) => boolean) {
+  async function userEvent(
+    user: { key: string },
+    matches: (chunk: { type: string; data: Record<string, unknown> }) => boolean,
+  ) {
     const response = await as(user, '/v1/events?lastEventId=0');
     const reader = response.body!.getReader();
     const decoder = new TextDecoder();
@@ -118,29 +140,47 @@ describe('client-chosen ids are per user', () => {
     const chatId = `abc-${randomUUID().slice(0, 8)}`;
     // Bob's turn waits for his approval of a transfer.
     h.model.enqueue({ kind: 'tool-calls', calls: [{ name: 'transfer', argsChunks: [JSON.stringify({ amount: 7 })] }] });
-    const bobTurn = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('pay')], tools: ['transfer'] }, bob.key);
+    const bobTurn = await postChat(
+      h,
+      { id: chatId, trigger: 'submit-message', messages: [userMessage('pay')], tools: ['transfer'] },
+      bob.key,
+    );
     expect(bobTurn.status).toBe(200);
     const bobCompletion = bobTurn.headers.get('x-longhaul-completion-id')!;
     await readValidatedChunks(bobTurn);
     const inbox = async (user: { key: string }) =>
-      ((await readJson(await as(user, '/v1/approvals'))).approvals as { threadId: string; completionId: string; toolCallId: string; argsDigest: string }[]).filter(
-        (a) => a.threadId === chatId,
-      );
+      (
+        (await readJson(await as(user, '/v1/approvals'))).approvals as {
+          threadId: string;
+          completionId: string;
+          toolCallId: string;
+          argsDigest: string;
+        }[]
+      ).filter((a) => a.threadId === chatId);
     const [pending] = await inbox(bob);
     expect(pending).toMatchObject({ threadId: chatId, completionId: bobCompletion });
     const active = (await readJson(await as(bob, '/v1/completions'))).completions;
     expect(active).toContainEqual(expect.objectContaining({ id: bobCompletion, threadId: chatId }));
     // His channel, written by the worker, names the thread as he does too.
-    const requested = await userEvent(bob, (chunk) => chunk.type === 'data-approval_status' && chunk.data.completionId === bobCompletion);
+    const requested = await userEvent(
+      bob,
+      (chunk) => chunk.type === 'data-approval_status' && chunk.data.completionId === bobCompletion,
+    );
     expect(requested.data).toMatchObject({ threadId: chatId, status: 'requested' });
 
     // Alice's thread of the same id is hers alone: created, answered, idle.
     h.model.enqueue({ kind: 'text', chunks: ['done'] });
-    const aliceTurn = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('hi')] }, alice.key);
+    const aliceTurn = await postChat(
+      h,
+      { id: chatId, trigger: 'submit-message', messages: [userMessage('hi')] },
+      alice.key,
+    );
     expect(aliceTurn.status).toBe(200);
     const aliceCompletion = aliceTurn.headers.get('x-longhaul-completion-id')!;
     await readValidatedChunks(aliceTurn);
-    await waitFor(async () => (await readJson(await as(alice, `/v1/completions/${aliceCompletion}`))).status === 'completed');
+    await waitFor(
+      async () => (await readJson(await as(alice, `/v1/completions/${aliceCompletion}`))).status === 'completed',
+    );
     expect(await inbox(alice)).toEqual([]);
 
     expect((await as(alice, `/api/chat/${chatId}/stream`)).status).toBe(204);
@@ -159,9 +199,15 @@ describe('client-chosen ids are per user', () => {
     expect(resumed.headers.get('x-longhaul-thread-id')).toBe(chatId);
     await resumed.body?.cancel();
     h.model.enqueue({ kind: 'text', chunks: ['paid'] });
-    const decided = await as(bob, `/v1/approvals/${pending!.toolCallId}`, post({ decision: 'approve', argsDigest: pending!.argsDigest }));
+    const decided = await as(
+      bob,
+      `/v1/approvals/${pending!.toolCallId}`,
+      post({ decision: 'approve', argsDigest: pending!.argsDigest }),
+    );
     expect(decided.status).toBe(200);
-    await waitFor(async () => (await readJson(await as(bob, `/v1/completions/${bobCompletion}`))).status === 'completed');
+    await waitFor(
+      async () => (await readJson(await as(bob, `/v1/completions/${bobCompletion}`))).status === 'completed',
+    );
     const { messages } = await readJson(await as(bob, `/v1/threads/${chatId}/messages`));
     expect(messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant']);
   });
@@ -176,7 +222,9 @@ describe('client-chosen ids are per user', () => {
       const turn = await readJson(started);
       expect(turn).toMatchObject({ threadId, streamUrl: `/api/chat/${threadId}/stream` });
       await readValidatedChunks(await as(user, turn.eventsUrl));
-      await waitFor(async () => (await readJson(await as(user, `/v1/completions/${turn.completionId}`))).status === 'completed');
+      await waitFor(
+        async () => (await readJson(await as(user, `/v1/completions/${turn.completionId}`))).status === 'completed',
+      );
     }
   });
 
@@ -186,7 +234,11 @@ describe('client-chosen ids are per user', () => {
     try {
       // Another request's new thread, not yet committed: this request finds no thread, then meets it on insert.
       await other.query('BEGIN');
-      await other.query(`INSERT INTO threads (id, client_id, user_id) VALUES ($1, $2, $3)`, [`thr-${randomUUID()}`, chatId, alice.userId]);
+      await other.query(`INSERT INTO threads (id, client_id, user_id) VALUES ($1, $2, $3)`, [
+        `thr-${randomUUID()}`,
+        chatId,
+        alice.userId,
+      ]);
       const sent = postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('hi')] }, alice.key);
       await waitFor(async () => {
         const { rows } = await h.pool.query(

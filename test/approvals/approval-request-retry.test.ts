@@ -38,7 +38,7 @@ describe('a retried approval request after a decision', () => {
   async function retryRequestApprovals(input: RequestApprovalsInput, check: () => Promise<void>): Promise<void> {
     await h.stopWorker();
     try {
-        const activities = createToolStepBookkeeping({
+      const activities = createToolStepBookkeeping({
         pool: h.pool,
         publisher: createChunkPublisher(h.redis, { maxLen: 1000, ttlSeconds: 600 }),
         log: createLogger('worker', 'warn'),
@@ -59,10 +59,16 @@ describe('a retried approval request after a decision', () => {
     ).length;
 
   const decide = (toolCallId: string, body: unknown) =>
-    h.api(`/v1/approvals/${toolCallId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    h.api(`/v1/approvals/${toolCallId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   const inboxIds = async () =>
-    (await readJson(await h.api('/v1/approvals'))).approvals.map((a: { toolCallId: string }) => a.toolCallId) as string[];
+    (await readJson(await h.api('/v1/approvals'))).approvals.map(
+      (a: { toolCallId: string }) => a.toolCallId,
+    ) as string[];
 
   const storedPart = async (toolCallId: string) => {
     const { rows } = await h.pool.query(
@@ -74,15 +80,35 @@ describe('a retried approval request after a decision', () => {
   };
 
   it('leaves a denied call denied: its part, its status, the inbox and the stream do not ask again', async () => {
-    const { completionId, approval } = await startPendingTransfer(h, { amount: 40, then: [{ kind: 'text', chunks: ['Not paid.'] }] });
+    const { completionId, approval } = await startPendingTransfer(h, {
+      amount: 40,
+      then: [{ kind: 'text', chunks: ['Not paid.'] }],
+    });
     const input = await scheduledInput(completionId);
-    expect((await decide(approval.toolCallId, { decision: 'deny', reason: 'not this month', argsDigest: approval.argsDigest })).status).toBe(200);
-    await waitFor(async () => (await storedPart(approval.toolCallId)).state === 'output-denied', 10_000, 'the denial stored');
+    expect(
+      (
+        await decide(approval.toolCallId, {
+          decision: 'deny',
+          reason: 'not this month',
+          argsDigest: approval.argsDigest,
+        })
+      ).status,
+    ).toBe(200);
+    await waitFor(
+      async () => (await storedPart(approval.toolCallId)).state === 'output-denied',
+      10_000,
+      'the denial stored',
+    );
     expect(await approvalRequestsInLog(completionId, approval.toolCallId)).toBe(1);
 
     await retryRequestApprovals(input, async () => {
-      expect(await storedPart(approval.toolCallId)).toMatchObject({ state: 'output-denied', approval: { approved: false } });
-      const { rows } = await h.pool.query(`SELECT status, decision FROM tool_executions WHERE id = $1`, [approval.toolCallId]);
+      expect(await storedPart(approval.toolCallId)).toMatchObject({
+        state: 'output-denied',
+        approval: { approved: false },
+      });
+      const { rows } = await h.pool.query(`SELECT status, decision FROM tool_executions WHERE id = $1`, [
+        approval.toolCallId,
+      ]);
       expect(rows[0]).toEqual({ status: 'denied', decision: 'denied' });
       expect(await approvalRequestsInLog(completionId, approval.toolCallId)).toBe(1);
       expect(await inboxIds()).not.toContain(approval.toolCallId);
@@ -90,10 +116,19 @@ describe('a retried approval request after a decision', () => {
   });
 
   it('leaves an approved call approved: it is neither back in the inbox nor asked for again', async () => {
-    const { completionId, approval } = await startPendingTransfer(h, { amount: 41, then: [{ kind: 'text', chunks: ['Paid.'] }] });
+    const { completionId, approval } = await startPendingTransfer(h, {
+      amount: 41,
+      then: [{ kind: 'text', chunks: ['Paid.'] }],
+    });
     const input = await scheduledInput(completionId);
-    expect((await decide(approval.toolCallId, { decision: 'approve', argsDigest: approval.argsDigest })).status).toBe(200);
-    await waitFor(async () => (await storedPart(approval.toolCallId)).approval?.approved === true, 10_000, 'the approval stored');
+    expect((await decide(approval.toolCallId, { decision: 'approve', argsDigest: approval.argsDigest })).status).toBe(
+      200,
+    );
+    await waitFor(
+      async () => (await storedPart(approval.toolCallId)).approval?.approved === true,
+      10_000,
+      'the approval stored',
+    );
 
     await retryRequestApprovals(input, async () => {
       const part = await storedPart(approval.toolCallId);

@@ -56,7 +56,11 @@ describe('approvals through REST, signals and the clock', () => {
     );
 
     const intruder = await h.createUser();
-    const foreign = await decide(approval.toolCallId, { decision: 'approve', argsDigest: approval.argsDigest }, intruder.apiKey);
+    const foreign = await decide(
+      approval.toolCallId,
+      { decision: 'approve', argsDigest: approval.argsDigest },
+      intruder.apiKey,
+    );
     expect(foreign.status).toBe(404);
     expect((await readJson(await h.api('/v1/approvals', { key: intruder.apiKey }))).approvals).toEqual([]);
 
@@ -64,9 +68,17 @@ describe('approvals through REST, signals and the clock', () => {
     expect(stale.status).toBe(409);
     expect((await readJson(stale)).error.code).toBe('args_mismatch');
 
-    const first = await decide(approval.toolCallId, { decision: 'approve', argsDigest: approval.argsDigest, reason: 'ok' });
+    const first = await decide(approval.toolCallId, {
+      decision: 'approve',
+      argsDigest: approval.argsDigest,
+      reason: 'ok',
+    });
     expect(first.status).toBe(200);
-    expect(await readJson(first)).toMatchObject({ toolCallId: approval.toolCallId, decision: 'approved', approver: h.userId });
+    expect(await readJson(first)).toMatchObject({
+      toolCallId: approval.toolCallId,
+      decision: 'approved',
+      approver: h.userId,
+    });
 
     const second = await decide(approval.toolCallId, { decision: 'deny', argsDigest: approval.argsDigest });
     expect(second.status).toBe(409);
@@ -74,7 +86,9 @@ describe('approvals through REST, signals and the clock', () => {
 
     await waitFor(async () => (await completionStatus(completionId)) === 'completed');
     expect((tools.executions.get('transfer') ?? 0) - executedBefore).toBe(1);
-    const { rows } = await h.pool.query(`SELECT status, decision, result FROM tool_executions WHERE id = $1`, [approval.toolCallId]);
+    const { rows } = await h.pool.query(`SELECT status, decision, result FROM tool_executions WHERE id = $1`, [
+      approval.toolCallId,
+    ]);
     expect(rows[0]).toMatchObject({ status: 'completed', decision: 'approved' });
     expect(rows[0].result.output).toEqual({ transferred: 25, idempotencyKey: approval.toolCallId });
     const inbox = await readJson(await h.api('/v1/approvals?status=pending'));
@@ -88,17 +102,24 @@ describe('approvals through REST, signals and the clock', () => {
     const result = spawnSync(
       binary!,
       [
-        'workflow', 'signal',
-        '--address', h.config.TEMPORAL_ADDRESS,
-        '--workflow-id', `tool-${approval.toolCallId}`,
-        '--name', 'approvalDecision',
-        '--input', JSON.stringify({ approved: false, reason: 'operator says no', argsDigest: approval.argsDigest }),
+        'workflow',
+        'signal',
+        '--address',
+        h.config.TEMPORAL_ADDRESS,
+        '--workflow-id',
+        `tool-${approval.toolCallId}`,
+        '--name',
+        'approvalDecision',
+        '--input',
+        JSON.stringify({ approved: false, reason: 'operator says no', argsDigest: approval.argsDigest }),
       ],
       { encoding: 'utf8' },
     );
     expect(result.status, result.stderr).toBe(0);
     await waitFor(async () => (await completionStatus(completionId)) === 'completed');
-    const { rows } = await h.pool.query(`SELECT status, decision, decision_reason FROM tool_executions WHERE id = $1`, [approval.toolCallId]);
+    const { rows } = await h.pool.query(`SELECT status, decision, decision_reason FROM tool_executions WHERE id = $1`, [
+      approval.toolCallId,
+    ]);
     expect(rows[0]).toEqual({ status: 'denied', decision: 'denied', decision_reason: 'operator says no' });
     const late = await decide(approval.toolCallId, { decision: 'approve', argsDigest: approval.argsDigest });
     expect(late.status).toBe(409);
@@ -110,12 +131,19 @@ describe('approvals through REST, signals and the clock', () => {
       { kind: 'text', chunks: ['Nobody answered, so I stopped.'] },
     );
     const chatId = `chat-${randomUUID()}`;
-    const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('go')], tools: ['hasty_approval'] });
+    const response = await postChat(h, {
+      id: chatId,
+      trigger: 'submit-message',
+      messages: [userMessage('go')],
+      tools: ['hasty_approval'],
+    });
     const completionId = response.headers.get('x-longhaul-completion-id')!;
     await response.text();
     await waitFor(async () => (await completionStatus(completionId)) === 'completed', 15_000);
 
-    const { rows } = await h.pool.query(`SELECT id, status, decision FROM tool_executions WHERE completion_id = $1`, [completionId]);
+    const { rows } = await h.pool.query(`SELECT id, status, decision FROM tool_executions WHERE completion_id = $1`, [
+      completionId,
+    ]);
     expect(rows[0]).toMatchObject({ status: 'expired', decision: 'expired' });
     expect(tools.executions.get('hasty_approval') ?? 0).toBe(0);
     const late = await decide(rows[0].id, { decision: 'approve', argsDigest: 'a'.repeat(64) });
@@ -138,7 +166,12 @@ describe('approvals through REST, signals and the clock', () => {
       { kind: 'text', chunks: ['Both done.'] },
     );
     const chatId = `chat-${randomUUID()}`;
-    const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('both')], tools: ['echo', 'transfer'] });
+    const response = await postChat(h, {
+      id: chatId,
+      trigger: 'submit-message',
+      messages: [userMessage('both')],
+      tools: ['echo', 'transfer'],
+    });
     const completionId = response.headers.get('x-longhaul-completion-id')!;
     const first = await readValidatedChunks(response);
     const types = first.map((c) => c.type);
@@ -150,14 +183,18 @@ describe('approvals through REST, signals and the clock', () => {
     const approval = inbox.approvals.find((a: { threadId: string }) => a.threadId === chatId);
     // A REST viewer reads on through the approval pause until the completion has ended.
     const events = h.api(`/v1/completions/${completionId}/events`);
-    expect((await decide(approval.toolCallId, { decision: 'approve', argsDigest: approval.argsDigest })).status).toBe(200);
+    expect((await decide(approval.toolCallId, { decision: 'approve', argsDigest: approval.argsDigest })).status).toBe(
+      200,
+    );
     await waitFor(async () => (await completionStatus(completionId)) === 'completed');
 
     const all = await readValidatedChunks(await events);
     const starts = all.filter((c) => c.type === 'start');
     expect(starts).toHaveLength(2);
     expect(new Set(starts.map((c) => (c as { messageId?: string }).messageId)).size).toBe(1);
-    const outputs = all.filter((c) => c.type === 'tool-output-available').map((c) => (c as { toolCallId: string }).toolCallId);
+    const outputs = all
+      .filter((c) => c.type === 'tool-output-available')
+      .map((c) => (c as { toolCallId: string }).toolCallId);
     expect(new Set(outputs).size).toBe(2);
     const body = JSON.stringify(h.model.requests.at(-1)!.body);
     expect(body).toContain('\\"echoed\\":\\"hi\\"');

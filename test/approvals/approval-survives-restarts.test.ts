@@ -45,7 +45,9 @@ describe('an approval outlives the worker and the Temporal server', () => {
     const decided = await waitForDecision(approval.toolCallId, approval.argsDigest);
     expect(decided.status).toBe(200);
     await waitFor(
-      async () => (await h.pool.query(`SELECT status FROM completions WHERE id = $1`, [completionId])).rows[0].status === 'completed',
+      async () =>
+        (await h.pool.query(`SELECT status FROM completions WHERE id = $1`, [completionId])).rows[0].status ===
+        'completed',
       20_000,
       'completion finished',
     );

@@ -30,7 +30,10 @@ const decide = (toolCallId: string, argsDigest: string) =>
   });
 
 it('answers a decision Temporal could not take with 503, and the call stays open for the retry', async () => {
-  const { completionId, approval } = await startPendingTransfer(h, { amount: 9, then: [{ kind: 'text', chunks: ['Paid.'] }] });
+  const { completionId, approval } = await startPendingTransfer(h, {
+    amount: 9,
+    then: [{ kind: 'text', chunks: ['Paid.'] }],
+  });
 
   unreachable = true;
   const failed = await decide(approval.toolCallId, approval.argsDigest);
@@ -42,5 +45,8 @@ it('answers a decision Temporal could not take with 503, and the call stays open
   const retried = await decide(approval.toolCallId, approval.argsDigest);
   expect(retried.status).toBe(200);
   expect(await readJson(retried)).toMatchObject({ decision: 'approved', approver: h.userId });
-  await waitFor(async () => (await readJson(await h.api(`/v1/completions/${completionId}`))).status === 'completed', 15_000);
+  await waitFor(
+    async () => (await readJson(await h.api(`/v1/completions/${completionId}`))).status === 'completed',
+    15_000,
+  );
 });

@@ -28,7 +28,9 @@ describe('the model reads the stored typed result of each tool call', () => {
     const requests = h.model.requests.slice(before);
     expect(requests).toHaveLength(2);
     const body = requests[1]!.body as { messages: { role: string; tool_call_id?: string; content: string }[] };
-    const read = body.messages.filter((m) => m.role === 'tool').map((m) => ({ id: m.tool_call_id, result: JSON.parse(m.content) as unknown }));
+    const read = body.messages
+      .filter((m) => m.role === 'tool')
+      .map((m) => ({ id: m.tool_call_id, result: JSON.parse(m.content) as unknown }));
     const { rows } = await h.pool.query<{ id: string; result: unknown }>(
       `SELECT id, result FROM tool_executions WHERE completion_id = $1 ORDER BY step, id`,
       [completionId],
@@ -37,9 +39,16 @@ describe('the model reads the stored typed result of each tool call', () => {
   }
 
   it('an approval that expired reads as expired', async () => {
-    const { read, stored } = await nextRequestAfter({ kind: 'tool-calls', calls: [{ name: 'hasty_approval', argsChunks: ['{}'] }] }, ['hasty_approval']);
-    expect(stored.map((row) => row.result)).toEqual([{ kind: 'denied', reason: 'the approval request expired', expired: true }]);
-    expect(read.map((r) => r.result)).toEqual([{ kind: 'denied', reason: 'the approval request expired', expired: true }]);
+    const { read, stored } = await nextRequestAfter(
+      { kind: 'tool-calls', calls: [{ name: 'hasty_approval', argsChunks: ['{}'] }] },
+      ['hasty_approval'],
+    );
+    expect(stored.map((row) => row.result)).toEqual([
+      { kind: 'denied', reason: 'the approval request expired', expired: true },
+    ]);
+    expect(read.map((r) => r.result)).toEqual([
+      { kind: 'denied', reason: 'the approval request expired', expired: true },
+    ]);
   }, 30_000);
 
   it("a failure whose message holds ': ' reads with its kind and message as stored", async () => {

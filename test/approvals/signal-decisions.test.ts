@@ -36,11 +36,16 @@ describe('approvalDecision signals from the Temporal CLI', () => {
     const result = spawnSync(
       binary!,
       [
-        'workflow', 'signal',
-        '--address', h.config.TEMPORAL_ADDRESS,
-        '--workflow-id', `tool-${toolCallId}`,
-        '--name', 'approvalDecision',
-        '--input', JSON.stringify(input),
+        'workflow',
+        'signal',
+        '--address',
+        h.config.TEMPORAL_ADDRESS,
+        '--workflow-id',
+        `tool-${toolCallId}`,
+        '--name',
+        'approvalDecision',
+        '--input',
+        JSON.stringify(input),
       ],
       { encoding: 'utf8' },
     );
@@ -82,7 +87,10 @@ describe('approvalDecision signals from the Temporal CLI', () => {
 
   /** A signal the workflow must ignore: the call still waits, the inbox lists it, and the API can still decide. */
   async function expectIgnored(sent: Record<string, unknown>) {
-    const { chatId, completionId, approval } = await startPendingTransfer(h, { amount: 11, then: [{ kind: 'text', chunks: ['Paid.'] }] });
+    const { chatId, completionId, approval } = await startPendingTransfer(h, {
+      amount: 11,
+      then: [{ kind: 'text', chunks: ['Paid.'] }],
+    });
     signal(approval.toolCallId, { ...sent, approver: h.userId });
     const history = await afterSignalsHandled(approval.toolCallId);
     expect(scheduled(history)).not.toContain('recordApprovalDecision');
@@ -93,7 +101,11 @@ describe('approvalDecision signals from the Temporal CLI', () => {
     expect(decided.status).toBe(200);
     expect(await readJson(decided)).toMatchObject({ decision: 'approved', approver: h.userId });
     await waitFor(async () => (await completionStatus(completionId)) === 'completed');
-    expect(await callRow(approval.toolCallId)).toEqual({ status: 'completed', decision: 'approved', approver: h.userId });
+    expect(await callRow(approval.toolCallId)).toEqual({
+      status: 'completed',
+      decision: 'approved',
+      approver: h.userId,
+    });
   }
 
   it('ignores a signal without argsDigest: the call keeps waiting and the API still decides it', async () => {
@@ -105,11 +117,18 @@ describe('approvalDecision signals from the Temporal CLI', () => {
   });
 
   it('tells the operator in the worker log why a signal was ignored', async () => {
-    const { completionId, approval } = await startPendingTransfer(h, { amount: 13, then: [{ kind: 'text', chunks: ['Paid.'] }] });
+    const { completionId, approval } = await startPendingTransfer(h, {
+      amount: 13,
+      then: [{ kind: 'text', chunks: ['Paid.'] }],
+    });
     // The worker as production runs it, so its log is the one an operator reads.
     await h.stopWorker();
     const worker = await startWorkerProcess(h);
-    const ignored = () => worker.output().split('\n').find((line) => line.includes('approvalDecision signal ignored'));
+    const ignored = () =>
+      worker
+        .output()
+        .split('\n')
+        .find((line) => line.includes('approvalDecision signal ignored'));
     try {
       signal(approval.toolCallId, { approved: true, approver: h.userId });
       await waitFor(async () => ignored() !== undefined, 30_000, 'the ignored signal in the worker log');
@@ -123,15 +142,22 @@ describe('approvalDecision signals from the Temporal CLI', () => {
       temporal: { toolCallId: approval.toolCallId, toolName: 'transfer', workflowId: `tool-${approval.toolCallId}` },
     });
     expect(await callRow(approval.toolCallId)).toEqual({ status: 'awaiting_approval', decision: null, approver: null });
-    expect((await decide(approval.toolCallId, { decision: 'approve', argsDigest: approval.argsDigest })).status).toBe(200);
+    expect((await decide(approval.toolCallId, { decision: 'approve', argsDigest: approval.argsDigest })).status).toBe(
+      200,
+    );
     await waitFor(async () => (await completionStatus(completionId)) === 'completed', 30_000);
     // A worker process starts by bundling the workflow code, and each worker change waits out a sticky queue.
   }, 120_000);
 
   it('records a signal with the digest shown in the Temporal UI as the operator’s, the named approver as a claim', async () => {
-    const { chatId, completionId, approval } = await startPendingTransfer(h, { amount: 12, then: [{ kind: 'text', chunks: ['Paid.'] }] });
+    const { chatId, completionId, approval } = await startPendingTransfer(h, {
+      amount: 12,
+      then: [{ kind: 'text', chunks: ['Paid.'] }],
+    });
     // What an operator reads in the Temporal UI on the pending call: its digest and the command to send.
-    const details = await (await h.temporal.workflow.getHandle(`tool-${approval.toolCallId}`).describe()).staticDetails();
+    const details = await (
+      await h.temporal.workflow.getHandle(`tool-${approval.toolCallId}`).describe()
+    ).staticDetails();
     expect(details).toContain(approval.argsDigest);
     const shown = /--input '([^']+)'/.exec(details ?? '')?.[1];
     expect(shown, 'the signal command in the static details').toBeDefined();
@@ -140,7 +166,11 @@ describe('approvalDecision signals from the Temporal CLI', () => {
     // The sender names the thread's owner: Temporal cannot tell us who sent it, so that is only a claim.
     signal(approval.toolCallId, { ...JSON.parse(shown!), approver: h.userId, reason: 'ops on call' });
     await waitFor(async () => (await completionStatus(completionId)) === 'completed');
-    expect(await callRow(approval.toolCallId)).toEqual({ status: 'completed', decision: 'approved', approver: 'operator' });
+    expect(await callRow(approval.toolCallId)).toEqual({
+      status: 'completed',
+      decision: 'approved',
+      approver: 'operator',
+    });
 
     const { events } = await readJson(await h.api(`/v1/threads/${chatId}/audit`));
     const decided = events.filter((e: { type: string }) => e.type === 'approval_decided');

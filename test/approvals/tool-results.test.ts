@@ -16,7 +16,9 @@ describe('tool results are data the model reads, never a dead stream', () => {
   afterAll(() => h?.close());
 
   const toolMessages = (body: unknown) =>
-    (body as { messages: { role: string; tool_call_id?: string; content: string }[] }).messages.filter((m) => m.role === 'tool');
+    (body as { messages: { role: string; tool_call_id?: string; content: string }[] }).messages.filter(
+      (m) => m.role === 'tool',
+    );
 
   it('reports invalid arguments, an unknown tool and a throwing tool to the model, which answers', async () => {
     h.model.enqueue(
@@ -59,7 +61,10 @@ describe('tool results are data the model reads, never a dead stream', () => {
       [chatId],
     );
     expect(rows.map((r) => r.status)).toEqual(['invalid', 'not_found', 'failed', 'invalid']);
-    const completion = await h.pool.query(`SELECT status, steps FROM completions WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1)`, [chatId]);
+    const completion = await h.pool.query(
+      `SELECT status, steps FROM completions WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1)`,
+      [chatId],
+    );
     expect(completion.rows[0]).toEqual({ status: 'completed', steps: 2 });
   });
 
@@ -70,7 +75,12 @@ describe('tool results are data the model reads, never a dead stream', () => {
     );
     const chatId = `chat-${randomUUID()}`;
     const userEvents = await h.api('/v1/events');
-    const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('report')], tools: ['slow_report'] });
+    const response = await postChat(h, {
+      id: chatId,
+      trigger: 'submit-message',
+      messages: [userMessage('report')],
+      tools: ['slow_report'],
+    });
     const chunks = await readValidatedChunks(response);
     const pending = chunks.find((c) => c.type === 'tool-output-available') as { output: { status: string } };
     expect(pending.output.status).toBe('pending');
@@ -101,12 +111,19 @@ describe('tool results are data the model reads, never a dead stream', () => {
     const response = await h.api('/api/chat', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-longhaul-ui-version': '5' },
-      body: JSON.stringify({ id: chatId, trigger: 'submit-message', messages: [userMessage('pay')], tools: ['transfer'] }),
+      body: JSON.stringify({
+        id: chatId,
+        trigger: 'submit-message',
+        messages: [userMessage('pay')],
+        tools: ['transfer'],
+      }),
     });
     const completionId = response.headers.get('x-longhaul-completion-id')!;
     const chunks = await readValidatedChunks(response, uiMessageChunkSchemaV5 as never);
     expect(chunks.map((c) => c.type)).not.toContain('tool-approval-request');
-    const approval = chunks.find((c) => c.type === 'data-approval') as { data: { toolCallId: string; argsDigest: string } };
+    const approval = chunks.find((c) => c.type === 'data-approval') as {
+      data: { toolCallId: string; argsDigest: string };
+    };
     expect(approval.data).toMatchObject({ state: 'requested' });
 
     const decision = await h.api(`/v1/approvals/${approval.data.toolCallId}`, {
@@ -118,9 +135,8 @@ describe('tool results are data the model reads, never a dead stream', () => {
     const rest = await h.api(`/v1/completions/${completionId}/events?uiVersion=5`);
     const all = await readValidatedChunks(rest, uiMessageChunkSchemaV5 as never);
     expect(all.map((c) => c.type)).not.toContain('tool-output-denied');
-    expect(all.filter((c) => c.type === 'data-approval').map((c) => (c as { data: { state: string } }).data.state)).toEqual([
-      'requested',
-      'denied',
-    ]);
+    expect(
+      all.filter((c) => c.type === 'data-approval').map((c) => (c as { data: { state: string } }).data.state),
+    ).toEqual(['requested', 'denied']);
   });
 });

@@ -49,12 +49,19 @@ describe('useChat v6 approval flow for save_note', () => {
       expect(asking.role).toBe('assistant');
       const requested = toolPart(asking);
       expect(requested?.state).toBe('approval-requested');
-      const pending = await (await h.api('/v1/approvals?status=pending')).json() as any;
+      const pending = (await (await h.api('/v1/approvals?status=pending')).json()) as any;
       expect(pending.approvals.map((a: { toolCallId: string }) => a.toolCallId)).toContain(requested!.toolCallId);
-      const { rows: waiting } = await h.pool.query(`SELECT status FROM completions WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1)`, [chatId]);
+      const { rows: waiting } = await h.pool.query(
+        `SELECT status FROM completions WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1)`,
+        [chatId],
+      );
       expect(waiting[0].status).toBe('awaiting_approval');
 
-      await chat.addToolApprovalResponse({ id: requested!.approval!.id, approved, ...(approved ? {} : { reason: 'not now' }) });
+      await chat.addToolApprovalResponse({
+        id: requested!.approval!.id,
+        approved,
+        ...(approved ? {} : { reason: 'not now' }),
+      });
       await chat.settled();
 
       expect(chat.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
@@ -81,7 +88,11 @@ describe('useChat v6 approval flow for save_note', () => {
          WHERE c.thread_id = (SELECT id FROM threads WHERE client_id = $1)`,
         [chatId],
       );
-      expect(rows[0]).toMatchObject({ status: 'completed', decision: approved ? 'approved' : 'denied', approver: h.userId });
+      expect(rows[0]).toMatchObject({
+        status: 'completed',
+        decision: approved ? 'approved' : 'denied',
+        approver: h.userId,
+      });
       expect(rows[0].decided_at).toBeInstanceOf(Date);
 
       const stored = (await (await h.api(`/v1/threads/${chatId}/messages`)).json()) as any;

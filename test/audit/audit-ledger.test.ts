@@ -22,12 +22,16 @@ describe('audit: what the agent did, on whose approval, at what cost', () => {
     });
 
     const query = `LonghaulStatus = "awaiting_approval" AND LonghaulUserId = "${h.userId}"`;
-    await waitFor(async () => {
-      for await (const execution of h.temporal.workflow.list({ query })) {
-        if (execution.workflowId === `completion-${completionId}`) return true;
-      }
-      return false;
-    }, 10_000, 'visibility query finds the waiting completion');
+    await waitFor(
+      async () => {
+        for await (const execution of h.temporal.workflow.list({ query })) {
+          if (execution.workflowId === `completion-${completionId}`) return true;
+        }
+        return false;
+      },
+      10_000,
+      'visibility query finds the waiting completion',
+    );
 
     const decided = await h.api(`/v1/approvals/${approval.toolCallId}`, {
       method: 'POST',
@@ -38,7 +42,14 @@ describe('audit: what the agent did, on whose approval, at what cost', () => {
     await waitFor(async () => (await readJson(await h.api(`/v1/completions/${completionId}`))).status === 'completed');
 
     const exported = await readJson(await h.api(`/v1/threads/${chatId}/audit`));
-    const events = exported.events as { type: string; actor: string; data: any; workflowId: string; runId: string; temporalUiUrl: string }[];
+    const events = exported.events as {
+      type: string;
+      actor: string;
+      data: any;
+      workflowId: string;
+      runId: string;
+      temporalUiUrl: string;
+    }[];
     expect(events.map((e) => e.type)).toEqual([
       'message_received',
       'model_call',
@@ -51,31 +62,52 @@ describe('audit: what the agent did, on whose approval, at what cost', () => {
     ]);
     const byType = (type: string) => events.filter((e) => e.type === type);
     expect(byType('message_received')[0]!.actor).toBe(h.userId);
-    expect(byType('model_call')[0]!.data).toMatchObject({ model: 'openai:gpt-test', attempt: 1, inputTokens: 30, outputTokens: 8, finishReason: 'tool-calls' });
+    expect(byType('model_call')[0]!.data).toMatchObject({
+      model: 'openai:gpt-test',
+      attempt: 1,
+      inputTokens: 30,
+      outputTokens: 8,
+      finishReason: 'tool-calls',
+    });
     expect(byType('model_call')[0]!.data.latencyMs).toBeGreaterThanOrEqual(0);
-    expect(byType('tool_call_requested')[0]!.data).toMatchObject({ toolName: 'transfer', argsDigest: approval.argsDigest });
+    expect(byType('tool_call_requested')[0]!.data).toMatchObject({
+      toolName: 'transfer',
+      argsDigest: approval.argsDigest,
+    });
     expect(byType('approval_decided')[0]).toMatchObject({
       actor: h.userId,
       data: { decision: 'approved', reason: 'invoice 42', argsDigest: approval.argsDigest },
     });
     expect(byType('approval_decided')[0]!.data.decidedAt).toBeTruthy();
     expect(byType('tool_executed')[0]!.data).toMatchObject({ toolName: 'transfer', outcome: 'completed' });
-    expect(byType('completion_finished')[0]!.data).toMatchObject({ status: 'completed', inputTokens: 80, outputTokens: 10 });
+    expect(byType('completion_finished')[0]!.data).toMatchObject({
+      status: 'completed',
+      inputTokens: 80,
+      outputTokens: 10,
+    });
     expect(byType('approval_decided')[0]!.workflowId).toBe(`tool-${approval.toolCallId}`);
     for (const event of events) {
-      expect(event.temporalUiUrl).toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${event.workflowId}/${event.runId}/history`);
+      expect(event.temporalUiUrl).toBe(
+        `http://127.0.0.1:8233/namespaces/default/workflows/${event.workflowId}/${event.runId}/history`,
+      );
     }
 
     const ndjson = await h.api(`/v1/threads/${chatId}/audit`, { headers: { accept: 'application/x-ndjson' } });
     expect(ndjson.headers.get('content-type')).toContain('application/x-ndjson');
-    const lines = (await ndjson.text()).trimEnd().split('\n').map((line) => JSON.parse(line));
+    const lines = (await ndjson.text())
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.map((line) => line.type)).toEqual(events.map((e) => e.type));
 
     const stranger = await h.createUser();
     expect((await h.api(`/v1/threads/${chatId}/audit`, { key: stranger.apiKey })).status).toBe(404);
-    await expect(h.pool.query(`UPDATE audit_events SET actor = 'someone else' WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1)`, [chatId])).rejects.toThrow(
-      /append-only/,
-    );
+    await expect(
+      h.pool.query(
+        `UPDATE audit_events SET actor = 'someone else' WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1)`,
+        [chatId],
+      ),
+    ).rejects.toThrow(/append-only/);
   });
 
   it('records who cancelled and a failure with its class', async () => {
@@ -87,7 +119,11 @@ describe('audit: what the agent did, on whose approval, at what cost', () => {
     while (!seen.includes('text-delta')) seen += new TextDecoder().decode((await reader.read()).value);
     await h.api(`/api/chat/${chatId}/stop`, { method: 'POST' });
     while (!(await reader.read()).done);
-    await waitFor(async () => (await readJson(await h.api(`/v1/threads/${chatId}/audit`))).events.some((e: { type: string }) => e.type === 'completion_finished'));
+    await waitFor(async () =>
+      (await readJson(await h.api(`/v1/threads/${chatId}/audit`))).events.some(
+        (e: { type: string }) => e.type === 'completion_finished',
+      ),
+    );
     const { events } = await readJson(await h.api(`/v1/threads/${chatId}/audit`));
     expect(events.find((e: { type: string }) => e.type === 'cancel_requested').actor).toBe(h.userId);
     expect(events.find((e: { type: string }) => e.type === 'model_call').data.outcome).toBe('cancelled');
@@ -97,6 +133,8 @@ describe('audit: what the agent did, on whose approval, at what cost', () => {
     const failingChat = `chat-${randomUUID()}`;
     await (await postChat(h, { id: failingChat, trigger: 'submit-message', messages: [userMessage('go')] })).text();
     const failed = await readJson(await h.api(`/v1/threads/${failingChat}/audit`));
-    expect(failed.events.find((e: { type: string }) => e.type === 'failure').data).toMatchObject({ code: 'provider_rejected' });
+    expect(failed.events.find((e: { type: string }) => e.type === 'failure').data).toMatchObject({
+      code: 'provider_rejected',
+    });
   });
 });

@@ -35,13 +35,20 @@ describe('metrics exposure', () => {
     for (let i = 0; i < models.length; i += 10) {
       await Promise.all(
         models.slice(i, i + 10).map(async (model) => {
-          const response = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('hi')], model });
+          const response = await postChat(h, {
+            id: `chat-${randomUUID()}`,
+            trigger: 'submit-message',
+            messages: [userMessage('hi')],
+            model,
+          });
           expect(response.status).toBe(200);
           await response.text();
         }),
       );
     }
-    await (await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('hi')] })).text();
+    await (
+      await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('hi')] })
+    ).text();
 
     const text = await (await scrape()).text();
     const labelled = labelValues(text, 'longhaul_tokens_total', 'model');
@@ -84,7 +91,12 @@ describe('metrics without a token', () => {
 
   it('stays open when LONGHAUL_METRICS_TOKEN is unset, and names allowlisted models', async () => {
     await (
-      await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('hi')], model: 'openai:gpt-allowed' })
+      await postChat(h, {
+        id: `chat-${randomUUID()}`,
+        trigger: 'submit-message',
+        messages: [userMessage('hi')],
+        model: 'openai:gpt-allowed',
+      })
     ).text();
     const response = await fetch(`${h.apiUrl}/metrics`);
     expect(response.status).toBe(200);
@@ -94,7 +106,9 @@ describe('metrics without a token', () => {
 
 describe('LONGHAUL_METRICS_TOKEN', () => {
   it('must be at least 16 characters, and a refused one is never echoed', () => {
-    expect(() => parseConfig({ LONGHAUL_METRICS_TOKEN: 'short-secret' })).toThrow(/LONGHAUL_METRICS_TOKEN=\(hidden\): must be at least 16/);
+    expect(() => parseConfig({ LONGHAUL_METRICS_TOKEN: 'short-secret' })).toThrow(
+      /LONGHAUL_METRICS_TOKEN=\(hidden\): must be at least 16/,
+    );
     expect(() => parseConfig({ LONGHAUL_METRICS_TOKEN: 'short-secret' })).not.toThrow(/short-secret/);
     expect(parseConfig({ LONGHAUL_METRICS_TOKEN: '' }).LONGHAUL_METRICS_TOKEN).toBeUndefined();
   });

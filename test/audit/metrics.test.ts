@@ -31,12 +31,18 @@ describe('GET /metrics', () => {
     }
 
     h.model.enqueue({ kind: 'text', chunks: ['a ', 'b'], delayMs: 200, usage: { inputTokens: 7, outputTokens: 2 } });
-    const response = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('hi')] });
+    const response = await postChat(h, {
+      id: `chat-${randomUUID()}`,
+      trigger: 'submit-message',
+      messages: [userMessage('hi')],
+    });
     const during = await scrape();
     expect(sample(during, 'longhaul_active_streams')).toBeGreaterThanOrEqual(1);
     await response.text();
     h.model.enqueue({ kind: 'http-error', status: 400, message: 'bad request' });
-    await (await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('x')] })).text();
+    await (
+      await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('x')] })
+    ).text();
 
     const after = await scrape();
     expect(sample(after, 'longhaul_completions_finished_total{status="completed"}')).toBe(
@@ -45,8 +51,12 @@ describe('GET /metrics', () => {
     expect(sample(after, 'longhaul_completions_finished_total{status="failed"}')).toBe(
       sample(before, 'longhaul_completions_finished_total{status="failed"}') + 1,
     );
-    expect(sample(after, 'longhaul_tokens_total{direction="output",model="openai:gpt-test"}')).toBeGreaterThanOrEqual(2);
-    expect(sample(after, 'longhaul_time_to_first_token_seconds_count')).toBe(sample(before, 'longhaul_time_to_first_token_seconds_count') + 1);
+    expect(sample(after, 'longhaul_tokens_total{direction="output",model="openai:gpt-test"}')).toBeGreaterThanOrEqual(
+      2,
+    );
+    expect(sample(after, 'longhaul_time_to_first_token_seconds_count')).toBe(
+      sample(before, 'longhaul_time_to_first_token_seconds_count') + 1,
+    );
     expect(after).toMatch(/longhaul_provider_errors_total\{provider="openai",class="[^"]+"\} 1/);
     expect(sample(after, 'longhaul_active_streams')).toBe(0);
   });

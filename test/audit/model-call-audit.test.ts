@@ -15,7 +15,12 @@ describe('audit: model calls and budget refusals', () => {
 
   async function turn(scripts: Script[], tools: string[] = []) {
     h.model.enqueue(...scripts);
-    const response = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('go')], tools });
+    const response = await postChat(h, {
+      id: `chat-${randomUUID()}`,
+      trigger: 'submit-message',
+      messages: [userMessage('go')],
+      tools,
+    });
     const completionId = response.headers.get('x-longhaul-completion-id')!;
     const chunks = await readValidatedChunks(response);
     const { rows } = await h.pool.query(
@@ -36,13 +41,28 @@ describe('audit: model calls and budget refusals', () => {
       {
         type: 'model_call',
         actor: 'model',
-        data: expect.objectContaining({ model: 'openai:gpt-test', step: 0, attempt: 1, outcome: 'failed', estimated: true, error: expect.stringContaining('upstream broke') }),
+        data: expect.objectContaining({
+          model: 'openai:gpt-test',
+          step: 0,
+          attempt: 1,
+          outcome: 'failed',
+          estimated: true,
+          error: expect.stringContaining('upstream broke'),
+        }),
         ...origin,
       },
       {
         type: 'model_call',
         actor: 'model',
-        data: expect.objectContaining({ step: 0, attempt: 2, outcome: 'completed', inputTokens: 3, outputTokens: 1, estimated: false, finishReason: 'stop' }),
+        data: expect.objectContaining({
+          step: 0,
+          attempt: 2,
+          outcome: 'completed',
+          inputTokens: 3,
+          outputTokens: 1,
+          estimated: false,
+          finishReason: 'stop',
+        }),
         ...origin,
       },
     ]);
@@ -52,7 +72,11 @@ describe('audit: model calls and budget refusals', () => {
   it('writes one budget_exceeded row for the refused step, stamped with its run', async () => {
     const { chunks, rows, origin } = await turn(
       [
-        { kind: 'tool-calls', calls: [{ name: 'echo', argsChunks: ['{"text":"x"}'] }], usage: { inputTokens: 40, outputTokens: 20 } },
+        {
+          kind: 'tool-calls',
+          calls: [{ name: 'echo', argsChunks: ['{"text":"x"}'] }],
+          usage: { inputTokens: 40, outputTokens: 20 },
+        },
         { kind: 'text', chunks: ['never sent'] },
       ],
       ['echo'],

@@ -33,7 +33,10 @@ describe('a regenerate whose workflow Temporal refuses to start', () => {
     expect(refused.status).toBe(503);
 
     expect((await readJson(await h.api(`/v1/threads/${chatId}/audit`))).events).toEqual(before);
-    const { rows } = await h.pool.query(`SELECT 1 FROM audit_events WHERE thread_id = $1 AND type = 'answer_regenerated'`, [chatId]);
+    const { rows } = await h.pool.query(
+      `SELECT 1 FROM audit_events WHERE thread_id = $1 AND type = 'answer_regenerated'`,
+      [chatId],
+    );
     expect(rows).toHaveLength(0);
   });
 });

@@ -23,11 +23,18 @@ describe('the audit ledger outlives its thread', () => {
 
   /** Longhaul's own id of the caller's thread: the ledger rows carry it, not the client's. */
   const internalId = async (chatId: string) =>
-    (await h.pool.query<{ id: string }>(`SELECT id FROM threads WHERE client_id = $1 AND user_id = $2`, [chatId, h.userId])).rows[0]!.id;
+    (
+      await h.pool.query<{ id: string }>(`SELECT id FROM threads WHERE client_id = $1 AND user_id = $2`, [
+        chatId,
+        h.userId,
+      ])
+    ).rows[0]!.id;
 
   async function threadWithTwoTurns(): Promise<string> {
     const chatId = `chat-${randomUUID()}`;
-    await (await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('a private question')] })).text();
+    await (
+      await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('a private question')] })
+    ).text();
     await waitFor(async () => (await readJson(await h.api(`/v1/threads/${chatId}`))).activeCompletionId === null);
     await (await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('and another')] })).text();
     await waitFor(async () => (await readJson(await h.api(`/v1/threads/${chatId}`))).activeCompletionId === null);
@@ -35,14 +42,21 @@ describe('the audit ledger outlives its thread', () => {
   }
 
   const ledgerRows = async (threadId: string) =>
-    (await h.pool.query<{ id: string; type: string }>(`SELECT id, type FROM audit_events WHERE thread_id = $1 ORDER BY id`, [threadId])).rows;
+    (
+      await h.pool.query<{ id: string; type: string }>(
+        `SELECT id, type FROM audit_events WHERE thread_id = $1 ORDER BY id`,
+        [threadId],
+      )
+    ).rows;
 
   it('keeps every ledger row when the thread is deleted and appends a thread_deleted tombstone', async () => {
     const chatId = await threadWithTwoTurns();
     const threadId = await internalId(chatId);
     const before = await ledgerRows(threadId);
     expect(before.map((row) => row.type)).toContain('completion_finished');
-    const { events: exported } = (await readJson(await h.api(`/v1/threads/${chatId}/audit`))) as { events: LedgerEvent[] };
+    const { events: exported } = (await readJson(await h.api(`/v1/threads/${chatId}/audit`))) as {
+      events: LedgerEvent[];
+    };
 
     expect((await h.api(`/v1/threads/${chatId}`, { method: 'DELETE' })).status).toBe(204);
     expect((await h.api(`/v1/threads/${chatId}`)).status).toBe(404);
@@ -69,7 +83,13 @@ describe('the audit ledger outlives its thread', () => {
     expect(JSON.stringify(tombstone.data)).not.toContain('private');
 
     const ndjson = await h.api(`/v1/threads/${chatId}/audit`, { headers: { accept: 'application/x-ndjson' } });
-    expect((await ndjson.text()).trimEnd().split('\n').map((line) => JSON.parse(line).type).at(-1)).toBe('thread_deleted');
+    expect(
+      (await ndjson.text())
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line).type)
+        .at(-1),
+    ).toBe('thread_deleted');
   });
 
   it("keeps a deleted thread's ledger from everyone but its owner, and from edits", async () => {
@@ -86,9 +106,9 @@ describe('the audit ledger outlives its thread', () => {
     expect((await h.api(`/v1/threads/${chatId}`, { method: 'DELETE' })).status).toBe(404);
     expect((await ledgerRows(threadId)).filter((row) => row.type === 'thread_deleted')).toHaveLength(1);
 
-    await expect(h.pool.query(`UPDATE audit_events SET actor = 'someone else' WHERE thread_id = $1`, [threadId])).rejects.toThrow(
-      /append-only/,
-    );
+    await expect(
+      h.pool.query(`UPDATE audit_events SET actor = 'someone else' WHERE thread_id = $1`, [threadId]),
+    ).rejects.toThrow(/append-only/);
   });
 
   it('answers an empty ledger for a live thread that has none yet, and 404 for another user', async () => {
@@ -104,10 +124,12 @@ describe('the audit ledger outlives its thread', () => {
 
     expect((await h.api(`/v1/threads/${id}`, { method: 'DELETE' })).status).toBe(204);
     const { events } = (await readJson(await h.api(`/v1/threads/${id}/audit`))) as { events: LedgerEvent[] };
-    expect(events).toMatchObject([{ type: 'thread_deleted', data: { messagesDeleted: 0, completionsDeleted: 0, titleLength: 5 } }]);
+    expect(events).toMatchObject([
+      { type: 'thread_deleted', data: { messagesDeleted: 0, completionsDeleted: 0, titleLength: 5 } },
+    ]);
   });
 
-  it("tombstones the sub-agent threads that go with their parent, each in its own ledger", async () => {
+  it('tombstones the sub-agent threads that go with their parent, each in its own ledger', async () => {
     const chatId = await threadWithTwoTurns();
     const childId = `${chatId}-sub`;
     await createThreadsRepo(h.pool).createIfMissing({
@@ -123,7 +145,11 @@ describe('the audit ledger outlives its thread', () => {
     expect((await h.api(`/v1/threads/${childId}`)).status).toBe(404);
     const { events } = (await readJson(await h.api(`/v1/threads/${childId}/audit`))) as { events: LedgerEvent[] };
     expect(events).toMatchObject([
-      { type: 'thread_deleted', actor: h.userId, data: { deletedWith: chatId, messagesDeleted: 0, completionsDeleted: 0, titleLength: 3 } },
+      {
+        type: 'thread_deleted',
+        actor: h.userId,
+        data: { deletedWith: chatId, messagesDeleted: 0, completionsDeleted: 0, titleLength: 3 },
+      },
     ]);
     const parent = (await readJson(await h.api(`/v1/threads/${chatId}/audit`))) as { events: LedgerEvent[] };
     expect(parent.events.filter((event) => event.type === 'thread_deleted')).toHaveLength(1);

@@ -32,15 +32,30 @@ it('records the outcome of a tool call whose run timed out in the audit ledger',
     { kind: 'text', chunks: ['It did not answer.'] },
   );
   const chatId = `chat-${randomUUID()}`;
-  const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('go')], tools: ['stall'] });
+  const response = await postChat(h, {
+    id: chatId,
+    trigger: 'submit-message',
+    messages: [userMessage('go')],
+    tools: ['stall'],
+  });
   const completionId = response.headers.get('x-longhaul-completion-id')!;
   const chunks = await readValidatedChunks(response);
   expect(chunks.map((c) => c.type)).toContain('tool-output-error');
-  await waitFor(async () => (await readJson(await h.api(`/v1/completions/${completionId}`))).status === 'completed', 15_000);
+  await waitFor(
+    async () => (await readJson(await h.api(`/v1/completions/${completionId}`))).status === 'completed',
+    15_000,
+  );
 
   const { events } = await readJson(await h.api(`/v1/threads/${chatId}/audit`));
   const types = events.map((e: { type: string }) => e.type);
-  expect(types).toEqual(['message_received', 'model_call', 'tool_call_requested', 'tool_executed', 'model_call', 'completion_finished']);
+  expect(types).toEqual([
+    'message_received',
+    'model_call',
+    'tool_call_requested',
+    'tool_executed',
+    'model_call',
+    'completion_finished',
+  ]);
   const executed = events.find((e: { type: string }) => e.type === 'tool_executed');
   expect(executed).toMatchObject({ actor: 'system', data: { toolName: 'stall', outcome: 'failed' } });
   expect(executed.data.message).toMatch(/^stall did not finish/);

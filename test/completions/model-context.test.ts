@@ -3,7 +3,11 @@ import { toModelContext } from '../../src/completions/model-context.js';
 import type { StoredToolCall, TranscriptMessage } from '../../src/db/messages-repo.js';
 import type { UIPart } from '../../src/db/ui-parts.js';
 
-const row = (role: TranscriptMessage['role'], parts: UIPart[], toolCalls: Record<string, StoredToolCall> = {}): TranscriptMessage => ({
+const row = (
+  role: TranscriptMessage['role'],
+  parts: UIPart[],
+  toolCalls: Record<string, StoredToolCall> = {},
+): TranscriptMessage => ({
   id: `m-${Math.random()}`,
   uiMessageId: 'ui',
   role,
@@ -15,7 +19,9 @@ const row = (role: TranscriptMessage['role'], parts: UIPart[], toolCalls: Record
 });
 
 /** The tool messages of a one-step transcript whose step made these calls, each with its stored record. */
-function toolMessagesFor(calls: { id: string; name: string; part: Record<string, unknown>; record?: StoredToolCall }[]) {
+function toolMessagesFor(
+  calls: { id: string; name: string; part: Record<string, unknown>; record?: StoredToolCall }[],
+) {
   const step = row(
     'assistant',
     calls.map((call) => ({ type: `tool-${call.name}`, toolCallId: call.id, input: {}, ...call.part })),
@@ -39,14 +45,23 @@ describe('toModelContext', () => {
         {
           id: 'tc_2',
           name: 'hasty',
-          part: { state: 'output-denied', approval: { id: 'a', approved: false, reason: 'the approval request expired' } },
-          record: { mode: 'durable', result: { kind: 'denied', reason: 'the approval request expired', expired: true } },
+          part: {
+            state: 'output-denied',
+            approval: { id: 'a', approved: false, reason: 'the approval request expired' },
+          },
+          record: {
+            mode: 'durable',
+            result: { kind: 'denied', reason: 'the approval request expired', expired: true },
+          },
         },
         {
           id: 'tc_3',
           name: 'search',
           part: { state: 'output-available', output: { hits: 1 } },
-          record: { mode: 'inline', result: { kind: 'completed', output: { hits: 1 }, uiParts: [{ type: 'source-url' }] } },
+          record: {
+            mode: 'inline',
+            result: { kind: 'completed', output: { hits: 1 }, uiParts: [{ type: 'source-url' }] },
+          },
         },
       ]),
     ).toEqual([
@@ -58,15 +73,28 @@ describe('toModelContext', () => {
 
   it('keeps a background call pending once its result has landed (the result follows as a message of its own)', () => {
     const [read] = toolMessagesFor([
-      { id: 'tc_1', name: 'slow', part: { state: 'output-available' }, record: { mode: 'background', result: { kind: 'completed', output: 'done' } } },
+      {
+        id: 'tc_1',
+        name: 'slow',
+        part: { state: 'output-available' },
+        record: { mode: 'background', result: { kind: 'completed', output: 'done' } },
+      },
     ]);
-    expect(read).toEqual({ kind: 'pending', message: 'running in the background; the result will be added to the thread' });
+    expect(read).toEqual({
+      kind: 'pending',
+      message: 'running in the background; the result will be added to the thread',
+    });
   });
 
   it('answers a call that has no result as failed', () => {
     expect(
       toolMessagesFor([
-        { id: 'tc_1', name: 'transfer', part: { state: 'approval-requested' }, record: { mode: 'durable', result: null } },
+        {
+          id: 'tc_1',
+          name: 'transfer',
+          part: { state: 'approval-requested' },
+          record: { mode: 'durable', result: null },
+        },
         { id: 'tc_2', name: 'ghost', part: { state: 'input-available' } },
       ]),
     ).toEqual([

@@ -20,7 +20,9 @@ const DATABASE = `longhaul_migration_${process.pid}_${randomUUID().slice(0, 8)}`
 
 /** Applies the migrations before 011 as `migrate` does, so that `migrate` then applies only the rest. */
 async function migrateBefore011(pool: pg.Pool): Promise<void> {
-  await pool.query('CREATE TABLE schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+  await pool.query(
+    'CREATE TABLE schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+  );
   const files = (await readdir(MIGRATIONS_DIR)).filter((name) => /^\d+_.+\.sql$/.test(name) && name < '011').sort();
   for (const file of files) {
     await pool.query(await readFile(`${MIGRATIONS_DIR}${file}`, 'utf8'));
@@ -103,7 +105,11 @@ describe('migration 011_user_scoped_ids', () => {
     expect(audit).toMatchObject({ threadId: 'abc', events: [{ threadId: 'abc', completionId: 'cmp_legacy' }] });
 
     h!.model.enqueue({ kind: 'text', chunks: ['new answer'] });
-    const response = await postChat(h!, { id: 'abc', trigger: 'submit-message', messages: [userMessage('new question', 'u-2')] }, owner.key);
+    const response = await postChat(
+      h!,
+      { id: 'abc', trigger: 'submit-message', messages: [userMessage('new question', 'u-2')] },
+      owner.key,
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get('x-longhaul-thread-id')).toBe('abc');
     expect(textOf((await readTurn(response)).message)).toBe('new answer');
@@ -114,7 +120,11 @@ describe('migration 011_user_scoped_ids', () => {
   });
 
   it("lets another user take the existing thread's id for a thread of their own", async () => {
-    const created = await as(other, '/v1/threads', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'abc' }) });
+    const created = await as(other, '/v1/threads', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'abc' }),
+    });
     expect(created.status).toBe(201);
     expect(await readJson(created)).toMatchObject({ id: 'abc', title: null, userId: other.userId });
     expect((await readJson(await as(other, '/v1/threads/abc/messages'))).messages).toEqual([]);
@@ -122,7 +132,12 @@ describe('migration 011_user_scoped_ids', () => {
   });
 
   it('gives a thread written without a client id (the previous release) its id as the client id', async () => {
-    await pool.query(`INSERT INTO threads (id, user_id, title) VALUES ('old-writer', $1, 'From an old replica')`, [owner.userId]);
-    expect(await readJson(await as(owner, '/v1/threads/old-writer'))).toMatchObject({ id: 'old-writer', title: 'From an old replica' });
+    await pool.query(`INSERT INTO threads (id, user_id, title) VALUES ('old-writer', $1, 'From an old replica')`, [
+      owner.userId,
+    ]);
+    expect(await readJson(await as(owner, '/v1/threads/old-writer'))).toMatchObject({
+      id: 'old-writer',
+      title: 'From an old replica',
+    });
   });
 });

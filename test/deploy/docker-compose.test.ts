@@ -27,7 +27,9 @@ function hostIpOf(entry: z.infer<typeof portEntry>): string | undefined {
   return /^(\[[^\]]*\]|[^:]+):[^:]+:[^:]+$/.exec(entry)?.[1];
 }
 
-const compose = composeFile.parse(yaml.load(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8')));
+const compose = composeFile.parse(
+  yaml.load(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8')),
+);
 
 function publishedPorts() {
   return Object.entries(compose.services).flatMap(([service, { ports = [] }]) =>

@@ -24,7 +24,11 @@ describe('crashes are non-events for the user and the transcript', () => {
       const words = Array.from({ length: 30 }, (_, i) => `w${i} `);
       h.model.enqueue({ kind: 'text', chunks: words, delayMs: 100 }, { kind: 'text', chunks: words, delayMs: 5 });
       const chatId = `chat-${randomUUID()}`;
-      const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('long answer')] });
+      const response = await postChat(h, {
+        id: chatId,
+        trigger: 'submit-message',
+        messages: [userMessage('long answer')],
+      });
       const completionId = response.headers.get('x-longhaul-completion-id')!;
       let deltas = 0;
       const chunks = parseJsonEventStream({ stream: response.body!, schema: uiMessageChunkSchema }).pipeThrough(
@@ -50,7 +54,9 @@ describe('crashes are non-events for the user and the transcript', () => {
       expect(await completionStatus(completionId)).toBe('completed');
       const { rows } = await h.pool.query(`SELECT parts FROM messages WHERE completion_id = $1`, [completionId]);
       expect(rows).toHaveLength(1);
-      expect(rows[0].parts.filter((p: { type: string }) => p.type === 'text').map((p: { text: string }) => p.text)).toEqual([words.join('')]);
+      expect(
+        rows[0].parts.filter((p: { type: string }) => p.type === 'text').map((p: { text: string }) => p.text),
+      ).toEqual([words.join('')]);
     } finally {
       await worker.stop();
       await h.startWorker();
@@ -66,7 +72,8 @@ describe('crashes are non-events for the user and the transcript', () => {
     const reader = response.body!.getReader();
     const decoder = new TextDecoder();
     let before = '';
-    while ((before.match(/text-delta/g) ?? []).length < 5) before += decoder.decode((await reader.read()).value, { stream: true });
+    while ((before.match(/text-delta/g) ?? []).length < 5)
+      before += decoder.decode((await reader.read()).value, { stream: true });
 
     await h.restartApi();
     for (;;) {
@@ -80,8 +87,13 @@ describe('crashes are non-events for the user and the transcript', () => {
     }
     const seen = [...before.matchAll(/id: (\d+)\ndata: (.+)\n\n/g)].map((m) => ({ seq: Number(m[1]), data: m[2]! }));
     const lastSeq = seen.at(-1)!.seq;
-    const rest = await h.api(`/v1/completions/${completionId}/events`, { headers: { 'last-event-id': String(lastSeq) } });
-    const after = [...(await rest.text()).matchAll(/id: (\d+)\ndata: (.+)\n\n/g)].map((m) => ({ seq: Number(m[1]), data: m[2]! }));
+    const rest = await h.api(`/v1/completions/${completionId}/events`, {
+      headers: { 'last-event-id': String(lastSeq) },
+    });
+    const after = [...(await rest.text()).matchAll(/id: (\d+)\ndata: (.+)\n\n/g)].map((m) => ({
+      seq: Number(m[1]),
+      data: m[2]!,
+    }));
     const all = [...seen, ...after];
     expect(all.map((e) => e.seq)).toEqual(Array.from({ length: all.length }, (_, i) => i + 1));
     const text = all.flatMap((e) => {

@@ -23,7 +23,9 @@ async function openUserEvents(h: Harness) {
     async find(predicate: (event: UserEvent) => boolean, timeoutMs = 5_000): Promise<UserEvent | undefined> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now())));
+        const timeout = new Promise<'timeout'>((resolve) =>
+          setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now())),
+        );
         const read = await Promise.race([reader.read(), timeout]);
         if (read === 'timeout' || read.done) return undefined;
         if (!read.value.success) throw new Error(`undecodable event: ${JSON.stringify(read.value.rawValue)}`);
@@ -68,12 +70,22 @@ describe('a completion whose workflow ended outside Longhaul', () => {
     const next = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('still there?')] });
     expect(next.status).toBe(200);
     const chunks = await readValidatedChunks(next);
-    expect(chunks.filter((chunk) => chunk.type === 'text-delta').map((chunk) => chunk.delta).join('')).toBe('next answer');
+    expect(
+      chunks
+        .filter((chunk) => chunk.type === 'text-delta')
+        .map((chunk) => chunk.delta)
+        .join(''),
+    ).toBe('next answer');
 
     expect(await row(completionId)).toMatchObject({ status: 'failed', error: { code: 'workflow_terminated' } });
     expect(await readRest()).toContain('"type":"error"');
-    const { rows } = await h.pool.query(`SELECT data FROM audit_events WHERE completion_id = $1 AND type = 'completion_finished'`, [completionId]);
-    expect(rows).toEqual([{ data: expect.objectContaining({ status: 'failed', code: 'workflow_terminated', recordedBy: 'api' }) }]);
+    const { rows } = await h.pool.query(
+      `SELECT data FROM audit_events WHERE completion_id = $1 AND type = 'completion_finished'`,
+      [completionId],
+    );
+    expect(rows).toEqual([
+      { data: expect.objectContaining({ status: 'failed', code: 'workflow_terminated', recordedBy: 'api' }) },
+    ]);
   });
 
   it('ends the stream of a viewer who only watches, within a keep-alive tick or two', async () => {
@@ -84,14 +96,19 @@ describe('a completion whose workflow ended outside Longhaul', () => {
 
   it('settles a terminated turn as the worker settles a failed one: sidebar, ledger, metric', async () => {
     const auditOf = async (completionId: string) =>
-      (await h.pool.query(`SELECT type, data FROM audit_events WHERE completion_id = $1 ORDER BY id`, [completionId])).rows as {
+      (await h.pool.query(`SELECT type, data FROM audit_events WHERE completion_id = $1 ORDER BY id`, [completionId]))
+        .rows as {
         type: string;
         data: Record<string, unknown>;
       }[];
     const events = await openUserEvents(h);
     // A turn the worker fails itself, for comparison.
     h.model.enqueue({ kind: 'http-error', status: 400, message: 'bad request' });
-    const failedByWorker = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('x')] });
+    const failedByWorker = await postChat(h, {
+      id: `chat-${randomUUID()}`,
+      trigger: 'submit-message',
+      messages: [userMessage('x')],
+    });
     const workerFailedId = failedByWorker.headers.get('x-longhaul-completion-id')!;
     await failedByWorker.text();
     const failedBefore = await metric(h, 'longhaul_completions_finished_total{status="failed"}');
@@ -113,7 +130,10 @@ describe('a completion whose workflow ended outside Longhaul', () => {
       (e) => e.type === 'data-thread_status' && e.data?.completionId === completionId && e.data.runStatus !== 'running',
     );
     await events.close();
-    expect(ended?.data, 'a data-thread_status for the terminated turn on GET /v1/events').toMatchObject({ completionId, runStatus: 'failed' });
+    expect(ended?.data, 'a data-thread_status for the terminated turn on GET /v1/events').toMatchObject({
+      completionId,
+      runStatus: 'failed',
+    });
   });
 
   it('answers a Stop with what became of it, after which the thread can be deleted', async () => {
@@ -128,20 +148,35 @@ describe('a completion whose workflow ended outside Longhaul', () => {
   it("shows a terminated sub-agent as failed in its parent's stream", async () => {
     const words = (n: number, word: string) => Array.from({ length: n }, (_, i) => `${word}${i} `);
     h.model.enqueue(
-      { kind: 'tool-calls', calls: [{ name: 'research', argsChunks: [JSON.stringify({ question: 'How deep is the Mariana Trench?' })] }] },
+      {
+        kind: 'tool-calls',
+        calls: [{ name: 'research', argsChunks: [JSON.stringify({ question: 'How deep is the Mariana Trench?' })] }],
+      },
       { kind: 'text', chunks: words(60, 'deep'), delayMs: 100 },
       // The parent answers slowly, so its stream is still open when the sub-agent's end is recorded.
       { kind: 'text', chunks: words(30, 'parent'), delayMs: 100 },
     );
-    const response = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('dive')], agent: 'researcher' });
+    const response = await postChat(h, {
+      id: `chat-${randomUUID()}`,
+      trigger: 'submit-message',
+      messages: [userMessage('dive')],
+      agent: 'researcher',
+    });
     const parentId = response.headers.get('x-longhaul-completion-id')!;
     const parentChunks = readValidatedChunks(response);
     let childId = '';
-    await waitFor(async () => {
-      const { rows } = await h.pool.query(`SELECT id FROM completions WHERE parent_completion_id = $1 AND first_token_at IS NOT NULL`, [parentId]);
-      childId = rows[0]?.id ?? '';
-      return childId !== '';
-    }, 10_000, 'the sub-agent streaming');
+    await waitFor(
+      async () => {
+        const { rows } = await h.pool.query(
+          `SELECT id FROM completions WHERE parent_completion_id = $1 AND first_token_at IS NOT NULL`,
+          [parentId],
+        );
+        childId = rows[0]?.id ?? '';
+        return childId !== '';
+      },
+      10_000,
+      'the sub-agent streaming',
+    );
     await h.temporal.workflow.getHandle(`completion-${childId}`).terminate('ended by an operator');
 
     // Stop on the sub-agent's own view: the API finds it ended and records that.
@@ -149,7 +184,9 @@ describe('a completion whose workflow ended outside Longhaul', () => {
     expect(await row(childId)).toMatchObject({ status: 'failed', error: { code: 'workflow_terminated' } });
 
     const progress = (await parentChunks).flatMap((chunk) =>
-      chunk.type === 'data-subagent' && (chunk.data as { completionId: string }).completionId === childId ? [(chunk.data as { status: string }).status] : [],
+      chunk.type === 'data-subagent' && (chunk.data as { completionId: string }).completionId === childId
+        ? [(chunk.data as { status: string }).status]
+        : [],
     );
     expect(progress[0]).toBe('running');
     expect(progress.at(-1)).toBe('failed');
@@ -158,18 +195,37 @@ describe('a completion whose workflow ended outside Longhaul', () => {
   it('records a turn that two callers end at once exactly once, and both announce what is on record', async () => {
     const { chatId, completionId, hangUp } = await terminatedTurn();
     await hangUp();
-    const deps = { pool: h.pool, publisher: createChunkPublisher(h.redis, { maxLen: 1000, ttlSeconds: 60 }), log: createLogger('test', 'warn') };
-    const { rows: threads } = await h.pool.query(`SELECT id FROM threads WHERE client_id = $1 AND user_id = $2`, [chatId, h.userId]);
+    const deps = {
+      pool: h.pool,
+      publisher: createChunkPublisher(h.redis, { maxLen: 1000, ttlSeconds: 60 }),
+      log: createLogger('test', 'warn'),
+    };
+    const { rows: threads } = await h.pool.query(`SELECT id FROM threads WHERE client_id = $1 AND user_id = $2`, [
+      chatId,
+      h.userId,
+    ]);
     const ids = { completionId, threadId: threads[0].id as string, userId: h.userId };
     const origin = { workflowId: `completion-${completionId}`, runId: null };
     const before = await metric(h, 'longhaul_completions_finished_total{status="failed"}');
     const cancelledBefore = await metric(h, 'longhaul_completions_finished_total{status="cancelled"}');
     await Promise.all([
-      endTurn(deps, { ...ids, status: 'failed', finishReason: 'error', error: { code: 'workflow_terminated', message: 'terminated' } }, { origin, recordedBy: 'api' }),
+      endTurn(
+        deps,
+        {
+          ...ids,
+          status: 'failed',
+          finishReason: 'error',
+          error: { code: 'workflow_terminated', message: 'terminated' },
+        },
+        { origin, recordedBy: 'api' },
+      ),
       endTurn(deps, { ...ids, status: 'cancelled', finishReason: 'cancelled' }, { origin, recordedBy: 'api' }),
     ]);
 
-    const { rows } = await h.pool.query(`SELECT data FROM audit_events WHERE completion_id = $1 AND type = 'completion_finished'`, [completionId]);
+    const { rows } = await h.pool.query(
+      `SELECT data FROM audit_events WHERE completion_id = $1 AND type = 'completion_finished'`,
+      [completionId],
+    );
     expect(rows).toHaveLength(1);
     const recorded = (await row(completionId)).status;
     expect(rows[0].data.status).toBe(recorded);

@@ -55,7 +55,9 @@ describe('a message to a thread whose turn ended outside Longhaul', () => {
     await probe.connect();
     try {
       await probe.query('BEGIN');
-      const locked = await probe.query(`SELECT client_id AS id FROM threads WHERE client_id = $1 FOR UPDATE NOWAIT`, [chatId]);
+      const locked = await probe.query(`SELECT client_id AS id FROM threads WHERE client_id = $1 FOR UPDATE NOWAIT`, [
+        chatId,
+      ]);
       expect(locked.rows).toEqual([{ id: chatId }]);
     } finally {
       await probe.query('ROLLBACK').catch(() => {});
@@ -66,7 +68,12 @@ describe('a message to a thread whose turn ended outside Longhaul', () => {
     const response = await next;
     expect(response.status).toBe(200);
     const chunks = await readValidatedChunks(response);
-    expect(chunks.filter((chunk) => chunk.type === 'text-delta').map((chunk) => chunk.delta).join('')).toBe('next answer');
+    expect(
+      chunks
+        .filter((chunk) => chunk.type === 'text-delta')
+        .map((chunk) => chunk.delta)
+        .join(''),
+    ).toBe('next answer');
     const { rows } = await h.pool.query(`SELECT status, error FROM completions WHERE id = $1`, [completionId]);
     expect(rows[0]).toMatchObject({ status: 'failed', error: { code: 'workflow_terminated' } });
   });

@@ -26,7 +26,11 @@ describe('provider failures: retried when they can pass, reported when they cann
 
   const persistedText = async (completionId: string) => {
     const { rows } = await h.pool.query(`SELECT parts FROM messages WHERE completion_id = $1`, [completionId]);
-    return rows.flatMap((r) => r.parts).filter((p: { type: string }) => p.type === 'text').map((p: { text: string }) => p.text).join('');
+    return rows
+      .flatMap((r) => r.parts)
+      .filter((p: { type: string }) => p.type === 'text')
+      .map((p: { text: string }) => p.text)
+      .join('');
   };
 
   it('waits out a 429 for its retry-after, then answers', async () => {
@@ -43,7 +47,10 @@ describe('provider failures: retried when they can pass, reported when they cann
 
   it('retries Anthropic overloaded (529)', async () => {
     const result = await turn(
-      [{ kind: 'http-error', status: 529 }, { kind: 'text', chunks: ['calm ', 'again'] }],
+      [
+        { kind: 'http-error', status: 529 },
+        { kind: 'text', chunks: ['calm ', 'again'] },
+      ],
       'anthropic:claude-test',
     );
     expect(textOf(withoutSupersededParts(result.message))).toBe('calm again');
@@ -51,7 +58,9 @@ describe('provider failures: retried when they can pass, reported when they cann
 
   it('fails at once on 401 with a clear, safe error chunk', async () => {
     const before = h.model.requests.length;
-    const result = await turn([{ kind: 'http-error', status: 401, message: 'Incorrect API key provided: sk-abc123secret' }]);
+    const result = await turn([
+      { kind: 'http-error', status: 401, message: 'Incorrect API key provided: sk-abc123secret' },
+    ]);
     expect(h.model.requests.length - before).toBe(1);
     const error = result.chunks.find((c) => c.type === 'error') as { errorText: string };
     expect(error.errorText).toContain('401');
@@ -62,12 +71,17 @@ describe('provider failures: retried when they can pass, reported when they cann
   });
 
   for (const [name, failing] of [
-    ['an error mid-stream', { kind: 'error-mid-stream', chunks: ['The answer is', ' forty'], errorType: 'server_error' }],
+    [
+      'an error mid-stream',
+      { kind: 'error-mid-stream', chunks: ['The answer is', ' forty'], errorType: 'server_error' },
+    ],
     ['a stalled stream', { kind: 'hang', chunks: ['The answer is', ' forty'] }],
   ] as [string, Script][]) {
     it(`resets the step after ${name} and shows the retried text once`, async () => {
       const result = await turn([failing, { kind: 'text', chunks: ['The answer ', 'is 42.'] }]);
-      const reset = result.chunks.find((c) => c.type === 'data-step-reset') as { data: { attempt: number; supersededIds: string[] } };
+      const reset = result.chunks.find((c) => c.type === 'data-step-reset') as {
+        data: { attempt: number; supersededIds: string[] };
+      };
       expect(reset.data).toMatchObject({ attempt: 2, supersededIds: ['text-0-1'] });
       expect(textOf(result.message)).toBe('The answer is fortyThe answer is 42.');
       expect(textOf(withoutSupersededParts(result.message))).toBe('The answer is 42.');

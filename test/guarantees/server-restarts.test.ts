@@ -28,7 +28,9 @@ describe('a completion survives its servers restarting', () => {
 
   async function waitCompleted(h: Harness, completionId: string) {
     await waitFor(
-      async () => (await h.pool.query(`SELECT status FROM completions WHERE id = $1`, [completionId])).rows[0].status === 'completed',
+      async () =>
+        (await h.pool.query(`SELECT status FROM completions WHERE id = $1`, [completionId])).rows[0].status ===
+        'completed',
       30_000,
       'completion completed',
     );
@@ -50,7 +52,11 @@ describe('a completion survives its servers restarting', () => {
     const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('go')] });
     const completionId = response.headers.get('x-longhaul-completion-id')!;
     const reading = response.text();
-    await waitFor(async () => (await h.pool.query(`SELECT first_token_at FROM completions WHERE id = $1`, [completionId])).rows[0].first_token_at !== null);
+    await waitFor(
+      async () =>
+        (await h.pool.query(`SELECT first_token_at FROM completions WHERE id = $1`, [completionId])).rows[0]
+          .first_token_at !== null,
+    );
     await temporal.stop();
     temporal = await startTemporalDevServer(join(dir, 'temporal.db'), temporal.port);
 
@@ -74,7 +80,11 @@ describe('a completion survives its servers restarting', () => {
     const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('go')] });
     const completionId = response.headers.get('x-longhaul-completion-id')!;
     void response.text().catch(() => {});
-    await waitFor(async () => (await h.pool.query(`SELECT first_token_at FROM completions WHERE id = $1`, [completionId])).rows[0].first_token_at !== null);
+    await waitFor(
+      async () =>
+        (await h.pool.query(`SELECT first_token_at FROM completions WHERE id = $1`, [completionId])).rows[0]
+          .first_token_at !== null,
+    );
     await redis.stop();
     await new Promise((resolve) => setTimeout(resolve, 300));
     redis = await startRedisServer(port);

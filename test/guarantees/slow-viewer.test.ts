@@ -118,7 +118,9 @@ describe('a viewer that stops reading', () => {
     const { completionId } = (await started.json()) as { completionId: string };
 
     const stalled = await openStalledViewer(`/v1/completions/${completionId}/events`);
-    const normal = h.api(`/v1/completions/${completionId}/events`, { headers: { 'last-event-id': '0' } }).then((r) => r.text());
+    const normal = h
+      .api(`/v1/completions/${completionId}/events`, { headers: { 'last-event-id': '0' } })
+      .then((r) => r.text());
 
     let maxBuffered = 0;
     let finished = false;
@@ -144,7 +146,9 @@ describe('a viewer that stops reading', () => {
     expect.soft(maxBuffered).toBeLessThanOrEqual(LIMIT + SLACK);
 
     const lastId = stalledFrames.findLast((frame) => frame.id !== undefined)!.id!;
-    const resumed = await h.api(`/v1/completions/${completionId}/events`, { headers: { 'last-event-id': String(lastId) } });
+    const resumed = await h.api(`/v1/completions/${completionId}/events`, {
+      headers: { 'last-event-id': String(lastId) },
+    });
     const resumedFrames = parseFrames(await resumed.text());
     expect(resumedFrames.at(-1)?.data).toBe('[DONE]');
 

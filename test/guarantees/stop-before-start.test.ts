@@ -43,7 +43,11 @@ describe('a Stop that arrives before the workflow has started', () => {
     h.model.enqueue({ kind: 'text', chunks: Array.from({ length: 40 }, (_, i) => `word${i} `), delayMs: 100 });
     const held = gate.holdNext();
     const chatId = `chat-${randomUUID()}`;
-    const answer = postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('write a long answer')] });
+    const answer = postChat(h, {
+      id: chatId,
+      trigger: 'submit-message',
+      messages: [userMessage('write a long answer')],
+    });
 
     const workflowId = await held.workflowId;
     const completionId = workflowId.replace(/^completion-/, '');

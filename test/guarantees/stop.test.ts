@@ -29,7 +29,9 @@ describe('Stop keeps what was said and ends everything in flight', () => {
 
     await h.model.waitForDisconnects(disconnectsBefore + 1, 5_000);
     await waitFor(async () => (await status(completionId)) === 'cancelled');
-    const { rows } = await h.pool.query(`SELECT parts, metadata FROM messages WHERE completion_id = $1`, [completionId]);
+    const { rows } = await h.pool.query(`SELECT parts, metadata FROM messages WHERE completion_id = $1`, [
+      completionId,
+    ]);
     expect(rows).toHaveLength(1);
     expect(rows[0].metadata).toEqual({ stopped: true });
     const text = rows[0].parts.find((p: { type: string }) => p.type === 'text').text as string;
@@ -66,7 +68,11 @@ describe('Stop keeps what was said and ends everything in flight', () => {
     expect(late.status).toBe(409);
     const events = await readValidatedChunks(await h.api(`/v1/completions/${completionId}/events`));
     expect(events.at(-1)?.type).toBe('abort');
-    expect(events.some((c) => c.type === 'data-thread_status' && (c.data as { runStatus: string }).runStatus === 'cancelled')).toBe(true);
+    expect(
+      events.some(
+        (c) => c.type === 'data-thread_status' && (c.data as { runStatus: string }).runStatus === 'cancelled',
+      ),
+    ).toBe(true);
   });
 
   it('a stop hint cuts the model stream and answers abort at once; the turn ends when Temporal confirms', async () => {
@@ -119,7 +125,12 @@ describe('Stop keeps what was said and ends everything in flight', () => {
     expect(await status(nextId)).toBe('queued');
     await h.temporal.workflow.getHandle(`completion-${completionId}`).cancel();
     const chunks = await readValidatedChunks(next);
-    expect(chunks.filter((chunk) => chunk.type === 'text-delta').map((chunk) => chunk.delta).join('')).toBe('next answer');
+    expect(
+      chunks
+        .filter((chunk) => chunk.type === 'text-delta')
+        .map((chunk) => chunk.delta)
+        .join(''),
+    ).toBe('next answer');
     expect(await status(completionId)).toBe('cancelled');
     expect(await status(nextId)).toBe('completed');
   });
@@ -132,7 +143,11 @@ describe('Stop keeps what was said and ends everything in flight', () => {
     expect(await readRest()).toContain('"type":"abort"');
     await h.stopWorker();
     await h.startWorker();
-    await waitFor(async () => (await status(completionId)) === 'cancelled', 15_000, 'completion recorded as cancelled').catch(async (error) => {
+    await waitFor(
+      async () => (await status(completionId)) === 'cancelled',
+      15_000,
+      'completion recorded as cancelled',
+    ).catch(async (error) => {
       const history = await h.temporal.workflow.getHandle(`completion-${completionId}`).fetchHistory();
       console.log(JSON.stringify(history.events, null, 1));
       throw error;
@@ -141,7 +156,11 @@ describe('Stop keeps what was said and ends everything in flight', () => {
 
   it('refuses to cancel a finished completion', async () => {
     h.model.enqueue({ kind: 'text', chunks: ['done'] });
-    const response = await postChat(h, { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('hi')] });
+    const response = await postChat(h, {
+      id: `chat-${randomUUID()}`,
+      trigger: 'submit-message',
+      messages: [userMessage('hi')],
+    });
     const completionId = response.headers.get('x-longhaul-completion-id')!;
     await response.text();
     await waitFor(async () => (await status(completionId)) === 'completed');
@@ -165,7 +184,8 @@ describe('a stop that Temporal never confirms', () => {
     const raw = await readRest();
     expect(raw).toContain('"type":"abort"');
 
-    const row = async () => (await h.pool.query(`SELECT status, error FROM completions WHERE id = $1`, [completionId])).rows[0];
+    const row = async () =>
+      (await h.pool.query(`SELECT status, error FROM completions WHERE id = $1`, [completionId])).rows[0];
     await waitFor(async () => (await row()).status === 'failed', 15_000, 'completion failed');
     expect((await row()).error).toMatchObject({ code: 'stop_not_confirmed' });
     const { rows } = await h.pool.query(`SELECT metadata FROM messages WHERE completion_id = $1`, [completionId]);

@@ -168,11 +168,18 @@ describe('anthropic provider: failures', () => {
     const { events, error } = await collectEvents(provider.stream(hello, never()));
     expect(textOf(events)).toBe('Partial answer');
     expect(events.some((event) => event.type === 'finish' || event.type === 'usage')).toBe(false);
-    expect(error).toMatchObject({ code: 'overloaded_error', retryable: true, message: 'anthropic stream failed with overloaded_error: Overloaded' });
+    expect(error).toMatchObject({
+      code: 'overloaded_error',
+      retryable: true,
+      message: 'anthropic stream failed with overloaded_error: Overloaded',
+    });
   });
 
   it('reports a stream that stops before message_stop as retryable stream_incomplete', async () => {
-    server.enqueue({ kind: 'replay', sse: 'event: message_start\ndata: {"type":"message_start","message":{"id":"m","type":"message","role":"assistant","model":"c","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":1,"output_tokens":1}}}\n\n' });
+    server.enqueue({
+      kind: 'replay',
+      sse: 'event: message_start\ndata: {"type":"message_start","message":{"id":"m","type":"message","role":"assistant","model":"c","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":1,"output_tokens":1}}}\n\n',
+    });
     const { error } = await collectEvents(provider.stream(hello, never()));
     expect(error).toMatchObject({ code: 'stream_incomplete', retryable: true });
   });

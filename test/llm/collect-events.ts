@@ -6,7 +6,10 @@ export interface Collected {
   error: unknown;
 }
 
-export async function collectEvents(stream: AsyncIterable<ModelEvent>, onEvent?: (event: ModelEvent) => void): Promise<Collected> {
+export async function collectEvents(
+  stream: AsyncIterable<ModelEvent>,
+  onEvent?: (event: ModelEvent) => void,
+): Promise<Collected> {
   const events: ModelEvent[] = [];
   try {
     for await (const event of stream) {

@@ -22,13 +22,22 @@ describe('the key-less demo script', () => {
   it('delegates "research …" to the research tool when it is offered, then reports the tool result', () => {
     const tools = [{ type: 'function', function: { name: 'research', parameters: {} } }];
     const asked = demoScript(request({ tools, messages: [{ role: 'user', content: 'research why the sky is blue' }] }));
-    expect(asked).toMatchObject({ kind: 'tool-calls', calls: [{ name: 'research', argsChunks: ['{"question":"why the sky is blue"}'] }] });
+    expect(asked).toMatchObject({
+      kind: 'tool-calls',
+      calls: [{ name: 'research', argsChunks: ['{"question":"why the sky is blue"}'] }],
+    });
 
     const withoutTool = demoScript(request({ messages: [{ role: 'user', content: 'research why the sky is blue' }] }));
     expect(withoutTool.kind).toBe('text');
 
     const answered = demoScript(
-      request({ tools, messages: [{ role: 'user', content: 'research x' }, { role: 'tool', tool_call_id: 'c', content: '{"answer":"Rayleigh"}' }] }),
+      request({
+        tools,
+        messages: [
+          { role: 'user', content: 'research x' },
+          { role: 'tool', tool_call_id: 'c', content: '{"answer":"Rayleigh"}' },
+        ],
+      }),
     );
     expect(answered.kind === 'text' && answered.chunks.join('')).toContain('Rayleigh');
   });

@@ -37,7 +37,10 @@ describe('createProviders', () => {
   });
 
   it('creates both when both have keys, and none when none are given', () => {
-    const both = createProviders({ openai: { apiKey: 'a' }, anthropic: { apiKey: 'b', baseURL: 'http://127.0.0.1:1' } });
+    const both = createProviders({
+      openai: { apiKey: 'a' },
+      anthropic: { apiKey: 'b', baseURL: 'http://127.0.0.1:1' },
+    });
     expect(both.openai?.name).toBe('openai');
     expect(both.anthropic?.name).toBe('anthropic');
     expect(createProviders({})).toEqual({});

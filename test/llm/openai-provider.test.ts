@@ -145,7 +145,12 @@ describe('openai provider: streaming', () => {
 
 describe('openai provider: failures', () => {
   it('carries retry-after into retryAfterMs and keeps the vendor message readable', async () => {
-    server.enqueue({ kind: 'http-error', status: 429, message: 'Rate limit reached for requests', retryAfterSeconds: 7 });
+    server.enqueue({
+      kind: 'http-error',
+      status: 429,
+      message: 'Rate limit reached for requests',
+      retryAfterSeconds: 7,
+    });
     const { error } = await collectEvents(provider.stream(hello, never()));
     expect(error).toMatchObject({
       status: 429,
@@ -167,12 +172,17 @@ describe('openai provider: failures', () => {
     const { events, error } = await collectEvents(provider.stream(hello, never()));
     expect(textOf(events)).toBe('Partial answer');
     expect(events.some((event) => event.type === 'finish')).toBe(false);
-    expect(error).toMatchObject({ code: 'server_error', retryable: true, message: 'openai stream failed with server_error: The server had an error' });
+    expect(error).toMatchObject({
+      code: 'server_error',
+      retryable: true,
+      message: 'openai stream failed with server_error: The server had an error',
+    });
     expect((error as ProviderError).status).toBeUndefined();
   });
 
   it('reports a stream that stops without a finish_reason as retryable stream_incomplete', async () => {
-    const cut = 'data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Half"},"finish_reason":null}]}\n\n';
+    const cut =
+      'data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Half"},"finish_reason":null}]}\n\n';
     server.enqueue({ kind: 'replay', sse: cut });
     const { events, error } = await collectEvents(provider.stream(hello, never()));
     expect(textOf(events)).toBe('Half');
@@ -182,9 +192,14 @@ describe('openai provider: failures', () => {
   it('reports aborted, not finished, when the abort lands after finish_reason but before [DONE]', async () => {
     const chunk = (delta: string, finish: string | null) =>
       `data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":${delta},"finish_reason":${finish}}]}\n\n`;
-    const usage = 'data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}\n\n';
+    const usage =
+      'data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}\n\n';
     // Events 200 ms apart; aborting 300 ms after the text lands between the finish chunk and the usage chunk.
-    server.enqueue({ kind: 'replay', sse: chunk('{"content":"Done"}', null) + chunk('{}', '"stop"') + usage + 'data: [DONE]\n\n', delayMs: 200 });
+    server.enqueue({
+      kind: 'replay',
+      sse: chunk('{"content":"Done"}', null) + chunk('{}', '"stop"') + usage + 'data: [DONE]\n\n',
+      delayMs: 200,
+    });
     const controller = new AbortController();
     const { events, error } = await collectEvents(provider.stream(hello, controller.signal), (event) => {
       if (event.type === 'text-delta') setTimeout(() => controller.abort(), 300);

@@ -68,7 +68,11 @@ describe('scripted model server', () => {
 
   it('omits usage entirely when the client did not ask for it', async () => {
     server.enqueue({ kind: 'text', chunks: ['a', 'b'] });
-    const stream = await openai.chat.completions.create({ model: 'gpt-4.1-mini', stream: true, messages: [{ role: 'user', content: 'x' }] });
+    const stream = await openai.chat.completions.create({
+      model: 'gpt-4.1-mini',
+      stream: true,
+      messages: [{ role: 'user', content: 'x' }],
+    });
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.map((chunk) => 'usage' in chunk)).toEqual([false, false, false, false]);
@@ -80,13 +84,19 @@ describe('scripted model server', () => {
       { kind: 'text', chunks: ['Hello', ' there'], usage: { inputTokens: 3, outputTokens: 2 } },
       { kind: 'tool-calls', calls: [{ id: 'call_1', name: 'lookup', argsChunks: ['{"q":', '"x"}'] }] },
     );
-    const text = await openai.chat.completions.create({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'x' }] });
+    const text = await openai.chat.completions.create({
+      model: 'gpt-4.1-mini',
+      messages: [{ role: 'user', content: 'x' }],
+    });
     expect(text.object).toBe('chat.completion');
     expect(text.choices[0]?.message.content).toBe('Hello there');
     expect(text.choices[0]?.finish_reason).toBe('stop');
     expect(text.usage).toMatchObject({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
 
-    const tools = await openai.chat.completions.create({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'x' }] });
+    const tools = await openai.chat.completions.create({
+      model: 'gpt-4.1-mini',
+      messages: [{ role: 'user', content: 'x' }],
+    });
     expect(tools.choices[0]?.finish_reason).toBe('tool_calls');
     expect(tools.choices[0]?.message.tool_calls).toEqual([
       { id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } },
@@ -94,8 +104,16 @@ describe('scripted model server', () => {
   });
 
   it('answers non-streaming Anthropic requests with a message', async () => {
-    server.enqueue({ kind: 'tool-calls', text: ['Looking.'], calls: [{ id: 'toolu_1', name: 'lookup', argsChunks: ['{"q":', '"x"}'] }] });
-    const message = await anthropic.messages.create({ model: 'claude-test-model', max_tokens: 100, messages: [{ role: 'user', content: 'x' }] });
+    server.enqueue({
+      kind: 'tool-calls',
+      text: ['Looking.'],
+      calls: [{ id: 'toolu_1', name: 'lookup', argsChunks: ['{"q":', '"x"}'] }],
+    });
+    const message = await anthropic.messages.create({
+      model: 'claude-test-model',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'x' }],
+    });
     expect(message.stop_reason).toBe('tool_use');
     expect(message.content).toEqual([
       { type: 'text', text: 'Looking.' },
@@ -124,7 +142,10 @@ describe('scripted model server', () => {
       body: JSON.stringify({ model: 'claude-test-model', messages: [{ role: 'user', content: 'x' }] }),
     });
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('max_tokens') } });
+    expect(await response.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringContaining('max_tokens') },
+    });
     expect(server.queuedScripts).toBe(1);
     expect(server.requests).toHaveLength(1);
   });
@@ -132,7 +153,9 @@ describe('scripted model server', () => {
   it('answers unknown paths with a vendor-shaped 404', async () => {
     const response = await fetch(`${server.openaiBaseURL}/embeddings`, { method: 'POST', body: '{}' });
     expect(response.status).toBe(404);
-    expect(await response.json()).toMatchObject({ error: { type: 'invalid_request_error', message: 'Unknown request URL: POST /v1/embeddings' } });
+    expect(await response.json()).toMatchObject({
+      error: { type: 'invalid_request_error', message: 'Unknown request URL: POST /v1/embeddings' },
+    });
   });
 
   it('plays queued scripts in order, then falls back to a default text', async () => {
@@ -140,7 +163,8 @@ describe('scripted model server', () => {
     const request = { model: 'gpt-4.1-mini', messages: [{ role: 'user' as const, content: 'x' }] };
     server.enqueue({ kind: 'text', chunks: ['first'] }, { kind: 'text', chunks: ['second'] });
     const answers = [];
-    for (let i = 0; i < 3; i++) answers.push(textOf((await collectEvents(provider.stream(request, new AbortController().signal))).events));
+    for (let i = 0; i < 3; i++)
+      answers.push(textOf((await collectEvents(provider.stream(request, new AbortController().signal))).events));
     expect(answers).toEqual(['first', 'second', 'Hello from the scripted model.']);
     expect(server.disconnects).toEqual([]);
   });
@@ -174,7 +198,17 @@ describe('demo script', () => {
         { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: 'ok' }] },
       ],
     };
-    expect(lastUserText({ index: 0, vendor: 'anthropic', method: 'POST', path: '/v1/messages', headers: {}, body, receivedAt: 0 })).toBe('Book it');
+    expect(
+      lastUserText({
+        index: 0,
+        vendor: 'anthropic',
+        method: 'POST',
+        path: '/v1/messages',
+        headers: {},
+        body,
+        receivedAt: 0,
+      }),
+    ).toBe('Book it');
   });
 });
 
@@ -182,7 +216,10 @@ describe('closing', () => {
   it('destroys hanging streams on close without recording them as client disconnects', async () => {
     const own = await createScriptedModelServer();
     own.enqueue({ kind: 'hang', chunks: ['waiting'] });
-    const response = await fetch(`${own.openaiBaseURL}/chat/completions`, { method: 'POST', body: JSON.stringify(chatBody) });
+    const response = await fetch(`${own.openaiBaseURL}/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify(chatBody),
+    });
     const reader = response.body!.getReader();
     await reader.read();
     await own.close();
@@ -192,7 +229,9 @@ describe('closing', () => {
 
   it('runs as a CLI that prints its URLs and exits cleanly on SIGTERM', async () => {
     const main = fileURLToPath(new URL('../../src/llm/scripted/main.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', main], { env: { ...process.env, SCRIPTED_MODEL_PORT: '0' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', main], {
+      env: { ...process.env, SCRIPTED_MODEL_PORT: '0' },
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -17,7 +17,11 @@ export function parseSseEvents(text: string): SseEvent[] {
     .filter((block) => block.trim() !== '')
     .map((block) => {
       const lines = block.split(/\r?\n/);
-      const event = lines.find((line) => line.startsWith('event:'))?.slice(6).trim() ?? null;
+      const event =
+        lines
+          .find((line) => line.startsWith('event:'))
+          ?.slice(6)
+          .trim() ?? null;
       const data = lines
         .filter((line) => line.startsWith('data:'))
         .map((line) => line.slice(5).replace(/^ /, ''))

@@ -31,7 +31,13 @@ function sseEventsOf(wire: WireResponse): string {
   return wire.events.join('');
 }
 
-const context = (model: string): WireContext => ({ requestIndex: 0, model, stream: true, includeUsage: true, estimatedInputTokens: 1 });
+const context = (model: string): WireContext => ({
+  requestIndex: 0,
+  model,
+  stream: true,
+  includeUsage: true,
+  estimatedInputTokens: 1,
+});
 
 // Per-response identity and fields OpenAI added for its own bookkeeping (obfuscation pads lengths).
 const OPENAI_VOLATILE = ['id', 'created', 'model', 'system_fingerprint', 'service_tier', 'obfuscation'];
@@ -47,7 +53,11 @@ function normalizeAnthropic(text: string): unknown[] {
     if (payload.type === 'message_start') {
       const message = jsonObject.parse(payload.message);
       const usage = jsonObject.parse(message.usage);
-      return { event, ...payload, message: { ...omit(message, ['id', 'model', 'usage']), usage: { input_tokens: usage.input_tokens } } };
+      return {
+        event,
+        ...payload,
+        message: { ...omit(message, ['id', 'model', 'usage']), usage: { input_tokens: usage.input_tokens } },
+      };
     }
     if (payload.type === 'message_delta') {
       return { event, ...payload, usage: { output_tokens: jsonObject.parse(payload.usage).output_tokens } };
@@ -65,14 +75,18 @@ const anthropicEventSchema = z.object({
   type: z.string(),
   message: z.object({ usage: z.object({ input_tokens: z.number() }) }).optional(),
   content_block: z.object({ type: z.string(), id: z.string().optional(), name: z.string().optional() }).optional(),
-  delta: z.object({ type: z.string().optional(), text: z.string().optional(), partial_json: z.string().optional() }).optional(),
+  delta: z
+    .object({ type: z.string().optional(), text: z.string().optional(), partial_json: z.string().optional() })
+    .optional(),
   usage: z.object({ output_tokens: z.number() }).optional(),
 });
 
 /** The script that describes a recorded Anthropic stream's content. */
 function anthropicScriptOf(text: string): Script {
   const events = parseSseEvents(text).map(({ data }) => anthropicEventSchema.parse(JSON.parse(data)));
-  const chunks = events.flatMap((e) => (e.delta?.type === 'text_delta' && e.delta.text !== undefined ? [e.delta.text] : []));
+  const chunks = events.flatMap((e) =>
+    e.delta?.type === 'text_delta' && e.delta.text !== undefined ? [e.delta.text] : [],
+  );
   const tool = events.find((e) => e.content_block?.type === 'tool_use')?.content_block;
   const argsChunks = events.flatMap((e) => (e.delta?.partial_json ? [e.delta.partial_json] : []));
   const usage = {
@@ -89,7 +103,9 @@ describe('scripted wire output matches recorded vendor streams', () => {
     const chunks = parseSseEvents(fixture)
       .filter(({ data }) => data !== '[DONE]')
       .map(({ data }) => openAIChunkSchema.parse(JSON.parse(data)));
-    const contents = chunks.flatMap((chunk) => chunk.choices.map((choice) => choice.delta.content ?? '')).filter(Boolean);
+    const contents = chunks
+      .flatMap((chunk) => chunk.choices.map((choice) => choice.delta.content ?? ''))
+      .filter(Boolean);
     const usage = chunks.at(-1)?.usage;
     expect(contents.length).toBeGreaterThan(50);
     const script: Script = {
@@ -105,7 +121,13 @@ describe('scripted wire output matches recorded vendor streams', () => {
     const fixture = readFixture('openai-chat-tool-call.sse');
     const script: Script = {
       kind: 'tool-calls',
-      calls: [{ id: 'call_O17Uplv4lJvD6DVdIvFFeRMw', name: 'test-tool', argsChunks: ['{"', 'value', '":"', 'Spark', 'le', ' Day', '"}'] }],
+      calls: [
+        {
+          id: 'call_O17Uplv4lJvD6DVdIvFFeRMw',
+          name: 'test-tool',
+          argsChunks: ['{"', 'value', '":"', 'Spark', 'le', ' Day', '"}'],
+        },
+      ],
       usage: { inputTokens: 53, outputTokens: 17 },
     };
     const written = sseEventsOf(toOpenAIWire(script, context('gpt-3.5-turbo-0125')));
@@ -118,14 +140,19 @@ describe('scripted wire output matches recorded vendor streams', () => {
         return choices.map((choice) => ({ ...choice, delta: omit(jsonObject.parse(choice.delta), ['refusal']) }));
       });
     expect(choicesOf(written)).toEqual(choicesOf(fixture));
-    expect(normalizeOpenAI(written).at(-2)).toMatchObject({ usage: { prompt_tokens: 53, completion_tokens: 17, total_tokens: 70 } });
+    expect(normalizeOpenAI(written).at(-2)).toMatchObject({
+      usage: { prompt_tokens: 53, completion_tokens: 17, total_tokens: 70 },
+    });
   });
 
-  it.each(['anthropic-text.recorded.sse', 'anthropic-tool-use.docs.sse'])('Anthropic %s: same event sequence and payloads', (name) => {
-    const fixture = readFixture(name);
-    const written = sseEventsOf(toAnthropicWire(anthropicScriptOf(fixture), context('claude-sonnet-4-5-20250929')));
-    expect(normalizeAnthropic(written)).toEqual(normalizeAnthropic(fixture));
-  });
+  it.each(['anthropic-text.recorded.sse', 'anthropic-tool-use.docs.sse'])(
+    'Anthropic %s: same event sequence and payloads',
+    (name) => {
+      const fixture = readFixture(name);
+      const written = sseEventsOf(toAnthropicWire(anthropicScriptOf(fixture), context('claude-sonnet-4-5-20250929')));
+      expect(normalizeAnthropic(written)).toEqual(normalizeAnthropic(fixture));
+    },
+  );
 });
 
 describe('recorded vendor bytes drive the providers', () => {
@@ -146,7 +173,9 @@ describe('recorded vendor bytes drive the providers', () => {
     const fixture = readFixture('openai-chat-text.recorded.sse');
     const expectedText = parseSseEvents(fixture)
       .filter(({ data }) => data !== '[DONE]')
-      .flatMap(({ data }) => openAIChunkSchema.parse(JSON.parse(data)).choices.map((choice) => choice.delta.content ?? ''))
+      .flatMap(({ data }) =>
+        openAIChunkSchema.parse(JSON.parse(data)).choices.map((choice) => choice.delta.content ?? ''),
+      )
       .join('');
     server.enqueue({ kind: 'replay', sse: fixture, splitUtf8: true });
     const { events, error } = await collectEvents(openai().stream(request, signal()));
@@ -173,7 +202,9 @@ describe('recorded vendor bytes drive the providers', () => {
   it('Anthropic recorded text', async () => {
     server.enqueue({ kind: 'replay', sse: readFixture('anthropic-text.recorded.sse') });
     const { events } = await collectEvents(anthropic().stream(request, signal()));
-    expect(textOf(events)).toBe("Hello! I'm doing well, thank you for asking. How are you doing today? Is there anything I can help you with?");
+    expect(textOf(events)).toBe(
+      "Hello! I'm doing well, thank you for asking. How are you doing today? Is there anything I can help you with?",
+    );
     expect(events.slice(-2)).toEqual([
       { type: 'usage', usage: { inputTokens: 12, outputTokens: 30 } },
       { type: 'finish', reason: 'stop' },

@@ -35,7 +35,10 @@ describe('record workflow histories', () => {
   beforeAll(async () => {
     // Heartbeats at most every 4 s (80% of the model call's heartbeat timeout): a stopped model call then
     // waits long enough for Temporal's cancellation that a worker shutdown reliably comes first.
-    h = await startHarness({ LONGHAUL_HEARTBEAT_THROTTLE_MS: '60000' }, { tools: createTestTools({ shortExpiryMs: 1_500 }).definitions });
+    h = await startHarness(
+      { LONGHAUL_HEARTBEAT_THROTTLE_MS: '60000' },
+      { tools: createTestTools({ shortExpiryMs: 1_500 }).definitions },
+    );
   });
   afterEach(() => h.model.reset());
   afterAll(() => h?.close());
@@ -116,7 +119,9 @@ describe('record workflow histories', () => {
     });
   const count = (history: History, activity: string) => scheduled(history).filter((name) => name === activity).length;
   const eventKinds = (history: History) =>
-    (history.events ?? []).flatMap((e) => Object.keys(e).filter((key) => key.endsWith('EventAttributes') && e[key as keyof typeof e]));
+    (history.events ?? []).flatMap((e) =>
+      Object.keys(e).filter((key) => key.endsWith('EventAttributes') && e[key as keyof typeof e]),
+    );
 
   scenario('plain-completion', 'one model call, text answer', async () => {
     const turn = await startTurn([{ kind: 'text', chunks: ['Hello ', 'there.'] }]);
@@ -126,31 +131,37 @@ describe('record workflow histories', () => {
     expect(count(history, 'runTool')).toBe(0);
   });
 
-  scenario('inline-tools', 'three steps with inline tools, invalid arguments, an unknown and a throwing tool', async () => {
-    const turn = await startTurn(
-      [
-        {
-          kind: 'tool-calls',
-          calls: [
-            { name: 'echo', argsChunks: ['{"text":"hi"}'] },
-            { name: 'echo', argsChunks: ['{"text":', '42}'] },
-            { name: 'teleport', argsChunks: ['{}'] },
-          ],
-        },
-        { kind: 'tool-calls', calls: [{ name: 'explode', argsChunks: ['{}'] }] },
-        { kind: 'text', chunks: ['Some tools failed.'] },
-      ],
-      { tools: ['echo', 'explode'] },
-    );
-    await readValidatedChunks(turn.response);
-    const history = await recordCompletion('inline-tools', turn.completionId);
-    // Step 1 runs the valid echo (the invalid and unknown calls are settled by callModel), step 2 the explode.
-    expect(count(history, 'callModel')).toBe(3);
-    expect(count(history, 'runTool')).toBe(2);
-    expect(eventKinds(history)).not.toContain('startChildWorkflowExecutionInitiatedEventAttributes');
-    const { rows } = await h.pool.query(`SELECT status FROM tool_executions WHERE completion_id = $1`, [turn.completionId]);
-    expect(rows.map((r) => r.status as string).sort()).toEqual(['completed', 'failed', 'invalid', 'not_found']);
-  });
+  scenario(
+    'inline-tools',
+    'three steps with inline tools, invalid arguments, an unknown and a throwing tool',
+    async () => {
+      const turn = await startTurn(
+        [
+          {
+            kind: 'tool-calls',
+            calls: [
+              { name: 'echo', argsChunks: ['{"text":"hi"}'] },
+              { name: 'echo', argsChunks: ['{"text":', '42}'] },
+              { name: 'teleport', argsChunks: ['{}'] },
+            ],
+          },
+          { kind: 'tool-calls', calls: [{ name: 'explode', argsChunks: ['{}'] }] },
+          { kind: 'text', chunks: ['Some tools failed.'] },
+        ],
+        { tools: ['echo', 'explode'] },
+      );
+      await readValidatedChunks(turn.response);
+      const history = await recordCompletion('inline-tools', turn.completionId);
+      // Step 1 runs the valid echo (the invalid and unknown calls are settled by callModel), step 2 the explode.
+      expect(count(history, 'callModel')).toBe(3);
+      expect(count(history, 'runTool')).toBe(2);
+      expect(eventKinds(history)).not.toContain('startChildWorkflowExecutionInitiatedEventAttributes');
+      const { rows } = await h.pool.query(`SELECT status FROM tool_executions WHERE completion_id = $1`, [
+        turn.completionId,
+      ]);
+      expect(rows.map((r) => r.status as string).sort()).toEqual(['completed', 'failed', 'invalid', 'not_found']);
+    },
+  );
 
   scenario('durable-tool', 'a durable child that needs no approval', async () => {
     const turn = await startTurn(
@@ -169,7 +180,10 @@ describe('record workflow histories', () => {
   });
 
   /** A `transfer` awaiting approval, decided by `decideWith`; records both runs. */
-  async function approvalScenario(scenario: Scenario, decideWith: (approval: { toolCallId: string; argsDigest: string }) => Promise<void>) {
+  async function approvalScenario(
+    scenario: Scenario,
+    decideWith: (approval: { toolCallId: string; argsDigest: string }) => Promise<void>,
+  ) {
     const turn = await startTurn(
       [
         { kind: 'tool-calls', calls: [{ name: 'transfer', argsChunks: ['{"amount":25}'] }] },
@@ -188,7 +202,11 @@ describe('record workflow histories', () => {
 
   scenario('approval-approved', 'approved through POST /v1/approvals/:id (the decide update)', async () => {
     const { tool } = await approvalScenario('approval-approved', async (approval) => {
-      const response = await decide(approval.toolCallId, { decision: 'approve', argsDigest: approval.argsDigest, reason: 'ok' });
+      const response = await decide(approval.toolCallId, {
+        decision: 'approve',
+        argsDigest: approval.argsDigest,
+        reason: 'ok',
+      });
       expect(response.status).toBe(200);
     });
     expect(eventKinds(tool)).toContain('workflowExecutionUpdateCompletedEventAttributes');
@@ -197,7 +215,11 @@ describe('record workflow histories', () => {
 
   scenario('approval-denied', 'denied through POST /v1/approvals/:id', async () => {
     const { tool } = await approvalScenario('approval-denied', async (approval) => {
-      const response = await decide(approval.toolCallId, { decision: 'deny', argsDigest: approval.argsDigest, reason: 'no' });
+      const response = await decide(approval.toolCallId, {
+        decision: 'deny',
+        argsDigest: approval.argsDigest,
+        reason: 'no',
+      });
       expect(response.status).toBe(200);
     });
     expect(scheduled(tool)).toContain('recordApprovalDecision');
@@ -208,36 +230,45 @@ describe('record workflow histories', () => {
     const { tool } = await approvalScenario('approval-signalled', async (approval) => {
       await h.temporal.workflow
         .getHandle(`tool-${approval.toolCallId}`)
-        .signal(approvalDecisionSignal, { approved: true, approver: h.userId, reason: 'operator', argsDigest: approval.argsDigest });
+        .signal(approvalDecisionSignal, {
+          approved: true,
+          approver: h.userId,
+          reason: 'operator',
+          argsDigest: approval.argsDigest,
+        });
     });
     expect(eventKinds(tool)).toContain('workflowExecutionSignaledEventAttributes');
     expect(eventKinds(tool)).toContain('markerRecordedEventAttributes');
     expect(scheduled(tool)).toEqual(expect.arrayContaining(['recordApprovalDecision', 'runTool']));
   });
 
-  scenario('approval-signal-without-digest', 'a signal without argsDigest is ignored, then the API decides', async () => {
-    const { tool } = await approvalScenario('approval-signal-without-digest', async (approval) => {
-      const handle = h.temporal.workflow.getHandle(`tool-${approval.toolCallId}`);
-      await handle.signal(approvalDecisionSignal, { approved: true, approver: h.userId, reason: 'operator' });
-      // Decide only once the worker has handled the signal, so the history holds the ignored signal first.
-      await waitFor(async () => {
-        const events = (await handle.fetchHistory()).events ?? [];
-        const signalled = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
-        return signalled >= 0 && events.slice(signalled).some((e) => e.workflowTaskCompletedEventAttributes);
+  scenario(
+    'approval-signal-without-digest',
+    'a signal without argsDigest is ignored, then the API decides',
+    async () => {
+      const { tool } = await approvalScenario('approval-signal-without-digest', async (approval) => {
+        const handle = h.temporal.workflow.getHandle(`tool-${approval.toolCallId}`);
+        await handle.signal(approvalDecisionSignal, { approved: true, approver: h.userId, reason: 'operator' });
+        // Decide only once the worker has handled the signal, so the history holds the ignored signal first.
+        await waitFor(async () => {
+          const events = (await handle.fetchHistory()).events ?? [];
+          const signalled = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
+          return signalled >= 0 && events.slice(signalled).some((e) => e.workflowTaskCompletedEventAttributes);
+        });
+        const response = await decide(approval.toolCallId, { decision: 'approve', argsDigest: approval.argsDigest });
+        expect(response.status).toBe(200);
       });
-      const response = await decide(approval.toolCallId, { decision: 'approve', argsDigest: approval.argsDigest });
-      expect(response.status).toBe(200);
-    });
-    expect(eventKinds(tool)).toEqual(
-      expect.arrayContaining([
-        'workflowExecutionSignaledEventAttributes',
-        'markerRecordedEventAttributes',
-        'workflowExecutionUpdateCompletedEventAttributes',
-      ]),
-    );
-    expect(count(tool, 'recordApprovalDecision')).toBe(1);
-    expect(scheduled(tool)).toContain('runTool');
-  });
+      expect(eventKinds(tool)).toEqual(
+        expect.arrayContaining([
+          'workflowExecutionSignaledEventAttributes',
+          'markerRecordedEventAttributes',
+          'workflowExecutionUpdateCompletedEventAttributes',
+        ]),
+      );
+      expect(count(tool, 'recordApprovalDecision')).toBe(1);
+      expect(scheduled(tool)).toContain('runTool');
+    },
+  );
 
   scenario('approval-expired', 'nobody answers before the approval timer fires', async () => {
     const turn = await startTurn(
@@ -256,7 +287,9 @@ describe('record workflow histories', () => {
   });
 
   scenario('cancelled-streaming', 'cancelled while the model is streaming', async () => {
-    const turn = await startTurn([{ kind: 'text', chunks: Array.from({ length: 40 }, (_, i) => `word${i} `), delayMs: 150 }]);
+    const turn = await startTurn([
+      { kind: 'text', chunks: Array.from({ length: 40 }, (_, i) => `word${i} `), delayMs: 150 },
+    ]);
     const reader = turn.response.body!.getReader();
     const decoder = new TextDecoder();
     let raw = '';
@@ -270,9 +303,12 @@ describe('record workflow histories', () => {
   });
 
   scenario('cancelled-awaiting-approval', 'cancelled while a child waits for a decision', async () => {
-    const turn = await startTurn([{ kind: 'tool-calls', calls: [{ name: 'transfer', argsChunks: ['{"amount":5}'] }] }], {
-      tools: ['transfer'],
-    });
+    const turn = await startTurn(
+      [{ kind: 'tool-calls', calls: [{ name: 'transfer', argsChunks: ['{"amount":5}'] }] }],
+      {
+        tools: ['transfer'],
+      },
+    );
     await readValidatedChunks(turn.response);
     const approval = await pendingApproval(turn.threadId);
     const cancel = await h.api(`/v1/completions/${turn.completionId}/cancel`, { method: 'POST' });
@@ -282,21 +318,27 @@ describe('record workflow histories', () => {
     await recordTool('cancelled-awaiting-approval', approval.toolCallId, 'CANCELLED');
   });
 
-  scenario('stopped-worker-shutdown', 'stopped while streaming, then the worker shuts down before Temporal confirms', async () => {
-    const turn = await startTurn([{ kind: 'text', chunks: Array.from({ length: 40 }, (_, i) => `word${i} `), delayMs: 150 }]);
-    const reader = turn.response.body!.getReader();
-    const decoder = new TextDecoder();
-    let raw = '';
-    while (!raw.includes('"text-delta"')) raw += decoder.decode((await reader.read()).value, { stream: true });
-    expect((await h.api(`/v1/completions/${turn.completionId}/cancel`, { method: 'POST' })).status).toBe(202);
-    while (!(await reader.read()).done);
-    await h.stopWorker();
-    await h.startWorker();
-    const history = await recordCompletion('stopped-worker-shutdown', turn.completionId, 'CANCELLED');
-    // The shutdown failed the model call instead of cancelling it; the run still ends cancelled.
-    expect(eventKinds(history)).toContain('activityTaskFailedEventAttributes');
-    expect(eventKinds(history)).not.toContain('activityTaskCanceledEventAttributes');
-  });
+  scenario(
+    'stopped-worker-shutdown',
+    'stopped while streaming, then the worker shuts down before Temporal confirms',
+    async () => {
+      const turn = await startTurn([
+        { kind: 'text', chunks: Array.from({ length: 40 }, (_, i) => `word${i} `), delayMs: 150 },
+      ]);
+      const reader = turn.response.body!.getReader();
+      const decoder = new TextDecoder();
+      let raw = '';
+      while (!raw.includes('"text-delta"')) raw += decoder.decode((await reader.read()).value, { stream: true });
+      expect((await h.api(`/v1/completions/${turn.completionId}/cancel`, { method: 'POST' })).status).toBe(202);
+      while (!(await reader.read()).done);
+      await h.stopWorker();
+      await h.startWorker();
+      const history = await recordCompletion('stopped-worker-shutdown', turn.completionId, 'CANCELLED');
+      // The shutdown failed the model call instead of cancelling it; the run still ends cancelled.
+      expect(eventKinds(history)).toContain('activityTaskFailedEventAttributes');
+      expect(eventKinds(history)).not.toContain('activityTaskCanceledEventAttributes');
+    },
+  );
 
   scenario('retried-model-call', 'the first model call fails with a 500 and its retry answers', async () => {
     const turn = await startTurn([
@@ -305,7 +347,9 @@ describe('record workflow histories', () => {
     ]);
     await readValidatedChunks(turn.response);
     const history = await recordCompletion('retried-model-call', turn.completionId);
-    const attempts = (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt] : []));
+    const attempts = (history.events ?? []).flatMap((e) =>
+      e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt] : [],
+    );
     expect(attempts).toContain(2);
   });
 
@@ -347,7 +391,12 @@ describe('record workflow histories', () => {
       ],
       { threadId, text: 'first' },
     );
-    const second = await postChat(h, { id: threadId, trigger: 'submit-message', messages: [userMessage('second')], tools: [] });
+    const second = await postChat(h, {
+      id: threadId,
+      trigger: 'submit-message',
+      messages: [userMessage('second')],
+      tools: [],
+    });
     expect(second.status).toBe(200);
     const secondId = second.headers.get('x-longhaul-completion-id')!;
     await Promise.all([readValidatedChunks(first.response), readValidatedChunks(second)]);
@@ -381,7 +430,9 @@ describe('record workflow histories', () => {
     await recordCompletion('research-subagent', turn.completionId);
     const toolCallId = await onlyToolCallId(turn.completionId);
     await recordTool('research-subagent', toolCallId);
-    const { rows } = await h.pool.query(`SELECT id FROM completions WHERE parent_completion_id = $1`, [turn.completionId]);
+    const { rows } = await h.pool.query(`SELECT id FROM completions WHERE parent_completion_id = $1`, [
+      turn.completionId,
+    ]);
     await record('research-subagent', 'subagent', `completion-${rows[0].id}`, 'COMPLETED');
   });
 

@@ -23,10 +23,14 @@ function loadHistory(file: string): History {
 }
 
 /** Replays each file (its name doubles as the workflow id) and returns the outcome per file. */
-async function replayAll(workflowBundle: { codePath: string } | { code: string }, files: string[]): Promise<Map<string, ReplayResult>> {
+async function replayAll(
+  workflowBundle: { codePath: string } | { code: string },
+  files: string[],
+): Promise<Map<string, ReplayResult>> {
   const results = new Map<string, ReplayResult>();
   const histories = files.map((file) => ({ workflowId: file, history: loadHistory(file) }));
-  for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) results.set(result.workflowId, result);
+  for await (const result of Worker.runReplayHistories({ workflowBundle }, histories))
+    results.set(result.workflowId, result);
   return results;
 }
 
@@ -48,7 +52,10 @@ describe('recorded workflow histories replay against the current workflow code',
   const files = [...EXPECTED_HISTORY_FILES, ...legacyHistoryFiles()];
   let results: Map<string, ReplayResult>;
   beforeAll(async () => {
-    results = await replayAll({ codePath: inject('workflowBundlePath') }, [...recordedHistoryFiles(), ...legacyHistoryFiles()]);
+    results = await replayAll({ codePath: inject('workflowBundlePath') }, [
+      ...recordedHistoryFiles(),
+      ...legacyHistoryFiles(),
+    ]);
   });
 
   it('has a history for every workflow shape the recorder stages, and nothing else', () => {
@@ -59,9 +66,12 @@ describe('recorded workflow histories replay against the current workflow code',
     const result = results.get(file);
     expect(result, `${file} was not replayed`).toBeDefined();
     if (result?.error) {
-      throw new Error(`${file} does not replay against the current workflow code: ${result.error.name}: ${result.error.message}`, {
-        cause: result.error,
-      });
+      throw new Error(
+        `${file} does not replay against the current workflow code: ${result.error.name}: ${result.error.message}`,
+        {
+          cause: result.error,
+        },
+      );
     }
   });
 });
@@ -88,7 +98,9 @@ describe('the replay suite catches an unguarded reordering', () => {
     const files = recordedHistoryFiles();
     const outcomes = await replayAll(reordered, files);
     const failed = files.filter((file) => outcomes.get(file)?.error instanceof DeterminismViolationError);
-    expect(failed).toEqual(files.filter((file) => file.endsWith('.completion.json') || file.endsWith('.subagent.json')));
+    expect(failed).toEqual(
+      files.filter((file) => file.endsWith('.completion.json') || file.endsWith('.subagent.json')),
+    );
     const toolErrors = files
       .filter((file) => file.endsWith('.tool.json'))
       .flatMap((file) => (outcomes.get(file)?.error ? [`${file}: ${outcomes.get(file)!.error!.message}`] : []));
@@ -101,7 +113,9 @@ describe('the same reordering guarded by patched()', () => {
     const patchedBundle = await bundleWorkflows(PATCHED_WORKFLOWS_PATH);
     const files = [...recordedHistoryFiles(), ...legacyHistoryFiles()];
     const outcomes = await replayAll(patchedBundle, files);
-    const errors = files.flatMap((file) => (outcomes.get(file)?.error ? [`${file}: ${outcomes.get(file)!.error!.message}`] : []));
+    const errors = files.flatMap((file) =>
+      outcomes.get(file)?.error ? [`${file}: ${outcomes.get(file)!.error!.message}`] : [],
+    );
     expect(errors).toEqual([]);
     expect([...outcomes.keys()].sort()).toEqual([...files].sort());
   });

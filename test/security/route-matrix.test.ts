@@ -165,7 +165,12 @@ const BODIES: Record<string, BodyCase[] | 'none'> = {
   ],
   'POST /api/chat/:threadId/stop': 'none',
   'POST /v1/threads': [
-    { name: 'the thread id', needs: ['threadId'], body: (s) => ({ id: s.threadId, title: 'mine now' }), createsCallersThread: true },
+    {
+      name: 'the thread id',
+      needs: ['threadId'],
+      body: (s) => ({ id: s.threadId, title: 'mine now' }),
+      createsCallersThread: true,
+    },
   ],
   'PATCH /v1/threads/:id': [{ name: 'a new title', needs: [], body: () => ({ title: 'renamed by another user' }) }],
   'POST /v1/completions': [
@@ -194,7 +199,8 @@ const HAS_BODY = new Set(['POST', 'PUT', 'PATCH']);
 /** What a route needs filled in, or why this file cannot call it. */
 function classify(route: Route): { fields: SubjectField[]; bodies: BodyCase[] } | { missing: string } {
   if (route.method === 'USE') return { missing: `${route.path}: a router.use() layer; classify it in this file` };
-  if (route.regexp) return { missing: `${routeKey(route)}: a RegExp path; give it a string path with named parameters` };
+  if (route.regexp)
+    return { missing: `${routeKey(route)}: a RegExp path; give it a string path with named parameters` };
   const fields: SubjectField[] = [];
   for (const param of route.params) {
     const field = PARAM_FIXTURES[param]?.(route.path);
@@ -298,7 +304,11 @@ beforeAll(async () => {
     'a revoked API key of A': revoked.key,
     'an expired API key of A': (await users.issueApiKey(h.userId, { expiresAt: new Date(Date.now() - 1000) })).key,
     'an expired token for A': await jwt(subjectOfA, now() - 300),
-    'a token for A signed with another secret': await jwt(subjectOfA, now() + 300, 'another-secret-that-is-32-bytes-long'),
+    'a token for A signed with another secret': await jwt(
+      subjectOfA,
+      now() + 300,
+      'another-secret-that-is-32-bytes-long',
+    ),
     'C’s token with its payload changed to A': `${header}.${payload}.${signature}`,
   });
   expect((await h.api(`/v1/threads/${finished.threadId}`, { key: await jwt(subjectOfA) })).status).toBe(200);
@@ -341,7 +351,9 @@ async function answerOf(response: Response, streamMs = 1_500): Promise<Answer> {
       clearTimeout(timer);
     }
   }
-  const error = response.headers.get('content-type')?.includes('application/json') ? JSON.parse(text)?.error : undefined;
+  const error = response.headers.get('content-type')?.includes('application/json')
+    ? JSON.parse(text)?.error
+    : undefined;
   return { status: response.status, code: error?.code, message: error?.message, text };
 }
 
@@ -358,7 +370,10 @@ function send(route: Route, path: string, body: unknown, key?: string): Promise<
 }
 
 const fillPath = (route: Route, fields: SubjectField[], subject: Subject) =>
-  route.params.reduce((path, param, i) => path.replace(`:${param}`, encodeURIComponent(subject[fields[i]!]!)), route.path);
+  route.params.reduce(
+    (path, param, i) => path.replace(`:${param}`, encodeURIComponent(subject[fields[i]!]!)),
+    route.path,
+  );
 
 /** The same subject with every id replaced by one nobody has. */
 function madeUp(subject: Subject): Subject {
@@ -401,12 +416,15 @@ describe('the route table', () => {
 const authenticated = routes.filter((route) => !route.open && !('missing' in classify(route)));
 
 describe('open routes', () => {
-  it.each(routes.filter((route) => route.open).map(routeKey))('%s answers without credentials and shows none of A’s ids', async (key) => {
-    const route = routes.find((r) => routeKey(r) === key)!;
-    const answer = await answerOf(await send(route, route.path, undefined));
-    expect(answer.status).toBe(200);
-    expect(leakedIds(answer.text)).toEqual([]);
-  });
+  it.each(routes.filter((route) => route.open).map(routeKey))(
+    '%s answers without credentials and shows none of A’s ids',
+    async (key) => {
+      const route = routes.find((r) => routeKey(r) === key)!;
+      const answer = await answerOf(await send(route, route.path, undefined));
+      expect(answer.status).toBe(200);
+      expect(leakedIds(answer.text)).toEqual([]);
+    },
+  );
 });
 
 interface CrossUserCase {
@@ -476,7 +494,6 @@ async function crossUserRequest(c: CrossUserCase) {
   return { before, after: await stateOfA(), real, fake, forReal, forFake };
 }
 
-
 describe('another user naming A’s ids', () => {
   for (const c of crossUserCases) {
     it(`${c.title} answers as for made-up ids, shows none of A’s ids, changes nothing of A’s`, async () => {
@@ -520,7 +537,12 @@ describe('bad credentials on A’s ids', () => {
     const answers: Record<string, string | undefined> = {};
     for (const [refusal, code] of Object.entries(REFUSALS)) {
       const answer = await answerOf(
-        await send(route, fillPath(route, fields, subject), bodies[0]!.body(subject, callers.B.own), credentials[refusal]),
+        await send(
+          route,
+          fillPath(route, fields, subject),
+          bodies[0]!.body(subject, callers.B.own),
+          credentials[refusal],
+        ),
       );
       requestsMade += 1;
       answers[refusal] = answer.status === 401 ? answer.code : `${answer.status} ${answer.code}`;

@@ -19,7 +19,14 @@ describe('chunk publisher', () => {
     expect(await publisher.publish(id, { type: 'text-start', id: 't' })).toBe(2);
     expect(await publisher.publish(id, { type: 'abort', reason: 'cancelled' })).toBe(3);
     // The workflow's own status and abort, arriving after the model call already ended the message.
-    expect(await publisher.publish(id, { type: 'data-thread_status', id: 'status', data: { threadId: 'thr', completionId: id, runStatus: 'cancelled' }, transient: true })).toBe(0);
+    expect(
+      await publisher.publish(id, {
+        type: 'data-thread_status',
+        id: 'status',
+        data: { threadId: 'thr', completionId: id, runStatus: 'cancelled' },
+        transient: true,
+      }),
+    ).toBe(0);
     expect(await publisher.publish(id, { type: 'abort', reason: 'cancelled' })).toBe(0);
     expect((await hub.readLog(id, 0)).map((event) => event.type)).toEqual(['start', 'text-start', 'abort']);
 

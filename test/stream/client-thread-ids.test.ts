@@ -31,9 +31,17 @@ describe('withClientThreadIds', () => {
   it("names the thread as its client does in announcements, on the completion's stream and the user's channel", async () => {
     const { sent, publisher } = recordingPublisher();
     const shown = withClientThreadIds(publisher, db);
-    const status: UIMessageChunk = { type: 'data-thread_status', id: 's', data: { threadId: 'thr_1', completionId: 'c', runStatus: 'running' } };
+    const status: UIMessageChunk = {
+      type: 'data-thread_status',
+      id: 's',
+      data: { threadId: 'thr_1', completionId: 'c', runStatus: 'running' },
+    };
     await shown.publish('c', status, 'usr');
-    await shown.publishToUser('usr', { type: 'data-approval_status', id: 'a', data: { threadId: 'thr_1', status: 'requested' } });
+    await shown.publishToUser('usr', {
+      type: 'data-approval_status',
+      id: 'a',
+      data: { threadId: 'thr_1', status: 'requested' },
+    });
     // Gone meanwhile: left as it was.
     await shown.publishToUser('usr', { type: 'data-tool_result', id: 't', data: { threadId: 'thr_gone' } });
     expect(sent).toEqual([

@@ -18,7 +18,12 @@ describe('user event log', () => {
     await Promise.all([redis.quit(), subscriber.quit()]);
   });
 
-  const event = (n: number): UIMessageChunk => ({ type: 'data-approval_status', id: `a-${n}`, data: { n }, transient: true });
+  const event = (n: number): UIMessageChunk => ({
+    type: 'data-approval_status',
+    id: `a-${n}`,
+    data: { n },
+    transient: true,
+  });
   const n = (e: StreamEvent) => (JSON.parse(e.json) as { data: { n: number } }).data.n;
 
   async function follow(userId: string, lastEventId?: number) {

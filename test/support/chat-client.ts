@@ -102,7 +102,11 @@ export async function readTurn(response: Response): Promise<{ message: UIMessage
 }
 
 /** Starts a long answer and reads its stream until the first token; `readRest` reads on to the end, `hangUp` leaves. */
-export async function startLongAnswer(h: Harness, words = Array.from({ length: 60 }, (_, i) => `word${i} `), delayMs = 100) {
+export async function startLongAnswer(
+  h: Harness,
+  words = Array.from({ length: 60 }, (_, i) => `word${i} `),
+  delayMs = 100,
+) {
   h.model.enqueue({ kind: 'text', chunks: words, delayMs });
   const chatId = `chat-${randomUUID()}`;
   const disconnectsBefore = h.model.disconnects.length;
@@ -113,7 +117,8 @@ export async function startLongAnswer(h: Harness, words = Array.from({ length: 6
   let raw = '';
   while (!raw.includes('"text-delta"')) raw += decoder.decode((await reader.read()).value, { stream: true });
   const readRest = async () => {
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) raw += decoder.decode(chunk.value, { stream: true });
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+      raw += decoder.decode(chunk.value, { stream: true });
     return raw;
   };
   return { chatId, completionId, disconnectsBefore, readRest, hangUp: () => reader.cancel() };

@@ -22,7 +22,11 @@ export interface DecodedHistory {
 
 function isPayload(value: object): value is Payload {
   const metadata = (value as { metadata?: unknown }).metadata;
-  return typeof metadata === 'object' && metadata !== null && (metadata as Record<string, unknown>).encoding instanceof Uint8Array;
+  return (
+    typeof metadata === 'object' &&
+    metadata !== null &&
+    (metadata as Record<string, unknown>).encoding instanceof Uint8Array
+  );
 }
 
 /** Walks the whole history (every event, every attribute) and decodes each payload it meets. */
@@ -75,5 +79,7 @@ export function payloadsAt(decoded: DecodedHistory, path: RegExp): unknown[] {
 
 /** Where any of the markers appears after decoding, as `path: marker`; empty when none does. */
 export function findMarkers(decoded: DecodedHistory, markers: string[]): string[] {
-  return decoded.strings.flatMap(({ path, text }) => markers.filter((marker) => text.includes(marker)).map((marker) => `${path}: ${marker}`));
+  return decoded.strings.flatMap(({ path, text }) =>
+    markers.filter((marker) => text.includes(marker)).map((marker) => `${path}: ${marker}`),
+  );
 }

@@ -92,7 +92,11 @@ export async function startHarness(
     ? await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS })
     : await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const sharedConnection = connection instanceof NativeConnection ? connection : undefined;
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: { workflow: options.clientInterceptors ?? [] } });
+  const temporal = new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    interceptors: { workflow: options.clientInterceptors ?? [] },
+  });
   const tools = toolsFromConfig(config, options.tools);
   // The default agent of tests may use every tool the harness registers, test tools included.
   const agents = agentsFromConfig([
@@ -126,7 +130,10 @@ export async function startHarness(
       async stop() {
         worker.shutdown();
         await run;
-        await Promise.all([nativeConnection === sharedConnection ? undefined : nativeConnection.close(), subscriber.quit()]);
+        await Promise.all([
+          nativeConnection === sharedConnection ? undefined : nativeConnection.close(),
+          subscriber.quit(),
+        ]);
       },
     };
   }

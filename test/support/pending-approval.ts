@@ -42,7 +42,12 @@ export async function startPendingTransfer(
     ...then,
   );
   const chatId = `chat-${randomUUID()}`;
-  const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage(text)], tools: ['transfer'] });
+  const response = await postChat(h, {
+    id: chatId,
+    trigger: 'submit-message',
+    messages: [userMessage(text)],
+    tools: ['transfer'],
+  });
   const completionId = response.headers.get('x-longhaul-completion-id')!;
   const chunks = await readValidatedChunks(response);
   return { chatId, completionId, chunks, approval: await findPendingApproval(h, chatId) };

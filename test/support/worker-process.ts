@@ -31,7 +31,9 @@ export async function startWorkerProcess(
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before it was ready:\n${output.slice(-2000)}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`worker exited (${code}) before it was ready:\n${output.slice(-2000)}`)),
+    );
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await ready;

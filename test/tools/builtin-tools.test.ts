@@ -7,7 +7,14 @@ const tools = createBuiltinTools({
 });
 
 it('offers the six built-in tools under provider-safe names', () => {
-  expect(tools.map((tool) => tool.name)).toEqual(['current_time', 'fetch_url', 'save_note', 'list_notes', 'read_note', 'research']);
+  expect(tools.map((tool) => tool.name)).toEqual([
+    'current_time',
+    'fetch_url',
+    'save_note',
+    'list_notes',
+    'read_note',
+    'research',
+  ]);
   for (const tool of tools) expect(tool.name).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
 });
 

@@ -30,11 +30,10 @@ describe('egress host patterns', () => {
   });
 
   it('validates LONGHAUL_FETCH_ALLOWED_HOSTS at start, naming the variable', () => {
-    expect(parseConfig({ LONGHAUL_FETCH_ALLOWED_HOSTS: ' example.com, *.docs.example.com ,127.0.0.1:8080' }).LONGHAUL_FETCH_ALLOWED_HOSTS).toEqual([
-      'example.com',
-      '*.docs.example.com',
-      '127.0.0.1:8080',
-    ]);
+    expect(
+      parseConfig({ LONGHAUL_FETCH_ALLOWED_HOSTS: ' example.com, *.docs.example.com ,127.0.0.1:8080' })
+        .LONGHAUL_FETCH_ALLOWED_HOSTS,
+    ).toEqual(['example.com', '*.docs.example.com', '127.0.0.1:8080']);
     expect(parseConfig({}).LONGHAUL_FETCH_ALLOWED_HOSTS).toEqual([]);
     for (const bad of ['https://example.com', 'example.com/path', '*', 'a.*.com', 'example.com:99999']) {
       expect(() => parseConfig({ LONGHAUL_FETCH_ALLOWED_HOSTS: bad }), bad).toThrow(ConfigError);
@@ -42,10 +41,19 @@ describe('egress host patterns', () => {
     }
   });
 
-  it("refuses an agent whose allowed hosts are not host patterns", () => {
+  it('refuses an agent whose allowed hosts are not host patterns', () => {
     const agent = (allowedHosts: string[]) =>
-      defineAgent({ name: 'a', version: '1', description: 'd', tools: [], systemPrompt: () => '', egress: { allowedHosts } });
-    expect(() => createAgentRegistry([agent(['https://example.com/'])])).toThrow(/agent "a": allowed host "https:\/\/example.com\/"/);
+      defineAgent({
+        name: 'a',
+        version: '1',
+        description: 'd',
+        tools: [],
+        systemPrompt: () => '',
+        egress: { allowedHosts },
+      });
+    expect(() => createAgentRegistry([agent(['https://example.com/'])])).toThrow(
+      /agent "a": allowed host "https:\/\/example.com\/"/,
+    );
     expect(createAgentRegistry([agent(['*.example.com'])]).get('a')).toBeDefined();
   });
 });
@@ -54,7 +62,9 @@ describe("fetch_url and the deployment's allowed hosts", () => {
   let target: HttpTestServer;
   let redirector: HttpTestServer;
   beforeAll(async () => {
-    target = await startHttpTestServer((_request, response) => response.writeHead(200, { 'content-type': 'text/plain' }).end('there'));
+    target = await startHttpTestServer((_request, response) =>
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('there'),
+    );
     redirector = await startHttpTestServer((_request, response) =>
       response.writeHead(302, { location: `http://localhost:${target.port}/leak?data=secret` }).end(),
     );

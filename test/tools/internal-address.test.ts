@@ -16,10 +16,13 @@ const EMBEDDING_FORMS = [
 ] as const;
 
 describe('isInternalAddress', () => {
-  it.each(EMBEDDING_FORMS)('%s: internal when it carries 127.0.0.1 (%s), not when 8.8.8.8 (%s)', (_form, internal, external) => {
-    expect(isInternalAddress(internal)).toBe(true);
-    expect(isInternalAddress(external)).toBe(false);
-  });
+  it.each(EMBEDDING_FORMS)(
+    '%s: internal when it carries 127.0.0.1 (%s), not when 8.8.8.8 (%s)',
+    (_form, internal, external) => {
+      expect(isInternalAddress(internal)).toBe(true);
+      expect(isInternalAddress(external)).toBe(false);
+    },
+  );
 
   it.each([
     ['10.0.0.1', '6to4', '2002:a00:1::'],
@@ -32,18 +35,31 @@ describe('isInternalAddress', () => {
   });
 
   it('refuses the whole local-use NAT64 prefix 64:ff9b:1::/48, whatever the prefix length chosen inside it', () => {
-    for (const address of ['64:ff9b:1::127.0.0.1', '64:ff9b:1::8.8.8.8', '64:ff9b:1:7f00:0:100::', '64:ff9b:1:ffff::1']) {
+    for (const address of [
+      '64:ff9b:1::127.0.0.1',
+      '64:ff9b:1::8.8.8.8',
+      '64:ff9b:1:7f00:0:100::',
+      '64:ff9b:1:ffff::1',
+    ]) {
       expect(isInternalAddress(address)).toBe(true);
     }
     expect(isInternalAddress('64:ff9b:2::8.8.8.8')).toBe(false);
   });
 
-  it.each(['127.0.0.1', '10.1.2.3', '::', '::1', 'fd12::1', 'fe80::1', 'fe80::1%eth0', 'ff02::1', 'not-an-address', ''])(
-    'refuses %j',
-    (address) => {
-      expect(isInternalAddress(address)).toBe(true);
-    },
-  );
+  it.each([
+    '127.0.0.1',
+    '10.1.2.3',
+    '::',
+    '::1',
+    'fd12::1',
+    'fe80::1',
+    'fe80::1%eth0',
+    'ff02::1',
+    'not-an-address',
+    '',
+  ])('refuses %j', (address) => {
+    expect(isInternalAddress(address)).toBe(true);
+  });
 
   it.each(['8.8.8.8', '93.184.215.14', '2606:4700:4700::1111', '2a00:1450:4001:80b::200e', '2001:db8::1'])(
     'allows the public address %s',

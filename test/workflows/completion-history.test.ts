@@ -71,13 +71,23 @@ async function runTurn(
     });
     expect(decided.status, JSON.stringify(await readJson(decided.clone()))).toBe(200);
   }
-  const { rows } = await h.pool.query(`SELECT id FROM threads WHERE client_id = $1 AND user_id = $2`, [chatId, h.userId]);
-  return { chatId, threadId: rows[0].id, completionId, histories: await decodedHistories(h, `completion-${completionId}`) };
+  const { rows } = await h.pool.query(`SELECT id FROM threads WHERE client_id = $1 AND user_id = $2`, [
+    chatId,
+    h.userId,
+  ]);
+  return {
+    chatId,
+    threadId: rows[0].id,
+    completionId,
+    histories: await decodedHistories(h, `completion-${completionId}`),
+  };
 }
 
 /** Every place a marker shows up in any of the run's decoded histories. */
 function leaksOf(run: Run, markers: string[]): string[] {
-  return [...run.histories].flatMap(([workflowId, decoded]) => findMarkers(decoded, markers).map((leak) => `${workflowId} ${leak}`));
+  return [...run.histories].flatMap(([workflowId, decoded]) =>
+    findMarkers(decoded, markers).map((leak) => `${workflowId} ${leak}`),
+  );
 }
 
 /** Proves the decoder reached these places: a search that finds nothing must have looked. */
@@ -96,7 +106,10 @@ describe('completion workflow histories', () => {
   it('hold no user or model text after decoding every payload: a plain turn', async () => {
     const user = mark('USERPLAIN');
     const answer = mark('MODELPLAIN');
-    const run = await runTurn(h, { text: `Tell me about ${user}, please`, scripts: [{ kind: 'text', chunks: [`${answer} `, 'is the answer.'] }] });
+    const run = await runTurn(h, {
+      text: `Tell me about ${user}, please`,
+      scripts: [{ kind: 'text', chunks: [`${answer} `, 'is the answer.'] }],
+    });
 
     const root = run.histories.get(`completion-${run.completionId}`);
     expectDecoded(root, [
@@ -111,7 +124,9 @@ describe('completion workflow histories', () => {
       /workflowExecutionCompletedEventAttributes\.result\.payloads\[0\]$/,
     ]);
     // Decoding works: the ids are there to read.
-    expect(payloadsAt(root!, /workflowExecutionStartedEventAttributes\.memo\.fields\.threadId$/)).toEqual([run.threadId]);
+    expect(payloadsAt(root!, /workflowExecutionStartedEventAttributes\.memo\.fields\.threadId$/)).toEqual([
+      run.threadId,
+    ]);
     expect(payloadsAt(root!, /workflowExecutionStartedEventAttributes\.input\.payloads\[0\]$/)).toEqual([
       expect.objectContaining({ completionId: run.completionId, threadId: run.threadId }),
     ]);
@@ -154,7 +169,10 @@ describe('completion workflow histories', () => {
       /workflowExecutionCompletedEventAttributes\.result\.payloads\[0\]$/,
     ]);
     // The tool ran on its stored arguments: the text exists, just not in history.
-    const { rows } = await h.pool.query(`SELECT result FROM tool_executions WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1) AND tool_name = 'stamp'`, [run.chatId]);
+    const { rows } = await h.pool.query(
+      `SELECT result FROM tool_executions WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1) AND tool_name = 'stamp'`,
+      [run.chatId],
+    );
     expect(rows[0].result).toEqual({ kind: 'completed', output: { stamped: `durable ${args}` } });
     expect(leaksOf(run, [user, args, answer])).toEqual([]);
   });
@@ -168,13 +186,18 @@ describe('completion workflow histories', () => {
       text: `Research ${user}`,
       agent: 'researcher',
       scripts: [
-        { kind: 'tool-calls', calls: [{ name: 'research', argsChunks: [JSON.stringify({ question: `What is ${question}?` })] }] },
+        {
+          kind: 'tool-calls',
+          calls: [{ name: 'research', argsChunks: [JSON.stringify({ question: `What is ${question}?` })] }],
+        },
         { kind: 'text', chunks: [`It is ${subAnswer}.`] },
         { kind: 'text', chunks: [`The sub-agent says ${answer}.`] },
       ],
     });
 
-    const subagent = [...run.histories].find(([id]) => id.startsWith('completion-') && id !== `completion-${run.completionId}`);
+    const subagent = [...run.histories].find(
+      ([id]) => id.startsWith('completion-') && id !== `completion-${run.completionId}`,
+    );
     expect(subagent, 'the sub-agent completion history').toBeDefined();
     expectDecoded(subagent![1], [
       /workflowExecutionStartedEventAttributes\.input\.payloads\[0\]$/,
@@ -187,7 +210,10 @@ describe('completion workflow histories', () => {
 
   it('does not grow with the answer', async () => {
     const run = async (tokens: number) =>
-      runTurn(h, { text: 'count', scripts: [{ kind: 'text', chunks: Array.from({ length: tokens }, (_, i) => `w${i} `) }] });
+      runTurn(h, {
+        text: 'count',
+        scripts: [{ kind: 'text', chunks: Array.from({ length: tokens }, (_, i) => `w${i} `) }],
+      });
     const sizeOf = async (r: Run) => {
       const history = await h.temporal.workflow.getHandle(`completion-${r.completionId}`).fetchHistory();
       return { events: history.events?.length ?? 0, bytes: JSON.stringify(history).length };
@@ -201,7 +227,9 @@ describe('completion workflow histories', () => {
   it('is listed in Temporal with its search attributes, final status and an id-only summary', async () => {
     const run = await runTurn(h, { text: 'attributes please', scripts: [{ kind: 'text', chunks: ['ok'] }] });
     const description = await h.temporal.workflow.getHandle(`completion-${run.completionId}`).describe();
-    const attributes = Object.fromEntries(description.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value]));
+    const attributes = Object.fromEntries(
+      description.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value]),
+    );
     expect(attributes).toMatchObject({
       LonghaulThreadId: run.threadId,
       LonghaulUserId: h.userId,

@@ -46,7 +46,12 @@ export function limitRequestsPerUser(redis: Redis, limit: number, log: Logger): 
   return async function limitRequests(ctx, next) {
     const refusal = await take(requests, ctx.state.user.id, log);
     if (refusal) {
-      throw new LimitExceeded('rate_limited', `more than ${limit} requests in a minute; slow down`, limit, refusal.msBeforeNext);
+      throw new LimitExceeded(
+        'rate_limited',
+        `more than ${limit} requests in a minute; slow down`,
+        limit,
+        refusal.msBeforeNext,
+      );
     }
     await next();
   };

@@ -40,7 +40,14 @@ export function chatRoutes(deps: AppDeps): Router {
   async function startTurn(ctx: Context, body: ChatRequest) {
     const userMessage: StartTurnRequest['userMessage'] =
       body.trigger === 'regenerate-message'
-        ? { regenerate: true, uiMessageId: parseInput(regeneratedMessageSchema, body.messages.at(-1), `messages[${body.messages.length - 1}]`).id }
+        ? {
+            regenerate: true,
+            uiMessageId: parseInput(
+              regeneratedMessageSchema,
+              body.messages.at(-1),
+              `messages[${body.messages.length - 1}]`,
+            ).id,
+          }
         : (({ id, parts }) => ({ uiMessageId: id, parts: parts.map(({ type, text }) => ({ type, text })) }))(
             parseInput(newUserMessageSchema, body.messages.at(-1), `messages[${body.messages.length - 1}]`),
           );
@@ -49,7 +56,11 @@ export function chatRoutes(deps: AppDeps): Router {
       clientThreadId: body.id,
       createThread: body.trigger !== 'regenerate-message',
       userMessage,
-      choices: { ...(body.agent ? { agent: body.agent } : {}), ...(body.model ? { model: body.model } : {}), ...(body.tools ? { tools: body.tools } : {}) },
+      choices: {
+        ...(body.agent ? { agent: body.agent } : {}),
+        ...(body.model ? { model: body.model } : {}),
+        ...(body.tools ? { tools: body.tools } : {}),
+      },
     });
     // Subscribing and starting overlap: the follower reads the Redis log before the live feed, so chunks
     // published before the subscription is active are replayed from the log, not lost.
@@ -72,7 +83,9 @@ export function chatRoutes(deps: AppDeps): Router {
       return parsed.success ? [parsed.data] : [];
     });
     if (responses.length === 0) {
-      throw badRequest('the last message must be the new user message, or an assistant message with approval responses');
+      throw badRequest(
+        'the last message must be the new user message, or an assistant message with approval responses',
+      );
     }
     const thread = await threads.getOwn(body.id, ctx.state.user.id);
     const completion = await threads.activeCompletion(thread);
@@ -113,7 +126,8 @@ export function chatRoutes(deps: AppDeps): Router {
 
   router.post('/api/chat', streamSlot, async (ctx) => {
     const body = parseInput(chatRequestSchema, await readJsonBody(ctx, deps.maxBodyBytes));
-    if (body.trigger === 'submit-message' && body.messages.at(-1)?.role === 'assistant') await continueAfterApprovals(ctx, body);
+    if (body.trigger === 'submit-message' && body.messages.at(-1)?.role === 'assistant')
+      await continueAfterApprovals(ctx, body);
     else await startTurn(ctx, body);
   });
 
@@ -137,7 +151,13 @@ export function chatRoutes(deps: AppDeps): Router {
     tagRequest(ctx, { threadId: thread.clientId, completionId: completion.id });
     // useChat rebuilds the message from the first chunk it gets, so replay from the current segment's start.
     const segmentStart = (await deps.hub.segmentStart(completion.id)) ?? 1;
-    await streamCompletion(ctx, completion, segmentStart - 1, clientVersionOf(ctx, deps.defaultClientVersion), 'segment');
+    await streamCompletion(
+      ctx,
+      completion,
+      segmentStart - 1,
+      clientVersionOf(ctx, deps.defaultClientVersion),
+      'segment',
+    );
   });
 
   return router;

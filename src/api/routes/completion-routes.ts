@@ -23,7 +23,11 @@ export function completionRoutes(deps: AppDeps): Router {
       completions.toStartRequest(ctx.state.user.id, {
         ...(body.threadId ? { threadId: body.threadId } : {}),
         message: body.message,
-        choices: { ...(body.agent ? { agent: body.agent } : {}), ...(body.model ? { model: body.model } : {}), ...(body.tools ? { tools: body.tools } : {}) },
+        choices: {
+          ...(body.agent ? { agent: body.agent } : {}),
+          ...(body.model ? { model: body.model } : {}),
+          ...(body.tools ? { tools: body.tools } : {}),
+        },
       }),
     );
     await prepared.launch();
@@ -48,7 +52,10 @@ export function completionRoutes(deps: AppDeps): Router {
   });
 
   router.post('/:id/cancel', async (ctx) => {
-    const outcome = await deps.canceller.cancel(await ownCompletion(ctx.params.id, ctx.state.user.id), ctx.state.user.id);
+    const outcome = await deps.canceller.cancel(
+      await ownCompletion(ctx.params.id, ctx.state.user.id),
+      ctx.state.user.id,
+    );
     ctx.status = outcome.status === 'cancelled' ? 200 : 202;
     ctx.body = outcome;
   });

@@ -22,7 +22,11 @@ export function userEventRoutes(deps: AppDeps): Router {
     const lastEventId =
       rawLastEventId === undefined ? undefined : parseInput(lastEventIdSchema, rawLastEventId, 'Last-Event-ID');
     const follower = await deps.hub.followUser(ctx.state.user.id, lastEventId);
-    await pipeUserFollowerToSse(ctx, follower, { userId: ctx.state.user.id, keepAliveMs: deps.keepAliveMs, log: deps.log });
+    await pipeUserFollowerToSse(ctx, follower, {
+      userId: ctx.state.user.id,
+      keepAliveMs: deps.keepAliveMs,
+      log: deps.log,
+    });
   });
   return router;
 }

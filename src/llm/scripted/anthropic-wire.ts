@@ -21,10 +21,19 @@ const SCRIPTED_SIGNATURE = 'c2NyaXB0ZWQ=';
 /** Defaults as Anthropic sends them for each status. */
 function errorDefaults(status: number): { type: string; message: string } {
   if (status === 401) return { type: 'authentication_error', message: 'invalid x-api-key' };
-  if (status === 403) return { type: 'permission_error', message: 'Your API key does not have permission to use the specified resource.' };
+  if (status === 403)
+    return {
+      type: 'permission_error',
+      message: 'Your API key does not have permission to use the specified resource.',
+    };
   if (status === 404) return { type: 'not_found_error', message: 'The requested resource could not be found.' };
-  if (status === 413) return { type: 'request_too_large', message: 'Request exceeds the maximum allowed number of bytes.' };
-  if (status === 429) return { type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit. Please try again later.' };
+  if (status === 413)
+    return { type: 'request_too_large', message: 'Request exceeds the maximum allowed number of bytes.' };
+  if (status === 429)
+    return {
+      type: 'rate_limit_error',
+      message: 'Number of requests has exceeded your rate limit. Please try again later.',
+    };
   if (status === 529) return { type: 'overloaded_error', message: 'Overloaded' };
   if (status >= 500) return { type: 'api_error', message: 'Internal server error' };
   return { type: 'invalid_request_error', message: 'The request was invalid.' };
@@ -64,7 +73,12 @@ function event(type: string, payload: Record<string, unknown> = {}): string {
 }
 
 function usageFields(inputTokens: number, outputTokens: number) {
-  return { input_tokens: inputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: outputTokens };
+  return {
+    input_tokens: inputTokens,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    output_tokens: outputTokens,
+  };
 }
 
 function stream(events: string[], pacing: StreamPacing, ctx: WireContext, then: 'end' | 'hang' = 'end'): WireResponse {
@@ -97,7 +111,10 @@ function blockEvents(block: Block, index: number): string[] {
       ];
     case 'tool_use':
       return [
-        event('content_block_start', { index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } }),
+        event('content_block_start', {
+          index,
+          content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
+        }),
         // Anthropic opens every tool input with an empty fragment.
         ...['', ...block.pieces].map((partial_json) => delta({ type: 'input_json_delta', partial_json })),
       ];
@@ -182,7 +199,9 @@ function message(ctx: WireContext, blocks: Block[], stopReason: string, usage: S
 }
 
 function answer(ctx: WireContext, script: StreamPacing, blocks: Block[], stopReason: string, usage: ScriptUsage) {
-  return ctx.stream ? stream(completeEvents(ctx, blocks, stopReason, usage), script, ctx) : message(ctx, blocks, stopReason, usage);
+  return ctx.stream
+    ? stream(completeEvents(ctx, blocks, stopReason, usage), script, ctx)
+    : message(ctx, blocks, stopReason, usage);
 }
 
 /** Plays a script as Anthropic would answer the request described by `ctx`. */
@@ -226,7 +245,12 @@ export function toAnthropicWire(script: Script, ctx: WireContext): WireResponse 
     }
     case 'hang':
       if (!ctx.stream) return { kind: 'silence' };
-      return stream(openingEvents(ctx, ctx.estimatedInputTokens, [{ type: 'text', pieces: script.chunks ?? [] }]), script, ctx, 'hang');
+      return stream(
+        openingEvents(ctx, ctx.estimatedInputTokens, [{ type: 'text', pieces: script.chunks ?? [] }]),
+        script,
+        ctx,
+        'hang',
+      );
     case 'replay':
       return stream(splitSseEvents(script.sse), script, ctx);
   }

@@ -24,10 +24,12 @@ export function lastUserText(request: RecordedRequest): string {
     const text =
       typeof content === 'string'
         ? content
-        : content.flatMap((block) => {
-            const parsed = textBlockSchema.safeParse(block);
-            return parsed.success ? [parsed.data.text] : [];
-          }).join(' ');
+        : content
+            .flatMap((block) => {
+              const parsed = textBlockSchema.safeParse(block);
+              return parsed.success ? [parsed.data.text] : [];
+            })
+            .join(' ');
     if (text.trim()) return text;
   }
   return '';
@@ -58,7 +60,10 @@ function lastToolResult(request: RecordedRequest): string | undefined {
   const openai = z.object({ role: z.literal('tool'), content: z.string() }).safeParse(last);
   if (openai.success) return openai.data.content;
   const anthropic = z
-    .object({ role: z.literal('user'), content: z.array(z.object({ type: z.literal('tool_result'), content: z.unknown() })) })
+    .object({
+      role: z.literal('user'),
+      content: z.array(z.object({ type: z.literal('tool_result'), content: z.unknown() })),
+    })
     .safeParse(last);
   if (anthropic.success) return JSON.stringify(anthropic.data.content[0]?.content ?? '');
   return undefined;

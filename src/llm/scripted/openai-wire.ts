@@ -18,10 +18,26 @@ const SERVER_ERROR_MESSAGE = 'The server had an error while processing your requ
 
 /** Defaults as OpenAI sends them for each status, so clients see realistic `type` and `code` values. */
 function errorDefaults(status: number): { type: string; code: string | null; message: string } {
-  if (status === 401) return { type: 'invalid_request_error', code: 'invalid_api_key', message: 'Incorrect API key provided.' };
-  if (status === 403) return { type: 'invalid_request_error', code: 'unsupported_country_region_territory', message: 'Country, region, or territory not supported.' };
-  if (status === 404) return { type: 'invalid_request_error', code: 'model_not_found', message: 'The model does not exist or you do not have access to it.' };
-  if (status === 429) return { type: 'requests', code: 'rate_limit_exceeded', message: 'Rate limit reached for requests. Please try again shortly.' };
+  if (status === 401)
+    return { type: 'invalid_request_error', code: 'invalid_api_key', message: 'Incorrect API key provided.' };
+  if (status === 403)
+    return {
+      type: 'invalid_request_error',
+      code: 'unsupported_country_region_territory',
+      message: 'Country, region, or territory not supported.',
+    };
+  if (status === 404)
+    return {
+      type: 'invalid_request_error',
+      code: 'model_not_found',
+      message: 'The model does not exist or you do not have access to it.',
+    };
+  if (status === 429)
+    return {
+      type: 'requests',
+      code: 'rate_limit_exceeded',
+      message: 'Rate limit reached for requests. Please try again shortly.',
+    };
   if (status >= 500) return { type: 'server_error', code: null, message: SERVER_ERROR_MESSAGE };
   return { type: 'invalid_request_error', code: null, message: 'The request was invalid.' };
 }
@@ -53,7 +69,10 @@ export function openAIModelList(models: readonly string[]): WireResponse {
     kind: 'json',
     status: 200,
     headers: {},
-    body: { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'longhaul' })) },
+    body: {
+      object: 'list',
+      data: models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'longhaul' })),
+    },
   };
 }
 
@@ -97,7 +116,8 @@ function chunkWriter(ctx: WireContext) {
         choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
         ...(ctx.includeUsage && { usage: null }),
       }),
-    usage: (usage: ScriptUsage) => (ctx.includeUsage ? [event({ ...base, choices: [], usage: toOpenAIUsage(usage) })] : []),
+    usage: (usage: ScriptUsage) =>
+      ctx.includeUsage ? [event({ ...base, choices: [], usage: toOpenAIUsage(usage) })] : [],
     error: (type: string, message: string) => event({ error: { message, type, param: null, code: null } }),
   };
 }
@@ -108,7 +128,12 @@ const DONE = 'data: [DONE]\n\n';
 function toolCallEvents(ctx: WireContext, text: string[], calls: ScriptToolCall[]): string[] {
   const write = chunkWriter(ctx);
   const fragments = calls.flatMap((call, position) => [
-    { index: position, id: callId(call, ctx, position), type: 'function', function: { name: call.name, arguments: '' } },
+    {
+      index: position,
+      id: callId(call, ctx, position),
+      type: 'function',
+      function: { name: call.name, arguments: '' },
+    },
     ...call.argsChunks.map((args) => ({ index: position, function: { arguments: args } })),
   ]);
   const [first, ...rest] = fragments;
@@ -121,7 +146,12 @@ function toolCallEvents(ctx: WireContext, text: string[], calls: ScriptToolCall[
   return [...opening, ...remaining.map((fragment) => write.chunk({ tool_calls: [fragment] }))];
 }
 
-function completion(ctx: WireContext, message: Record<string, unknown>, finishReason: string, usage: ScriptUsage): WireResponse {
+function completion(
+  ctx: WireContext,
+  message: Record<string, unknown>,
+  finishReason: string,
+  usage: ScriptUsage,
+): WireResponse {
   return {
     kind: 'json',
     status: 200,
@@ -131,7 +161,14 @@ function completion(ctx: WireContext, message: Record<string, unknown>, finishRe
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: ctx.model,
-      choices: [{ index: 0, message: { role: 'assistant', refusal: null, ...message }, logprobs: null, finish_reason: finishReason }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', refusal: null, ...message },
+          logprobs: null,
+          finish_reason: finishReason,
+        },
+      ],
       usage: toOpenAIUsage(usage),
       system_fingerprint: 'fp_longhaul',
     },
@@ -165,9 +202,19 @@ export function toOpenAIWire(script: Script, ctx: WireContext): WireResponse {
           type: 'function',
           function: { name: call.name, arguments: call.argsChunks.join('') },
         }));
-        return completion(ctx, { content: text.length > 0 ? text.join('') : null, tool_calls: toolCalls }, 'tool_calls', usage);
+        return completion(
+          ctx,
+          { content: text.length > 0 ? text.join('') : null, tool_calls: toolCalls },
+          'tool_calls',
+          usage,
+        );
       }
-      const events = [...toolCallEvents(ctx, text, script.calls), write.chunk({}, 'tool_calls'), ...write.usage(usage), DONE];
+      const events = [
+        ...toolCallEvents(ctx, text, script.calls),
+        write.chunk({}, 'tool_calls'),
+        ...write.usage(usage),
+        DONE,
+      ];
       return stream(events, script, ctx);
     }
     case 'http-error':
@@ -176,12 +223,21 @@ export function toOpenAIWire(script: Script, ctx: WireContext): WireResponse {
       const type = script.errorType ?? 'server_error';
       const message = script.message ?? SERVER_ERROR_MESSAGE;
       if (!ctx.stream) return openAIErrorResponse({ kind: 'http-error', status: 500, type, message }, ctx.requestIndex);
-      const events = [write.chunk(ROLE_DELTA), ...script.chunks.map((content) => write.chunk({ content })), write.error(type, message)];
+      const events = [
+        write.chunk(ROLE_DELTA),
+        ...script.chunks.map((content) => write.chunk({ content })),
+        write.error(type, message),
+      ];
       return stream(events, script, ctx);
     }
     case 'hang':
       if (!ctx.stream) return { kind: 'silence' };
-      return stream([write.chunk(ROLE_DELTA), ...(script.chunks ?? []).map((content) => write.chunk({ content }))], script, ctx, 'hang');
+      return stream(
+        [write.chunk(ROLE_DELTA), ...(script.chunks ?? []).map((content) => write.chunk({ content }))],
+        script,
+        ctx,
+        'hang',
+      );
     case 'replay':
       return stream(splitSseEvents(script.sse), script, ctx);
   }

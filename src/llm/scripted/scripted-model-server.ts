@@ -70,7 +70,9 @@ function errorFor(vendor: Vendor, status: number, message: string, requestIndex:
 }
 
 /** Starts the server; resolves once it is listening. */
-export async function createScriptedModelServer(options: ScriptedModelServerOptions = {}): Promise<ScriptedModelServer> {
+export async function createScriptedModelServer(
+  options: ScriptedModelServerOptions = {},
+): Promise<ScriptedModelServer> {
   const host = options.host ?? '127.0.0.1';
   const queue: Script[] = [];
   const requests = createWaitableList<RecordedRequest>('requests');
@@ -85,7 +87,8 @@ export async function createScriptedModelServer(options: ScriptedModelServerOpti
     if (request.method === 'GET' && request.path === '/v1/models') {
       return request.vendor === 'openai' ? openAIModelList(SCRIPTED_MODELS) : anthropicModelList(SCRIPTED_MODELS);
     }
-    if (!isModelCall) return errorFor(request.vendor, 404, `Unknown request URL: ${request.method} ${request.path}`, request.index);
+    if (!isModelCall)
+      return errorFor(request.vendor, 404, `Unknown request URL: ${request.method} ${request.path}`, request.index);
     const parsed = toWireContext(request.vendor, request.body, request.index);
     // An invalid request never reaches "the model", so it leaves the script queue alone.
     if (!parsed.ok) return errorFor(request.vendor, 400, parsed.message, request.index);
@@ -123,7 +126,8 @@ export async function createScriptedModelServer(options: ScriptedModelServerOpti
       // A bug in a script or in this server must show up in the test, not as a silent hang.
       console.error('scripted model server failed to answer', err);
       if (res.headersSent) res.destroy();
-      else res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"scripted server error"}}');
+      else
+        res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"scripted server error"}}');
     });
   });
   // Events must leave as soon as they are written, like a vendor's streaming edge.

@@ -41,7 +41,10 @@ export function createWaitableList<T>(label: string): WaitableList<T> {
           reject: (err) => (done(), reject(err)),
         };
         const timer = setTimeout(
-          () => waiter.reject(new Error(`timed out after ${timeoutMs} ms waiting for ${count} ${label}; got ${items.length}`)),
+          () =>
+            waiter.reject(
+              new Error(`timed out after ${timeoutMs} ms waiting for ${count} ${label}; got ${items.length}`),
+            ),
           timeoutMs,
         );
         waiters.add(waiter);

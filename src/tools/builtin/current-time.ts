@@ -27,7 +27,7 @@ const currentTimeInput = z.object({
 export const currentTimeTool = defineTool({
   name: 'current_time',
   description:
-    'Returns the current date and time. Use it whenever the answer depends on today\'s date or the time of day ' +
+    "Returns the current date and time. Use it whenever the answer depends on today's date or the time of day " +
     '(deadlines, "how long until", scheduling), optionally in a given IANA time zone (default UTC). ' +
     'Returns { iso: UTC ISO-8601 timestamp, timezone: the zone used, local: the date and time in that zone in words }.',
   input: currentTimeInput,

@@ -78,7 +78,11 @@ function parseIPv6(address: string): Uint8Array | undefined {
   const words =
     tail === undefined
       ? groups(head)
-      : [...groups(head), ...new Array<string>(8 - groups(head).length - groups(tail).length).fill('0'), ...groups(tail)];
+      : [
+          ...groups(head),
+          ...new Array<string>(8 - groups(head).length - groups(tail).length).fill('0'),
+          ...groups(tail),
+        ];
   const bytes = new Uint8Array(16);
   words.forEach((word, index) => {
     const value = parseInt(word, 16);

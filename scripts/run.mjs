@@ -2,7 +2,7 @@
  * Entry point behind the npm scripts; Node built-ins only, because it runs before `npm install`.
  *
  *   node scripts/run.mjs start            (npm start)      local stack + `node --import tsx src/dev.ts`
- *   node scripts/run.mjs test [args]      (npm test)       local stack + tsc --noEmit, eslint ., vitest run [args]
+ *   node scripts/run.mjs test [args]      (npm test)       local stack + tsc --noEmit, eslint ., prettier --check ., vitest run [args]
  *   node scripts/run.mjs stack            (npm run dev:stack)  local stack only, kept up until Ctrl-C
  *
  * Every mode first installs npm dependencies when node_modules is missing or older than package-lock.json
@@ -61,6 +61,7 @@ async function test(stack, dataDir) {
   const steps = [
     { name: 'typecheck: tsc --noEmit', cmd: bin('tsc'), args: ['--noEmit'] },
     { name: 'lint: eslint .', cmd: bin('eslint'), args: ['.'] },
+    { name: 'format: prettier --check .', cmd: bin('prettier'), args: ['--check', '--log-level', 'warn', '.'] },
     {
       name: `tests: vitest run ${extraArgs.join(' ')}`.trim(),
       cmd: bin('vitest'),

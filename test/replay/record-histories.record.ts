@@ -228,14 +228,12 @@ describe('record workflow histories', () => {
 
   scenario('approval-signalled', 'approved by an operator with the approvalDecision signal', async () => {
     const { tool } = await approvalScenario('approval-signalled', async (approval) => {
-      await h.temporal.workflow
-        .getHandle(`tool-${approval.toolCallId}`)
-        .signal(approvalDecisionSignal, {
-          approved: true,
-          approver: h.userId,
-          reason: 'operator',
-          argsDigest: approval.argsDigest,
-        });
+      await h.temporal.workflow.getHandle(`tool-${approval.toolCallId}`).signal(approvalDecisionSignal, {
+        approved: true,
+        approver: h.userId,
+        reason: 'operator',
+        argsDigest: approval.argsDigest,
+      });
     });
     expect(eventKinds(tool)).toContain('workflowExecutionSignaledEventAttributes');
     expect(eventKinds(tool)).toContain('markerRecordedEventAttributes');

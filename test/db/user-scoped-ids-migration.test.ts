@@ -82,7 +82,18 @@ describe('migration 011_user_scoped_ids', () => {
   afterAll(async () => {
     await h?.close();
     await pool?.end();
-    await admin?.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+    // Without FORCE, retried until the closed pools' sessions are gone: FORCE would terminate a session whose
+    // client the pool has already let go of, and that client's error would have no listener left.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        await admin?.query(`DROP DATABASE IF EXISTS ${DATABASE}`);
+        break;
+      } catch (error) {
+        if ((error as { code?: string }).code !== '55006' || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
     await admin?.end();
   });
 

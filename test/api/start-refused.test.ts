@@ -3,6 +3,7 @@ import type { WorkflowClientInterceptor } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
 import { postChat, readJson, userMessage } from '../support/chat-client.js';
+import { waitFor } from '../support/wait-for.js';
 
 describe('a turn whose workflow Temporal refuses to start', () => {
   let refuseNext = false;
@@ -37,5 +38,26 @@ describe('a turn whose workflow Temporal refuses to start', () => {
     const retry = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage('hello')] });
     expect(retry.status).toBe(200);
     expect(await retry.text()).toContain('"delta":"now"');
+  });
+
+  // The ledger keeps its rows when completions go (a deleted thread), so a turn that never started takes its own back.
+  it('leaves no answer_regenerated row for a regenerate that never ran', async () => {
+    const chatId = `chat-${randomUUID()}`;
+    const question = userMessage('Say something');
+    await (await postChat(h, { id: chatId, trigger: 'submit-message', messages: [question] })).text();
+    await waitFor(async () => (await readJson(await h.api(`/v1/threads/${chatId}`))).activeCompletionId === null);
+    const before = (await readJson(await h.api(`/v1/threads/${chatId}/audit`))).events;
+
+    refuseNext = true;
+    const refused = await postChat(h, { id: chatId, trigger: 'regenerate-message', messages: [question] });
+    expect(refused.status).toBe(503);
+
+    expect((await readJson(await h.api(`/v1/threads/${chatId}/audit`))).events).toEqual(before);
+    const { rows } = await h.pool.query(
+      `SELECT 1 FROM audit_events a JOIN threads t ON t.id = a.thread_id
+       WHERE t.client_id = $1 AND t.user_id = $2 AND a.type = 'answer_regenerated'`,
+      [chatId, h.userId],
+    );
+    expect(rows).toHaveLength(0);
   });
 });

@@ -9,19 +9,13 @@
  * mounted before authentication that is not listed as open) fails a test naming what to add.
  */
 import { randomUUID } from 'node:crypto';
-import type Koa from 'koa';
-import type { Router } from '@koa/router';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUsersRepo } from '../../src/db/users-repo.js';
-import { createLogger } from '../../src/log.js';
-import { createApi } from '../../src/runtime/create-api.js';
-import { createRedis } from '../../src/runtime/connections.js';
-import { agentsFromConfig } from '../../src/runtime/agents-from-config.js';
-import { toolsFromConfig } from '../../src/runtime/tools-from-config.js';
 import { approvalIdFor } from '../../src/tools/args-digest.js';
 import { postChat, readJson, readValidatedChunks, userMessage } from '../support/chat-client.js';
 import { startHarness } from '../support/harness.js';
+import { harnessRoutes, type Route } from '../support/route-table.js';
 import { startPendingTransfer } from '../support/pending-approval.js';
 import { createTestTools } from '../support/test-tools.js';
 import { waitFor } from '../support/wait-for.js';
@@ -32,55 +26,7 @@ const testTools = createTestTools();
 const h = await startHarness({ LONGHAUL_JWT_SECRET: SECRET }, { tools: testTools.definitions });
 afterAll(() => h.close());
 
-interface Route {
-  method: string;
-  path: string;
-  params: string[];
-  /** A RegExp path: its parameters cannot be filled in by name. */
-  regexp: boolean;
-  /** Mounted before the authentication middleware. */
-  open: boolean;
-}
-
-/** The routes of `app` in mounting order, from each router's own stack (HEAD is GET's layer, not a route). */
-function routeTable(app: Koa): Route[] {
-  const authIndex = app.middleware.findIndex((middleware) => middleware.name === 'authenticateCaller');
-  if (authIndex < 0) throw new Error('no middleware named authenticateCaller in the app: which routes are open?');
-  const seen = new Set<Router>();
-  return app.middleware.flatMap((middleware, index) => {
-    const router = (middleware as { router?: Router }).router;
-    if (!router || seen.has(router)) return [];
-    seen.add(router);
-    return router.stack.flatMap((layer) => {
-      const methods = layer.methods.filter((method) => method !== 'HEAD');
-      return (methods.length > 0 ? methods : ['USE']).map((method) => ({
-        method,
-        path: String(layer.path),
-        regexp: typeof layer.path !== 'string',
-        params: layer.paramNames.map((key) => String(key.name)),
-        open: index < authIndex,
-      }));
-    });
-  });
-}
-
-function appRoutes(): Route[] {
-  const subscriber = createRedis(h.config.REDIS_URL, 'longhaul-test-route-table');
-  const { app } = createApi({
-    config: h.config,
-    pool: h.pool,
-    redis: h.redis,
-    subscriber,
-    temporal: h.temporal,
-    tools: toolsFromConfig(h.config, testTools.definitions),
-    agents: agentsFromConfig(),
-    log: createLogger('api', 'warn'),
-  });
-  void subscriber.quit();
-  return routeTable(app);
-}
-
-const routes = appRoutes();
+const routes = harnessRoutes(h, testTools.definitions);
 const routeKey = (route: Route) => `${route.method} ${route.path}`;
 
 /** The only routes anyone may call without credentials. */

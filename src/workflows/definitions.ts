@@ -203,7 +203,10 @@ export interface StepSummary {
   rejectedToolCalls: number;
   usage: Usage | null;
   finishReason: FinishReason;
-  /** Structured output only: why the answer did not validate (the next step is the model's repair attempt). */
+  /**
+   * Structured output only: why the answer did not validate, in words that quote none of the answer (the detail is
+   * in the step's `data-invalid_object` part). The next step is the model's repair attempt.
+   */
   outputProblem?: string;
 }
 

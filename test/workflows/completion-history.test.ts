@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config.js';
 import type { Script } from '../../src/llm/scripted/script.js';
+import { defineAgent } from '../../src/agents/agent-definition.js';
 import { defineTool, type ToolDefinition } from '../../src/tools/tool-definition.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { postChat, readJson, userMessage } from '../support/chat-client.js';
@@ -22,6 +23,19 @@ const stamp = defineTool({
   },
 }) as ToolDefinition;
 
+/**
+ * Answers in JSON whose keys are the model's own (a record, a strict object): a schema problem that names the
+ * path or the unknown key quotes the model's text.
+ */
+const tally = defineAgent({
+  name: 'tally',
+  version: '1',
+  description: 'Answers with scores by name (structured output).',
+  tools: [],
+  output: z.object({ scores: z.record(z.string(), z.number()), meta: z.strictObject({ note: z.string() }) }),
+  systemPrompt: () => 'Answer with JSON only.',
+});
+
 const mark = (name: string) => `${name}${randomUUID().replace(/-/g, '').slice(0, 10)}`;
 
 interface Run {
@@ -34,9 +48,15 @@ interface Run {
 }
 
 /** Fetches a finished workflow's history and, recursively, its children's, every payload decoded. */
-async function decodedHistories(h: Harness, workflowId: string, into = new Map<string, DecodedHistory>()) {
+async function decodedHistories(
+  h: Harness,
+  workflowId: string,
+  into = new Map<string, DecodedHistory>(),
+  { fails = false } = {},
+) {
   const handle = h.temporal.workflow.getHandle(workflowId);
-  await handle.result();
+  if (fails) await expect(handle.result()).rejects.toThrow();
+  else await handle.result();
   const history = await handle.fetchHistory();
   into.set(workflowId, decodeHistory(history));
   for (const event of history.events ?? []) {
@@ -49,7 +69,7 @@ async function decodedHistories(h: Harness, workflowId: string, into = new Map<s
 /** Runs one turn to its end (approving every call that asks), then reads the histories it left. */
 async function runTurn(
   h: Harness,
-  turn: { text: string; scripts: Script[]; tools?: string[]; agent?: string; approve?: boolean },
+  turn: { text: string; scripts: Script[]; tools?: string[]; agent?: string; approve?: boolean; fails?: boolean },
 ): Promise<Run> {
   h.model.enqueue(...turn.scripts);
   const chatId = `chat-${randomUUID()}`;
@@ -79,7 +99,7 @@ async function runTurn(
     chatId,
     threadId: rows[0].id,
     completionId,
-    histories: await decodedHistories(h, `completion-${completionId}`),
+    histories: await decodedHistories(h, `completion-${completionId}`, new Map(), { fails: turn.fails }),
   };
 }
 
@@ -99,7 +119,7 @@ function expectDecoded(decoded: DecodedHistory | undefined, paths: RegExp[]) {
 describe('completion workflow histories', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({}, { tools: [...createTestTools().definitions, stamp] });
+    h = await startHarness({}, { tools: [...createTestTools().definitions, stamp], agents: [tally] });
   });
   afterAll(() => h?.close());
 
@@ -206,6 +226,49 @@ describe('completion workflow histories', () => {
     ]);
     expect(run.histories.size).toBe(3);
     expect(leaksOf(run, [user, question, subAnswer, answer])).toEqual([]);
+  });
+
+  it('hold no model text after decoding every payload: a structured answer that is repaired', async () => {
+    const user = mark('USERREPAIR');
+    // JSON.parse quotes about ten characters around where it stopped: a short marker where it stops.
+    const broken = mark('J').slice(0, 9);
+    const run = await runTurn(h, {
+      text: `Score ${user}`,
+      agent: 'tally',
+      scripts: [
+        { kind: 'text', chunks: [`${broken} is not JSON`] },
+        { kind: 'text', chunks: [JSON.stringify({ scores: { a: 1 }, meta: { note: 'ok' } })] },
+      ],
+    });
+    // The repair prompt still reads the detailed problem: from Postgres, not from history.
+    const repairRequest = JSON.stringify(h.model.requests.at(-1)!.body);
+    expect(repairRequest).toContain('Your answer was rejected: the answer is not valid JSON (');
+    expect(leaksOf(run, [user, broken])).toEqual([]);
+  });
+
+  it('hold no model text after decoding every payload: a structured answer that fails', async () => {
+    const key = mark('MODELKEY');
+    const extra = mark('MODELEXTRA');
+    const run = await runTurn(h, {
+      text: 'Score them',
+      agent: 'tally',
+      fails: true,
+      scripts: [
+        { kind: 'text', chunks: [JSON.stringify({ scores: { [key]: 'high' }, meta: { note: 'x', [extra]: 1 } })] },
+        { kind: 'text', chunks: [JSON.stringify({ scores: { [key]: 'low' }, meta: { note: 'x', [extra]: 2 } })] },
+      ],
+    });
+    const root = run.histories.get(`completion-${run.completionId}`);
+    const failure = root!.strings.find(({ path }) =>
+      /workflowExecutionFailedEventAttributes\.failure\.message$/.test(path),
+    );
+    expect(failure?.text).toMatch(/^invalid_output: the answer does not match the schema/);
+    const { rows } = await h.pool.query(`SELECT parts FROM messages WHERE completion_id = $1 AND role = 'assistant'`, [
+      run.completionId,
+    ]);
+    // The detail the repair needs is kept, in Postgres.
+    expect(JSON.stringify(rows)).toContain(key);
+    expect(leaksOf(run, [key, extra])).toEqual([]);
   });
 
   it('does not grow with the answer', async () => {

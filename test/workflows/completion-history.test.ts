@@ -24,6 +24,29 @@ const stamp = defineTool({
 }) as ToolDefinition;
 
 /**
+ * A tool whose first attempt throws an error quoting its input (as a tool's own error text can), and whose second
+ * outlives its timeout: Temporal records the first failure with the attempt that follows, and the run ends in the
+ * workflow's catch.
+ */
+const attempts = new Map<string, number>();
+const stammer = (name: string, mode: 'inline' | 'durable') =>
+  defineTool({
+    name,
+    description: 'Fails quoting its input, then never answers in time.',
+    mode,
+    timeoutMs: 1_000,
+    retry: { maximumAttempts: 2, initialIntervalMs: 100 },
+    input: z.object({ text: z.string() }),
+    async execute(input, context) {
+      const attempt = (attempts.get(context.toolCallId) ?? 0) + 1;
+      attempts.set(context.toolCallId, attempt);
+      if (attempt === 1) throw new Error(`cannot say ${input.text}`);
+      await new Promise((resolve) => context.signal.addEventListener('abort', resolve));
+      return { late: true };
+    },
+  }) as ToolDefinition;
+
+/**
  * Answers in JSON whose keys are the model's own (a record, a strict object): a schema problem that names the
  * path or the unknown key quotes the model's text.
  */
@@ -119,7 +142,13 @@ function expectDecoded(decoded: DecodedHistory | undefined, paths: RegExp[]) {
 describe('completion workflow histories', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({}, { tools: [...createTestTools().definitions, stamp], agents: [tally] });
+    h = await startHarness(
+      {},
+      {
+        tools: [...createTestTools().definitions, stamp, stammer('stammer', 'inline'), stammer('stutter', 'durable')],
+        agents: [tally],
+      },
+    );
   });
   afterAll(() => h?.close());
 
@@ -269,6 +298,47 @@ describe('completion workflow histories', () => {
     // The detail the repair needs is kept, in Postgres.
     expect(JSON.stringify(rows)).toContain(key);
     expect(leaksOf(run, [key, extra])).toEqual([]);
+  });
+
+  it('hold no tool error text after decoding every payload: tools that throw, then time out', async () => {
+    const inline = mark('INLINEERR');
+    const durable = mark('DURABLEERR');
+    const run = await runTurn(h, {
+      text: 'Say them',
+      tools: ['stammer', 'stutter'],
+      scripts: [
+        {
+          kind: 'tool-calls',
+          calls: [
+            { name: 'stammer', argsChunks: [JSON.stringify({ text: inline })] },
+            { name: 'stutter', argsChunks: [JSON.stringify({ text: durable })] },
+          ],
+        },
+        { kind: 'text', chunks: ['Neither answered.'] },
+      ],
+    });
+    expect(
+      [...run.histories.keys()].some((id) => id.startsWith('tool-')),
+      'the durable call ran as a child',
+    ).toBe(true);
+    const { rows: calls } = await h.pool.query(
+      `SELECT tool_name, result FROM tool_executions WHERE completion_id = $1 ORDER BY tool_name`,
+      [run.completionId],
+    );
+    expect(calls.map((c: { result: unknown }) => c.result)).toEqual([
+      { kind: 'failed', message: expect.stringMatching(/^stammer did not finish/) },
+      { kind: 'failed', message: expect.stringMatching(/^stutter did not finish/) },
+    ]);
+    expect(leaksOf(run, [inline, durable])).toEqual([]);
+    // Each attempt's own error text is kept, in the audit ledger.
+    const { rows: failures } = await h.pool.query(
+      `SELECT data FROM audit_events WHERE completion_id = $1 AND type = 'tool_attempt_failed' ORDER BY data->>'toolName'`,
+      [run.completionId],
+    );
+    expect(failures.map((f: { data: unknown }) => f.data)).toEqual([
+      expect.objectContaining({ toolName: 'stammer', attempt: 1, message: `stammer failed: cannot say ${inline}` }),
+      expect.objectContaining({ toolName: 'stutter', attempt: 1, message: `stutter failed: cannot say ${durable}` }),
+    ]);
   });
 
   it('does not grow with the answer', async () => {

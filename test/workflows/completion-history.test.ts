@@ -92,7 +92,16 @@ async function decodedHistories(
 /** Runs one turn to its end (approving every call that asks), then reads the histories it left. */
 async function runTurn(
   h: Harness,
-  turn: { text: string; scripts: Script[]; tools?: string[]; agent?: string; approve?: boolean; fails?: boolean },
+  turn: {
+    text: string;
+    scripts: Script[];
+    tools?: string[];
+    agent?: string;
+    approve?: boolean;
+    /** The approver's free-text reason, sent with the approval. */
+    reason?: string;
+    fails?: boolean;
+  },
 ): Promise<Run> {
   h.model.enqueue(...turn.scripts);
   const chatId = `chat-${randomUUID()}`;
@@ -110,7 +119,11 @@ async function runTurn(
     const decided = await h.api(`/v1/approvals/${approval.toolCallId}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ decision: 'approve', argsDigest: approval.argsDigest }),
+      body: JSON.stringify({
+        decision: 'approve',
+        argsDigest: approval.argsDigest,
+        ...(turn.reason ? { reason: turn.reason } : {}),
+      }),
     });
     expect(decided.status, JSON.stringify(await readJson(decided.clone()))).toBe(200);
   }
@@ -186,10 +199,12 @@ describe('completion workflow histories', () => {
     const user = mark('USERTOOL');
     const args = mark('ARGTOOL');
     const answer = mark('MODELTOOL');
+    const why = mark('REASON');
     const run = await runTurn(h, {
       text: `Stamp ${user} for me`,
       tools: ['stamp', 'echo'],
       approve: true,
+      reason: `fine by me, ${why}`,
       scripts: [
         {
           kind: 'tool-calls',
@@ -219,11 +234,13 @@ describe('completion workflow histories', () => {
     ]);
     // The tool ran on its stored arguments: the text exists, just not in history.
     const { rows } = await h.pool.query(
-      `SELECT result FROM tool_executions WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1) AND tool_name = 'stamp'`,
+      `SELECT result, decision_reason FROM tool_executions WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1) AND tool_name = 'stamp'`,
       [run.chatId],
     );
     expect(rows[0].result).toEqual({ kind: 'completed', output: { stamped: `durable ${args}` } });
-    expect(leaksOf(run, [user, args, answer])).toEqual([]);
+    // So did the approver's reason: stored with the decision, not sent through history.
+    expect(rows[0].decision_reason).toBe(`fine by me, ${why}`);
+    expect(leaksOf(run, [user, args, answer, why])).toEqual([]);
   });
 
   it('hold no user or model text after decoding every payload: a research sub-agent turn', async () => {

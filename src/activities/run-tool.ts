@@ -5,11 +5,12 @@ import {
   finalResultOf,
   markToolRunning,
   publishToolResult,
+  recordToolAttemptFailed,
   recordToolExecuted,
 } from '../completions/tool-calls.js';
 import type { ToolExecutionRow } from '../db/tool-executions-repo.js';
 import type { ToolResult } from '../tools/tool-result.js';
-import type { RunToolInput } from '../workflows/definitions.js';
+import { FAILURE_TYPES, SAFE_KIND, type RunToolInput } from '../workflows/definitions.js';
 import { activityOrigin } from './activity-origin.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -27,7 +28,10 @@ export function createRunTool(deps: Pick<ActivityDeps, 'pool' | 'publisher' | 't
   return async function runTool(input: RunToolInput): Promise<{ kind: ToolResult['kind'] }> {
     const call = await findToolCall(deps, input.toolCallId);
     if (!call)
-      throw ApplicationFailure.nonRetryable(`tool call ${input.toolCallId} is not recorded`, 'ToolCallMissing');
+      throw ApplicationFailure.nonRetryable(
+        `tool call ${input.toolCallId} is not recorded`,
+        FAILURE_TYPES.toolCallMissing,
+      );
     const stored = finalResultOf(call);
     if (stored) {
       // A retry after the result was stored: the attempt before may have died before publishing it, and a
@@ -70,14 +74,25 @@ export function createRunTool(deps: Pick<ActivityDeps, 'pool' | 'publisher' | 't
         return { kind: 'completed', output: output ?? null, ...(uiParts?.length ? { uiParts } : {}) };
       } catch (error) {
         if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
-        const message = error instanceof Error ? error.message : String(error);
+        const message = `${call.toolName} failed: ${error instanceof Error ? error.message : String(error)}`;
         if (context.info.attempt < input.maxAttempts) {
-          throw ApplicationFailure.retryable(`${call.toolName} failed: ${message}`, 'ToolFailed');
+          // Temporal records this failure (with the attempt that follows, or the timeout that ends the run), so it
+          // carries no text of the tool's: the message (which can quote arguments or what the tool fetched) is
+          // stored in the audit ledger first.
+          const kind = errorKind(error);
+          await recordToolAttemptFailed(deps, activityOrigin(), { call, attempt: context.info.attempt, kind, message });
+          throw ApplicationFailure.retryable(`${call.toolName} failed (${kind})`, FAILURE_TYPES.toolFailed);
         }
-        return { kind: 'failed', message: `${call.toolName} failed: ${message}` };
+        return { kind: 'failed', message };
       } finally {
         clearInterval(beat);
       }
     }
   };
+}
+
+/** The error's class name when it is an identifier (`TypeError`, `AbortError`), else `Error`: never its text. */
+function errorKind(error: unknown): string {
+  if (!(error instanceof Error)) return 'thrown';
+  return SAFE_KIND.test(error.name) ? error.name : 'Error';
 }

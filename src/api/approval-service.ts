@@ -10,7 +10,12 @@ import {
   type Client,
 } from '@temporalio/client';
 import type pg from 'pg';
-import { approvalForDecision, explainClosedApproval, type ClosedApproval } from '../completions/approvals.js';
+import {
+  approvalForDecision,
+  explainClosedApproval,
+  storePendingReason,
+  type ClosedApproval,
+} from '../completions/approvals.js';
 import { DECISION_REJECTIONS, decideUpdate, toolCallWorkflowId } from '../workflows/definitions.js';
 import { AppError, conflict, notFound } from './app-error.js';
 
@@ -43,6 +48,9 @@ export function createApprovalService(deps: { pool: pg.Pool; temporal: Client })
         );
       }
       if (verdict.kind !== 'open') throw toClosedError(verdict);
+      // The reason is the approver's own text: it stays in Postgres, and the update carries none (workflow
+      // history keeps no user text). Stored (or cleared) for this approver, whose decision picks it up.
+      await storePendingReason(deps.pool, request.toolCallId, request.userId, request.reason ?? null);
       try {
         const result = await deps.temporal.workflow
           .getHandle(toolCallWorkflowId(request.toolCallId))
@@ -52,7 +60,6 @@ export function createApprovalService(deps: { pool: pg.Pool; temporal: Client })
                 approved: request.approved,
                 approver: request.userId,
                 argsDigest: request.argsDigest,
-                ...(request.reason ? { reason: request.reason } : {}),
               },
             ],
           });

@@ -63,6 +63,16 @@ export async function requestApprovals(
   });
 }
 
+/** Keeps the approver's reason in Postgres before their decision goes to Temporal without it. */
+export async function storePendingReason(
+  db: Queryable,
+  toolCallId: string,
+  approver: string,
+  reason: string | null,
+): Promise<void> {
+  await createToolExecutionsRepo(db).storePendingReason(toolCallId, approver, reason);
+}
+
 /**
  * Stores a decision (or the expiry) with its audit row and the part the user sees, in one commit so they agree
  * at every moment, then tells the user's channel. Approved calls are left to run; any other outcome is the call's
@@ -78,13 +88,16 @@ export async function recordApprovalDecision(
     const calls = createToolExecutionsRepo(client);
     await calls.recordDecision(input.toolCallId, input);
     const stored = await calls.get(input.toolCallId);
+    // A decision made through the API carries no reason (history holds no user text): the one the approver gave
+    // was stored beforehand, and recordDecision took it. A signal's reason (an operator's) still comes in the input.
+    const reason = stored?.decisionReason ?? input.reason;
     await auditToolCall(client, origin, {
       type: 'approval_decided',
       call: input,
       actor: input.approver ?? 'system',
       data: {
         decision: input.outcome,
-        reason: input.reason,
+        reason,
         argsDigest: input.argsDigest,
         decidedAt: stored?.decidedAt ?? null,
         // A signal's sender is unknown to us: the actor is `operator` (through Temporal), the name only a claim.
@@ -94,12 +107,11 @@ export async function recordApprovalDecision(
     if (input.outcome === 'approved') {
       await calls.patchPart(input.toolCallId, {
         state: 'approval-responded',
-        approval: { id: approvalId, approved: true, ...(input.reason ? { reason: input.reason } : {}) },
+        approval: { id: approvalId, approved: true, ...(reason ? { reason } : {}) },
       });
     } else {
-      const reason =
-        input.outcome === 'expired' ? 'the approval request expired' : (input.reason ?? 'denied by the user');
-      const result: ToolResult = { kind: 'denied', reason, expired: input.outcome === 'expired' };
+      const shown = input.outcome === 'expired' ? 'the approval request expired' : (reason ?? 'denied by the user');
+      const result: ToolResult = { kind: 'denied', reason: shown, expired: input.outcome === 'expired' };
       await calls.storeResult(input.toolCallId, result, { approvalId });
     }
   });

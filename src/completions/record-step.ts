@@ -175,7 +175,8 @@ export async function recordStep(
     rejectedToolCalls: attempt.calls.length - settled.runnable.length,
     usage: attempt.usage,
     finishReason: attempt.finishReason,
-    ...(structured && !structured.ok ? { outputProblem: structured.problem } : {}),
+    // The detailed problem stays in the `data-invalid_object` part (Postgres), which the repair prompt reads.
+    ...(structured && !structured.ok ? { outputProblem: structured.safeProblem } : {}),
   };
 }
 

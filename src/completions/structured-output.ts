@@ -33,7 +33,14 @@ export function createObjectStream(completionId: string, publish: (chunk: UIMess
   };
 }
 
-export type ValidatedObject = { ok: true; value: Record<string, unknown> } | { ok: false; problem: string };
+/**
+ * A rejected answer has two descriptions. `problem` is the detail the repair attempt shows the model (JSON.parse's
+ * message quotes the answer; a schema issue's path can be one of the model's keys, and an unrecognized key is
+ * quoted): it is stored in Postgres only. `safeProblem` quotes no model text (the kind of problem and the zod
+ * issue codes): it is what may enter workflow history, as the step summary and the turn's failure message.
+ */
+export type ValidatedObject =
+  { ok: true; value: Record<string, unknown> } | { ok: false; problem: string; safeProblem: string };
 
 /** Parses and validates the final answer; the problem text is what a repair attempt tells the model. */
 export function validateObject(text: string, schema: z.ZodType): ValidatedObject {
@@ -41,19 +48,28 @@ export function validateObject(text: string, schema: z.ZodType): ValidatedObject
   try {
     raw = JSON.parse(stripFence(text));
   } catch (error) {
-    return { ok: false, problem: `the answer is not valid JSON (${(error as Error).message})` };
+    return {
+      ok: false,
+      problem: `the answer is not valid JSON (${(error as Error).message})`,
+      safeProblem: 'the answer is not valid JSON',
+    };
   }
   const result = schema.safeParse(raw);
   if (result.success && result.data !== null && typeof result.data === 'object') {
     return { ok: true, value: result.data as Record<string, unknown> };
   }
-  const issues = result.success
-    ? 'the answer is not a JSON object'
-    : result.error.issues
-        .slice(0, 8)
-        .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-        .join('; ');
-  return { ok: false, problem: `the answer does not match the schema: ${issues}` };
+  if (result.success) {
+    const problem = 'the answer does not match the schema: the answer is not a JSON object';
+    return { ok: false, problem, safeProblem: problem };
+  }
+  const issues = result.error.issues.slice(0, 8);
+  const detail = issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+  const codes = [...new Set(issues.map((issue) => issue.code))].join(', ');
+  return {
+    ok: false,
+    problem: `the answer does not match the schema: ${detail}`,
+    safeProblem: `the answer does not match the schema (${codes})`,
+  };
 }
 
 /** Models sometimes wrap JSON in a Markdown fence despite being told not to. */

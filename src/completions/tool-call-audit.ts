@@ -4,7 +4,8 @@ import type { ToolExecutionRow } from '../db/tool-executions-repo.js';
 import type { Origin } from './lifecycle-deps.js';
 
 /** The ledger rows about one tool call: at most one of each type per call. */
-export type ToolCallAuditType = 'tool_call_requested' | 'approval_requested' | 'approval_decided' | 'tool_executed';
+export type ToolCallAuditType =
+  'tool_call_requested' | 'approval_requested' | 'approval_decided' | 'tool_executed' | 'tool_attempt_failed';
 
 export interface AuditedToolCall {
   toolCallId: string;
@@ -34,11 +35,18 @@ export function toAuditedCall(
 export async function auditToolCall(
   db: Queryable,
   origin: Origin,
-  event: { type: ToolCallAuditType; call: AuditedToolCall; actor: string; data: Record<string, unknown> },
+  event: {
+    type: ToolCallAuditType;
+    call: AuditedToolCall;
+    actor: string;
+    data: Record<string, unknown>;
+    /** Sets one row apart from others of its type for the same call (e.g. `:2` for the second attempt). */
+    keySuffix?: string;
+  },
 ): Promise<void> {
   const { call } = event;
   await createAuditRepo(db).append({
-    key: `${event.type}:${call.toolCallId}`,
+    key: `${event.type}:${call.toolCallId}${event.keySuffix ?? ''}`,
     threadId: call.threadId,
     completionId: call.completionId,
     userId: call.userId,

@@ -58,6 +58,29 @@ export async function recordToolExecuted(
   log.info({ ...ids, toolCallId: call.id, toolName: call.toolName, outcome: result.kind, durationMs }, 'tool executed');
 }
 
+/**
+ * An attempt of a tool that threw while attempts remain: its error text goes to the audit ledger (the attempt is
+ * retried; the failure Temporal records names only the tool and the kind of error, see run-tool.ts).
+ */
+export async function recordToolAttemptFailed(
+  { pool, log }: LifecycleDeps,
+  origin: Origin,
+  failed: { call: ToolExecutionRow; attempt: number; kind: string; message: string },
+): Promise<void> {
+  const { call, attempt, kind, message } = failed;
+  await auditToolCall(pool, origin, {
+    type: 'tool_attempt_failed',
+    call: toAuditedCall(call),
+    actor: 'system',
+    data: { attempt, kind, message },
+    keySuffix: `:${attempt}`,
+  });
+  log.info(
+    { completionId: call.completionId, toolCallId: call.id, toolName: call.toolName, attempt, kind },
+    'tool attempt failed; retrying',
+  );
+}
+
 /** The chunks that move the browser's tool part to this result. */
 export async function publishToolResult(
   { publisher }: LifecycleDeps,

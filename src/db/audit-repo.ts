@@ -7,6 +7,7 @@ export const AUDIT_EVENT_TYPES = [
   'approval_requested',
   'approval_decided',
   'tool_executed',
+  'tool_attempt_failed',
   'cancel_requested',
   'completion_finished',
   'failure',

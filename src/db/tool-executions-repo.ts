@@ -124,12 +124,25 @@ export function createToolExecutionsRepo(db: Queryable) {
       );
     },
 
+    /**
+     * Keeps a person's reason for the decision they are about to send (to an open call only): the decision itself
+     * carries no text through Temporal, and recordDecision takes the reason from here when that person decided.
+     */
+    async storePendingReason(id: string, approver: string, reason: string | null): Promise<void> {
+      await db.query(
+        `UPDATE tool_executions SET pending_reasons = pending_reasons || jsonb_build_object($2::text, $3::text)
+         WHERE id = $1 AND decision IS NULL`,
+        [id, approver, reason],
+      );
+    },
+
     async recordDecision(
       id: string,
       decision: { outcome: 'approved' | 'denied' | 'expired'; approver: string | null; reason: string | null },
     ): Promise<void> {
       await db.query(
-        `UPDATE tool_executions SET decision = $2, approver = $3, decision_reason = $4, decided_at = now(),
+        `UPDATE tool_executions SET decision = $2, approver = $3, decided_at = now(),
+           decision_reason = coalesce($4, CASE WHEN $2 <> 'expired' THEN pending_reasons ->> $3 END),
            status = CASE WHEN $2 = 'approved' THEN 'pending' ELSE $2 END
          WHERE id = $1 AND decision IS NULL`,
         [id, decision.outcome, decision.approver, decision.reason],

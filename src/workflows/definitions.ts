@@ -170,8 +170,43 @@ export const FAILURE_TYPES = {
   invalidOutput: 'InvalidOutput',
   stopNotConfirmed: 'StopNotConfirmed',
   completionFailed: 'CompletionFailed',
+  toolFailed: 'ToolFailed',
+  toolCallMissing: 'ToolCallMissing',
   ...DECISION_REJECTIONS,
 } as const;
+
+/**
+ * What a tool call's run that did not finish reads as, in history and to the model: the tool's name and the kind
+ * of failure (a timeout, a cancellation, an ApplicationFailure's type), never the error's message, which can
+ * quote the tool's arguments or what it fetched. Each attempt's own message is in the audit ledger
+ * (`tool_attempt_failed`).
+ */
+export function toolFailureMessage(toolName: string, error: unknown): string {
+  return `${toolName} did not finish (${failureKind(error)})`;
+}
+
+function failureKind(error: unknown): string {
+  // Duck-typed so this stays importable from activities and workflows alike: ActivityFailure and
+  // ChildWorkflowFailure wrap the failure that says what happened.
+  let current = error as { name?: unknown; cause?: unknown; type?: unknown; timeoutType?: unknown } | undefined;
+  while (
+    current &&
+    (current.name === 'ActivityFailure' || current.name === 'ChildWorkflowFailure') &&
+    typeof current.cause === 'object' &&
+    current.cause !== null
+  )
+    current = current.cause as typeof current;
+  if (!current || typeof current !== 'object') return 'error';
+  if (current.name === 'TimeoutFailure') return 'timeout';
+  if (current.name === 'CancelledFailure') return 'cancelled';
+  if (current.name === 'TerminatedFailure') return 'terminated';
+  if (current.name === 'ApplicationFailure' && typeof current.type === 'string' && SAFE_KIND.test(current.type))
+    return current.type;
+  return 'error';
+}
+
+/** A failure type or error name as a kind: an identifier, so no text rides along in it. */
+export const SAFE_KIND = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 /** Everything the workflow needs to run one tool call, and nothing of its arguments. */
 export interface ToolCallPolicy {
@@ -203,7 +238,10 @@ export interface StepSummary {
   rejectedToolCalls: number;
   usage: Usage | null;
   finishReason: FinishReason;
-  /** Structured output only: why the answer did not validate (the next step is the model's repair attempt). */
+  /**
+   * Structured output only: why the answer did not validate, in words that quote none of the answer (the detail is
+   * in the step's `data-invalid_object` part). The next step is the model's repair attempt.
+   */
   outputProblem?: string;
 }
 

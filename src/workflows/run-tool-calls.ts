@@ -16,6 +16,7 @@ import type { Activities } from '../activities/index.js';
 import {
   STATUS_ATTRIBUTE,
   toolCallWorkflowId,
+  toolFailureMessage,
   type CompletionInput,
   type RunnableToolCall,
   type ToolCallInput,
@@ -135,7 +136,7 @@ async function runInline(input: CompletionInput, call: RunnableToolCall): Promis
     await bookkeeping.recordToolFailure({
       toolCallId: call.id,
       completionId: input.completionId,
-      message: `${call.name} did not finish: ${error instanceof Error ? error.message : 'unknown error'}`,
+      message: toolFailureMessage(call.name, error),
       publish: true,
     });
   }

@@ -25,6 +25,7 @@ import {
   DECISION_REJECTIONS,
   approvalDecisionSignal,
   decideUpdate,
+  toolFailureMessage,
   type ApprovalDecision,
   type ToolCallInput,
   type ToolCallOutcome,
@@ -159,7 +160,7 @@ export async function toolCallWorkflow(input: ToolCallInput): Promise<ToolCallOu
     await bookkeeping.recordToolFailure({
       toolCallId: input.toolCallId,
       completionId: input.completionId,
-      message: `${input.toolName} did not finish: ${error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : 'unknown error'}`,
+      message: toolFailureMessage(input.toolName, error),
       publish: false,
       background,
     });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config.js';
 import type { Script } from '../../src/llm/scripted/script.js';
+import { defineAgent } from '../../src/agents/agent-definition.js';
 import { defineTool, type ToolDefinition } from '../../src/tools/tool-definition.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { postChat, readJson, userMessage } from '../support/chat-client.js';
@@ -22,6 +23,42 @@ const stamp = defineTool({
   },
 }) as ToolDefinition;
 
+/**
+ * A tool whose first attempt throws an error quoting its input (as a tool's own error text can), and whose second
+ * outlives its timeout: Temporal records the first failure with the attempt that follows, and the run ends in the
+ * workflow's catch.
+ */
+const attempts = new Map<string, number>();
+const stammer = (name: string, mode: 'inline' | 'durable') =>
+  defineTool({
+    name,
+    description: 'Fails quoting its input, then never answers in time.',
+    mode,
+    timeoutMs: 1_000,
+    retry: { maximumAttempts: 2, initialIntervalMs: 100 },
+    input: z.object({ text: z.string() }),
+    async execute(input, context) {
+      const attempt = (attempts.get(context.toolCallId) ?? 0) + 1;
+      attempts.set(context.toolCallId, attempt);
+      if (attempt === 1) throw new Error(`cannot say ${input.text}`);
+      await new Promise((resolve) => context.signal.addEventListener('abort', resolve));
+      return { late: true };
+    },
+  }) as ToolDefinition;
+
+/**
+ * Answers in JSON whose keys are the model's own (a record, a strict object): a schema problem that names the
+ * path or the unknown key quotes the model's text.
+ */
+const tally = defineAgent({
+  name: 'tally',
+  version: '1',
+  description: 'Answers with scores by name (structured output).',
+  tools: [],
+  output: z.object({ scores: z.record(z.string(), z.number()), meta: z.strictObject({ note: z.string() }) }),
+  systemPrompt: () => 'Answer with JSON only.',
+});
+
 const mark = (name: string) => `${name}${randomUUID().replace(/-/g, '').slice(0, 10)}`;
 
 interface Run {
@@ -34,9 +71,15 @@ interface Run {
 }
 
 /** Fetches a finished workflow's history and, recursively, its children's, every payload decoded. */
-async function decodedHistories(h: Harness, workflowId: string, into = new Map<string, DecodedHistory>()) {
+async function decodedHistories(
+  h: Harness,
+  workflowId: string,
+  into = new Map<string, DecodedHistory>(),
+  { fails = false } = {},
+) {
   const handle = h.temporal.workflow.getHandle(workflowId);
-  await handle.result();
+  if (fails) await expect(handle.result()).rejects.toThrow();
+  else await handle.result();
   const history = await handle.fetchHistory();
   into.set(workflowId, decodeHistory(history));
   for (const event of history.events ?? []) {
@@ -49,7 +92,16 @@ async function decodedHistories(h: Harness, workflowId: string, into = new Map<s
 /** Runs one turn to its end (approving every call that asks), then reads the histories it left. */
 async function runTurn(
   h: Harness,
-  turn: { text: string; scripts: Script[]; tools?: string[]; agent?: string; approve?: boolean },
+  turn: {
+    text: string;
+    scripts: Script[];
+    tools?: string[];
+    agent?: string;
+    approve?: boolean;
+    /** The approver's free-text reason, sent with the approval. */
+    reason?: string;
+    fails?: boolean;
+  },
 ): Promise<Run> {
   h.model.enqueue(...turn.scripts);
   const chatId = `chat-${randomUUID()}`;
@@ -67,7 +119,11 @@ async function runTurn(
     const decided = await h.api(`/v1/approvals/${approval.toolCallId}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ decision: 'approve', argsDigest: approval.argsDigest }),
+      body: JSON.stringify({
+        decision: 'approve',
+        argsDigest: approval.argsDigest,
+        ...(turn.reason ? { reason: turn.reason } : {}),
+      }),
     });
     expect(decided.status, JSON.stringify(await readJson(decided.clone()))).toBe(200);
   }
@@ -79,7 +135,7 @@ async function runTurn(
     chatId,
     threadId: rows[0].id,
     completionId,
-    histories: await decodedHistories(h, `completion-${completionId}`),
+    histories: await decodedHistories(h, `completion-${completionId}`, new Map(), { fails: turn.fails }),
   };
 }
 
@@ -99,7 +155,13 @@ function expectDecoded(decoded: DecodedHistory | undefined, paths: RegExp[]) {
 describe('completion workflow histories', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({}, { tools: [...createTestTools().definitions, stamp] });
+    h = await startHarness(
+      {},
+      {
+        tools: [...createTestTools().definitions, stamp, stammer('stammer', 'inline'), stammer('stutter', 'durable')],
+        agents: [tally],
+      },
+    );
   });
   afterAll(() => h?.close());
 
@@ -137,10 +199,12 @@ describe('completion workflow histories', () => {
     const user = mark('USERTOOL');
     const args = mark('ARGTOOL');
     const answer = mark('MODELTOOL');
+    const why = mark('REASON');
     const run = await runTurn(h, {
       text: `Stamp ${user} for me`,
       tools: ['stamp', 'echo'],
       approve: true,
+      reason: `fine by me, ${why}`,
       scripts: [
         {
           kind: 'tool-calls',
@@ -170,11 +234,13 @@ describe('completion workflow histories', () => {
     ]);
     // The tool ran on its stored arguments: the text exists, just not in history.
     const { rows } = await h.pool.query(
-      `SELECT result FROM tool_executions WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1) AND tool_name = 'stamp'`,
+      `SELECT result, decision_reason FROM tool_executions WHERE thread_id = (SELECT id FROM threads WHERE client_id = $1) AND tool_name = 'stamp'`,
       [run.chatId],
     );
     expect(rows[0].result).toEqual({ kind: 'completed', output: { stamped: `durable ${args}` } });
-    expect(leaksOf(run, [user, args, answer])).toEqual([]);
+    // So did the approver's reason: stored with the decision, not sent through history.
+    expect(rows[0].decision_reason).toBe(`fine by me, ${why}`);
+    expect(leaksOf(run, [user, args, answer, why])).toEqual([]);
   });
 
   it('hold no user or model text after decoding every payload: a research sub-agent turn', async () => {
@@ -206,6 +272,90 @@ describe('completion workflow histories', () => {
     ]);
     expect(run.histories.size).toBe(3);
     expect(leaksOf(run, [user, question, subAnswer, answer])).toEqual([]);
+  });
+
+  it('hold no model text after decoding every payload: a structured answer that is repaired', async () => {
+    const user = mark('USERREPAIR');
+    // JSON.parse quotes about ten characters around where it stopped: a short marker where it stops.
+    const broken = mark('J').slice(0, 9);
+    const run = await runTurn(h, {
+      text: `Score ${user}`,
+      agent: 'tally',
+      scripts: [
+        { kind: 'text', chunks: [`${broken} is not JSON`] },
+        { kind: 'text', chunks: [JSON.stringify({ scores: { a: 1 }, meta: { note: 'ok' } })] },
+      ],
+    });
+    // The repair prompt still reads the detailed problem: from Postgres, not from history.
+    const repairRequest = JSON.stringify(h.model.requests.at(-1)!.body);
+    expect(repairRequest).toContain('Your answer was rejected: the answer is not valid JSON (');
+    expect(leaksOf(run, [user, broken])).toEqual([]);
+  });
+
+  it('hold no model text after decoding every payload: a structured answer that fails', async () => {
+    const key = mark('MODELKEY');
+    const extra = mark('MODELEXTRA');
+    const run = await runTurn(h, {
+      text: 'Score them',
+      agent: 'tally',
+      fails: true,
+      scripts: [
+        { kind: 'text', chunks: [JSON.stringify({ scores: { [key]: 'high' }, meta: { note: 'x', [extra]: 1 } })] },
+        { kind: 'text', chunks: [JSON.stringify({ scores: { [key]: 'low' }, meta: { note: 'x', [extra]: 2 } })] },
+      ],
+    });
+    const root = run.histories.get(`completion-${run.completionId}`);
+    const failure = root!.strings.find(({ path }) =>
+      /workflowExecutionFailedEventAttributes\.failure\.message$/.test(path),
+    );
+    expect(failure?.text).toMatch(/^invalid_output: the answer does not match the schema/);
+    const { rows } = await h.pool.query(`SELECT parts FROM messages WHERE completion_id = $1 AND role = 'assistant'`, [
+      run.completionId,
+    ]);
+    // The detail the repair needs is kept, in Postgres.
+    expect(JSON.stringify(rows)).toContain(key);
+    expect(leaksOf(run, [key, extra])).toEqual([]);
+  });
+
+  it('hold no tool error text after decoding every payload: tools that throw, then time out', async () => {
+    const inline = mark('INLINEERR');
+    const durable = mark('DURABLEERR');
+    const run = await runTurn(h, {
+      text: 'Say them',
+      tools: ['stammer', 'stutter'],
+      scripts: [
+        {
+          kind: 'tool-calls',
+          calls: [
+            { name: 'stammer', argsChunks: [JSON.stringify({ text: inline })] },
+            { name: 'stutter', argsChunks: [JSON.stringify({ text: durable })] },
+          ],
+        },
+        { kind: 'text', chunks: ['Neither answered.'] },
+      ],
+    });
+    expect(
+      [...run.histories.keys()].some((id) => id.startsWith('tool-')),
+      'the durable call ran as a child',
+    ).toBe(true);
+    const { rows: calls } = await h.pool.query(
+      `SELECT tool_name, result FROM tool_executions WHERE completion_id = $1 ORDER BY tool_name`,
+      [run.completionId],
+    );
+    expect(calls.map((c: { result: unknown }) => c.result)).toEqual([
+      { kind: 'failed', message: expect.stringMatching(/^stammer did not finish/) },
+      { kind: 'failed', message: expect.stringMatching(/^stutter did not finish/) },
+    ]);
+    expect(leaksOf(run, [inline, durable])).toEqual([]);
+    // Each attempt's own error text is kept, in the audit ledger.
+    const { rows: failures } = await h.pool.query(
+      `SELECT data FROM audit_events WHERE completion_id = $1 AND type = 'tool_attempt_failed' ORDER BY data->>'toolName'`,
+      [run.completionId],
+    );
+    expect(failures.map((f: { data: unknown }) => f.data)).toEqual([
+      expect.objectContaining({ toolName: 'stammer', attempt: 1, message: `stammer failed: cannot say ${inline}` }),
+      expect.objectContaining({ toolName: 'stutter', attempt: 1, message: `stutter failed: cannot say ${durable}` }),
+    ]);
   });
 
   it('does not grow with the answer', async () => {

@@ -16,12 +16,26 @@ const NAMING_THREADS = new Set<UIMessageChunk['type']>([
   'data-subagent',
 ]);
 
+/** Threads whose client id is remembered: a turn announces its status several times, each a query without it. */
+const REMEMBERED_THREADS = 10_000;
+
 export function withClientThreadIds(publisher: ChunkPublisher, db: Queryable): ChunkPublisher {
   const threads = createThreadsRepo(db);
+  // A thread's client id never changes and Longhaul's thread ids are never used again, so nothing goes stale.
+  const clientIds = new Map<string, string>();
+  async function clientIdOf(threadId: string): Promise<string | undefined> {
+    const known = clientIds.get(threadId);
+    if (known !== undefined) return known;
+    const clientId = await threads.clientIdOf(threadId);
+    if (clientId === undefined) return undefined;
+    if (clientIds.size >= REMEMBERED_THREADS) clientIds.delete(clientIds.keys().next().value!);
+    clientIds.set(threadId, clientId);
+    return clientId;
+  }
   async function toClient(chunk: UIMessageChunk & { data: { threadId?: unknown } }): Promise<UIMessageChunk> {
     if (typeof chunk.data.threadId !== 'string') return chunk;
     // A thread deleted meanwhile has no client id left, nor a viewer who could read the chunk under one.
-    const clientId = await threads.clientIdOf(chunk.data.threadId);
+    const clientId = await clientIdOf(chunk.data.threadId);
     return clientId === undefined
       ? chunk
       : ({ ...chunk, data: { ...chunk.data, threadId: clientId } } as UIMessageChunk);

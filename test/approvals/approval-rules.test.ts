@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -6,7 +5,7 @@ import { postChat, readJson, readValidatedChunks, userMessage } from '../support
 import { startPendingTransfer } from '../support/pending-approval.js';
 import { createTestTools, type TestTools } from '../support/test-tools.js';
 import { waitFor } from '../support/wait-for.js';
-import { findTemporalCli } from '../support/temporal-cli.js';
+import { signalApprovalDecision } from '../support/temporal-cli.js';
 
 describe('approvals through REST, signals and the clock', () => {
   let h: Harness;
@@ -97,24 +96,11 @@ describe('approvals through REST, signals and the clock', () => {
 
   it('accepts a decision signalled with the temporal CLI, as an operator would', async () => {
     const { approval, completionId } = await pendingTransfer(7);
-    const binary = findTemporalCli();
-    expect(binary, 'the Temporal CLI that npm test provisions').toBeDefined();
-    const result = spawnSync(
-      binary!,
-      [
-        'workflow',
-        'signal',
-        '--address',
-        h.config.TEMPORAL_ADDRESS,
-        '--workflow-id',
-        `tool-${approval.toolCallId}`,
-        '--name',
-        'approvalDecision',
-        '--input',
-        JSON.stringify({ approved: false, reason: 'operator says no', argsDigest: approval.argsDigest }),
-      ],
-      { encoding: 'utf8' },
-    );
+    const result = signalApprovalDecision(h.config.TEMPORAL_ADDRESS, approval.toolCallId, {
+      approved: false,
+      reason: 'operator says no',
+      argsDigest: approval.argsDigest,
+    });
     expect(result.status, result.stderr).toBe(0);
     await waitFor(async () => (await completionStatus(completionId)) === 'completed');
     const { rows } = await h.pool.query(`SELECT status, decision, decision_reason FROM tool_executions WHERE id = $1`, [

@@ -3,13 +3,12 @@
  * without the call's argsDigest (or with another call's) must change nothing; one with it is recorded as the
  * operator's decision through Temporal, whoever it names as approver.
  */
-import { spawnSync } from 'node:child_process';
 import type { History } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readJson } from '../support/chat-client.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { findPendingApproval, startPendingTransfer } from '../support/pending-approval.js';
-import { findTemporalCli } from '../support/temporal-cli.js';
+import { signalApprovalDecision } from '../support/temporal-cli.js';
 import { createTestTools } from '../support/test-tools.js';
 import { waitFor } from '../support/wait-for.js';
 import { startWorkerProcess } from '../support/worker-process.js';
@@ -31,24 +30,7 @@ describe('approvalDecision signals from the Temporal CLI', () => {
   });
 
   function signal(toolCallId: string, input: Record<string, unknown>) {
-    const binary = findTemporalCli();
-    expect(binary, 'the Temporal CLI that npm test provisions').toBeDefined();
-    const result = spawnSync(
-      binary!,
-      [
-        'workflow',
-        'signal',
-        '--address',
-        h.config.TEMPORAL_ADDRESS,
-        '--workflow-id',
-        `tool-${toolCallId}`,
-        '--name',
-        'approvalDecision',
-        '--input',
-        JSON.stringify(input),
-      ],
-      { encoding: 'utf8' },
-    );
+    const result = signalApprovalDecision(h.config.TEMPORAL_ADDRESS, toolCallId, input);
     expect(result.status, result.stderr).toBe(0);
   }
 

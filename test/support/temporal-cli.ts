@@ -15,6 +15,19 @@ export function findTemporalCli(): string | undefined {
   return existsSync(cached) ? cached : undefined;
 }
 
+/**
+ * Sends `approvalDecision` to a tool call's workflow with the CLI, as an operator would from a shell; the
+ * CLI's exit status and stderr come back for the test to assert on.
+ */
+export function signalApprovalDecision(address: string, toolCallId: string, input: Record<string, unknown>) {
+  const binary = findTemporalCli();
+  if (!binary) throw new Error('the Temporal CLI that npm test provisions is missing');
+  const args = ['workflow', 'signal', '--address', address, '--workflow-id', `tool-${toolCallId}`];
+  return spawnSync(binary, [...args, '--name', 'approvalDecision', '--input', JSON.stringify(input)], {
+    encoding: 'utf8',
+  });
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

@@ -1,7 +1,8 @@
 /**
- * The Vercel AI SDK UI message stream chunks Longhaul emits (protocol "x-vercel-ai-ui-message-stream: v1", as
- * read by ai 5.0.0+ and 6.0.0+). Older clients reject unknown fields and nulls, so optional fields are omitted,
- * never null, and only fields that existed in 5.0.0/6.0.0 appear.
+ * The Vercel AI SDK UI message stream chunks Longhaul publishes (protocol "x-vercel-ai-ui-message-stream: v1").
+ * This is the log's form: each SSE connection translates it for its client's version (stream/client-version.ts),
+ * because ai 5 and 6 reject chunk types they do not know (`steering-message`, `tool-approval-response`) and
+ * older 5.x/6.x reject unknown fields and nulls, so optional fields are omitted, never null.
  */
 
 export interface UsageMetadata {
@@ -14,6 +15,9 @@ export interface ThreadStatusData {
   completionId: string;
   runStatus: 'running' | 'awaiting_approval' | 'complete' | 'cancelled' | 'failed';
 }
+
+/** The content of a user message added to a running answer (ai 7's `steering-message`). */
+export type SteeringMessagePart = { type: 'text'; text: string };
 
 export type UIMessageChunk =
   | { type: 'start'; messageId?: string; messageMetadata?: Record<string, unknown> }
@@ -36,9 +40,13 @@ export type UIMessageChunk =
   | { type: 'tool-output-available'; toolCallId: string; output: unknown }
   | { type: 'tool-output-error'; toolCallId: string; errorText: string }
   | { type: 'tool-output-denied'; toolCallId: string }
+  /** ai 7 only: a decision on an approval, from any channel. Older clients learn it from `data-approval_status`. */
+  | { type: 'tool-approval-response'; approvalId: string; approved: boolean; reason?: string }
+  /** ai 7 only, before the `start-step` of the step that received it; ai 5/6 read it as a `data-steering` part. */
+  | { type: 'steering-message'; id: string; parts: SteeringMessagePart[] }
   | { type: 'data-thread_status'; id: string; data: ThreadStatusData; transient?: boolean }
   | {
-      type: `data-${'approval' | 'approval_status' | 'tool_result' | 'step-reset' | 'object' | 'subagent' | 'events_gap'}`;
+      type: `data-${'approval' | 'approval_status' | 'tool_result' | 'step-reset' | 'steering' | 'object' | 'subagent' | 'events_gap'}`;
       id?: string;
       data: Record<string, unknown>;
       transient?: boolean;

@@ -14,6 +14,7 @@ import { threadRoutes } from './routes/thread-routes.js';
 import { approvalRoutes } from './routes/approval-routes.js';
 import { userEventRoutes } from './routes/user-event-routes.js';
 import { agentRoutes } from './routes/agent-routes.js';
+import { agUiRoutes } from './routes/ag-ui-routes.js';
 import { createUsersRepo } from '../db/users-repo.js';
 
 /** The HTTP API. Stateless: every replica can serve every request. */
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps): Koa {
     approvalRoutes(deps),
     userEventRoutes(deps),
     agentRoutes(deps),
+    agUiRoutes(deps),
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: false }));

@@ -1,0 +1,345 @@
+/**
+ * Turns one completion's published UI-message chunks (stream/ui-chunks.ts) into AG-UI 1.0 events, for one
+ * connection: AG-UI is stateful where the UI message stream is not (every text, tool call, step and sub-agent
+ * opened must be closed before RUN_FINISHED, and a run starts with RUN_STARTED), so each response gets its own
+ * translator. Pure: facts only Postgres knows (an approval's expiry, why a call was denied) come in as `facts`.
+ *
+ * Longhaul's one assistant UI message becomes one AG-UI assistant message per step (`<messageId>:<text id>`, or
+ * `<messageId>:<first tool call id>` for a step without text), as AG-UI transcripts interleave assistant and
+ * tool messages. What AG-UI has no event for travels as CUSTOM events named `longhaul.<chunk type>`.
+ */
+import { EventType, PROTOCOL_VERSION, type Event as AgUiEvent, type Interrupt } from '@ag-ui/core';
+import type { UIMessageChunk } from '../stream/ui-chunks.js';
+import type { PublishedChunk } from './published-chunk.js';
+
+/** The interrupt's `reason` for a tool call that waits for a person's decision. */
+export const TOOL_APPROVAL_REASON = 'tool_approval';
+
+/** What a resume entry's `payload` must look like to decide an approval (a `cancelled` entry denies). */
+export const APPROVAL_RESPONSE_SCHEMA = {
+  type: 'object',
+  properties: { approved: { type: 'boolean' }, reason: { type: 'string' } },
+  required: ['approved'],
+  additionalProperties: false,
+} as const;
+
+export interface ChunkFacts {
+  /** With `tool-approval-request`: when the approval lapses (ISO 8601), so a client can tell an expired one. */
+  approvalExpiresAt?: string;
+  /** With `tool-output-denied`: the result the model reads (a person's denial, or an expired approval). */
+  denial?: { reason: string; expired: boolean };
+}
+
+export interface AgUiTranslator {
+  /** RUN_STARTED: the first event of every response. */
+  start(): AgUiEvent[];
+  push(chunk: PublishedChunk, facts?: ChunkFacts): AgUiEvent[];
+  /** True once RUN_FINISHED or RUN_ERROR went out: nothing more belongs to this run. */
+  readonly finished: boolean;
+}
+
+type SubagentStatus = 'completed' | 'cancelled' | 'failed';
+
+export function createAgUiTranslator(run: { threadId: string; runId: string }): AgUiTranslator {
+  const { threadId, runId } = run;
+  let assistantMessageId = runId;
+  let finished = false;
+  let step = { number: -1, open: false, retrying: false };
+  /** The AG-UI assistant message this step's text and tool calls belong to. */
+  let stepMessageId: string | undefined;
+  /** Longhaul text id -> AG-UI message id, while open. */
+  const openTexts = new Map<string, string>();
+  /** Tool calls started in this run: their name, and whether any argument text went out. */
+  const calls = new Map<string, { name: string; argsSent: boolean; open: boolean; step: number }>();
+  const interrupts: Interrupt[] = [];
+  /** Sub-agent runs started in this run, by the tool call that started them. */
+  const subagents = new Map<string, { runId: string; active: boolean }>();
+
+  const textMessageId = (textId: string) => `${assistantMessageId}:${textId}`;
+
+  function openText(textId: string): AgUiEvent[] {
+    if (openTexts.has(textId)) return [];
+    const messageId = textMessageId(textId);
+    openTexts.set(textId, messageId);
+    stepMessageId ??= messageId;
+    return [{ type: EventType.TEXT_MESSAGE_START, messageId, role: 'assistant' }];
+  }
+
+  function startCall(toolCallId: string, name: string): AgUiEvent[] {
+    const known = calls.get(toolCallId);
+    if (known?.open) return [];
+    stepMessageId ??= `${assistantMessageId}:${toolCallId}`;
+    calls.set(toolCallId, { name, argsSent: false, open: true, step: step.number });
+    return [{ type: EventType.TOOL_CALL_START, toolCallId, toolCallName: name, parentMessageId: stepMessageId }];
+  }
+
+  /** A call's arguments are complete: streamed ones end, a call never streamed (a replay) is sent whole first. */
+  function endCall(toolCallId: string, name: string, input: unknown): AgUiEvent[] {
+    const known = calls.get(toolCallId);
+    if (known && !known.open) return [];
+    const events = known ? [] : startCall(toolCallId, name);
+    const call = calls.get(toolCallId)!;
+    if (!call.argsSent) events.push({ type: EventType.TOOL_CALL_ARGS, toolCallId, delta: JSON.stringify(input ?? {}) });
+    call.open = false;
+    events.push({ type: EventType.TOOL_CALL_END, toolCallId });
+    return events;
+  }
+
+  function result(toolCallId: string, content: string): AgUiEvent[] {
+    const events: AgUiEvent[] = [];
+    const call = calls.get(toolCallId);
+    if (call?.open) {
+      call.open = false;
+      events.push({ type: EventType.TOOL_CALL_END, toolCallId });
+    }
+    events.push({
+      type: EventType.TOOL_CALL_RESULT,
+      messageId: `${toolCallId}:result`,
+      toolCallId,
+      content,
+      role: 'tool',
+    });
+    return events;
+  }
+
+  /** Closes what is open in the step, and the step: AG-UI refuses to finish a run with any of them open. */
+  function closeStep(): AgUiEvent[] {
+    const events: AgUiEvent[] = [];
+    for (const messageId of openTexts.values()) events.push({ type: EventType.TEXT_MESSAGE_END, messageId });
+    openTexts.clear();
+    for (const [toolCallId, call] of calls) {
+      if (!call.open) continue;
+      call.open = false;
+      events.push({ type: EventType.TOOL_CALL_END, toolCallId });
+    }
+    if (step.open) events.push({ type: EventType.STEP_FINISHED, stepName: stepName() });
+    step = { ...step, open: false };
+    stepMessageId = undefined;
+    return events;
+  }
+
+  const stepName = () => `step-${step.number}`;
+
+  function endSubagents(ending: 'success' | 'interrupt' | 'cancelled'): AgUiEvent[] {
+    return [...subagents.values()]
+      .filter((subagent) => subagent.active)
+      .map((subagent): AgUiEvent => {
+        subagent.active = false;
+        if (ending === 'cancelled') {
+          return {
+            type: EventType.SUBAGENT_ERROR,
+            subagentRunId: subagent.runId,
+            message: 'stopped',
+            code: 'cancelled',
+          };
+        }
+        return {
+          type: EventType.SUBAGENT_FINISHED,
+          subagentRunId: subagent.runId,
+          ...(ending === 'interrupt' ? { outcome: { type: 'suspended' as const } } : {}),
+        };
+      });
+  }
+
+  function subagentProgress(chunk: { id?: string; data: Record<string, unknown> }): AgUiEvent[] {
+    const { toolCallId, completionId, agent, status } = chunk.data;
+    if (typeof toolCallId !== 'string' || typeof completionId !== 'string') return [];
+    const events: AgUiEvent[] = [];
+    let subagent = subagents.get(toolCallId);
+    if (!subagent) {
+      subagent = { runId: completionId, active: true };
+      subagents.set(toolCallId, subagent);
+      events.push({
+        type: EventType.SUBAGENT_STARTED,
+        subagentRunId: completionId,
+        name: typeof agent === 'string' ? agent : 'subagent',
+        parentToolCallId: toolCallId,
+        ...(stepMessageId ? { parentMessageId: stepMessageId } : {}),
+      });
+    }
+    events.push({
+      type: EventType.ACTIVITY_SNAPSHOT,
+      messageId: chunk.id ?? `subagent-${toolCallId}`,
+      activityType: 'longhaul.subagent',
+      content: chunk.data,
+      replace: true,
+    });
+    if (subagent.active && isSubagentEnd(status)) {
+      subagent.active = false;
+      events.push(
+        status === 'completed'
+          ? { type: EventType.SUBAGENT_FINISHED, subagentRunId: subagent.runId }
+          : { type: EventType.SUBAGENT_ERROR, subagentRunId: subagent.runId, message: status, code: status },
+      );
+    }
+    return events;
+  }
+
+  function finish(outcome: 'success' | 'interrupt' | 'cancelled', metadata?: Record<string, unknown>): AgUiEvent[] {
+    finished = true;
+    const ending = outcome === 'interrupt' && interrupts.length === 0 ? 'success' : outcome;
+    return [
+      ...closeStep(),
+      ...endSubagents(ending),
+      {
+        type: EventType.RUN_FINISHED,
+        threadId,
+        runId,
+        outcome: ending === 'interrupt' ? { type: 'interrupt', interrupts } : { type: ending },
+        ...(metadata ? { metadata } : {}),
+      },
+    ];
+  }
+
+  function translate(chunk: UIMessageChunk, facts: ChunkFacts): AgUiEvent[] {
+    switch (chunk.type) {
+      case 'start':
+        if (chunk.messageId) assistantMessageId = chunk.messageId;
+        return [];
+      case 'start-step': {
+        const events = closeStep();
+        // A retried step is the same step again: it keeps its name (the one before was closed at the reset).
+        step = { number: step.retrying ? step.number : step.number + 1, open: true, retrying: false };
+        events.push({ type: EventType.STEP_STARTED, stepName: stepName() });
+        return events;
+      }
+      case 'finish-step':
+        return closeStep();
+      case 'text-start':
+        return openText(chunk.id);
+      case 'text-delta':
+        return [
+          ...openText(chunk.id),
+          { type: EventType.TEXT_MESSAGE_CONTENT, messageId: textMessageId(chunk.id), delta: chunk.delta },
+        ];
+      case 'text-end': {
+        const messageId = openTexts.get(chunk.id);
+        openTexts.delete(chunk.id);
+        return messageId ? [{ type: EventType.TEXT_MESSAGE_END, messageId }] : [];
+      }
+      case 'reasoning-start':
+      case 'reasoning-delta':
+      case 'reasoning-end':
+        // Longhaul streams no reasoning (the step stream drops the providers' reasoning deltas).
+        return [];
+      case 'tool-input-start':
+        return startCall(chunk.toolCallId, chunk.toolName);
+      case 'tool-input-delta': {
+        const call = calls.get(chunk.toolCallId);
+        if (!call?.open) return [];
+        call.argsSent = true;
+        return [{ type: EventType.TOOL_CALL_ARGS, toolCallId: chunk.toolCallId, delta: chunk.inputTextDelta }];
+      }
+      case 'tool-input-available':
+        return endCall(chunk.toolCallId, chunk.toolName, chunk.input);
+      case 'tool-input-error':
+        // The model reads the validation error as the call's result: no tool-output chunk follows.
+        return [
+          ...endCall(chunk.toolCallId, chunk.toolName, chunk.input),
+          ...result(chunk.toolCallId, chunk.errorText),
+        ];
+      case 'tool-approval-request': {
+        const name = calls.get(chunk.toolCallId)?.name;
+        interrupts.push({
+          id: chunk.approvalId,
+          reason: TOOL_APPROVAL_REASON,
+          message: name ? `Approve the call to ${name}?` : 'Approve this tool call?',
+          toolCallId: chunk.toolCallId,
+          responseSchema: APPROVAL_RESPONSE_SCHEMA,
+          ...(facts.approvalExpiresAt ? { expiresAt: facts.approvalExpiresAt } : {}),
+          ...(name ? { metadata: { toolName: name } } : {}),
+        });
+        return [];
+      }
+      case 'tool-output-available':
+        return result(chunk.toolCallId, toContent(chunk.output));
+      case 'tool-output-error':
+        return result(chunk.toolCallId, chunk.errorText);
+      case 'tool-output-denied':
+        return result(
+          chunk.toolCallId,
+          JSON.stringify({ kind: 'denied', ...(facts.denial ?? { reason: 'denied', expired: false }) }),
+        );
+      case 'tool-approval-response':
+        return [custom(chunk.type, { approvalId: chunk.approvalId, approved: chunk.approved, reason: chunk.reason })];
+      case 'steering-message':
+        // The user's words reached the model between two steps: a user message at that place in the transcript is
+        // what every AG-UI client already renders, and it keeps the id the client sent it under.
+        return [
+          { type: EventType.TEXT_MESSAGE_START, messageId: chunk.id, role: 'user' },
+          {
+            type: EventType.TEXT_MESSAGE_CONTENT,
+            messageId: chunk.id,
+            delta: chunk.parts.map((part) => part.text).join('\n'),
+          },
+          { type: EventType.TEXT_MESSAGE_END, messageId: chunk.id },
+        ];
+      case 'data-step-reset': {
+        const superseded = Array.isArray(chunk.data.supersededIds) ? chunk.data.supersededIds : [];
+        const supersededToolCallIds = [...calls].filter(([, call]) => call.step === step.number).map(([id]) => id);
+        const events = closeStep();
+        step = { ...step, retrying: true };
+        events.push(
+          custom(chunk.type, {
+            step: chunk.data.step,
+            attempt: chunk.data.attempt,
+            supersededMessageIds: superseded.map((id) => textMessageId(String(id))),
+            supersededToolCallIds,
+          }),
+        );
+        return events;
+      }
+      case 'data-subagent':
+        return subagentProgress(chunk);
+      case 'data-thread_status':
+        // RUN_STARTED / RUN_FINISHED already say where the run stands.
+        return [];
+      case 'finish':
+        return finish('interrupt', finishMetadata(chunk.messageMetadata));
+      case 'abort':
+        return finish('cancelled');
+      case 'error':
+        finished = true;
+        return [{ type: EventType.RUN_ERROR, message: chunk.errorText }];
+      default:
+        // Other data parts (data-object, …), like the parts tools add (source-url, …), have no AG-UI event of their own.
+        return [custom(chunk.type, withoutType(chunk))];
+    }
+  }
+
+  return {
+    start: () => [{ type: EventType.RUN_STARTED, threadId, runId, protocolVersion: PROTOCOL_VERSION }],
+    push(chunk, facts = {}) {
+      if (finished) return [];
+      return 'catalogue' in chunk
+        ? translate(chunk.catalogue, facts)
+        : [custom(chunk.other.type, withoutType(chunk.other))];
+    },
+    get finished() {
+      return finished;
+    },
+  };
+}
+
+function custom(chunkType: string, value: unknown): AgUiEvent {
+  return { type: EventType.CUSTOM, name: `longhaul.${chunkType.replace(/^data-/, '')}`, value };
+}
+
+function withoutType(chunk: { type: string }): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(chunk).filter(([key]) => key !== 'type'));
+}
+
+function toContent(output: unknown): string {
+  return typeof output === 'string' ? output : JSON.stringify(output ?? null);
+}
+
+function isSubagentEnd(status: unknown): status is SubagentStatus {
+  return status === 'completed' || status === 'cancelled' || status === 'failed';
+}
+
+/** The completion and why it finished, for clients that link to it (`/v1/completions/:id`). */
+function finishMetadata(messageMetadata: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!messageMetadata) return undefined;
+  const { completionId, finishReason } = messageMetadata;
+  return typeof completionId === 'string' ? { completionId, finishReason } : undefined;
+}

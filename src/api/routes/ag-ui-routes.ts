@@ -1,0 +1,103 @@
+/**
+ * AG-UI 1.0 (CopilotKit's protocol) over the same turns and threads as useChat's endpoints. POST /ag-ui takes a
+ * `RunAgentInput`: a new user message starts a turn, `resume` entries decide the pending approvals and continue
+ * the turn; either way the completion streams back as AG-UI events (src/ag-ui). GET /ag-ui/:threadId/stream
+ * replays the running completion from the start of its current segment, for a client reconnecting mid-run
+ * (@ag-ui/client's `connectAgent`, whose `connect` HttpAgent leaves to the application).
+ */
+import { Router } from '@koa/router';
+import type { Context } from 'koa';
+import { parseRunInput, type AgUiRunRequest } from '../../ag-ui/run-input.js';
+import { createAgUiRunStream } from '../../ag-ui/run-stream.js';
+import type { AppDeps } from '../app-deps.js';
+import { AppError, conflict } from '../app-error.js';
+import { readJsonBody } from '../middleware/json-body.js';
+import { holdStreamSlot } from '../middleware/stream-slot.js';
+import { parseInput } from '../parse-input.js';
+import { idSchema } from '../schemas.js';
+import { tagRequest } from '../tag-request.js';
+
+type Run<K extends AgUiRunRequest['kind']> = Extract<AgUiRunRequest, { kind: K }>;
+
+export function agUiRoutes(deps: AppDeps): Router {
+  const router = new Router();
+  const { threads } = deps;
+  const streamSlot = holdStreamSlot(deps.limits.streams);
+  const streamRun = createAgUiRunStream(deps);
+
+  async function startTurn(ctx: Context, run: Run<'turn'>) {
+    const prepared = await deps.starter.prepare({
+      userId: ctx.state.user.id,
+      clientThreadId: run.threadId,
+      createThread: true,
+      userMessage: run.userMessage,
+      choices: run.choices,
+    });
+    // As for /api/chat: the follower reads the Redis log before the live feed, so subscribing while the workflow
+    // starts loses nothing published before the subscription is active.
+    const [subscribed, launched] = await Promise.allSettled([
+      deps.hub.follow(prepared.turn.completionId),
+      prepared.launch(),
+    ]);
+    if (launched.status === 'rejected') {
+      if (subscribed.status === 'fulfilled') await subscribed.value.close();
+      throw launched.reason;
+    }
+    if (subscribed.status === 'rejected') throw subscribed.reason;
+    tagRequest(ctx, prepared.turn);
+    await streamRun(ctx, prepared.turn.completionId, subscribed.value, 0, run);
+  }
+
+  /** Delivers the decisions, then streams the continuation (or, decided elsewhere first, replays it from its start). */
+  async function resume(ctx: Context, run: Run<'resume'>) {
+    const userId: string = ctx.state.user.id;
+    const thread = await threads.getOwn(run.threadId, userId);
+    const completion = await threads.activeCompletion(thread);
+    if (!completion) throw conflict('nothing in this thread is awaiting approval', 'not_awaiting_approval');
+    const follower = await deps.hub.follow(completion.id);
+    try {
+      const afterSeq =
+        completion.status === 'running'
+          ? ((await deps.hub.segmentStart(completion.id)) ?? 1) - 1
+          : await deps.hub.currentSeq(completion.id);
+      for (const decision of run.decisions) {
+        await deps.approvals.decide({ ...decision, userId }).catch((error: unknown) => {
+          // A resend of a decision that landed (a retried request) is no error, nor is cancelling a lapsed approval.
+          if (error instanceof AppError && error.code === 'already_decided') return;
+          if (error instanceof AppError && error.code === 'approval_expired' && !decision.approved) return;
+          throw error;
+        });
+      }
+      tagRequest(ctx, { threadId: thread.clientId, completionId: completion.id });
+      await streamRun(ctx, completion.id, follower, afterSeq, run);
+    } catch (error) {
+      await follower.close();
+      throw error;
+    }
+  }
+
+  router.post('/ag-ui', streamSlot, async (ctx) => {
+    const run = parseRunInput(await readJsonBody(ctx, deps.maxBodyBytes), deps.maxMessageChars);
+    if (run.kind === 'resume') await resume(ctx, run);
+    else await startTurn(ctx, run);
+  });
+
+  router.get('/ag-ui/:threadId/stream', streamSlot, async (ctx) => {
+    const thread = await threads.getOwn(parseInput(idSchema, ctx.params.threadId, 'threadId'), ctx.state.user.id);
+    const completion = await threads.activeCompletion(thread);
+    if (!completion) {
+      ctx.status = 204;
+      return;
+    }
+    tagRequest(ctx, { threadId: thread.clientId, completionId: completion.id });
+    // A reconnecting client rebuilds the run from its first event, so replay from the current segment's start.
+    const segmentStart = (await deps.hub.segmentStart(completion.id)) ?? 1;
+    const follower = await deps.hub.follow(completion.id);
+    await streamRun(ctx, completion.id, follower, segmentStart - 1, {
+      threadId: thread.clientId,
+      runId: completion.id,
+    });
+  });
+
+  return router;
+}

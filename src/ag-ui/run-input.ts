@@ -38,7 +38,7 @@ const resumeEntrySchema = z.looseObject({
     .max(MAX_INTERRUPT_ID_CHARS, atMost(MAX_INTERRUPT_ID_CHARS))
     .refine((id) => toolCallOf(id) !== undefined, 'is not an interrupt this server issued'),
   status: z.enum(['resolved', 'cancelled']),
-  payload: z.unknown(),
+  payload: z.unknown().optional(),
 });
 
 /** Longhaul's limits on what it reads of an input AG-UI's schema accepted. */

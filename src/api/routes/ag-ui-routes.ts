@@ -48,28 +48,46 @@ export function agUiRoutes(deps: AppDeps): Router {
     await streamRun(ctx, prepared.turn.completionId, subscribed.value, 0, run);
   }
 
-  /** Delivers the decisions, then streams the continuation (or, decided elsewhere first, replays it from its start). */
+  /** Delivers the decisions; a resend of one that landed (a retried request) is no error, nor is cancelling a lapsed one. */
+  async function decide(userId: string, run: Run<'resume'>) {
+    for (const decision of run.decisions) {
+      await deps.approvals.decide({ ...decision, userId }).catch((error: unknown) => {
+        if (error instanceof AppError && error.code === 'already_decided') return;
+        if (error instanceof AppError && error.code === 'approval_expired' && !decision.approved) return;
+        throw error;
+      });
+    }
+  }
+
+  /**
+   * Delivers the decisions, then streams the continuation (or, decided elsewhere first, replays it from its start).
+   * A turn that went on without this client (its approval expired, or was decided in the inbox) and has ended since
+   * is replayed from where it went on, so the client still sees how its interrupted run ended.
+   */
   async function resume(ctx: Context, run: Run<'resume'>) {
     const userId: string = ctx.state.user.id;
     const thread = await threads.getOwn(run.threadId, userId);
-    const completion = await threads.activeCompletion(thread);
-    if (!completion) throw conflict('nothing in this thread is awaiting approval', 'not_awaiting_approval');
-    const follower = await deps.hub.follow(completion.id);
+    const active = await threads.activeCompletion(thread);
+    if (!active) {
+      await decide(userId, run);
+      const latest = (await threads.completions(thread)).at(-1);
+      const continuedAt = latest && (await deps.hub.hasLog(latest.id)) ? await deps.hub.segmentStart(latest.id) : 0;
+      if (!latest || !continuedAt || continuedAt <= 1) {
+        throw conflict('nothing in this thread is awaiting approval', 'not_awaiting_approval');
+      }
+      tagRequest(ctx, { threadId: thread.clientId, completionId: latest.id });
+      await streamRun(ctx, latest.id, await deps.hub.follow(latest.id), continuedAt - 1, run);
+      return;
+    }
+    const follower = await deps.hub.follow(active.id);
     try {
       const afterSeq =
-        completion.status === 'running'
-          ? ((await deps.hub.segmentStart(completion.id)) ?? 1) - 1
-          : await deps.hub.currentSeq(completion.id);
-      for (const decision of run.decisions) {
-        await deps.approvals.decide({ ...decision, userId }).catch((error: unknown) => {
-          // A resend of a decision that landed (a retried request) is no error, nor is cancelling a lapsed approval.
-          if (error instanceof AppError && error.code === 'already_decided') return;
-          if (error instanceof AppError && error.code === 'approval_expired' && !decision.approved) return;
-          throw error;
-        });
-      }
-      tagRequest(ctx, { threadId: thread.clientId, completionId: completion.id });
-      await streamRun(ctx, completion.id, follower, afterSeq, run);
+        active.status === 'running'
+          ? ((await deps.hub.segmentStart(active.id)) ?? 1) - 1
+          : await deps.hub.currentSeq(active.id);
+      await decide(userId, run);
+      tagRequest(ctx, { threadId: thread.clientId, completionId: active.id });
+      await streamRun(ctx, active.id, follower, afterSeq, run);
     } catch (error) {
       await follower.close();
       throw error;

@@ -96,7 +96,7 @@ export function parseRunInput(body: unknown, maxMessageChars: number): AgUiRunRe
     runId,
     userMessage: {
       uiMessageId: parseInput(idSchema, message.id, `${where}.id`),
-      parts: parseInput(userContentSchema(maxMessageChars), message.content, `${where}.content`).map((text) => ({
+      parts: parseUserContent(message.content, `${where}.content`, maxMessageChars).map((text) => ({
         type: 'text',
         text,
       })),
@@ -109,19 +109,22 @@ export function parseRunInput(body: unknown, maxMessageChars: number): AgUiRunRe
   };
 }
 
-/** A user message's content as its text parts: a string, or text parts (Longhaul takes no media). */
-function userContentSchema(maxMessageChars: number) {
+/** A user message's content as its texts: a string, or text parts (Longhaul takes no media). */
+function parseUserContent(content: unknown, where: string, maxMessageChars: number): string[] {
   const text = safeText().max(maxMessageChars, atMost(maxMessageChars));
-  return z
-    .union([
-      text.transform((content) => [content]),
-      z
-        .array(z.looseObject({ type: z.literal('text', { message: 'only text parts are supported' }), text }))
-        .min(1, 'must have at least one text part')
-        .max(MAX_USER_MESSAGE_PARTS, `at most ${MAX_USER_MESSAGE_PARTS} parts`)
-        .transform((parts) => parts.map((part) => part.text)),
-    ])
-    .refine((texts) => texts.some((content) => content.trim() !== ''), 'message text is empty');
+  const texts =
+    typeof content === 'string'
+      ? [parseInput(text, content, where)]
+      : parseInput(
+          z
+            .array(z.looseObject({ type: z.literal('text', { message: 'only text parts are supported' }), text }))
+            .min(1, 'must have at least one text part')
+            .max(MAX_USER_MESSAGE_PARTS, `at most ${MAX_USER_MESSAGE_PARTS} parts`),
+          content,
+          where,
+        ).map((part) => part.text);
+  if (texts.every((part) => part.trim() === '')) throw badRequest(`${where}: message text is empty`);
+  return texts;
 }
 
 function toDecision(entry: z.infer<typeof resumeEntrySchema>, where: string): ApprovalDecision {

@@ -33,6 +33,14 @@ const VALID_BODIES: Record<string, () => Json> = {
     tools: [],
     agent: 'tester',
   }),
+  'POST /ag-ui': () => ({
+    threadId: `fuzz-${randomUUID()}`,
+    runId: 'run-1',
+    messages: [{ id: 'u-1', role: 'user', content: 'hello' }],
+    tools: [],
+    context: [],
+    forwardedProps: { model: 'openai:gpt-test', tools: [], agent: 'tester' },
+  }),
   'POST /v1/threads': () => ({
     id: `fuzz-${randomUUID()}`,
     title: 'fuzzed',

@@ -80,6 +80,20 @@ const assistantApproval = (subject: Subject) => ({
   ],
 });
 
+const userInput = (content: string) => ({ id: `u-${randomUUID()}`, role: 'user', content });
+const agUiResume = (threadId: string, subject: Subject) => ({
+  threadId,
+  runId: 'r-1',
+  messages: [userInput('pay')],
+  resume: [
+    {
+      interruptId: approvalIdFor(subject.toolCallId!, subject.argsDigest!),
+      status: 'resolved',
+      payload: { approved: true },
+    },
+  ],
+});
+
 /** A valid body for every POST/PATCH route (`none`: the route reads no body), so requests reach the ownership check. */
 const BODIES: Record<string, BodyCase[] | 'none'> = {
   'POST /api/chat': [
@@ -110,6 +124,24 @@ const BODIES: Record<string, BodyCase[] | 'none'> = {
     },
   ],
   'POST /api/chat/:threadId/stop': 'none',
+  'POST /ag-ui': [
+    {
+      name: 'an AG-UI run with a new message on the thread id',
+      needs: ['threadId'],
+      body: (s) => ({ threadId: s.threadId, runId: 'r-1', messages: [userInput('hello from B')] }),
+      createsCallersThread: true,
+    },
+    {
+      name: 'an AG-UI resume of the pending tool call',
+      needs: ['threadId', 'toolCallId', 'argsDigest'],
+      body: (s) => agUiResume(s.threadId, s),
+    },
+    {
+      name: 'an AG-UI resume of the tool call, on the caller’s own thread awaiting approval',
+      needs: ['toolCallId', 'argsDigest'],
+      body: (s, own) => agUiResume(own.threadId, s),
+    },
+  ],
   'POST /v1/threads': [
     {
       name: 'the thread id',

@@ -3,12 +3,19 @@
  * AG-UI events, on the same thread and transcript /api/chat and /v1/threads serve.
  */
 import { randomUUID } from 'node:crypto';
-import { EventType, type BaseEvent, type RunFinishedEvent, type RunStartedEvent } from '@ag-ui/client';
+import {
+  EventType,
+  type BaseEvent,
+  type RunAgentInput,
+  type RunFinishedEvent,
+  type RunStartedEvent,
+} from '@ag-ui/client';
+import { AGUI_MEDIA_TYPE } from '@ag-ui/encoder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJson } from '../support/chat-client.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { createTestTools } from '../support/test-tools.js';
-import { agentFor, assistantText, ofType, runAgent } from './ag-ui-client.js';
+import { agentFor, assistantText, LonghaulAgent, ofType, runAgent } from './ag-ui-client.js';
 
 describe('POST /ag-ui', () => {
   let h: Harness;
@@ -107,5 +114,34 @@ describe('POST /ag-ui', () => {
     expect(JSON.parse(tool!.content as string)).toEqual({ echoed: 'ping' });
     expect(answer).toMatchObject({ role: 'assistant', content: 'It said ping.' });
     expect(agent.messages).toHaveLength(4);
+  });
+
+  it('answers in AG-UI’s protobuf framing to a client whose Accept header asks for it', async () => {
+    class ProtobufAgent extends LonghaulAgent {
+      protected override requestInit(input: RunAgentInput): RequestInit {
+        const init = super.requestInit(input);
+        return { ...init, headers: { ...(init.headers as Record<string, string>), Accept: AGUI_MEDIA_TYPE } };
+      }
+    }
+    h.model.enqueue({ kind: 'text', chunks: ['in ', 'binary'] });
+    const agent = new ProtobufAgent({
+      url: `${h.apiUrl}/ag-ui`,
+      headers: { authorization: `Bearer ${h.apiKey}` },
+      threadId: `agui-${randomUUID()}`,
+    });
+    agent.addMessage({ id: 'u-1', role: 'user', content: 'hi' });
+    let contentType: string | null = null;
+    agent.fetch = async (url, init) => {
+      const response = await fetch(url, init);
+      contentType = response.headers.get('content-type');
+      return response;
+    };
+
+    const { events, error } = await runAgent(agent);
+
+    expect(error).toBeUndefined();
+    expect(contentType).toBe(AGUI_MEDIA_TYPE);
+    expect(assistantText(agent)).toBe('in binary');
+    expect(ofType<RunFinishedEvent>(events, EventType.RUN_FINISHED)[0]!.outcome).toEqual({ type: 'success' });
   });
 });

@@ -177,15 +177,14 @@ export function createAgUiTranslator(run: { threadId: string; runId: string }): 
 
   function finish(outcome: 'success' | 'interrupt' | 'cancelled', metadata?: Record<string, unknown>): AgUiEvent[] {
     finished = true;
-    const ending = outcome === 'interrupt' && interrupts.length === 0 ? 'success' : outcome;
     return [
       ...closeStep(),
-      ...endSubagents(ending),
+      ...endSubagents(outcome),
       {
         type: EventType.RUN_FINISHED,
         threadId,
         runId,
-        outcome: ending === 'interrupt' ? { type: 'interrupt', interrupts } : { type: ending },
+        outcome: outcome === 'interrupt' ? { type: 'interrupt', interrupts } : { type: outcome },
         ...(metadata ? { metadata } : {}),
       },
     ];
@@ -295,7 +294,8 @@ export function createAgUiTranslator(run: { threadId: string; runId: string }): 
         // RUN_STARTED / RUN_FINISHED already say where the run stands.
         return [];
       case 'finish':
-        return finish('interrupt', finishMetadata(chunk.messageMetadata));
+        // A segment that asked for approvals ends with `finish` too: the run is then interrupted, not done.
+        return finish(interrupts.length > 0 ? 'interrupt' : 'success', finishMetadata(chunk.messageMetadata));
       case 'abort':
         return finish('cancelled');
       case 'error':

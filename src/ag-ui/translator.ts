@@ -275,9 +275,14 @@ export function createAgUiTranslator(run: { threadId: string; runId: string }): 
         ];
       case 'data-step-reset': {
         const superseded = Array.isArray(chunk.data.supersededIds) ? chunk.data.supersededIds : [];
-        const supersededToolCallIds = [...calls].filter(([, call]) => call.step === step.number).map(([id]) => id);
+        // Live, the failed attempt's step is open and the retry is that step again; a replay has no failed attempt
+        // (the log drops its chunks), so the retry is simply the next step.
+        const retrying = step.open;
+        const supersededToolCallIds = retrying
+          ? [...calls].filter(([, call]) => call.step === step.number).map(([id]) => id)
+          : [];
         const events = closeStep();
-        step = { ...step, retrying: true };
+        step = { ...step, retrying };
         events.push(
           custom(chunk.type, {
             step: chunk.data.step,

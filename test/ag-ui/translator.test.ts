@@ -248,6 +248,30 @@ describe('the AG-UI translator', () => {
     });
   });
 
+  it('numbers the steps of a replay, whose log no longer holds the failed attempt, one after the other', async () => {
+    const events = await translate([
+      { type: 'start', messageId: M },
+      { type: 'start-step' },
+      { type: 'tool-input-start', toolCallId: 'tc_0', toolName: 'echo' },
+      { type: 'tool-input-available', toolCallId: 'tc_0', toolName: 'echo', input: { text: 'a' } },
+      { type: 'tool-output-available', toolCallId: 'tc_0', output: { echoed: 'a' } },
+      { type: 'finish-step' },
+      { type: 'data-step-reset', data: { step: 1, attempt: 2, supersededIds: ['text-1-1'] } },
+      { type: 'start-step' },
+      ...textStep('text-1-2', ['Found it.']),
+      { type: 'finish-step' },
+      finish,
+    ]);
+    expect(brief(events).filter((line) => line.startsWith('STEP_'))).toEqual([
+      'STEP_STARTED stepName=step-0',
+      'STEP_FINISHED stepName=step-0',
+      'STEP_STARTED stepName=step-1',
+      'STEP_FINISHED stepName=step-1',
+    ]);
+    // The finished step's call is not the failed attempt's.
+    expect(events.find((event) => event.type === 'CUSTOM')!.value.supersededToolCallIds).toEqual([]);
+  });
+
   it('ends a stopped run as cancelled, closing what was open, and ignores what follows', async () => {
     const events = await translate([
       { type: 'start', messageId: M },

@@ -307,7 +307,8 @@ export function createAgUiTranslator(run: { threadId: string; runId: string }): 
         finished = true;
         return [{ type: EventType.RUN_ERROR, message: chunk.errorText }];
       default:
-        // Other data parts (data-object, …), like the parts tools add (source-url, …), have no AG-UI event of their own.
+        // Other data parts (data-object, …), like the parts tools add (source-url, …), have no AG-UI event of
+        // their own.
         return [custom(chunk.type, withoutType(chunk))];
     }
   }

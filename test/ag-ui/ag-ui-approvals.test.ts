@@ -48,7 +48,7 @@ describe('approvals over AG-UI', () => {
     return { ...outcome, result: result!, finished };
   }
 
-  it('ends the run with an interrupt naming the approval and the tool call, then runs the approved call once, after a worker restart', async () => {
+  it('ends the run with an interrupt for the call, and runs it once when approved after a worker restart', async () => {
     const { threadId, agent, events, finished } = await interruptedRun('transfer', 'Transferred.');
     const approval = await findPendingApproval(h, threadId);
     const [call] = ofType<ToolCallStartEvent>(events, EventType.TOOL_CALL_START);

@@ -53,7 +53,10 @@ export interface RunOutcome {
   error?: Error;
 }
 
-/** One run through the agent (`connect`: join the running one), every event checked; a failed run is returned, not thrown. */
+/**
+ * One run through the agent (`connect`: join the running one), every event checked; a failed run is returned, not
+ * thrown.
+ */
 export async function runAgent(
   agent: LonghaulAgent,
   parameters: RunAgentParameters = {},

@@ -78,7 +78,7 @@ describe('POST /ag-ui', () => {
     expect(JSON.stringify(lastRequest.body)).not.toContain('edited');
   });
 
-  it('streams a tool call’s arguments, its result and the answer after it, each step in its own message', async () => {
+  it('streams a tool call’s arguments, its result and the answer after it, a message per step', async () => {
     h.model.enqueue(
       { kind: 'tool-calls', text: ['Let me echo. '], calls: [{ name: 'echo', argsChunks: ['{"text":', '"ping"}'] }] },
       { kind: 'text', chunks: ['It said ping.'] },

@@ -182,7 +182,7 @@ describe('the AG-UI translator', () => {
     });
   });
 
-  it('shows a decision from another channel as a CUSTOM event, and a denial or expiry as the call’s result', async () => {
+  it('shows a decision from elsewhere as a CUSTOM event, and a denial or expiry as the call’s result', async () => {
     const events = await translate([
       { type: 'start', messageId: M },
       { type: 'tool-approval-response', approvalId: 'tc_0:x', approved: false },
@@ -210,7 +210,7 @@ describe('the AG-UI translator', () => {
     });
   });
 
-  it('closes a failed attempt’s text, tool call and step at a reset, and names what the retry supersedes', async () => {
+  it('closes a failed attempt’s text, tool call and step at a reset, and names what it supersedes', async () => {
     const events = await translate([
       { type: 'start', messageId: M },
       { type: 'start-step' },
@@ -269,7 +269,7 @@ describe('the AG-UI translator', () => {
       'STEP_FINISHED stepName=step-1',
     ]);
     // The finished step's call is not the failed attempt's.
-    expect(events.find((event) => event.type === 'CUSTOM')!.value.supersededToolCallIds).toEqual([]);
+    expect(events.find((event) => event.type === 'CUSTOM')).toMatchObject({ value: { supersededToolCallIds: [] } });
   });
 
   it('ends a stopped run as cancelled, closing what was open, and ignores what follows', async () => {

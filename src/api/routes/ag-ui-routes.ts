@@ -48,7 +48,10 @@ export function agUiRoutes(deps: AppDeps): Router {
     await streamRun(ctx, prepared.turn.completionId, subscribed.value, 0, run);
   }
 
-  /** Delivers the decisions; a resend of one that landed (a retried request) is no error, nor is cancelling a lapsed one. */
+  /**
+   * Delivers the decisions. A resend of one that landed (a retried request) is no error, nor is cancelling an
+   * approval that lapsed meanwhile.
+   */
   async function decide(userId: string, run: Run<'resume'>) {
     for (const decision of run.decisions) {
       await deps.approvals.decide({ ...decision, userId }).catch((error: unknown) => {

@@ -144,4 +144,28 @@ describe('POST /ag-ui', () => {
     expect(assistantText(agent)).toBe('in binary');
     expect(ofType<RunFinishedEvent>(events, EventType.RUN_FINISHED)[0]!.outcome).toEqual({ type: 'success' });
   });
+
+  it('follows a research sub-agent with SUBAGENT events and its progress as an activity', async () => {
+    h.model.enqueue(
+      { kind: 'tool-calls', calls: [{ name: 'research', argsChunks: ['{"question":"When is high tide?"}'] }] },
+      { kind: 'text', chunks: ['At 06:12.'] },
+      { kind: 'text', chunks: ['The sub-agent says 06:12.'] },
+    );
+    const agent = agentFor(h, `agui-${randomUUID()}`);
+    agent.addMessage({ id: 'u-1', role: 'user', content: 'tides?' });
+
+    const { events, error } = await runAgent(agent, { forwardedProps: { agent: 'researcher' } });
+
+    expect(error).toBeUndefined();
+    const [call] = ofType(events, EventType.TOOL_CALL_START);
+    const subagentEvents = events.filter((event) => event.type.startsWith('SUBAGENT_'));
+    expect(subagentEvents.map((event) => event.type)).toEqual([
+      EventType.SUBAGENT_STARTED,
+      EventType.SUBAGENT_FINISHED,
+    ]);
+    expect(subagentEvents[0]).toMatchObject({ name: 'researcher', parentToolCallId: call!.toolCallId });
+    const activity = agent.messages.find((message) => message.role === 'activity');
+    expect(activity).toMatchObject({ activityType: 'longhaul.subagent', content: { status: 'completed' } });
+    expect(assistantText(agent)).toBe('The sub-agent says 06:12.');
+  });
 });

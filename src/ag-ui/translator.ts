@@ -11,6 +11,7 @@
 import { EventType, PROTOCOL_VERSION, type Event as AgUiEvent, type Interrupt } from '@ag-ui/core';
 import type { UIMessageChunk } from '../stream/ui-chunks.js';
 import type { PublishedChunk } from './published-chunk.js';
+import { createSubagentEvents } from './subagent-events.js';
 
 /** The interrupt's `reason` for a tool call that waits for a person's decision. */
 export const TOOL_APPROVAL_REASON = 'tool_approval';
@@ -38,8 +39,6 @@ export interface AgUiTranslator {
   readonly finished: boolean;
 }
 
-type SubagentStatus = 'completed' | 'cancelled' | 'failed';
-
 export function createAgUiTranslator(run: { threadId: string; runId: string }): AgUiTranslator {
   const { threadId, runId } = run;
   let assistantMessageId = runId;
@@ -52,8 +51,7 @@ export function createAgUiTranslator(run: { threadId: string; runId: string }): 
   /** Tool calls started in this run: their name, and whether any argument text went out. */
   const calls = new Map<string, { name: string; argsSent: boolean; open: boolean; step: number }>();
   const interrupts: Interrupt[] = [];
-  /** Sub-agent runs started in this run, by the tool call that started them. */
-  const subagents = new Map<string, { runId: string; active: boolean }>();
+  const subagents = createSubagentEvents();
 
   const textMessageId = (textId: string) => `${assistantMessageId}:${textId}`;
 
@@ -120,66 +118,11 @@ export function createAgUiTranslator(run: { threadId: string; runId: string }): 
 
   const stepName = () => `step-${step.number}`;
 
-  function endSubagents(ending: 'success' | 'interrupt' | 'cancelled'): AgUiEvent[] {
-    return [...subagents.values()]
-      .filter((subagent) => subagent.active)
-      .map((subagent): AgUiEvent => {
-        subagent.active = false;
-        if (ending === 'cancelled') {
-          return {
-            type: EventType.SUBAGENT_ERROR,
-            subagentRunId: subagent.runId,
-            message: 'stopped',
-            code: 'cancelled',
-          };
-        }
-        return {
-          type: EventType.SUBAGENT_FINISHED,
-          subagentRunId: subagent.runId,
-          ...(ending === 'interrupt' ? { outcome: { type: 'suspended' as const } } : {}),
-        };
-      });
-  }
-
-  function subagentProgress(chunk: { id?: string; data: Record<string, unknown> }): AgUiEvent[] {
-    const { toolCallId, completionId, agent, status } = chunk.data;
-    if (typeof toolCallId !== 'string' || typeof completionId !== 'string') return [];
-    const events: AgUiEvent[] = [];
-    let subagent = subagents.get(toolCallId);
-    if (!subagent) {
-      subagent = { runId: completionId, active: true };
-      subagents.set(toolCallId, subagent);
-      events.push({
-        type: EventType.SUBAGENT_STARTED,
-        subagentRunId: completionId,
-        name: typeof agent === 'string' ? agent : 'subagent',
-        parentToolCallId: toolCallId,
-        ...(stepMessageId ? { parentMessageId: stepMessageId } : {}),
-      });
-    }
-    events.push({
-      type: EventType.ACTIVITY_SNAPSHOT,
-      messageId: chunk.id ?? `subagent-${toolCallId}`,
-      activityType: 'longhaul.subagent',
-      content: chunk.data,
-      replace: true,
-    });
-    if (subagent.active && isSubagentEnd(status)) {
-      subagent.active = false;
-      events.push(
-        status === 'completed'
-          ? { type: EventType.SUBAGENT_FINISHED, subagentRunId: subagent.runId }
-          : { type: EventType.SUBAGENT_ERROR, subagentRunId: subagent.runId, message: status, code: status },
-      );
-    }
-    return events;
-  }
-
   function finish(outcome: 'success' | 'interrupt' | 'cancelled', metadata?: Record<string, unknown>): AgUiEvent[] {
     finished = true;
     return [
       ...closeStep(),
-      ...endSubagents(outcome),
+      ...subagents.end(outcome),
       {
         type: EventType.RUN_FINISHED,
         threadId,
@@ -294,7 +237,7 @@ export function createAgUiTranslator(run: { threadId: string; runId: string }): 
         return events;
       }
       case 'data-subagent':
-        return subagentProgress(chunk);
+        return subagents.progress(chunk, stepMessageId);
       case 'data-thread_status':
         // RUN_STARTED / RUN_FINISHED already say where the run stands.
         return [];
@@ -337,10 +280,6 @@ function withoutType(chunk: { type: string }): Record<string, unknown> {
 
 function toContent(output: unknown): string {
   return typeof output === 'string' ? output : JSON.stringify(output ?? null);
-}
-
-function isSubagentEnd(status: unknown): status is SubagentStatus {
-  return status === 'completed' || status === 'cancelled' || status === 'failed';
 }
 
 /** The completion and why it finished, for clients that link to it (`/v1/completions/:id`). */

@@ -28,7 +28,16 @@ const bookkeeping = proxyActivities<Activities>({
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
-export async function runToolCalls(input: CompletionInput, calls: RunnableToolCall[]): Promise<void> {
+/** Told when the step starts and stops waiting for people, when nothing may steer the turn. */
+export interface ApprovalWaitListener {
+  awaitingApproval(waiting: boolean): void;
+}
+
+export async function runToolCalls(
+  input: CompletionInput,
+  calls: RunnableToolCall[],
+  listener?: ApprovalWaitListener,
+): Promise<void> {
   const byMode = (mode: RunnableToolCall['mode']) => calls.filter((call) => call.mode === mode);
   const childInput = (call: RunnableToolCall, mode: 'durable' | 'background'): ToolCallInput => ({
     toolCallId: call.id,
@@ -83,11 +92,13 @@ export async function runToolCalls(input: CompletionInput, calls: RunnableToolCa
       calls: approvals.map((call) => ({ id: call.id, expiresInMs: call.approvalExpiryMs })),
     });
     upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'awaiting_approval' }]);
+    listener?.awaitingApproval(true);
   }
   await Promise.all(children.map((child) => child.result()));
 
   const durableIds = durable.map((call) => call.id);
   if (approvals.length > 0) {
+    listener?.awaitingApproval(false);
     upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'running' }]);
     await bookkeeping.resumeAfterApprovals({ ...input, toolCallIds: durableIds });
   } else {

@@ -117,6 +117,39 @@ describe('steering a running answer', () => {
     expect(messages[1].parts.at(-1)).toMatchObject({ type: 'text', text: 'Also that.' });
   });
 
+  it('delivers and announces once when the receiving step’s model call is retried', async () => {
+    const said = mark('RETRY');
+    const from = h.model.requests.length;
+    const { chatId, completionId, turn } = await startTurn(h, [
+      { kind: 'text', chunks: slowWords(12), delayMs: 100 },
+      { kind: 'http-error', status: 500 },
+      { kind: 'text', chunks: ['Second try.'] },
+    ]);
+    expect((await steer(h, chatId, { id: 'retried-1', parts: text(said) })).status).toBe(202);
+    const { message, chunks } = await turn;
+
+    // Both attempts of step 1 read it (it is in the transcript); it was delivered and announced once.
+    const requests = sentMessages(h, from);
+    expect(requests).toHaveLength(3);
+    expect(requests[1]!.at(-1)).toEqual({ role: 'user', content: said });
+    expect(requests[2]).toEqual(requests[1]);
+    const types = chunks.map((chunk) => chunk.type);
+    expect(types.filter((type) => type === 'steering-message')).toHaveLength(1);
+    expect(types.indexOf('steering-message')).toBeLessThan(types.indexOf('data-step-reset'));
+    expect(message.parts.filter((part) => part.type === 'steering-message')).toHaveLength(1);
+    await waitFor(async () => (await statusOf(completionId)) === 'completed');
+    const { messages } = await readJson(await h.api(`/v1/threads/${chatId}/messages`));
+    expect(messages[1].parts.map((part: { type: string }) => part.type)).toEqual([
+      'step-start',
+      'text',
+      'steering-message',
+      'step-start',
+      'text',
+    ]);
+    const ledger = (await auditOf(h, chatId)).filter((event) => event.type === 'steering_delivered');
+    expect(ledger).toHaveLength(1);
+  });
+
   it('with mode "now", cuts the step in progress short (its text kept) and starts the next at once', async () => {
     const said = mark('NOW');
     const words = slowWords(60);

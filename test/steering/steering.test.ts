@@ -4,7 +4,7 @@
  * (ai 7's `steering-message`) right before the step's `start-step`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJson } from '../support/chat-client.js';
+import { postChat, readJson, readTurn, userMessage } from '../support/chat-client.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { createTestTools } from '../support/test-tools.js';
 import { waitFor } from '../support/wait-for.js';
@@ -148,6 +148,43 @@ describe('steering a running answer', () => {
     ]);
     const ledger = (await auditOf(h, chatId)).filter((event) => event.type === 'steering_delivered');
     expect(ledger).toHaveLength(1);
+  });
+
+  it('steering a thread whose answer runs a sub-agent reaches the parent only, after the sub-agent’s result', async () => {
+    const said = mark('PARENT');
+    const from = h.model.requests.length;
+    const chatId = `chat-${mark('research')}`;
+    h.model.enqueue(
+      { kind: 'tool-calls', calls: [{ name: 'research', argsChunks: [JSON.stringify({ question: 'Why?' })] }] },
+      { kind: 'text', chunks: slowWords(15, 'sub'), delayMs: 100 },
+      { kind: 'text', chunks: ['Parent heard it.'] },
+    );
+    const response = await postChat(h, {
+      id: chatId,
+      trigger: 'submit-message',
+      messages: [userMessage('research why')],
+      agent: 'researcher',
+    });
+    const completionId = response.headers.get('x-longhaul-completion-id')!;
+    const turn = readTurn(response);
+    await h.model.waitForRequests(from + 2, 10_000);
+    const sent = await steer(h, chatId, { id: 'to-parent', parts: text(said), mode: 'now' });
+    expect(sent.status).toBe(202);
+    expect(await readJson(sent)).toMatchObject({ completionId, status: 'pending' });
+    const { chunks } = await turn;
+
+    const [parentFirst, subagent, parentNext] = sentMessages(h, from);
+    expect(JSON.stringify([parentFirst, subagent])).not.toContain(said);
+    // The sub-agent ran to its end, uncut; the parent read its result, then the message.
+    expect(chunks.map((chunk) => chunk.type)).not.toContain('abort');
+    expect(parentNext!.slice(-2).map((m) => m.role)).toEqual(['tool', 'user']);
+    expect(JSON.stringify(parentNext!.at(-2))).toContain(slowWords(15, 'sub').join('').trim());
+    expect(parentNext!.at(-1)).toEqual({ role: 'user', content: said });
+    await waitFor(async () => (await statusOf(completionId)) === 'completed');
+    expect(await readJson(await h.api(`/api/chat/${chatId}/steer/to-parent`))).toMatchObject({
+      status: 'delivered',
+      step: 1,
+    });
   });
 
   it('with mode "now", cuts the step in progress short (its text kept) and starts the next at once', async () => {

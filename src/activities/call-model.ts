@@ -68,12 +68,14 @@ export function createCallModel(deps: ActivityDeps) {
       }
     };
     let loaded: [void, Awaited<ReturnType<typeof messages.listForThread>>, Awaited<ReturnType<typeof systemPromptFor>>];
-    let received: UIMessageChunk[];
+    let received: UIMessageChunk[] = [];
     try {
-      // Steering messages this step receives are written into the transcript before it is read.
-      received = await deliverSteering(deps, origin, input);
+      const budgets = enforceBudgets();
+      // Steering messages this step receives are written into the transcript before it is read, once the budgets
+      // have let the step run: a message is delivered only to a model call that is made.
+      if (input.steering) received = await budgets.then(() => deliverSteering(deps, origin, input));
       loaded = await Promise.all([
-        enforceBudgets(),
+        budgets,
         messages.listForThread(input.threadId, stepMessageId(input.completionId, input.step)),
         systemPromptFor(input),
       ]);

@@ -131,7 +131,10 @@ export function createSteeringService(deps: {
     const refused = await handOver(row, completionWorkflowId(row.completionId));
     if (!refused) {
       await recordSteeringAccepted(pool, row, { workflowId: completionWorkflowId(row.completionId), runId: null });
-      return { kind: 'steering', outcome: steeringOutcome((await findSteering(pool, row.threadId, row.clientMessageId)) ?? row) };
+      return {
+        kind: 'steering',
+        outcome: steeringOutcome((await findSteering(pool, row.threadId, row.clientMessageId)) ?? row),
+      };
     }
     // Its answer never took it (the request that stored it died before asking): it is sent afresh.
     await withdrawSteering(pool, row);
@@ -200,7 +203,9 @@ export function createSteeringService(deps: {
      * nothing to steer, or the message cannot land, so it opens a turn as any message does (queued behind the
      * answer, or refused beside an approval).
      */
-    async steerFromChat(request: SteerRequest): Promise<{ completion: CompletionRow; outcome: SteeringOutcome } | undefined> {
+    async steerFromChat(
+      request: SteerRequest,
+    ): Promise<{ completion: CompletionRow; outcome: SteeringOutcome } | undefined> {
       const thread = await threads.getOwn(request.clientThreadId, request.userId).catch((error: unknown) => {
         if (error instanceof AppError && error.status === 404) return undefined;
         throw error;

@@ -90,14 +90,12 @@ function assistantStep(row: TranscriptMessage): ModelMessage[] {
   }));
   return [
     { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) },
-    ...toolCalls.map(
-      (call): ModelMessage => ({
-        role: 'tool',
-        toolCallId: call.id,
-        toolName: call.name,
-        content: toModelToolContent(resultOf(row.toolCalls[call.id])),
-      }),
-    ),
+    ...toolCalls.map((call): ModelMessage => ({
+      role: 'tool',
+      toolCallId: call.id,
+      toolName: call.name,
+      content: toModelToolContent(resultOf(row.toolCalls[call.id])),
+    })),
   ];
 }
 

@@ -119,7 +119,12 @@ export async function openUserTurn(
     }
     // `steer` delivers a message into a running answer before a turn is opened (steering.ts); what comes here could
     // not land and waits for the answer's end, except beside an approval, which the user must answer first.
-    if (busyWith && doubleTextPolicy === 'steer' && busyWith.status === 'awaiting_approval' && !busyWith.cancelRequestedAt) {
+    if (
+      busyWith &&
+      doubleTextPolicy === 'steer' &&
+      busyWith.status === 'awaiting_approval' &&
+      !busyWith.cancelRequestedAt
+    ) {
       throw new TurnNotOpened(
         'completion_running',
         `thread ${request.clientThreadId}'s answer (${busyWith.id}) is waiting for an approval; decide it or stop it first`,

@@ -57,11 +57,7 @@ describe('steering a running answer', () => {
     expect(types.slice(0, at).filter((type) => type === 'start-step')).toHaveLength(1);
     // ai 7's reader places it before the receiving step's output, in the same assistant message.
     const partTypes = message.parts.map((part) => part.type);
-    expect(partTypes.slice(partTypes.indexOf('steering-message'))).toEqual([
-      'steering-message',
-      'step-start',
-      'text',
-    ]);
+    expect(partTypes.slice(partTypes.indexOf('steering-message'))).toEqual(['steering-message', 'step-start', 'text']);
 
     // The transcript: the same place, in the same assistant message.
     await waitFor(async () => (await statusOf(completionId)) === 'completed');

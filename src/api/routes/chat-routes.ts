@@ -131,7 +131,11 @@ export function chatRoutes(deps: AppDeps): Router {
    * of its current segment, as a resume reads it) is the response, so useChat reads the answer it joined.
    */
   async function steerFromChat(ctx: Context, body: ChatRequest): Promise<boolean> {
-    const { id, parts } = parseInput(newUserMessageSchema, body.messages.at(-1), `messages[${body.messages.length - 1}]`);
+    const { id, parts } = parseInput(
+      newUserMessageSchema,
+      body.messages.at(-1),
+      `messages[${body.messages.length - 1}]`,
+    );
     const steered = await steering.steerFromChat({
       userId: ctx.state.user.id,
       clientThreadId: body.id,

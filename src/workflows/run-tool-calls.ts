@@ -87,12 +87,13 @@ export async function runToolCalls(
   );
   const approvals = durable.filter((call) => call.requiresApproval);
   if (approvals.length > 0) {
+    // Before the request goes out: from here the user is asked to decide, not to add to the answer.
+    listener?.awaitingApproval(true);
     await bookkeeping.requestApprovals({
       ...input,
       calls: approvals.map((call) => ({ id: call.id, expiresInMs: call.approvalExpiryMs })),
     });
     upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'awaiting_approval' }]);
-    listener?.awaitingApproval(true);
   }
   await Promise.all(children.map((child) => child.result()));
 

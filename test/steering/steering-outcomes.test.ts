@@ -10,12 +10,29 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { startPendingTransfer } from '../support/pending-approval.js';
 import { createTestTools } from '../support/test-tools.js';
 import { waitFor } from '../support/wait-for.js';
+import { defineAgent } from '../../src/agents/agent-definition.js';
+import { STEER_REJECTIONS, steerUpdate } from '../../src/workflows/definitions.js';
 import { auditOf, mark, sentMessages, slowWords, startTurn, steer, text } from './support.js';
 
 describe('steering outcomes', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ LONGHAUL_MAX_MESSAGE_CHARS: '50' }, { tools: createTestTools().definitions });
+    h = await startHarness(
+      { LONGHAUL_MAX_MESSAGE_CHARS: '50' },
+      {
+        tools: createTestTools().definitions,
+        agents: [
+          defineAgent({
+            name: 'one-step',
+            version: '1',
+            description: 'Answers in one model call at most.',
+            tools: [],
+            limits: { maxSteps: 1 },
+            systemPrompt: () => 'Be quick.',
+          }),
+        ],
+      },
+    );
   });
   afterAll(() => h?.close());
 
@@ -77,8 +94,52 @@ describe('steering outcomes', () => {
     expect(await written()).toEqual(before);
   });
 
+  it('is refused by the workflow itself, before anything enters its history, beside an approval and at the step limit', async () => {
+    const pending = await startPendingTransfer(h, { amount: 5 });
+    const beside = h.temporal.workflow.getHandle(`completion-${pending.completionId}`);
+    const refusal = (handle: typeof beside) =>
+      handle.executeUpdate(steerUpdate, { args: [{ steeringId: `stm_${randomUUID()}` }] }).then(
+        () => undefined,
+        (error: unknown) => (error as { cause?: { type?: string } }).cause?.type,
+      );
+    expect(await refusal(beside)).toBe(STEER_REJECTIONS.awaitingApproval);
+
+    h.model.enqueue({ kind: 'text', chunks: slowWords(30), delayMs: 100 });
+    const chatId = `chat-${randomUUID()}`;
+    const response = await postChat(h, {
+      id: chatId,
+      trigger: 'submit-message',
+      messages: [userMessage('quick')],
+      agent: 'one-step',
+    });
+    const completionId = response.headers.get('x-longhaul-completion-id')!;
+    const reading = readValidatedChunks(response);
+    const last = h.temporal.workflow.getHandle(`completion-${completionId}`);
+    await waitFor(async () => (await statusOf(completionId)) === 'running');
+    expect(await refusal(last)).toBe(STEER_REJECTIONS.stepLimit);
+    const refused = await steer(h, chatId, { id: 'no-room', parts: text('one more thing') });
+    expect(refused.status).toBe(409);
+    expect((await readJson(refused)).error.code).toBe('step_limit');
+    await reading;
+    for (const handle of [beside, last]) {
+      const { events } = await handle.fetchHistory();
+      expect(events!.some((event) => event.workflowExecutionUpdateAcceptedEventAttributes)).toBe(false);
+    }
+    const { rows } = await h.pool.query(`SELECT count(*)::int AS n FROM steering_messages WHERE completion_id = $1`, [
+      completionId,
+    ]);
+    expect(rows[0].n).toBe(0);
+  });
+
   it('answers 404 for a thread that is not the caller’s and 400 for an empty or oversized message, writing nothing', async () => {
-    const running = await startTurn(h, [{ kind: 'text', chunks: slowWords(30), delayMs: 100 }]);
+    // An answer that holds still (it streams one word, then waits), so nothing else writes while this looks.
+    const running = await startTurn(h, [{ kind: 'hang', chunks: ['still '] }]);
+    await waitFor(async () => {
+      const { rows } = await h.pool.query(`SELECT first_token_at FROM completions WHERE id = $1`, [
+        running.completionId,
+      ]);
+      return rows[0].first_token_at !== null;
+    });
     const stranger = await h.createUser();
     const before = await written();
     const foreign = await steer(h, running.chatId, { id: 's', parts: text('hijack') }, stranger.apiKey);
@@ -98,6 +159,7 @@ describe('steering outcomes', () => {
       expect(refused.status, JSON.stringify(body)).toBe(400);
     }
     expect(await written()).toEqual(before);
+    expect((await h.api(`/api/chat/${running.chatId}/stop`, { method: 'POST' })).status).toBe(202);
     await running.turn;
   });
 

@@ -136,8 +136,11 @@ export function createSteeringService(deps: {
         outcome: steeringOutcome((await findSteering(pool, row.threadId, row.clientMessageId)) ?? row),
       };
     }
-    // Its answer never took it (the request that stored it died before asking): it is sent afresh.
-    await withdrawSteering(pool, row);
+    // Settled meanwhile (its answer ended): that is its outcome. Still pending, its answer never took it (the
+    // request that stored it died before asking): it is sent afresh.
+    const now = await findSteering(pool, row.threadId, row.clientMessageId);
+    if (now && now.status !== 'pending') return { kind: 'steering', outcome: steeringOutcome(now) };
+    if (now) await withdrawSteering(pool, now);
     return first(request, thread);
   }
 

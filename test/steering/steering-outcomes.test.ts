@@ -192,6 +192,38 @@ describe('steering outcomes', () => {
     expect(ledger.map((event) => event.type)).toEqual(['steering_received', 'steering_delivered']);
   });
 
+  it('hands a stored message its answer never got (the API died in between) over on resend; unsent, it is settled at the end', async () => {
+    const said = mark('HEALED');
+    const { chatId, completionId, turn } = await startTurn(h, [
+      { kind: 'text', chunks: slowWords(12), delayMs: 100 },
+      { kind: 'text', chunks: ['ok'] },
+    ]);
+    const { rows } = await h.pool.query(`SELECT thread_id FROM completions WHERE id = $1`, [completionId]);
+    const stored = (id: string, message: string) =>
+      h.pool.query(
+        `INSERT INTO steering_messages (id, client_message_id, thread_id, completion_id, user_id, sender, parts, mode, status)
+         VALUES ($1, $2, $3, $4, $5, $5, $6, 'next-step', 'pending')`,
+        [`stm_${randomUUID()}`, id, rows[0].thread_id, completionId, h.userId, JSON.stringify(text(message))],
+      );
+    await stored('orphan-resent', said);
+    await stored('orphan-forgotten', 'never asked');
+    const resend = await steer(h, chatId, { id: 'orphan-resent', parts: text(said) });
+    expect(resend.status).toBe(202);
+    const { chunks } = await turn;
+    expect(chunks.filter((chunk) => chunk.type === 'steering-message')).toEqual([
+      { type: 'steering-message', id: 'orphan-resent', parts: text(said) },
+    ]);
+    await waitFor(async () => (await statusOf(completionId)) === 'completed');
+    expect(await readJson(await h.api(`/api/chat/${chatId}/steer/orphan-resent`))).toMatchObject({
+      status: 'delivered',
+      step: 1,
+    });
+    expect(await readJson(await h.api(`/api/chat/${chatId}/steer/orphan-forgotten`))).toMatchObject({
+      status: 'not_delivered',
+      reason: 'answer_ended',
+    });
+  });
+
   it('records a message overtaken by a Stop as not delivered, with the reason', async () => {
     const { chatId, completionId, turn } = await startTurn(h, [{ kind: 'text', chunks: slowWords(60), delayMs: 100 }]);
     expect((await steer(h, chatId, { id: 'too-late', parts: text('and then?') })).status).toBe(202);

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import type { SteeringMode } from '../workflows/definitions.js';
 import type { Queryable } from './pool.js';
 
-export const STEERING_MODES = ['next-step', 'now'] as const;
-export type SteeringMode = (typeof STEERING_MODES)[number];
+// The modes are a workflow contract (the `steer` update); re-exported for the repository's readers.
+export { STEERING_MODES, type SteeringMode } from '../workflows/definitions.js';
 export type SteeringStatus = 'pending' | 'delivered' | 'not_delivered' | 'enqueued';
 
 /** The content of a steering message: text parts, as the user sent them. */

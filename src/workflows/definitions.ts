@@ -235,7 +235,8 @@ export interface CallModelInput extends CompletionInput {
 
 // ---- Steering a running answer (the `steer` update) ----
 
-export type SteeringMode = 'next-step' | 'now';
+export const STEERING_MODES = ['next-step', 'now'] as const;
+export type SteeringMode = (typeof STEERING_MODES)[number];
 
 /** A user message added to the running answer: its id only, the text stays in Postgres (steering_messages). */
 export interface SteerRequest {

@@ -51,7 +51,8 @@ export function createSteeringInbox(input: CompletionInput) {
         if (phase === 'awaiting_approval')
           throw refuse(STEER_REJECTIONS.awaitingApproval, 'the answer is waiting for an approval');
         if (phase === 'finishing') throw refuse(STEER_REJECTIONS.finishing, 'the answer is finishing');
-        const receivingStep = modelCall ? modelCall.step + 1 : nextStep;
+        // Step 0 never receives one (there is no step before it to hold it).
+        const receivingStep = modelCall ? modelCall.step + 1 : Math.max(nextStep, 1);
         if (receivingStep >= input.limits.maxSteps)
           throw refuse(STEER_REJECTIONS.stepLimit, 'the answer has no model step left to receive it');
       },
@@ -94,5 +95,3 @@ export function createSteeringInbox(input: CompletionInput) {
     },
   };
 }
-
-export type SteeringInbox = ReturnType<typeof createSteeringInbox>;

@@ -280,6 +280,32 @@ describe('steering outcomes', () => {
     expect(messages[2]).toMatchObject({ id: 'next-1', parts: text(said) });
   });
 
+  it('with policy steer, a plain POST /api/chat whose message cannot land becomes the next turn', async () => {
+    h.model.enqueue({ kind: 'text', chunks: slowWords(20), delayMs: 100 }, { kind: 'text', chunks: ['Next.'] });
+    const chatId = `chat-${randomUUID()}`;
+    const first = await postChat(h, {
+      id: chatId,
+      trigger: 'submit-message',
+      messages: [userMessage('quick')],
+      agent: 'one-step',
+    });
+    const firstId = first.headers.get('x-longhaul-completion-id')!;
+    const firstTurn = readValidatedChunks(first);
+    await setPolicy(chatId, 'steer');
+    const next = await postChat(h, {
+      id: chatId,
+      trigger: 'submit-message',
+      messages: [userMessage('quick'), userMessage('and more', 'no-room-chat')],
+    });
+    expect(next.status).toBe(200);
+    const nextId = next.headers.get('x-longhaul-completion-id')!;
+    expect(nextId).not.toBe(firstId);
+    const [, chunks] = await Promise.all([firstTurn, readValidatedChunks(next)]);
+    expect(chunks.map((chunk) => chunk.type)).not.toContain('steering-message');
+    await waitFor(async () => (await statusOf(nextId)) === 'completed');
+    expect((await h.api(`/api/chat/${chatId}/steer/no-room-chat`)).status).toBe(404);
+  });
+
   it('with policy steer, a plain POST /api/chat steers the running answer and streams the answer it joined', async () => {
     const said = mark('CHAT');
     const from = h.model.requests.length;

@@ -121,7 +121,7 @@ const envSchema = z.object({
   LONGHAUL_HEARTBEAT_THROTTLE_MS: positiveInt.default(200),
   LONGHAUL_STOP_CONFIRM_TIMEOUT_MS: positiveInt.default(60_000),
   /** What a message sent while the thread's previous answer still runs does, for threads that do not say. */
-  LONGHAUL_DOUBLE_TEXT_POLICY: z.enum(['reject', 'enqueue', 'interrupt']).default('reject'),
+  LONGHAUL_DOUBLE_TEXT_POLICY: z.enum(['reject', 'enqueue', 'interrupt', 'steer']).default('reject'),
   LONGHAUL_STREAM_MAXLEN: positiveInt.default(20_000),
   LONGHAUL_STREAM_TTL_SECONDS: positiveInt.default(24 * 3600),
   LONGHAUL_SSE_KEEPALIVE_MS: positiveInt.default(15_000),

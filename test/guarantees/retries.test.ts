@@ -139,7 +139,11 @@ describe('provider failures: retried when they can pass, reported when they cann
         chunks: ['The answer is', ' forty'],
         errorType: 'server_error',
       };
-      const result = await turn([failing, { kind: 'text', chunks: ['The answer ', 'is 42.'] }], 'openai:gpt-test', version);
+      const result = await turn(
+        [failing, { kind: 'text', chunks: ['The answer ', 'is 42.'] }],
+        'openai:gpt-test',
+        version,
+      );
       const types = result.chunks.map((c) => c.type);
       expect(types).not.toContain('reset-step');
       const reset = result.chunks.find((c) => c.type === 'data-step-reset') as {

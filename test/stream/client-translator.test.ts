@@ -36,7 +36,6 @@ const liveRetry = published(
 /** The same stream replayed from the log, which dropped the failed attempt's chunks before the retry. */
 const replayedRetry = liveRetry.filter((event) => event.seq < 6 || event.seq > 7);
 
-
 describe('per-connection translation of a retried step', () => {
   it('gives ai 7 one reset-step in place of the retried attempt’s start-step', () => {
     expect(sent(7, liveRetry).slice(5)).toEqual([
@@ -118,7 +117,9 @@ describe('per-connection translation of approvals and steering', () => {
 
   it('passes steering-message to ai 7 and turns it into a data-steering part for ai 6 and 5', () => {
     const steering = published({ type: 'steering-message', id: 'm2', parts: [{ type: 'text', text: 'shorter' }] });
-    expect(sent(7, steering)).toEqual(['1 {"type":"steering-message","id":"m2","parts":[{"type":"text","text":"shorter"}]}']);
+    expect(sent(7, steering)).toEqual([
+      '1 {"type":"steering-message","id":"m2","parts":[{"type":"text","text":"shorter"}]}',
+    ]);
     for (const version of [6, 5] as const) {
       expect(sent(version, steering)).toEqual([
         '1 {"type":"data-steering","id":"steering-m2","data":{"id":"m2","parts":[{"type":"text","text":"shorter"}]}}',

@@ -14,20 +14,26 @@ import {
 } from '../support/chat-client.js';
 import type { Script } from '../../src/llm/scripted/script.js';
 import { streamKeys } from '../../src/stream/stream-keys.js';
+import { createTestTools } from '../support/test-tools.js';
 
 describe('provider failures: retried when they can pass, reported when they cannot (ai 7, and 6/5 for resets)', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ LONGHAUL_STALL_TIMEOUT_MS: '1000' });
+    h = await startHarness({ LONGHAUL_STALL_TIMEOUT_MS: '1000' }, { tools: createTestTools().definitions });
   });
   afterAll(() => h?.close());
 
   /** One turn read by the real ai client; returns the message as an app renders it, plus the raw chunks. */
-  async function turn(scripts: Script[], model = 'openai:gpt-test', version: AiVersion = 7) {
+  async function turn(
+    scripts: Script[],
+    model = 'openai:gpt-test',
+    version: AiVersion = 7,
+    extra: Record<string, unknown> = {},
+  ) {
     h.model.enqueue(...scripts);
     const chatId = `chat-${randomUUID()}`;
     const started = Date.now();
-    const body = { id: chatId, trigger: 'submit-message', messages: [userMessage('go')], model };
+    const body = { id: chatId, trigger: 'submit-message', messages: [userMessage('go')], model, ...extra };
     const response = await postChat(h, body, h.apiKey, versionHeaders(version));
     const completionId = response.headers.get('x-longhaul-completion-id')!;
     const { message, chunks } = await readTurn(response, version);
@@ -112,15 +118,19 @@ describe('provider failures: retried when they can pass, reported when they cann
       expect(result.message.parts).toEqual(stored.parts);
       expect(await persistedText(result.completionId)).toBe('The answer is 42.');
 
+      // A resume replays from the segment's `start`: it must survive the dropping of the failed attempt's chunks.
+      const segment = await h.redis.get(streamKeys.segmentStart(result.completionId));
+      const opening = await h.redis.xrange(streamKeys.log(result.completionId), `0-${segment}`, `0-${segment}`);
+      expect(opening.map(([, fields]) => fields.slice(0, 2))).toEqual([['t', 'start']]);
       // The replay log lost the failed attempt: no reset there, which would remove the step before it.
       const replay = await readTurn(await h.api(`/v1/completions/${result.completionId}/events`));
       expect(replay.chunks.map((c) => c.type)).not.toContain('reset-step');
       expect(deltas(replay.chunks)).toBe('The answer is 42.');
       expect(replay.message.parts).toEqual(stored.parts);
-      // A resume replays from the segment's `start`: it must survive the dropping of the failed attempt's chunks.
-      const segment = await h.redis.get(streamKeys.segmentStart(result.completionId));
-      const opening = await h.redis.xrange(streamKeys.log(result.completionId), `0-${segment}`, `0-${segment}`);
-      expect(opening.map(([, fields]) => fields.slice(0, 2))).toEqual([['t', 'start']]);
+      // Once the Redis log is gone the replay is rebuilt from Postgres: the same message again.
+      await h.redis.del(streamKeys.log(result.completionId));
+      const rebuilt = await readTurn(await h.api(`/v1/completions/${result.completionId}/events`));
+      expect(rebuilt.message.parts).toEqual(stored.parts);
       const { rows } = await h.pool.query(
         `SELECT attempt, outcome, estimated FROM usage_events WHERE completion_id = $1 ORDER BY attempt`,
         [result.completionId],
@@ -129,6 +139,34 @@ describe('provider failures: retried when they can pass, reported when they cann
         { attempt: 1, outcome: 'failed', estimated: true },
         { attempt: 2, outcome: 'completed', estimated: false },
       ]);
+    });
+  }
+
+  for (const version of [7, 6] as const) {
+    it(`ai ${version}: a retried second step leaves the first one alone, live and replayed`, async () => {
+      const result = await turn(
+        [
+          { kind: 'tool-calls', text: ['Echo. '], calls: [{ name: 'echo', argsChunks: ['{"text":"a"}'] }] },
+          { kind: 'error-mid-stream', chunks: ['Half'], errorType: 'server_error' },
+          { kind: 'text', chunks: ['Whole.'] },
+        ],
+        'openai:gpt-test',
+        version,
+        { tools: ['echo'] },
+      );
+      const stored = await transcriptAnswer(result.chatId);
+      expect(textOf(stored)).toBe('Echo. Whole.');
+      // What the app renders: ai 7's message as is, ai 6's through the helper.
+      const shown = (message: UIMessage) =>
+        version === 7
+          ? message.parts
+          : withoutSupersededParts(message).parts.filter((part) => part.type !== 'data-step-reset');
+      expect(shown(result.message)).toEqual(stored.parts);
+      const replay = await readTurn(
+        await h.api(`/v1/completions/${result.completionId}/events?uiVersion=${version}`),
+        version,
+      );
+      expect(shown(replay.message)).toEqual(stored.parts);
     });
   }
 

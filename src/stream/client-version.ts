@@ -46,19 +46,27 @@ export function createClientTranslator(version: ClientVersion): ClientTranslator
   let stepOpen = false;
   /** ai 7: a reset waiting for the retried attempt's `start-step`, which it replaces. */
   let pendingReset = false;
+  /** ai 7: a reset went out before something else; the retried attempt's `start-step` is still to be dropped. */
+  let dropStartStep = false;
 
   const forV7 = (event: StreamEvent): StreamEvent[] => {
     if (event.type === 'data-step-reset') {
       if (stepOpen) pendingReset = true;
       return [];
     }
+    if (event.type === 'start-step' && (pendingReset || dropStartStep)) {
+      const wasPending = pendingReset;
+      pendingReset = dropStartStep = false;
+      // The step stays open under its first step-start.
+      return wasPending ? [resetStep(event.seq)] : [];
+    }
     if (pendingReset) {
       pendingReset = false;
-      const reset = { seq: event.seq, type: 'reset-step', json: '{"type":"reset-step"}' };
-      // The step stays open under its first step-start; anything else after a reset is that step's too.
-      if (event.type === 'start-step') return [reset];
-      return [reset, ...forV7(event)];
+      // After an end, no start-step of this attempt follows; otherwise (e.g. a steering message) it still does.
+      dropStartStep = !STEP_CLOSERS.has(event.type);
+      return [resetStep(event.seq), event];
     }
+    if (STEP_CLOSERS.has(event.type)) dropStartStep = false;
     return [event];
   };
 
@@ -101,6 +109,10 @@ export function createClientTranslator(version: ClientVersion): ClientTranslator
  */
 function isStepContent(type: string): boolean {
   return /^(text|reasoning|tool-input)-/.test(type) || type.startsWith('source-') || type === 'file';
+}
+
+function resetStep(seq: number): StreamEvent {
+  return { seq, type: 'reset-step', json: '{"type":"reset-step"}' };
 }
 
 function dataApproval(seq: number, toolCallId: string, data: Record<string, string>): StreamEvent {

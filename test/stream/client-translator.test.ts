@@ -84,6 +84,23 @@ describe('per-connection translation of a retried step', () => {
     ]);
   });
 
+  it('resets for ai 7 before a chunk that comes between the reset and the start-step, then drops that', () => {
+    const steered = published(
+      { type: 'start' },
+      { type: 'start-step' },
+      { type: 'text-start', id: 'text-0-1' },
+      reset,
+      { type: 'steering-message', id: 'm2', parts: [{ type: 'text', text: 'shorter' }] },
+      { type: 'start-step' },
+      { type: 'text-start', id: 'text-0-2' },
+    );
+    expect(sent(7, steered).slice(3)).toEqual([
+      '5 {"type":"reset-step"}',
+      '5 {"type":"steering-message","id":"m2","parts":[{"type":"text","text":"shorter"}]}',
+      '7 {"type":"text-start","id":"text-0-2"}',
+    ]);
+  });
+
   it('still resets for ai 7 when the attempt after the reset ends before its start-step', () => {
     const failed = published({ type: 'start' }, { type: 'start-step' }, reset, { type: 'error', errorText: 'x' });
     expect(sent(7, failed).slice(2)).toEqual(['4 {"type":"reset-step"}', '4 {"type":"error","errorText":"x"}']);

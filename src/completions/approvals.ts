@@ -75,9 +75,10 @@ export async function storePendingReason(
 
 /**
  * Stores a decision (or the expiry) with its audit row and the part the user sees, in one commit so they agree
- * at every moment, then tells the completion's stream (`tool-approval-response`) and the user's channel. Every
- * decision passes here, whichever channel it came through (useChat's resend, POST /v1/approvals, the operator's
- * signal). Approved calls are left to run; any other outcome is the call's result (`denied`) that the model reads.
+ * at every moment, then tells the completion's stream (`tool-approval-response`; an expiry is a denial there, as
+ * in the part) and the user's channel. Every decision passes here, whichever channel it came through (useChat's
+ * resend, POST /v1/approvals, the operator's signal). Approved calls are left to run; any other outcome is the
+ * call's result (`denied`) that the model reads.
  *
  * `retried`: an earlier attempt may have stored the decision and failed before announcing it. The stream's
  * response goes out from the attempt that stored the decision, or from a retry (once more at worst, which ai 7
@@ -122,7 +123,7 @@ export async function recordApprovalDecision(
       const result: ToolResult = { kind: 'denied', reason: shown, expired: input.outcome === 'expired' };
       await calls.storeResult(input.toolCallId, result, { approvalId });
     }
-    const ours = (recorded || retried) && stored?.decision === input.outcome && input.outcome !== 'expired';
+    const ours = (recorded || retried) && stored?.decision === input.outcome;
     return ours ? { approved: input.outcome === 'approved', reason: shown } : undefined;
   });
   if (decided) await publishApprovalResponse(deps, input.completionId, approvalId, decided);

@@ -86,6 +86,12 @@ describe.each([7, 6, 5] as AiVersion[])('turns read by ai %i', (version) => {
     expect((await h.api(`/api/chat/${chatId}/stop`, { method: 'POST' })).status).toBe(202);
     const { message, chunks } = await reading;
     expect(chunks.at(-1)).toMatchObject({ type: 'abort' });
+    // `abort` goes out as soon as the model stream is cut; the stopped text is saved right after.
+    await waitFor(
+      async () => (await readJson(await h.api(`/v1/completions/${completionId}`))).status === 'cancelled',
+      10_000,
+      'the Stop recorded',
+    );
     const stored = await transcriptAnswer(chatId);
     expect(textOf(message).length).toBeLessThan(slowWords.join('').length);
     expect(textOf(message)).toBe(textOf(stored as never));

@@ -121,14 +121,17 @@ const envSchema = z.object({
   LONGHAUL_HEARTBEAT_THROTTLE_MS: positiveInt.default(200),
   LONGHAUL_STOP_CONFIRM_TIMEOUT_MS: positiveInt.default(60_000),
   /** What a message sent while the thread's previous answer still runs does, for threads that do not say. */
-  LONGHAUL_DOUBLE_TEXT_POLICY: z.enum(['reject', 'enqueue', 'interrupt']).default('reject'),
+  LONGHAUL_DOUBLE_TEXT_POLICY: z.enum(['reject', 'enqueue', 'interrupt', 'steer']).default('reject'),
   LONGHAUL_STREAM_MAXLEN: positiveInt.default(20_000),
   LONGHAUL_STREAM_TTL_SECONDS: positiveInt.default(24 * 3600),
   LONGHAUL_SSE_KEEPALIVE_MS: positiveInt.default(15_000),
   /** Bytes of chunks one SSE viewer that stops reading may have queued before it is closed to resume later. */
   LONGHAUL_SSE_MAX_BUFFERED_BYTES: positiveInt.default(1_048_576),
-  /** UI message stream version assumed for clients that do not say (header x-longhaul-ui-version). */
-  LONGHAUL_UI_VERSION: z.enum(['5', '6']).default('6'),
+  /**
+   * The `ai` major version assumed for clients that do not say (header x-longhaul-ui-version): 7, because stock
+   * useChat 7 sends no header; ai 6 and 5 apps send theirs.
+   */
+  LONGHAUL_UI_VERSION: z.enum(['5', '6', '7']).default('7'),
   LONGHAUL_FETCH_ALLOW_PRIVATE: z
     .enum(['true', 'false', '1', '0'])
     .default('false')

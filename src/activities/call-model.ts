@@ -26,6 +26,7 @@ import { createModelCallGuard } from './model-call-guard.js';
 import { startedNow } from './started-now.js';
 import { createSystemPromptBuilder } from './system-prompt.js';
 import { toModelContext } from '../completions/model-context.js';
+import { deliverSteering } from '../completions/steering.js';
 
 /**
  * One model call of a completion: checks the token budgets, loads the transcript from Postgres, streams the
@@ -67,9 +68,14 @@ export function createCallModel(deps: ActivityDeps) {
       }
     };
     let loaded: [void, Awaited<ReturnType<typeof messages.listForThread>>, Awaited<ReturnType<typeof systemPromptFor>>];
+    let received: UIMessageChunk[] = [];
     try {
+      const budgets = enforceBudgets();
+      // Steering messages this step receives are written into the transcript before it is read, once the budgets
+      // have let the step run: a message is delivered only to a model call that is made.
+      if (input.steering) received = await budgets.then(() => deliverSteering(deps, origin, input));
       loaded = await Promise.all([
-        enforceBudgets(),
+        budgets,
         messages.listForThread(input.threadId, stepMessageId(input.completionId, input.step)),
         systemPromptFor(input),
       ]);
@@ -99,7 +105,7 @@ export function createCallModel(deps: ActivityDeps) {
     const events = startedNow(provider.stream(request, guard.signal));
     try {
       await opening;
-      await announceStep(deps, input, attempt);
+      await announceStep(deps, input, attempt, received);
     } catch (error) {
       guard.dispose();
       throw error;

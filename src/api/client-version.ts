@@ -1,9 +1,9 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import type { ClientVersion } from '../stream/client-version.js';
+import { CLIENT_VERSIONS, toClientVersion, type ClientVersion } from '../stream/client-version.js';
 import { parseInput } from './parse-input.js';
 
-const versionSchema = z.enum(['5', '6']).optional();
+const versionSchema = z.enum(CLIENT_VERSIONS).optional();
 
 /**
  * The UI message stream version the client reads: header `x-longhaul-ui-version` (or `?uiVersion=` for
@@ -13,5 +13,5 @@ export function clientVersionOf(ctx: Context, fallback: ClientVersion): ClientVe
   const raw =
     ctx.get('x-longhaul-ui-version') || (typeof ctx.query.uiVersion === 'string' ? ctx.query.uiVersion : undefined);
   const version = parseInput(versionSchema, raw || undefined, 'x-longhaul-ui-version');
-  return version ? (Number(version) as ClientVersion) : fallback;
+  return version ? toClientVersion(version) : fallback;
 }

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { ACTIVE_STATUSES } from '../db/completions-repo.js';
+import { STEERING_MODES } from '../db/steering-repo.js';
+import { DOUBLE_TEXT_POLICIES } from '../db/threads-repo.js';
 
 export const MAX_ID_CHARS = 128;
 export const MAX_TITLE_CHARS = 200;
@@ -112,6 +114,16 @@ export function messageSchemas(maxMessageChars: number) {
         .max(MAX_USER_MESSAGE_PARTS, `at most ${MAX_USER_MESSAGE_PARTS} parts`)
         .refine((parts) => parts.some((part) => part.text.trim() !== ''), 'message text is empty'),
     }),
+    /** POST /api/chat/:threadId/steer: a message for the running answer, under an id of the client's. */
+    steerRequestSchema: z.strictObject({
+      id: idSchema,
+      parts: z
+        .array(z.strictObject({ type: z.literal('text'), text: messageText }))
+        .min(1, 'must have at least one text part')
+        .max(MAX_USER_MESSAGE_PARTS, `at most ${MAX_USER_MESSAGE_PARTS} parts`)
+        .refine((parts) => parts.some((part) => part.text.trim() !== ''), 'message text is empty'),
+      mode: z.enum(STEERING_MODES).default('next-step'),
+    }),
     createCompletionSchema: z.strictObject({
       threadId: idSchema.optional(),
       message: messageText.refine((text) => text.trim() !== '', 'message text is empty'),
@@ -122,7 +134,7 @@ export function messageSchemas(maxMessageChars: number) {
   };
 }
 
-const doubleTextPolicySchema = z.enum(['reject', 'enqueue', 'interrupt']);
+const doubleTextPolicySchema = z.enum(DOUBLE_TEXT_POLICIES);
 
 export const createThreadSchema = z.strictObject({
   id: idSchema.optional(),

@@ -10,7 +10,7 @@ import type { Context } from 'koa';
 import { Counter, Gauge } from 'prom-client';
 import type { Logger } from '../log.js';
 import { metrics, registry } from '../metrics.js';
-import { forClientVersion, type ClientVersion } from '../stream/client-version.js';
+import { createClientTranslator, type ClientVersion } from '../stream/client-version.js';
 import { formatSseComment, formatSseData, SSE_DONE, UI_STREAM_HEADERS } from '../stream/sse.js';
 import type { StreamEvent } from '../stream/stream-event.js';
 import { FellBehindError, type StreamFollower, type UserFollower } from '../stream/stream-hub.js';
@@ -168,10 +168,11 @@ export async function pipeFollowerToSse(ctx: Context, follower: StreamFollower, 
     );
   };
   const ids = { completionId: options.completionId };
+  const translate = createClientTranslator(options.clientVersion);
   await follow(sse, follower, { keepAliveMs: options.keepAliveMs, log: options.log, ids, onTick }, async () => {
     for await (const event of follower.events(options.afterSeq)) {
-      const translated = forClientVersion(event, options.clientVersion);
-      const written = sse.write(formatSseData(translated.json, translated.seq), follower.behind);
+      let written = Promise.resolve();
+      for (const sent of translate(event)) written = sse.write(formatSseData(sent.json, sent.seq), follower.behind);
       if (TERMINAL_CHUNK_TYPES.has(event.type)) {
         const pausedForApproval =
           event.type === 'finish' && options.until === 'completion' && !(await options.isSettled?.());
@@ -207,10 +208,10 @@ export async function writeEventsToSse(
   clientVersion: ClientVersion,
 ): Promise<void> {
   const sse = openSse(ctx);
+  const translate = createClientTranslator(clientVersion);
   try {
     for (const event of events) {
-      const translated = forClientVersion(event, clientVersion);
-      await sse.write(formatSseData(translated.json, translated.seq));
+      for (const sent of translate(event)) await sse.write(formatSseData(sent.json, sent.seq));
     }
     void sse.write(SSE_DONE);
   } finally {

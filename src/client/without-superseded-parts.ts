@@ -1,5 +1,6 @@
 /**
- * Client helper for Longhaul's retry-aware stream. When a model call is
+ * Client helper for Longhaul's retry-aware stream, for apps on `ai` 5 and 6 (ai 7 gets its own `reset-step` and
+ * needs no helper). When a model call is
  * retried mid-answer, the server sends `data-step-reset` before the new attempt; stock useChat cannot remove the
  * text it already shows, so apps render `withoutSupersededParts(message)` instead of `message`: every part of the
  * superseded attempt — from that step's `step-start` up to the reset — is left out. Reloads and resumes never need

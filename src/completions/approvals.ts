@@ -75,18 +75,25 @@ export async function storePendingReason(
 
 /**
  * Stores a decision (or the expiry) with its audit row and the part the user sees, in one commit so they agree
- * at every moment, then tells the user's channel. Approved calls are left to run; any other outcome is the call's
- * result (`denied`) that the model reads.
+ * at every moment, then tells the completion's stream (`tool-approval-response`; an expiry is a denial there, as
+ * in the part) and the user's channel. Every decision passes here, whichever channel it came through (useChat's
+ * resend, POST /v1/approvals, the operator's signal). Approved calls are left to run; any other outcome is the
+ * call's result (`denied`) that the model reads.
+ *
+ * `retried`: an earlier attempt may have stored the decision and failed before announcing it. The stream's
+ * response goes out from the attempt that stored the decision, or from a retry (once more at worst, which ai 7
+ * takes as the same answer), never from a call that finds someone else's decision stored.
  */
 export async function recordApprovalDecision(
   deps: LifecycleDeps,
   origin: Origin,
   input: RecordDecisionInput,
+  { retried }: { retried: boolean } = { retried: false },
 ): Promise<void> {
   const approvalId = approvalIdFor(input.toolCallId, input.argsDigest);
-  await withTransaction(deps.pool, async (client) => {
+  const decided = await withTransaction(deps.pool, async (client) => {
     const calls = createToolExecutionsRepo(client);
-    await calls.recordDecision(input.toolCallId, input);
+    const recorded = await calls.recordDecision(input.toolCallId, input);
     const stored = await calls.get(input.toolCallId);
     // A decision made through the API carries no reason (history holds no user text): the one the approver gave
     // was stored beforehand, and recordDecision took it. A signal's reason (an operator's) still comes in the input.
@@ -104,22 +111,46 @@ export async function recordApprovalDecision(
         ...(input.claimedApprover !== undefined ? { claimedApprover: input.claimedApprover } : {}),
       },
     });
+    // What the part shows as the approval's reason; the stream's response says the same.
+    let shown = reason ?? undefined;
     if (input.outcome === 'approved') {
       await calls.patchPart(input.toolCallId, {
         state: 'approval-responded',
         approval: { id: approvalId, approved: true, ...(reason ? { reason } : {}) },
       });
     } else {
-      const shown = input.outcome === 'expired' ? 'the approval request expired' : (reason ?? 'denied by the user');
+      shown = input.outcome === 'expired' ? 'the approval request expired' : (reason ?? 'denied by the user');
       const result: ToolResult = { kind: 'denied', reason: shown, expired: input.outcome === 'expired' };
       await calls.storeResult(input.toolCallId, result, { approvalId });
     }
+    const ours = (recorded || retried) && stored?.decision === input.outcome;
+    return ours ? { approved: input.outcome === 'approved', reason: shown } : undefined;
   });
+  if (decided) await publishApprovalResponse(deps, input.completionId, approvalId, decided);
   const { toolCallId, toolName, threadId, completionId } = input;
   await deps.publisher.publishToUser(
     input.userId,
     approvalStatusChunk({ toolCallId, toolName, threadId, completionId }, input.outcome, { approver: input.approver }),
   );
+}
+
+/**
+ * ai 7's `tool-approval-response`: after the call's `tool-approval-request`, before its output or denial (those
+ * come with the continuation segment), so the client finds the part by its approval id. The reason is the
+ * approver's text and travels Postgres → Redis only. Older clients never see the chunk (stream/client-version.ts).
+ */
+async function publishApprovalResponse(
+  deps: LifecycleDeps,
+  completionId: string,
+  approvalId: string,
+  decision: { approved: boolean; reason: string | undefined },
+): Promise<void> {
+  await deps.publisher.publish(completionId, {
+    type: 'tool-approval-response',
+    approvalId,
+    approved: decision.approved,
+    ...(decision.reason ? { reason: decision.reason } : {}),
+  });
 }
 
 /** Opens the continuation segment in the same assistant message, then the outputs of the durable calls. */

@@ -13,6 +13,7 @@ import { metrics } from '../metrics.js';
 import type { UIMessageChunk } from '../stream/ui-chunks.js';
 import { publishSubagentProgress, threadStatusChunk } from './announcements.js';
 import type { LifecycleDeps, Origin } from './lifecycle-deps.js';
+import { settleUndeliveredSteering } from './steering.js';
 import { findSubagentParent, type SubagentParent } from './subagent-parent.js';
 
 export type TurnOutcome =
@@ -109,6 +110,7 @@ async function record(client: Queryable, end: TurnEnd, meta: EndTurnMeta): Promi
   const completions = createCompletionsRepo(client);
   const audit = createAuditRepo(client);
   if (end.status !== 'completed') await createToolExecutionsRepo(client).interruptOpen(end.completionId);
+  await settleUndeliveredSteering(client, end, meta.origin);
   await completions.finish(end.completionId, {
     status: end.status,
     finishReason: end.finishReason,

@@ -29,53 +29,74 @@ const toolResultPartSchema = z.object({
 /** Both vendors reject a call without an answer, so a call that has none reads as failed. */
 const NO_RESULT: ToolResult = { kind: 'failed', message: 'the call did not produce a result' };
 
+/** A user message added to the running answer (ai 7's part), stored at the end of the step before the one it reached. */
+const steeringPartSchema = z.object({
+  type: z.literal('steering-message'),
+  parts: z.array(z.looseObject({ type: z.string(), text: z.string().optional() })),
+});
+
 /**
  * Turns the stored transcript into the messages of a model call. A step with tool calls becomes the assistant's
- * calls plus one tool message per call carrying its stored typed result.
+ * calls plus one tool message per call carrying its stored typed result; the steering messages a step ends with
+ * follow it as user messages, where the step after it received them.
  */
 export function toModelContext(rows: TranscriptMessage[]): ModelMessage[] {
   const messages: ModelMessage[] = [];
   for (const row of rows) {
+    if (row.role === 'assistant') {
+      messages.push(...assistantStep(row), ...steeringMessages(row.parts));
+      continue;
+    }
     if (row.role === 'system') {
       messages.push(...backgroundResults(row.parts));
       continue;
     }
-    const text = row.parts
-      .map((part) => textPartSchema.safeParse(part))
-      .flatMap((parsed) => (parsed.success ? [parsed.data.text] : []))
-      .join('');
-    if (row.role === 'assistant') {
-      const structured = structuredAnswer(row.parts);
-      if (structured) {
-        messages.push(...structured);
-        continue;
-      }
-    }
-    if (row.role === 'user') {
-      if (text) messages.push({ role: 'user', content: text });
-      continue;
-    }
-    const toolParts = row.parts.flatMap((part) => {
-      const parsed = toolCallPartSchema.safeParse(part);
-      return parsed.success ? [parsed.data] : [];
-    });
-    if (!text && toolParts.length === 0) continue;
-    const toolCalls: ToolCallRequest[] = toolParts.map((part) => ({
-      id: part.toolCallId,
-      name: part.type.slice('tool-'.length),
-      argsJson: JSON.stringify(part.input ?? {}),
-    }));
-    messages.push({ role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) });
-    for (const call of toolCalls) {
-      messages.push({
-        role: 'tool',
-        toolCallId: call.id,
-        toolName: call.name,
-        content: toModelToolContent(resultOf(row.toolCalls[call.id])),
-      });
-    }
+    const text = textOf(row.parts);
+    if (text) messages.push({ role: 'user', content: text });
   }
   return messages;
+}
+
+function textOf(parts: UIPart[]): string {
+  return parts
+    .map((part) => textPartSchema.safeParse(part))
+    .flatMap((parsed) => (parsed.success ? [parsed.data.text] : []))
+    .join('');
+}
+
+function steeringMessages(parts: UIPart[]): ModelMessage[] {
+  return parts.flatMap((part) => {
+    const parsed = steeringPartSchema.safeParse(part);
+    if (!parsed.success) return [];
+    const text = parsed.data.parts.map((content) => (content.type === 'text' ? (content.text ?? '') : '')).join('');
+    return text ? [{ role: 'user' as const, content: text }] : [];
+  });
+}
+
+/** One assistant step: its answer, or its calls with one tool message per call carrying the call's typed result. */
+function assistantStep(row: TranscriptMessage): ModelMessage[] {
+  const structured = structuredAnswer(row.parts);
+  if (structured) return structured;
+  const text = textOf(row.parts);
+  const toolParts = row.parts.flatMap((part) => {
+    const parsed = toolCallPartSchema.safeParse(part);
+    return parsed.success ? [parsed.data] : [];
+  });
+  if (!text && toolParts.length === 0) return [];
+  const toolCalls: ToolCallRequest[] = toolParts.map((part) => ({
+    id: part.toolCallId,
+    name: part.type.slice('tool-'.length),
+    argsJson: JSON.stringify(part.input ?? {}),
+  }));
+  return [
+    { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) },
+    ...toolCalls.map((call): ModelMessage => ({
+      role: 'tool',
+      toolCallId: call.id,
+      toolName: call.name,
+      content: toModelToolContent(resultOf(row.toolCalls[call.id])),
+    })),
+  ];
 }
 
 function resultOf(call: StoredToolCall | undefined): ToolResult {

@@ -8,12 +8,14 @@
 import { ACTIVE_STATUSES, createCompletionsRepo, type CompletionRow } from '../db/completions-repo.js';
 import { newId } from '../db/ids.js';
 import { createMessagesRepo } from '../db/messages-repo.js';
+import { steeringPartsSchema, type SteeringMode } from '../db/steering-repo.js';
 import { createThreadsRepo, type DoubleTextPolicy } from '../db/threads-repo.js';
 import { withTransaction } from '../db/transaction.js';
 import type { UIPart } from '../db/ui-parts.js';
 import type { LifecycleDeps } from './lifecycle-deps.js';
 import { checkActiveCompletionsCap } from './active-completions-cap.js';
 import { openTurn, ThreadCreatedConcurrently, type TurnToOpen } from './open-turn.js';
+import { recordSteeringEnqueued } from './steering.js';
 import type { ResolvedTurn, TurnChoices, TurnPolicy } from './turn-policy.js';
 
 export interface UserTurnRequest {
@@ -30,6 +32,11 @@ export interface UserTurnRequest {
   userMessage: { uiMessageId: string; parts: UIPart[] } | { regenerate: true; uiMessageId: string };
   /** What the caller asked to run as; resolved against the thread's agent and the server's defaults. */
   choices: TurnChoices;
+  /**
+   * Set when the message was sent to steer a running answer that could not take it (`enqueue` threads): it is
+   * recorded as a steering message that became this turn, in the same commit, so a resend finds it.
+   */
+  fromSteering?: { id: string; mode: SteeringMode; reason: string };
 }
 
 export interface OpenedUserTurn {
@@ -53,7 +60,12 @@ export interface OpenedUserTurn {
 export class TurnNotOpened extends Error {
   override name = 'TurnNotOpened';
   constructor(
-    readonly code: 'thread_not_found' | 'completion_running' | 'not_latest' | 'thread_created_concurrently',
+    readonly code:
+      | 'thread_not_found'
+      | 'completion_running'
+      | 'not_latest'
+      | 'thread_created_concurrently'
+      | 'steering_message_exists',
     message: string,
   ) {
     super(message);
@@ -102,7 +114,20 @@ export async function openUserTurn(
     if (busyWith && doubleTextPolicy === 'reject' && !busyWith.cancelRequestedAt) {
       throw new TurnNotOpened(
         'completion_running',
-        `thread ${request.clientThreadId} already has a running completion (${busyWith.id}); wait for it, cancel it, or set the thread's doubleTextPolicy to enqueue or interrupt`,
+        `thread ${request.clientThreadId} already has a running completion (${busyWith.id}); wait for it, cancel it, or set the thread's doubleTextPolicy to enqueue, interrupt or steer`,
+      );
+    }
+    // `steer` delivers a message into a running answer before a turn is opened (steering.ts); what comes here could
+    // not land and waits for the answer's end, except beside an approval, which the user must answer first.
+    if (
+      busyWith &&
+      doubleTextPolicy === 'steer' &&
+      busyWith.status === 'awaiting_approval' &&
+      !busyWith.cancelRequestedAt
+    ) {
+      throw new TurnNotOpened(
+        'completion_running',
+        `thread ${request.clientThreadId}'s answer (${busyWith.id}) is waiting for an approval; decide it or stop it first`,
       );
     }
     let userMessage: TurnToOpen['userMessage'];
@@ -170,6 +195,22 @@ export async function openUserTurn(
         ? new TurnNotOpened('thread_created_concurrently', error.message)
         : error;
     });
+    if (request.fromSteering && 'parts' in request.userMessage) {
+      const recorded = await recordSteeringEnqueued(client, {
+        id: request.fromSteering.id,
+        clientMessageId: request.userMessage.uiMessageId,
+        threadId,
+        completionId,
+        userId: request.userId,
+        sender: request.userId,
+        parts: steeringPartsSchema.parse(request.userMessage.parts),
+        mode: request.fromSteering.mode,
+        reason: request.fromSteering.reason,
+      });
+      if (!recorded) {
+        throw new TurnNotOpened('steering_message_exists', 'this steering message was already sent to the thread');
+      }
+    }
     return {
       completionId,
       threadId,

@@ -42,8 +42,17 @@ export function stepMessageId(completionId: string, step: number): string {
   return `${completionId}:${step}`;
 }
 
-/** Opens the step in the stream; a retried attempt first tells live viewers to hide its predecessor's text. */
-export async function announceStep({ publisher }: LifecycleDeps, step: CallModelInput, attempt: number): Promise<void> {
+/**
+ * Opens the step in the stream; a retried attempt first tells live viewers to hide its predecessor's text. What
+ * the step received (steering messages, see steering.ts) is announced right before its `start-step`.
+ */
+export async function announceStep(
+  { publisher }: LifecycleDeps,
+  step: CallModelInput,
+  attempt: number,
+  received: UIMessageChunk[] = [],
+): Promise<void> {
+  for (const chunk of received) await publisher.publish(step.completionId, chunk);
   if (attempt > 1) {
     await publisher.publish(step.completionId, {
       type: 'data-step-reset',

@@ -14,6 +14,10 @@ export const AUDIT_EVENT_TYPES = [
   'budget_exceeded',
   'answer_regenerated',
   'thread_deleted',
+  'steering_received',
+  'steering_delivered',
+  'steering_not_delivered',
+  'steering_enqueued',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

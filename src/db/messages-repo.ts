@@ -103,6 +103,28 @@ export function createMessagesRepo(db: Queryable) {
       );
     },
 
+    /**
+     * Adds a part at the end of an assistant step (a steering message, between that step and the next), creating
+     * the step's row with only its `step-start` when it has none (a step cut short before any text). Idempotent:
+     * a part whose `type` and `id` the row already holds is not added again.
+     */
+    async appendToStep(m: {
+      id: string;
+      threadId: string;
+      uiMessageId: string;
+      completionId: string;
+      step: number;
+      part: UIPart & { id: string };
+    }): Promise<void> {
+      await db.query(
+        `INSERT INTO messages (id, thread_id, ui_message_id, role, parts, completion_id, step)
+         VALUES ($1, $2, $3, 'assistant', jsonb_build_array('{"type":"step-start"}'::jsonb, $4::jsonb), $5, $6)
+         ON CONFLICT (id) DO UPDATE SET parts = messages.parts || jsonb_build_array($4::jsonb)
+         WHERE NOT messages.parts @> jsonb_build_array(jsonb_build_object('type', $4::jsonb->'type', 'id', $4::jsonb->'id'))`,
+        [m.id, m.threadId, m.uiMessageId, JSON.stringify(m.part), m.completionId, m.step],
+      );
+    },
+
     /** Adds a message the system writes into the thread (e.g. a background tool's result); idempotent by id. */
     async insertSystemMessage(m: {
       id: string;

@@ -1,6 +1,7 @@
 import type { Queryable } from './pool.js';
 
-export type DoubleTextPolicy = 'reject' | 'enqueue' | 'interrupt';
+export const DOUBLE_TEXT_POLICIES = ['reject', 'enqueue', 'interrupt', 'steer'] as const;
+export type DoubleTextPolicy = (typeof DOUBLE_TEXT_POLICIES)[number];
 
 export interface ThreadRow {
   /** Longhaul's id: what rows, workflows and search attributes refer to. Never shown to the client. */

@@ -136,17 +136,19 @@ export function createToolExecutionsRepo(db: Queryable) {
       );
     },
 
+    /** Stores the first decision; returns whether this call stored it (false: one was already there). */
     async recordDecision(
       id: string,
       decision: { outcome: 'approved' | 'denied' | 'expired'; approver: string | null; reason: string | null },
-    ): Promise<void> {
-      await db.query(
+    ): Promise<boolean> {
+      const { rowCount } = await db.query(
         `UPDATE tool_executions SET decision = $2, approver = $3, decided_at = now(),
            decision_reason = coalesce($4, CASE WHEN $2 <> 'expired' THEN pending_reasons ->> $3 END),
            status = CASE WHEN $2 = 'approved' THEN 'pending' ELSE $2 END
          WHERE id = $1 AND decision IS NULL`,
         [id, decision.outcome, decision.approver, decision.reason],
       );
+      return rowCount === 1;
     },
 
     /** Marks an attempt as started; returns the number of attempts so far. */

@@ -13,6 +13,7 @@ import { createThreadService } from '../api/thread-service.js';
 import { createCompletionService } from '../api/completion-service.js';
 import { createApprovalInboxService } from '../api/approval-inbox-service.js';
 import { createChunkPublisher } from '../stream/chunk-publisher.js';
+import { toClientVersion } from '../stream/client-version.js';
 import { withClientThreadIds } from '../stream/client-thread-ids.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Config } from '../config.js';
@@ -95,7 +96,7 @@ export function createApi(options: {
     completions: createCompletionService({ pool: options.pool }),
     approvalInbox: createApprovalInboxService({ pool: options.pool }),
     defaultDoubleTextPolicy: config.LONGHAUL_DOUBLE_TEXT_POLICY,
-    defaultClientVersion: config.LONGHAUL_UI_VERSION === '5' ? 5 : 6,
+    defaultClientVersion: toClientVersion(config.LONGHAUL_UI_VERSION),
     maxBodyBytes: config.LONGHAUL_MAX_BODY_BYTES,
     maxMessageChars: config.LONGHAUL_MAX_MESSAGE_CHARS,
     trustedProxies: config.LONGHAUL_TRUST_PROXY,

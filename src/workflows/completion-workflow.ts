@@ -19,6 +19,7 @@ import { ApplicationFailure, ActivityFailure, CancelledFailure, ChildWorkflowFai
 import type { Activities } from '../activities/index.js';
 import { FAILURE_TYPES, STATUS_ATTRIBUTE, type CompletionInput, type CompletionResult } from './definitions.js';
 import { runToolCalls } from './run-tool-calls.js';
+import { createSteeringInbox } from './steering-inbox.js';
 
 const BOOKKEEPING_RETRY = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' };
 const remoteBookkeeping = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: BOOKKEEPING_RETRY });
@@ -64,11 +65,14 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
   // patch implies the older one: one marker (and one search attribute upsert) per new run instead of two.
   const firstCallBegins = patched('begin-in-first-call');
   const bookkeeping = firstCallBegins || patched('local-bookkeeping') ? localBookkeeping : remoteBookkeeping;
+  // Registering the handler adds nothing to history; a run that takes a message records the `steering` marker.
+  const steering = createSteeringInbox(input);
   try {
     if (input.afterCompletionId) {
       await queue.waitForTurn({ afterCompletionId: input.afterCompletionId });
       upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'running' }]);
     }
+    steering.started();
     if (!firstCallBegins) await bookkeeping.beginCompletion(input);
     // Workflow time: deterministic on replay.
     const startedAt = Date.now();
@@ -80,8 +84,24 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
         ...MODEL_CALL_OPTIONS,
         summary: `callModel step ${step} (${input.model})`,
       });
-      const summary = await callModel({ ...input, step, ...(firstCallBegins && step === 0 ? { begin: true } : {}) });
+      const called = await steering.modelStep(step, (delivery) =>
+        callModel({
+          ...input,
+          step,
+          ...(firstCallBegins && step === 0 ? { begin: true } : {}),
+          ...(delivery ? { steering: delivery } : {}),
+        }),
+      );
       step += 1;
+      if ('cut' in called) {
+        // Cut short for a `now` message: the next step receives it at once, unless no step is left.
+        if (step >= input.limits.maxSteps) {
+          finishReason = 'max-steps';
+          break;
+        }
+        continue;
+      }
+      const summary = called.result;
       finishReason = summary.finishReason;
       if (summary.outputProblem !== undefined) {
         // One repair attempt: the next step shows the model its invalid answer and what was wrong with it.
@@ -93,9 +113,10 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
         repaired = true;
         continue;
       }
-      if (summary.toolCalls.length > 0) await runToolCalls(input, summary.toolCalls);
+      if (summary.toolCalls.length > 0) await runToolCalls(input, summary.toolCalls, steering);
       const answered = summary.toolCalls.length === 0 && summary.rejectedToolCalls === 0;
-      if (answered) break;
+      // A message that came while the final answer was written still lands: one more step answers it.
+      if (answered && !steering.hasPending()) break;
       if (step >= input.limits.maxSteps) {
         finishReason = 'max-steps';
         break;
@@ -105,10 +126,12 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
         break;
       }
     }
+    steering.finishing();
     await bookkeeping.finishCompletion({ ...input, status: 'completed', finishReason });
     upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'completed' }]);
     return { completionId, status: 'completed', steps: step, finishReason };
   } catch (error) {
+    steering.finishing();
     // A stopped run ends as cancelled even when its last activity reported something else: a worker that shuts
     // down fails the activity that was waiting for its cancellation, and bookkeeping in the cancelled scope
     // would be cancelled before it ran, leaving the completion `running` in Postgres.

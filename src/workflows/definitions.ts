@@ -229,7 +229,40 @@ export interface CallModelInput extends CompletionInput {
   step: number;
   /** The turn's first call also opens it (marks it started, sends `start`), overlapping the request it makes. */
   begin?: boolean;
+  /** Steering messages this step receives (delivered once: ids a retry or an earlier step delivered are skipped). */
+  steering?: SteeringDelivery;
 }
+
+// ---- Steering a running answer (the `steer` update) ----
+
+export const STEERING_MODES = ['next-step', 'now'] as const;
+export type SteeringMode = (typeof STEERING_MODES)[number];
+
+/** A user message added to the running answer: its id only, the text stays in Postgres (steering_messages). */
+export interface SteerRequest {
+  steeringId: string;
+  /** `now` cuts the model call in progress short (its text kept); default `next-step`. */
+  mode?: SteeringMode;
+}
+
+/** What a step is handed to deliver: the accepted messages not yet confirmed delivered, in order. */
+export interface SteeringDelivery {
+  ids: string[];
+  /** The step before was cut short for a `now` message: it is closed first (finish-step). */
+  afterCut?: boolean;
+}
+
+/** Accepted messages reach the next model step; a refusal is one of STEER_REJECTIONS, before anything enters history. */
+export const steerUpdate = defineUpdate<void, [SteerRequest]>('steer');
+
+/** Why the `steer` validator refused; the API answers each with a 409 (or, for `enqueue` threads, the next turn). */
+export const STEER_REJECTIONS = {
+  queued: 'AnswerQueued',
+  awaitingApproval: 'AwaitingApproval',
+  finishing: 'AnswerFinishing',
+  stopped: 'AnswerStopped',
+  stepLimit: 'StepLimitReached',
+} as const;
 
 /** What a model call returns into history: ids, digests, policies and counts, never text or arguments. */
 export interface StepSummary {

@@ -28,7 +28,16 @@ const bookkeeping = proxyActivities<Activities>({
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
-export async function runToolCalls(input: CompletionInput, calls: RunnableToolCall[]): Promise<void> {
+/** Told when the step starts and stops waiting for people, when nothing may steer the turn. */
+export interface ApprovalWaitListener {
+  awaitingApproval(waiting: boolean): void;
+}
+
+export async function runToolCalls(
+  input: CompletionInput,
+  calls: RunnableToolCall[],
+  listener?: ApprovalWaitListener,
+): Promise<void> {
   const byMode = (mode: RunnableToolCall['mode']) => calls.filter((call) => call.mode === mode);
   const childInput = (call: RunnableToolCall, mode: 'durable' | 'background'): ToolCallInput => ({
     toolCallId: call.id,
@@ -78,6 +87,8 @@ export async function runToolCalls(input: CompletionInput, calls: RunnableToolCa
   );
   const approvals = durable.filter((call) => call.requiresApproval);
   if (approvals.length > 0) {
+    // Before the request goes out: from here the user is asked to decide, not to add to the answer.
+    listener?.awaitingApproval(true);
     await bookkeeping.requestApprovals({
       ...input,
       calls: approvals.map((call) => ({ id: call.id, expiresInMs: call.approvalExpiryMs })),
@@ -88,6 +99,7 @@ export async function runToolCalls(input: CompletionInput, calls: RunnableToolCa
 
   const durableIds = durable.map((call) => call.id);
   if (approvals.length > 0) {
+    listener?.awaitingApproval(false);
     upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'running' }]);
     await bookkeeping.resumeAfterApprovals({ ...input, toolCallIds: durableIds });
   } else {

@@ -12,6 +12,7 @@ import {
   sendWithUseChatTransport,
   textOf,
   userMessage,
+  versionHeaders,
 } from '../support/chat-client.js';
 
 const MIXED_SCRIPT = ['Hello ', '👩‍👩‍', '👧 and ', '東京', 'は', '晴れ', 'です', ' 🎉 done.'];
@@ -79,11 +80,12 @@ describe('POST /api/chat streams a durable completion to useChat', () => {
   it('is read by an ai v5 client for a text-only turn', async () => {
     const script = ['v5 ', 'clients ', 'still ', 'work ✓'];
     h.model.enqueue({ kind: 'text', chunks: script });
-    const response = await postChat(h, {
-      id: `chat-${randomUUID()}`,
-      trigger: 'submit-message',
-      messages: [userMessage('hi from v5')],
-    });
+    const response = await postChat(
+      h,
+      { id: `chat-${randomUUID()}`, trigger: 'submit-message', messages: [userMessage('hi from v5')] },
+      h.apiKey,
+      versionHeaders(5),
+    );
     const [forSchema, forReader] = response.body!.tee();
     await readValidatedChunks(new Response(forSchema), uiMessageChunkSchemaV5 as never);
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
-import { postChat, readJson, readValidatedChunks, userMessage } from '../support/chat-client.js';
+import { postChat, readJson, readTurn, readValidatedChunks, userMessage } from '../support/chat-client.js';
 import { startPendingTransfer } from '../support/pending-approval.js';
 import { createTestTools, type TestTools } from '../support/test-tools.js';
 import { waitFor } from '../support/wait-for.js';
@@ -138,6 +138,13 @@ describe('approvals through REST, signals and the clock', () => {
     const messages = await readJson(await h.api(`/v1/threads/${chatId}/messages`));
     const part = messages.messages[1].parts.find((p: { type: string }) => p.type === 'tool-hasty_approval');
     expect(part.state).toBe('output-denied');
+    // ai 7 is told of the expiry as a denial, so the answer it assembles is the transcript's.
+    const { message, chunks } = await readTurn(await h.api(`/v1/completions/${completionId}/events`));
+    expect(chunks.find((c) => c.type === 'tool-approval-response')).toMatchObject({
+      approved: false,
+      reason: 'the approval request expired',
+    });
+    expect(message.parts).toEqual(messages.messages[1].parts);
   });
 
   it('runs two calls of one step, one inline and one awaiting approval, and resolves both', async () => {

@@ -5,7 +5,7 @@
  */
 import type { History } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readJson } from '../support/chat-client.js';
+import { readJson, readValidatedChunks } from '../support/chat-client.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { findPendingApproval, startPendingTransfer } from '../support/pending-approval.js';
 import { signalApprovalDecision } from '../support/temporal-cli.js';
@@ -161,6 +161,26 @@ describe('approvalDecision signals from the Temporal CLI', () => {
       actor: 'operator',
       workflowId: `tool-${approval.toolCallId}`,
       data: { decision: 'approved', claimedApprover: h.userId, reason: 'ops on call', argsDigest: approval.argsDigest },
+    });
+
+    // ai 7 viewers are told the decision like any other: once, after the request, before the output.
+    const chunks = await readValidatedChunks(await h.api(`/v1/completions/${completionId}/events`));
+    const about = chunks.filter(
+      (c) => ('toolCallId' in c && c.toolCallId === approval.toolCallId) || c.type === 'tool-approval-response',
+    );
+    expect(about.map((c) => c.type)).toEqual([
+      'tool-input-start',
+      'tool-input-delta',
+      'tool-input-available',
+      'tool-approval-request',
+      'tool-approval-response',
+      'tool-output-available',
+    ]);
+    expect(about[4]).toEqual({
+      type: 'tool-approval-response',
+      approvalId: `${approval.toolCallId}:${approval.argsDigest}`,
+      approved: true,
+      reason: 'ops on call',
     });
 
     const inbox = await readJson(await h.api('/v1/approvals?status=pending'));

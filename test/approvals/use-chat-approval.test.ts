@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DefaultChatTransport, lastAssistantMessageIsCompleteWithApprovalResponses, type UIMessage } from 'ai';
+import { lastAssistantMessageIsCompleteWithApprovalResponses, type UIMessage } from 'ai';
 import { startHarness, type Harness } from '../support/harness.js';
-import { NodeChat } from '../support/node-chat.js';
+import { NodeChat, RecordingTransport } from '../support/node-chat.js';
 import { textOf } from '../support/chat-client.js';
 
 type ToolPart = { type: string; toolCallId: string; state: string; approval?: { id: string }; output?: any };
 
-describe('useChat v6 approval flow for save_note', () => {
+describe('useChat (ai 7) approval flow for save_note', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness();
@@ -15,15 +15,17 @@ describe('useChat v6 approval flow for save_note', () => {
   afterAll(() => h?.close());
 
   function newChat(id: string) {
-    return new NodeChat<UIMessage>({
+    const transport = new RecordingTransport({
+      api: `${h.apiUrl}/api/chat`,
+      headers: { authorization: `Bearer ${h.apiKey}` },
+      body: { tools: ['save_note', 'list_notes'] },
+    });
+    const chat = new NodeChat<UIMessage>({
       id,
-      transport: new DefaultChatTransport({
-        api: `${h.apiUrl}/api/chat`,
-        headers: { authorization: `Bearer ${h.apiKey}` },
-        body: { tools: ['save_note', 'list_notes'] },
-      }),
+      transport,
       sendAutomaticallyWhen: lastAssistantMessageIsCompleteWithApprovalResponses,
     });
+    return { chat, chunks: transport.chunks };
   }
   const toolPart = (message: UIMessage | undefined) =>
     message?.parts.find((part) => part.type === 'tool-save_note') as ToolPart | undefined;
@@ -41,7 +43,7 @@ describe('useChat v6 approval flow for save_note', () => {
         { kind: 'text', chunks: approved ? ['Saved ', 'your note.'] : ['OK, ', 'not saved.'] },
       );
       const requestsBefore = h.model.requests.length;
-      const chat = newChat(chatId);
+      const { chat, chunks } = newChat(chatId);
       await chat.sendMessage({ text: 'Remember to buy milk and eggs' });
       await chat.settled();
 
@@ -100,6 +102,24 @@ describe('useChat v6 approval flow for save_note', () => {
       expect(stored.messages[1].id).toBe(final.id);
       const storedPart = stored.messages[1].parts.find((p: ToolPart) => p.type === 'tool-save_note');
       expect(storedPart.state).toBe(approved ? 'output-available' : 'output-denied');
+      // Stock ai 7 holds exactly what the transcript holds, approval and its reason included.
+      expect(final.parts).toEqual(stored.messages[1].parts);
+
+      // The decision came back on the stream as ai 7's own chunk, between the request and the output.
+      const about = (chunk: { type: string; approvalId?: string; toolCallId?: string }) =>
+        chunk.approvalId === requested!.approval!.id || chunk.toolCallId === requested!.toolCallId;
+      const sequence = chunks.filter(about).map((chunk) => chunk.type);
+      expect(sequence.slice(sequence.indexOf('tool-approval-request'))).toEqual([
+        'tool-approval-request',
+        'tool-approval-response',
+        approved ? 'tool-output-available' : 'tool-output-denied',
+      ]);
+      expect(chunks.find((chunk) => chunk.type === 'tool-approval-response')).toEqual({
+        type: 'tool-approval-response',
+        approvalId: requested!.approval!.id,
+        approved,
+        ...(approved ? {} : { reason: 'not now' }),
+      });
     });
   }
 });

@@ -35,6 +35,7 @@ export const SCENARIOS = {
   'double-text-enqueued': ['completion'],
   'structured-output-repaired': ['completion'],
   'research-subagent': ['completion', 'tool', 'subagent'],
+  steered: ['completion'],
 } as const satisfies Record<string, readonly HistoryKind[]>;
 
 export type Scenario = keyof typeof SCENARIOS;

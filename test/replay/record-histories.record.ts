@@ -434,6 +434,49 @@ describe('record workflow histories', () => {
     await record('research-subagent', 'subagent', `completion-${rows[0].id}`, 'COMPLETED');
   });
 
+  scenario(
+    'steered',
+    'a step cut short by a `now` message, a tool step, and a message taken at the next step',
+    async () => {
+      const steer = (threadId: string, id: string, mode: 'now' | 'next-step') =>
+        h.api(`/api/chat/${threadId}/steer`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ id, parts: [{ type: 'text', text: `steering ${id}` }], mode }),
+        });
+      const before = h.model.requests.length;
+      const turn = await startTurn(
+        [
+          { kind: 'text', chunks: Array.from({ length: 80 }, (_, i) => `w${i} `), delayMs: 100 },
+          {
+            kind: 'tool-calls',
+            text: Array.from({ length: 20 }, (_, i) => `t${i} `),
+            calls: [{ name: 'echo', argsChunks: ['{"text":"hi"}'] }],
+            delayMs: 100,
+          },
+          { kind: 'text', chunks: ['Steered.'] },
+        ],
+        { tools: ['echo'] },
+      );
+      const reading = readValidatedChunks(turn.response);
+      await h.model.waitForRequests(before + 1, 10_000);
+      expect((await steer(turn.threadId, 'cut', 'now')).status).toBe(202);
+      await h.model.waitForRequests(before + 2, 20_000);
+      expect((await steer(turn.threadId, 'next', 'next-step')).status).toBe(202);
+      const chunks = await reading;
+      expect(chunks.filter((c) => c.type === 'steering-message')).toHaveLength(2);
+      const history = await recordCompletion('steered', turn.completionId);
+      expect(count(history, 'callModel')).toBe(3);
+      expect(eventKinds(history)).toEqual(
+        expect.arrayContaining([
+          'workflowExecutionUpdateAcceptedEventAttributes',
+          'activityTaskCancelRequestedEventAttributes',
+          'markerRecordedEventAttributes',
+        ]),
+      );
+    },
+  );
+
   it('leaves exactly the expected files, removing histories of scenarios that no longer exist', () => {
     // Only after a full, successful recording: a partial run must not delete what it did not rewrite.
     expect([...written].sort()).toEqual(EXPECTED_HISTORY_FILES);

@@ -33,6 +33,11 @@ const VALID_BODIES: Record<string, () => Json> = {
     tools: [],
     agent: 'tester',
   }),
+  'POST /api/chat/:threadId/steer': () => ({
+    id: `fuzz-${randomUUID()}`,
+    parts: [{ type: 'text', text: 'hello' }],
+    mode: 'next-step',
+  }),
   'POST /ag-ui': () => ({
     threadId: `fuzz-${randomUUID()}`,
     runId: 'run-1',

@@ -48,6 +48,7 @@ const NOT_IDS: SubjectField[] = ['argsDigest'];
 /** Which of a subject's ids each path parameter takes; `:id` is the resource its path names. */
 const PARAM_FIXTURES: Record<string, (path: string) => SubjectField | undefined> = {
   threadId: () => 'threadId',
+  messageId: () => 'messageId',
   toolCallId: () => 'toolCallId',
   id: (path) =>
     path.startsWith('/v1/threads/') ? 'threadId' : path.startsWith('/v1/completions/') ? 'completionId' : undefined,
@@ -140,6 +141,13 @@ const BODIES: Record<string, BodyCase[] | 'none'> = {
       name: 'an AG-UI resume of the tool call, on the caller’s own thread awaiting approval',
       needs: ['toolCallId', 'argsDigest'],
       body: (s, own) => agUiResume(own.threadId, s),
+    },
+  ],
+  'POST /api/chat/:threadId/steer': [
+    {
+      name: 'a steering message for the thread’s answer',
+      needs: [],
+      body: () => ({ id: `s-${randomUUID()}`, parts: [{ type: 'text', text: 'steer from B' }], mode: 'now' }),
     },
   ],
   'POST /v1/threads': [

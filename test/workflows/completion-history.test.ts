@@ -358,6 +358,40 @@ describe('completion workflow histories', () => {
     ]);
   });
 
+  it('hold no user text after decoding every payload: a steered turn (ids only in the update and the model call)', async () => {
+    const user = mark('USERSTEERED');
+    const steered = mark('STEERTEXT');
+    const answer = mark('MODELSTEERED');
+    h.model.enqueue(
+      { kind: 'text', chunks: Array.from({ length: 30 }, (_, i) => `${answer}${i} `), delayMs: 100 },
+      { kind: 'text', chunks: [`Heard ${answer}.`] },
+    );
+    const chatId = `chat-${randomUUID()}`;
+    const before = h.model.requests.length;
+    const response = await postChat(h, { id: chatId, trigger: 'submit-message', messages: [userMessage(user)] });
+    const completionId = response.headers.get('x-longhaul-completion-id')!;
+    const reading = response.text();
+    await h.model.waitForRequests(before + 1);
+    const sent = await h.api(`/api/chat/${chatId}/steer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'steer-h', parts: [{ type: 'text', text: steered }], mode: 'now' }),
+    });
+    expect(sent.status).toBe(202);
+    await reading;
+    const histories = await decodedHistories(h, `completion-${completionId}`);
+    const root = histories.get(`completion-${completionId}`)!;
+    const { rows } = await h.pool.query(`SELECT id FROM steering_messages WHERE completion_id = $1`, [completionId]);
+    expect(
+      payloadsAt(root, /workflowExecutionUpdateAcceptedEventAttributes\.acceptedRequest\.input\.args\.payloads\[0\]$/),
+    ).toEqual([{ steeringId: rows[0].id, mode: 'now' }]);
+    expect(payloadsAt(root, /activityTaskScheduledEventAttributes\.input\.payloads\[0\]$/)).toContainEqual(
+      expect.objectContaining({ step: 1, steering: { ids: [rows[0].id], afterCut: true } }),
+    );
+    const run: Run = { chatId, threadId: '', completionId, histories };
+    expect(leaksOf(run, [user, steered, answer])).toEqual([]);
+  });
+
   it('does not grow with the answer', async () => {
     const run = async (tokens: number) =>
       runTurn(h, {

@@ -10,6 +10,7 @@ import type { AppDeps } from '../app-deps.js';
 import { AppError, badRequest, conflict } from '../app-error.js';
 import { clientVersionOf } from '../client-version.js';
 import { tagRequest } from '../tag-request.js';
+import { createSteeringService, unlandableError } from '../steering-service.js';
 import { createCompletionStream } from '../completion-stream.js';
 import type { StartTurnRequest } from '../completion-starter.js';
 import { readJsonBody } from '../middleware/json-body.js';
@@ -28,7 +29,8 @@ export function chatRoutes(deps: AppDeps): Router {
   const router = new Router();
   const { threads } = deps;
   const { streamCompletion, pipeLive } = createCompletionStream(deps);
-  const { newUserMessageSchema } = messageSchemas(deps.maxMessageChars);
+  const { newUserMessageSchema, steerRequestSchema } = messageSchemas(deps.maxMessageChars);
+  const steering = createSteeringService(deps);
   const streamSlot = holdStreamSlot(deps.limits.streams);
 
   /** The caller's thread named in the path (404 when not theirs) and its running completion, if any. */
@@ -124,11 +126,64 @@ export function chatRoutes(deps: AppDeps): Router {
     }
   }
 
+  /**
+   * A `steer` thread's new message while its answer runs: delivered into that answer, whose stream (from the start
+   * of its current segment, as a resume reads it) is the response, so useChat reads the answer it joined.
+   */
+  async function steerFromChat(ctx: Context, body: ChatRequest): Promise<boolean> {
+    const { id, parts } = parseInput(
+      newUserMessageSchema,
+      body.messages.at(-1),
+      `messages[${body.messages.length - 1}]`,
+    );
+    const steered = await steering.steerFromChat({
+      userId: ctx.state.user.id,
+      clientThreadId: body.id,
+      messageId: id,
+      parts: parts.map(({ text }) => ({ type: 'text' as const, text })),
+      mode: 'next-step',
+    });
+    if (!steered) return false;
+    tagRequest(ctx, { threadId: body.id, completionId: steered.completion.id });
+    const segmentStart = (await deps.hub.segmentStart(steered.completion.id)) ?? 1;
+    await streamCompletion(
+      ctx,
+      steered.completion,
+      segmentStart - 1,
+      clientVersionOf(ctx, deps.defaultClientVersion),
+      'segment',
+    );
+    return true;
+  }
+
   router.post('/api/chat', streamSlot, async (ctx) => {
     const body = parseInput(chatRequestSchema, await readJsonBody(ctx, deps.maxBodyBytes));
     if (body.trigger === 'submit-message' && body.messages.at(-1)?.role === 'assistant')
       await continueAfterApprovals(ctx, body);
-    else await startTurn(ctx, body);
+    else if (body.trigger === 'regenerate-message' || !(await steerFromChat(ctx, body))) await startTurn(ctx, body);
+  });
+
+  /** Adds a message to the thread's running answer, delivered at its next model step (see steering-service.ts). */
+  router.post('/api/chat/:threadId/steer', async (ctx) => {
+    const threadId = parseInput(idSchema, ctx.params.threadId, 'threadId');
+    const body = parseInput(steerRequestSchema, await readJsonBody(ctx, deps.maxBodyBytes));
+    const result = await steering.steer({
+      userId: ctx.state.user.id,
+      clientThreadId: threadId,
+      messageId: body.id,
+      parts: body.parts,
+      mode: body.mode,
+    });
+    if (result.kind === 'unlandable') throw unlandableError(result.reason);
+    tagRequest(ctx, { threadId, completionId: result.outcome.completionId });
+    ctx.status = result.outcome.status === 'pending' || result.outcome.status === 'enqueued' ? 202 : 200;
+    ctx.body = result.outcome;
+  });
+
+  router.get('/api/chat/:threadId/steer/:messageId', async (ctx) => {
+    const threadId = parseInput(idSchema, ctx.params.threadId, 'threadId');
+    const messageId = parseInput(idSchema, ctx.params.messageId, 'messageId');
+    ctx.body = await steering.get(ctx.state.user.id, threadId, messageId);
   });
 
   /** What a useChat app calls when the user presses Stop (useChat's stop() only closes its own connection). */

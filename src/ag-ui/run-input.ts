@@ -66,10 +66,15 @@ export interface ApprovalDecision {
   reason?: string;
 }
 
-export type AgUiRunRequest = { threadId: string; runId: string } & (
+export type AgUiRunRequest = {
+  threadId: string;
+  runId: string;
+  /** The ids of the messages the client sent: it has them already, so the run does not stream them back. */
+  clientMessageIds: string[];
+} & (
   | {
       kind: 'turn';
-      userMessage: Extract<UserTurnRequest['userMessage'], { parts: unknown }>;
+      userMessage: { uiMessageId: string; parts: { type: 'text'; text: string }[] };
       choices: UserTurnRequest['choices'];
     }
   | { kind: 'resume'; decisions: ApprovalDecision[] }
@@ -78,11 +83,13 @@ export type AgUiRunRequest = { threadId: string; runId: string } & (
 export function parseRunInput(body: unknown, maxMessageChars: number): AgUiRunRequest {
   const input = parseInput(RunAgentInputSchema, body);
   const { threadId, runId, forwardedProps, resume } = parseInput(longhaulInputSchema, input);
+  const clientMessageIds = input.messages.map((message) => message.id);
   if (resume && resume.length > 0) {
     return {
       kind: 'resume',
       threadId,
       runId,
+      clientMessageIds,
       decisions: resume.map((entry, index) => toDecision(entry, `resume[${index}]`)),
     };
   }
@@ -94,10 +101,11 @@ export function parseRunInput(body: unknown, maxMessageChars: number): AgUiRunRe
     kind: 'turn',
     threadId,
     runId,
+    clientMessageIds,
     userMessage: {
       uiMessageId: parseInput(idSchema, message.id, `${where}.id`),
       parts: parseUserContent(message.content, `${where}.content`, maxMessageChars).map((text) => ({
-        type: 'text',
+        type: 'text' as const,
         text,
       })),
     },

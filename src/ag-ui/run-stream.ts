@@ -39,7 +39,7 @@ export function createAgUiRunStream(deps: {
     completionId: string,
     follower: StreamFollower,
     afterSeq: number,
-    run: { threadId: string; runId: string },
+    run: { threadId: string; runId: string; clientMessageIds?: readonly string[] },
   ): Promise<void> {
     const userId: string = ctx.state.user.id;
     return pipeFollowerAsAgUi(ctx, follower, encoderFor(ctx), {

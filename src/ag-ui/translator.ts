@@ -39,8 +39,14 @@ export interface AgUiTranslator {
   readonly finished: boolean;
 }
 
-export function createAgUiTranslator(run: { threadId: string; runId: string }): AgUiTranslator {
+export function createAgUiTranslator(run: {
+  threadId: string;
+  runId: string;
+  /** Messages the client sent with this run (it has them; an AG-UI client appends content to an id it knows). */
+  clientMessageIds?: readonly string[];
+}): AgUiTranslator {
   const { threadId, runId } = run;
+  const clientMessageIds = new Set(run.clientMessageIds);
   let assistantMessageId = runId;
   let finished = false;
   let step = { number: -1, open: false, retrying: false };
@@ -205,6 +211,8 @@ export function createAgUiTranslator(run: { threadId: string; runId: string }): 
       case 'tool-approval-response':
         return [custom(chunk.type, { approvalId: chunk.approvalId, approved: chunk.approved, reason: chunk.reason })];
       case 'steering-message':
+        // A run that steered the answer with its own message (a `steer` thread) does not hand it back.
+        if (clientMessageIds.has(chunk.id)) return [];
         // The user's words reached the model between two steps: a user message at that place in the transcript is
         // what every AG-UI client already renders, and it keeps the id the client sent it under.
         return [

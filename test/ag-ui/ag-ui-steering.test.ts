@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventType, type BaseEvent } from '@ag-ui/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readJson } from '../support/chat-client.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { createTestTools } from '../support/test-tools.js';
 import { mark, slowWords, steer, text } from '../steering/support.js';
@@ -57,5 +58,52 @@ describe('steering over AG-UI', () => {
     expect(agent.messages.map((message) => message.role)).toEqual(['user', 'assistant', 'tool', 'user', 'assistant']);
     expect(agent.messages[3]).toEqual({ id: 'steer-1', role: 'user', content: said });
     expect(agent.messages[4]).toMatchObject({ role: 'assistant', content: 'Noted.' });
+  });
+
+  it('steers the running answer with a new run’s message on a `steer` thread, and streams that answer', async () => {
+    const said = mark('STEER');
+    const threadId = `agui-${randomUUID()}`;
+    const created = await h.api('/v1/threads', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: threadId, doubleTextPolicy: 'steer' }),
+    });
+    expect(created.status).toBe(201);
+    h.model.enqueue(
+      {
+        kind: 'tool-calls',
+        text: slowWords(12),
+        calls: [{ name: 'echo', argsChunks: ['{"text":"hi"}'] }],
+        delayMs: 100,
+      },
+      { kind: 'text', chunks: ['Noted.'] },
+    );
+    const first = agentFor(h, threadId);
+    first.addMessage({ id: 'u-1', role: 'user', content: 'start' });
+    const before = h.model.requests.length;
+    const running = runAgent(first, { forwardedProps: { tools: ['echo'] } });
+    await h.model.waitForRequests(before + 1, 10_000);
+
+    // Another tab of the same user sends a message while the answer runs.
+    const second = agentFor(h, threadId);
+    second.addMessage({ id: 'u-2', role: 'user', content: said });
+    const steered = await runAgent(second);
+
+    expect(steered.error).toBeUndefined();
+    expect((await running).error).toBeUndefined();
+    for (const agent of [first, second]) {
+      expect(agent.messages.filter((message) => message.role === 'user').at(-1)).toEqual({
+        id: 'u-2',
+        role: 'user',
+        content: said,
+      });
+      expect(agent.messages.at(-1)).toMatchObject({ role: 'assistant', content: 'Noted.' });
+    }
+    expect(steered.events.filter((event) => event.type === EventType.RUN_FINISHED)).toMatchObject([
+      { outcome: { type: 'success' } },
+    ]);
+    // One answer, steered; not a second turn.
+    const { completions } = await readJson(await h.api(`/v1/threads/${threadId}`));
+    expect(completions).toHaveLength(1);
   });
 });

@@ -43,6 +43,7 @@ describe('parseRunInput', () => {
       kind: 'turn',
       threadId: 'thread-1',
       runId: 'run-1',
+      clientMessageIds: ['u-1', 'a-1', 'u-2', 'x-1'],
       userMessage: {
         uiMessageId: 'u-2',
         parts: [
@@ -71,6 +72,7 @@ describe('parseRunInput', () => {
       kind: 'resume',
       threadId: 'thread-1',
       runId: 'run-1',
+      clientMessageIds: ['u-1'],
       decisions: [
         { toolCallId: 'tc_a_0_0', argsDigest: digest, approved: true },
         { toolCallId: 'tc_a_0_1', argsDigest: digest, approved: false, reason: 'no' },

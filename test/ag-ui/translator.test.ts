@@ -330,6 +330,22 @@ describe('the AG-UI translator', () => {
     expect(events[7]!.delta).toBe('Only the summary,\nplease.');
   });
 
+  it('does not hand back a steering message the client sent with this run', async () => {
+    const translator = createAgUiTranslator({ ...run, clientMessageIds: ['u-1', 'u-2'] });
+    translator.start();
+    const steering = (id: string): UIMessageChunk => ({
+      type: 'steering-message',
+      id,
+      parts: [{ type: 'text', text: 'x' }],
+    });
+    expect(translator.push({ catalogue: steering('u-2') })).toEqual([]);
+    expect(translator.push({ catalogue: steering('s-9') }).map((event) => event.type)).toEqual([
+      'TEXT_MESSAGE_START',
+      'TEXT_MESSAGE_CONTENT',
+      'TEXT_MESSAGE_END',
+    ]);
+  });
+
   it('follows a sub-agent with SUBAGENT events and its progress as an activity', async () => {
     const progress = (data: Record<string, unknown>): UIMessageChunk => ({
       type: 'data-subagent',

@@ -12,6 +12,7 @@ import { createAgUiRunStream } from '../../ag-ui/run-stream.js';
 import type { AppDeps } from '../app-deps.js';
 import { AppError, conflict } from '../app-error.js';
 import { readJsonBody } from '../middleware/json-body.js';
+import { createSteeringService } from '../steering-service.js';
 import { holdStreamSlot } from '../middleware/stream-slot.js';
 import { parseInput } from '../parse-input.js';
 import { idSchema } from '../schemas.js';
@@ -24,6 +25,26 @@ export function agUiRoutes(deps: AppDeps): Router {
   const { threads } = deps;
   const streamSlot = holdStreamSlot(deps.limits.streams);
   const streamRun = createAgUiRunStream(deps);
+  const steering = createSteeringService(deps);
+
+  /**
+   * As for /api/chat: on a `steer` thread whose answer runs, the new message steers that answer, and this run is the
+   * answer's stream from the start of its current segment, the steering message included.
+   */
+  async function steerRunning(ctx: Context, run: Run<'turn'>): Promise<boolean> {
+    const steered = await steering.steerFromChat({
+      userId: ctx.state.user.id,
+      clientThreadId: run.threadId,
+      messageId: run.userMessage.uiMessageId,
+      parts: run.userMessage.parts,
+      mode: 'next-step',
+    });
+    if (!steered) return false;
+    tagRequest(ctx, { threadId: run.threadId, completionId: steered.completion.id });
+    const segmentStart = (await deps.hub.segmentStart(steered.completion.id)) ?? 1;
+    await streamRun(ctx, steered.completion.id, await deps.hub.follow(steered.completion.id), segmentStart - 1, run);
+    return true;
+  }
 
   async function startTurn(ctx: Context, run: Run<'turn'>) {
     const prepared = await deps.starter.prepare({
@@ -100,7 +121,7 @@ export function agUiRoutes(deps: AppDeps): Router {
   router.post('/ag-ui', streamSlot, async (ctx) => {
     const run = parseRunInput(await readJsonBody(ctx, deps.maxBodyBytes), deps.maxMessageChars);
     if (run.kind === 'resume') await resume(ctx, run);
-    else await startTurn(ctx, run);
+    else if (!(await steerRunning(ctx, run))) await startTurn(ctx, run);
   });
 
   router.get('/ag-ui/:threadId/stream', streamSlot, async (ctx) => {

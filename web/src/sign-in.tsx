@@ -1,8 +1,15 @@
 /** Without a credential: take an API key or a token, and keep it only if the API accepts it. */
 import { useState } from 'react';
-import { signIn, signOut } from './auth.ts';
-import { getJson } from './api.ts';
-import { threadListSchema } from './schemas.ts';
+import { signIn } from './auth.ts';
+import { errorBodySchema } from './schemas.ts';
+
+/** Asks the API with this credential only, so a refused one is never stored. */
+async function refusal(key: string): Promise<string | null> {
+  const response = await fetch('/v1/threads', { headers: { authorization: `Bearer ${key}` } });
+  if (response.ok) return null;
+  const body = errorBodySchema.safeParse(await response.json().catch(() => null));
+  return body.success ? body.data.error.message : `${response.status} ${response.statusText}`;
+}
 
 export function SignIn() {
   const [key, setKey] = useState('');
@@ -14,11 +21,10 @@ export function SignIn() {
         onSubmit={(event) => {
           event.preventDefault();
           setProblem(null);
-          signIn(key.trim());
-          getJson('/v1/threads', threadListSchema).catch((error: unknown) => {
-            signOut();
-            setProblem(error instanceof Error ? error.message : String(error));
-          });
+          const candidate = key.trim();
+          refusal(candidate)
+            .then((reason) => (reason ? setProblem(reason) : signIn(candidate)))
+            .catch((error: unknown) => setProblem(error instanceof Error ? error.message : String(error)));
         }}
       >
         <label>

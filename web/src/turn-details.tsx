@@ -17,7 +17,7 @@ export function TurnDetails({ completion }: { completion: Completion | undefined
     firstToken ? `first token after ${firstToken}` : null,
   ].filter(Boolean);
   return (
-    <footer className="turn-details" aria-label="Turn details">
+    <footer className="turn-details" role="note" aria-label="Turn details">
       {items.join(' · ')}
       {completion.status === 'cancelled' && <span className="badge stopped">Stopped</span>}
       {completion.status === 'failed' && (

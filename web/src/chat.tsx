@@ -139,18 +139,18 @@ export function ChatSession({
     };
   }, [reconnecting]);
 
-  // An answer started elsewhere (another tab, the approvals inbox): show it live here too. What was known at
-  // mount is useChat's own resume.
+  // An answer started or ended elsewhere (another tab, the approvals inbox): take the server's transcript, and
+  // follow a running answer live. What was known at mount is useChat's own resume.
   const seenSerial = useRef(statusEvent?.serial ?? 0);
   useEffect(() => {
     if (!statusEvent || statusEvent.serial <= seenSerial.current) return;
     seenSerial.current = statusEvent.serial;
     void refreshDetail();
-    if (statusEvent.runStatus !== 'running' || busy || reconnecting) return;
+    if (busy || reconnecting) return;
     void (async () => {
       try {
         chat.setMessages(await loadMessages(threadId));
-        await chat.resumeStream();
+        if (statusEvent.runStatus === 'running') await chat.resumeStream();
       } catch {
         // The stream's own error handling shows what went wrong.
       }

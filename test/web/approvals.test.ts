@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startHarness, type Harness } from '../support/harness.js';
+import { launchBrowser, screenshot, signedInPage, threadIdOf } from './support/browser.js';
+
+describe('the web app in a real browser: tool cards, approvals inline and in the inbox, the audit view', () => {
+  let h: Harness;
+  let browser: Browser;
+  let page: Page;
+  beforeAll(async () => {
+    [h, browser] = await Promise.all([startHarness(), launchBrowser()]);
+    ({ page } = await signedInPage(browser, h.apiUrl, h.apiKey));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  const assistant = () => page.getByRole('article', { name: 'Assistant' });
+
+  async function newThread(): Promise<string> {
+    const before = page.url();
+    await page.getByRole('button', { name: 'New thread' }).click();
+    await page.waitForURL((url) => url.href !== before && url.pathname.startsWith('/threads/'));
+    await page.getByRole('textbox', { name: 'Message' }).waitFor();
+    return threadIdOf(page);
+  }
+
+  async function send(text: string) {
+    await page.getByRole('textbox', { name: 'Message' }).fill(text);
+    await page.getByRole('button', { name: 'Send' }).click();
+  }
+
+  /** A model turn that asks to save a note (approval needed), then answers `after` once the call is settled. */
+  function scriptSaveNote(title: string, after: string[]) {
+    h.model.enqueue(
+      {
+        kind: 'tool-calls',
+        text: ['Let me save that. '],
+        calls: [{ name: 'save_note', argsChunks: ['{"title":', JSON.stringify(title), ',"body":"milk, eggs"}'] }],
+      },
+      { kind: 'text', chunks: after },
+    );
+  }
+
+  const decisionOf = async (title: string) => {
+    const { rows } = await h.pool.query(
+      `SELECT t.decision, t.decision_reason AS reason FROM tool_executions t WHERE t.tool_name = 'save_note' AND t.args->>'title' = $1`,
+      [title],
+    );
+    return rows[0];
+  };
+
+  it('shows a tool call as a card with its arguments and output', async () => {
+    await newThread();
+    h.model.enqueue(
+      { kind: 'tool-calls', calls: [{ name: 'current_time', argsChunks: ['{', '}'] }] },
+      { kind: 'text', chunks: ['It is ', 'now.'] },
+    );
+    await send('What time is it?');
+    const card = assistant().getByRole('region', { name: 'Tool current_time' });
+    await card.getByText('done').waitFor();
+    expect(await card.getByLabel('Output').innerText()).toMatch(/\d{4}-\d\d-\d\d/);
+    await assistant().getByText('It is now.').waitFor();
+  });
+
+  it('Approve inline: the exact arguments are shown, and the answer continues in the same message', async () => {
+    await newThread();
+    const title = `groceries-${randomUUID().slice(0, 8)}`;
+    scriptSaveNote(title, ['Saved ', 'your note.']);
+    await send('Remember to buy milk and eggs');
+    const card = assistant().getByRole('region', { name: 'Tool save_note' });
+    await card.getByRole('button', { name: 'Approve' }).waitFor();
+    expect(JSON.parse(await card.getByLabel('Arguments').innerText())).toEqual({ title, body: 'milk, eggs' });
+    await screenshot(page, 'approval-inline');
+    await card.getByRole('button', { name: 'Approve' }).click();
+
+    await assistant().getByText('Saved your note.').waitFor();
+    expect(await assistant().count()).toBe(1);
+    expect(await assistant().innerText()).toContain('Let me save that.');
+    await card.getByText('done').waitFor();
+    expect(await decisionOf(title)).toMatchObject({ decision: 'approved' });
+    await screenshot(page, 'approved');
+  });
+
+  it('Deny inline with a reason: the model reads the denial and the answer goes on', async () => {
+    await newThread();
+    const title = `secret-${randomUUID().slice(0, 8)}`;
+    scriptSaveNote(title, ['OK, ', 'not saved.']);
+    await send('Save my secret');
+    const card = assistant().getByRole('region', { name: 'Tool save_note' });
+    await card.getByRole('button', { name: 'Deny' }).waitFor();
+    await card.getByLabel('Reason (optional)').fill('not now');
+    await card.getByRole('button', { name: 'Deny' }).click();
+    await assistant().getByText('OK, not saved.').waitFor();
+    expect(await assistant().count()).toBe(1);
+    await card.getByText('denied').first().waitFor();
+    expect(await decisionOf(title)).toMatchObject({ decision: 'denied', reason: 'not now' });
+  });
+
+  it('decides from the Approvals inbox; the thread shows the continued answer', async () => {
+    const threadId = await newThread();
+    const title = `inbox-${randomUUID().slice(0, 8)}`;
+    scriptSaveNote(title, ['Saved ', 'from the inbox.']);
+    await send('Save this for later');
+    await assistant().getByRole('button', { name: 'Approve' }).waitFor();
+
+    await page.getByRole('link', { name: 'Approvals' }).click();
+    await page.getByRole('heading', { name: 'Approvals' }).waitFor();
+    const item = page.getByRole('listitem', { name: 'Approval for save_note' }).filter({ hasText: title });
+    expect(JSON.parse(await item.getByLabel('Arguments').innerText())).toEqual({ title, body: 'milk, eggs' });
+    await screenshot(page, 'inbox');
+    await item.getByRole('button', { name: 'Approve' }).click();
+    await item.waitFor({ state: 'detached' });
+    expect(await decisionOf(title)).toMatchObject({ decision: 'approved' });
+
+    await page.getByRole('link', { name: threadId }).first().click();
+    await assistant().getByText('Saved from the inbox.').waitFor();
+    expect(await assistant().count()).toBe(1);
+  });
+
+  it('the audit view lists the thread’s ledger with each run linked into the Temporal UI', async () => {
+    const threadId = threadIdOf(page);
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.getByRole('heading', { name: 'Audit' }).waitFor();
+    await page.getByRole('cell', { name: 'approval_decided' }).first().waitFor();
+    const link = page.getByRole('link', { name: /^completion-/ }).first();
+    expect(await link.getAttribute('href')).toMatch(
+      /\/namespaces\/default\/workflows\/completion-[^/]+\/[^/]+\/history$/,
+    );
+    expect(new URL(page.url()).pathname).toBe(`/threads/${threadId}/audit`);
+  });
+});

@@ -66,6 +66,8 @@ export function ChatSession({
   const [model, setModel] = useState('');
   const [draft, setDraft] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
+  /** A refusal outside useChat's own requests (a message sent while an answer runs, Stop). */
+  const [refusal, setRefusal] = useState<string | null>(null);
   const [reconnecting, setReconnecting] = useState(false);
   const choices = useRef<Record<string, string>>({});
   choices.current = { ...(agent ? { agent } : {}), ...(model.trim() ? { model: model.trim() } : {}) };
@@ -160,24 +162,54 @@ export function ChatSession({
   function send() {
     const text = draft.trim();
     if (!text) return;
+    setNotice(null);
+    setRefusal(null);
+    if (busy) {
+      void sendBeside(text);
+      return;
+    }
     lastSent.current = draft;
     setDraft('');
-    setNotice(null);
     chat.clearError();
     void chat.sendMessage({ text });
+  }
+
+  /**
+   * A message while an answer runs goes to the server directly, so the running answer's stream is left alone: the
+   * thread's doubleTextPolicy decides (a 409 under `reject`), and a turn it accepts reaches this page through the
+   * thread's events once it runs. The draft leaves the box only when the server took it.
+   */
+  async function sendBeside(text: string) {
+    try {
+      const response = await authorizedFetch('/api/chat', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          id: threadId,
+          trigger: 'submit-message',
+          messages: [{ id: crypto.randomUUID(), role: 'user', parts: [{ type: 'text', text }] }],
+          ...choices.current,
+        }),
+      });
+      await response.body?.cancel();
+      setDraft('');
+      setNotice('Sent: it runs once the current answer has ended.');
+    } catch (error) {
+      setRefusal(error instanceof Error ? describeProblem(error, detail) : String(error));
+    }
   }
 
   async function stop() {
     try {
       await sendJson('POST', `/api/chat/${encodeURIComponent(threadId)}/stop`, undefined, okSchema);
     } catch (error) {
-      setNotice(error instanceof Error ? error.message : String(error));
+      setRefusal(error instanceof Error ? error.message : String(error));
     }
   }
 
   const byMessage = completionsByMessage(detail);
   const lastMessage = chat.messages.at(-1);
-  const problem = chat.error ? describeProblem(chat.error, detail) : null;
+  const problem = chat.error ? describeProblem(chat.error, detail) : refusal;
 
   return (
     <div className="chat">

@@ -32,7 +32,7 @@ export async function signedInPage(
   const context = await browser.newContext({ baseURL: apiUrl, viewport });
   const page = await context.newPage();
   await page.goto(`/#key=${encodeURIComponent(key)}`);
-  await page.getByRole('button', { name: 'New thread' }).waitFor();
+  await page.getByRole('link', { name: 'Approvals' }).waitFor();
   return { context, page };
 }
 

@@ -115,7 +115,8 @@ describe('the web app in a real browser: tool cards, approvals inline and in the
     await item.waitFor({ state: 'detached' });
     expect(await decisionOf(title)).toMatchObject({ decision: 'approved' });
 
-    await page.getByRole('link', { name: threadId }).first().click();
+    await page.getByRole('navigation', { name: 'Threads' }).getByRole('link', { name: 'Save this for later' }).click();
+    await page.waitForURL((url) => url.pathname === `/threads/${threadId}`);
     await assistant().getByText('Saved from the inbox.').waitFor();
     expect(await assistant().count()).toBe(1);
   });

@@ -39,11 +39,14 @@ describe('the web app in a real browser: the threads sidebar, refusals and a ser
 
   const stopThread = (threadId: string) => h.api(`/api/chat/${threadId}/stop`, { method: 'POST' });
 
-  it('renames and deletes a thread from the sidebar', async () => {
+  it('lists a thread once its first message is sent, titled after it; renames and deletes it', async () => {
     const threadId = await newThread();
-    await sidebar()
-      .getByRole('button', { name: `Rename ${threadId}` })
-      .click();
+    expect(await sidebar().getByRole('link').count()).toBe(0);
+    await send('Plans for the weekend');
+    await assistant().getByText('Hello from the scripted model.').waitFor();
+    await sidebar().getByRole('link', { name: 'Plans for the weekend' }).waitFor();
+
+    await sidebar().getByRole('button', { name: 'Rename Plans for the weekend' }).click();
     await sidebar().getByRole('textbox', { name: 'Title' }).fill('Weekend plans');
     await sidebar().getByRole('button', { name: 'Save' }).click();
     await sidebar().getByRole('link', { name: 'Weekend plans' }).waitFor();
@@ -97,6 +100,12 @@ describe('the web app in a real browser: the threads sidebar, refusals and a ser
 
     const { completions } = (await (await h.api('/v1/completions')).json()) as { completions: { threadId: string }[] };
     for (const { threadId } of completions) expect((await stopThread(threadId)).status).toBe(202);
+    // Stopped answers stop counting against the cap once they are recorded as cancelled.
+    await expect
+      .poll(async () => ((await (await h.api('/v1/completions')).json()) as { completions: unknown[] }).completions, {
+        timeout: 15_000,
+      })
+      .toEqual([]);
     await box().fill('');
   });
 

@@ -93,7 +93,8 @@ export function ChatSession({
     id: threadId,
     messages: initialMessages,
     transport,
-    resume: true,
+    // A thread loaded mid-answer picks it up; one that starts later is followed through the thread's events.
+    resume: initialDetail.activeCompletionId !== null,
     sendAutomaticallyWhen: lastAssistantMessageIsCompleteWithApprovalResponses,
     onFinish: () => void refreshDetail(),
   });
@@ -266,7 +267,7 @@ export function ChatSession({
               message.role === 'assistant' && (
                 <>
                   <TurnDetails completion={byMessage.get(message.id)} />
-                  {message === lastMessage && !busy && (
+                  {message === lastMessage && !busy && byMessage.get(message.id)?.status !== 'awaiting_approval' && (
                     <button type="button" className="link" onClick={() => void chat.regenerate()}>
                       Regenerate
                     </button>

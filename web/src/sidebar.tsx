@@ -3,7 +3,8 @@ import { useState } from 'react';
 import { sendJson } from './api.ts';
 import type { ThreadStatusEvent } from './chat.tsx';
 import { navigate, onLinkClick, threadPath } from './router.ts';
-import { threadSchema, okSchema, type Thread } from './schemas.ts';
+import { okSchema, type Thread } from './schemas.ts';
+import { startFreshThread } from './fresh-threads.ts';
 
 const BADGES: Record<string, string> = {
   running: 'running',
@@ -30,12 +31,7 @@ export function Sidebar({
   const attempt = (work: () => Promise<void>) =>
     void work().catch((error: unknown) => setProblem(error instanceof Error ? error.message : String(error)));
 
-  const newThread = () =>
-    attempt(async () => {
-      const thread = await sendJson('POST', '/v1/threads', {}, threadSchema);
-      onChanged();
-      navigate(threadPath(thread.id));
-    });
+  const newThread = () => navigate(threadPath(startFreshThread()));
   const rename = (thread: Thread) =>
     attempt(async () => {
       await sendJson('PATCH', `/v1/threads/${encodeURIComponent(thread.id)}`, { title: title.trim() }, okSchema);
@@ -87,7 +83,7 @@ export function Sidebar({
                   onClick={onLinkClick(threadPath(thread.id))}
                   aria-current={thread.id === currentThreadId ? 'page' : undefined}
                 >
-                  {name}
+                  <span className="name">{name}</span>
                   {badge && <span className={`badge ${badge.replace(' ', '-')}`}>{badge}</span>}
                 </a>
               )}

@@ -4,7 +4,21 @@ import type { UIMessage } from 'ai';
 import { getJson } from './api.ts';
 import { ApiError } from './api-error.ts';
 import { ChatSession, type ThreadStatusEvent } from './chat.tsx';
+import { isFreshThread } from './fresh-threads.ts';
 import { messagesSchema, threadDetailSchema, type Agent, type ThreadDetail } from './schemas.ts';
+
+/** What a new thread will be once its first message creates it with the server's defaults. */
+function unsentThread(id: string): ThreadDetail {
+  return {
+    id,
+    title: null,
+    doubleTextPolicy: 'reject',
+    agent: null,
+    activeCompletionId: null,
+    updatedAt: new Date().toISOString(),
+    completions: [],
+  };
+}
 
 type Loaded =
   | { kind: 'loading' }
@@ -34,7 +48,9 @@ export function ThreadPage({
       })
       .catch((error: unknown) => {
         if (cancelled) return;
-        if (error instanceof ApiError && error.status === 404) setLoaded({ kind: 'missing' });
+        if (error instanceof ApiError && error.status === 404 && isFreshThread(threadId))
+          setLoaded({ kind: 'ready', detail: unsentThread(threadId), messages: [] });
+        else if (error instanceof ApiError && error.status === 404) setLoaded({ kind: 'missing' });
         else setLoaded({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
       });
     return () => {

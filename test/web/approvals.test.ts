@@ -56,29 +56,33 @@ describe('the web app in a real browser: tool cards, approvals inline and in the
     await newThread();
     h.model.enqueue(
       { kind: 'tool-calls', calls: [{ name: 'current_time', argsChunks: ['{', '}'] }] },
-      { kind: 'text', chunks: ['It is ', 'now.'] },
+      {
+        kind: 'text',
+        chunks: ['The clock says it is **', 'now**:\n\n', '- checked with `current_time`\n', '- in UTC\n'],
+      },
     );
     await send('What time is it?');
     const card = assistant().getByRole('region', { name: 'Tool current_time' });
     await card.getByText('done').waitFor();
     expect(await card.getByLabel('Output').innerText()).toMatch(/\d{4}-\d\d-\d\d/);
-    await assistant().getByText('It is now.').waitFor();
+    await assistant().getByText('checked with').waitFor();
   });
 
   it('Approve inline: the exact arguments are shown, and the answer continues in the same message', async () => {
-    await newThread();
+    // Same thread as the tool card: the earlier turn stays as it was.
     const title = `groceries-${randomUUID().slice(0, 8)}`;
     scriptSaveNote(title, ['Saved ', 'your note.']);
     await send('Remember to buy milk and eggs');
-    const card = assistant().getByRole('region', { name: 'Tool save_note' });
+    const card = assistant().last().getByRole('region', { name: 'Tool save_note' });
     await card.getByRole('button', { name: 'Approve' }).waitFor();
     expect(JSON.parse(await card.getByLabel('Arguments').innerText())).toEqual({ title, body: 'milk, eggs' });
     await screenshot(page, 'approval-inline');
+    // docs/screenshot.png, which README opens with, is a copy of this one.
     await card.getByRole('button', { name: 'Approve' }).click();
 
     await assistant().getByText('Saved your note.').waitFor();
-    expect(await assistant().count()).toBe(1);
-    expect(await assistant().innerText()).toContain('Let me save that.');
+    expect(await assistant().count()).toBe(2);
+    expect(await assistant().last().innerText()).toContain('Let me save that.');
     await card.getByText('done').waitFor();
     expect(await decisionOf(title)).toMatchObject({ decision: 'approved' });
     await screenshot(page, 'approved');
@@ -121,7 +125,32 @@ describe('the web app in a real browser: tool cards, approvals inline and in the
     expect(await assistant().count()).toBe(1);
   });
 
+  it('the agent and model pickers: a reviewer’s structured output shown as its object, another vendor’s model', async () => {
+    await newThread();
+    const review = { verdict: 'request_changes', summary: 'Needs sources.', issues: [] };
+    h.model.enqueue({ kind: 'text', chunks: JSON.stringify(review).match(/.{1,12}/g)! });
+    await page.getByRole('combobox', { name: 'Agent' }).selectOption('reviewer');
+    await send('Review my essay');
+    const structured = assistant().getByRole('region', { name: 'Structured output' });
+    await structured.getByText('Needs sources.', { exact: false }).waitFor();
+    await page.getByRole('button', { name: 'Stop' }).waitFor({ state: 'detached' });
+    expect(JSON.parse(await structured.innerText())).toEqual(review);
+    await assistant()
+      .getByRole('note', { name: 'Turn details' })
+      .getByText('agent reviewer', { exact: false })
+      .waitFor();
+
+    await newThread();
+    h.model.enqueue({ kind: 'text', chunks: ['Take the train.'] });
+    await page.getByRole('combobox', { name: 'Model' }).fill('anthropic:claude-test');
+    await send('Train or plane?');
+    await assistant().getByText('Take the train.').waitFor();
+    await assistant().getByRole('note', { name: 'Turn details' }).getByText('anthropic:claude-test').waitFor();
+    expect(h.model.requests.at(-1)!.vendor).toBe('anthropic');
+  });
+
   it('the audit view lists the thread’s ledger with each run linked into the Temporal UI', async () => {
+    await page.getByRole('navigation', { name: 'Threads' }).getByRole('link', { name: 'Save this for later' }).click();
     const threadId = threadIdOf(page);
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.getByRole('heading', { name: 'Audit' }).waitFor();

@@ -129,6 +129,30 @@ describe('the web app in a real browser: streaming, Stop, reload, a second tab, 
     }
   });
 
+  it('a second browser already open on the thread shows an answer started in the first, live', async () => {
+    const threadId = await newThread();
+    await send('Open the thread');
+    await assistant().getByText('Hello from the scripted model.').waitFor();
+    const second = await signedInPage(browser, h.apiUrl, h.apiKey);
+    try {
+      await second.page.goto(`/threads/${encodeURIComponent(threadId)}`);
+      await assistant(second.page).getByText('Hello from the scripted model.').waitFor();
+      const chunks = Array.from({ length: 10 }, (_, i) => `v${i} `);
+      h.model.enqueue({ kind: 'text', chunks, delayMs: 250 });
+      await send('Now watch this');
+      // The second page learns of the new turn from GET /v1/events and follows its stream.
+      await second.page.getByRole('button', { name: 'Stop' }).waitFor();
+      await assistant(second.page).getByText('v9', { exact: false }).waitFor();
+      expect(await assistant(second.page).count()).toBe(2);
+      expect((await assistant(second.page).last().locator('.markdown').innerText()).trim()).toBe(
+        chunks.join('').trim(),
+      );
+      expect(await second.page.getByRole('article', { name: 'You' }).last().innerText()).toContain('Now watch this');
+    } finally {
+      await second.context.close();
+    }
+  });
+
   it('a retried model call shows its step once', async () => {
     await newThread();
     h.model.enqueue(

@@ -66,6 +66,7 @@ describe('the web app in a real browser: tool cards, approvals inline and in the
     await card.getByText('done').waitFor();
     expect(await card.getByLabel('Output').innerText()).toMatch(/\d{4}-\d\d-\d\d/);
     await assistant().getByText('checked with').waitFor();
+    await page.getByRole('button', { name: 'Stop' }).waitFor({ state: 'detached' });
   });
 
   it('Approve inline: the exact arguments are shown, and the answer continues in the same message', async () => {

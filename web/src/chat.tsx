@@ -142,23 +142,29 @@ export function ChatSession({
     };
   }, [reconnecting]);
 
-  // An answer started or ended elsewhere (another tab, the approvals inbox): take the server's transcript, and
-  // follow a running answer live. What was known at mount is useChat's own resume.
+  // An answer started or ended elsewhere (another tab, the approvals inbox, a message sent beside a running
+  // answer): take the server's transcript, and follow a running answer live. What was known at mount is
+  // useChat's own resume; news that arrives while this page streams is taken up once that stream has ended.
   const seenSerial = useRef(statusEvent?.serial ?? 0);
+  const [missed, setMissed] = useState<string | null>(null);
   useEffect(() => {
     if (!statusEvent || statusEvent.serial <= seenSerial.current) return;
     seenSerial.current = statusEvent.serial;
     void refreshDetail();
-    if (busy || reconnecting) return;
+    setMissed(statusEvent.runStatus);
+  }, [statusEvent?.serial]);
+  useEffect(() => {
+    if (missed === null || busy || reconnecting) return;
+    setMissed(null);
     void (async () => {
       try {
         chat.setMessages(await loadMessages(threadId));
-        if (statusEvent.runStatus === 'running') await chat.resumeStream();
+        if (missed === 'running') await chat.resumeStream();
       } catch {
         // The stream's own error handling shows what went wrong.
       }
     })();
-  }, [statusEvent?.serial]);
+  }, [missed, busy, reconnecting]);
 
   function send() {
     const text = draft.trim();
@@ -194,7 +200,7 @@ export function ChatSession({
       });
       await response.body?.cancel();
       setDraft('');
-      setNotice('Sent: it runs once the current answer has ended.');
+      setNotice('Sent.');
     } catch (error) {
       setRefusal(error instanceof Error ? describeProblem(error, detail) : String(error));
     }
@@ -207,6 +213,13 @@ export function ChatSession({
       setRefusal(error instanceof Error ? error.message : String(error));
     }
   }
+
+  // Follow the answer as it grows, unless the reader has scrolled up to read something earlier.
+  const list = useRef<HTMLDivElement>(null);
+  const pinned = useRef(true);
+  useEffect(() => {
+    if (pinned.current && list.current) list.current.scrollTop = list.current.scrollHeight;
+  }, [chat.messages]);
 
   const byMessage = completionsByMessage(detail);
   const lastMessage = chat.messages.at(-1);
@@ -253,7 +266,16 @@ export function ChatSession({
           </a>
         </div>
       </header>
-      <div className="messages" aria-live="polite" aria-busy={busy}>
+      <div
+        className="messages"
+        ref={list}
+        aria-live="polite"
+        aria-busy={busy}
+        onScroll={(event) => {
+          const { scrollTop, scrollHeight, clientHeight } = event.currentTarget;
+          pinned.current = scrollHeight - scrollTop - clientHeight < 48;
+        }}
+      >
         {chat.messages.length === 0 && <p className="empty">Ask anything to start this thread.</p>}
         {chat.messages.map((message) => (
           <MessageView

@@ -53,12 +53,13 @@ export function serveWebApp(dir: string = WEB_APP_DIR): Middleware {
     }
     if (!file) return next();
     const isIndex = path === join(root, 'index.html');
+    // Koa sends no body for HEAD and closes the unread stream when the response ends.
+    ctx.body = createReadStream(path);
     ctx.type = CONTENT_TYPES[extname(path)] ?? 'application/octet-stream';
-    ctx.length = file.size;
+    ctx.length = file.size; // after the body: a stream body clears Content-Length
     // Vite names every asset by its content hash, so assets never change; index.html names the current ones.
     ctx.set('cache-control', isIndex ? 'no-cache' : 'public, max-age=31536000, immutable');
     ctx.set('x-content-type-options', 'nosniff');
     if (isIndex) ctx.set('referrer-policy', 'no-referrer');
-    ctx.body = ctx.method === 'HEAD' ? null : createReadStream(path);
   };
 }

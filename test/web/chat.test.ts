@@ -179,6 +179,20 @@ describe('the web app in a real browser: streaming, Stop, reload, a second tab, 
     expect(await page.getByRole('textbox', { name: 'Message' }).count()).toBe(0);
   });
 
+  it('a 401 at any time returns to sign-in (a key revoked while the page is open)', async () => {
+    const user = await h.createUser();
+    const revoked = await signedInPage(browser, h.apiUrl, user.apiKey);
+    try {
+      await h.pool.query(`UPDATE api_keys SET revoked_at = now() WHERE user_id = $1`, [user.userId]);
+      // Opening a thread asks the API for it: the refusal ends the session.
+      await revoked.page.getByRole('button', { name: 'New thread' }).click();
+      await revoked.page.getByLabel('API key or token').waitFor();
+      expect(await revoked.page.evaluate('Object.keys(sessionStorage).length')).toBe(0);
+    } finally {
+      await revoked.context.close();
+    }
+  });
+
   it('without a key shows sign-in; a wrong key is refused there, the right one opens the app', async () => {
     const fresh = await browser.newContext({ baseURL: h.apiUrl });
     try {

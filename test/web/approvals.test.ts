@@ -162,4 +162,16 @@ describe('the web app in a real browser: tool cards, approvals inline and in the
     );
     expect(new URL(page.url()).pathname).toBe(`/threads/${threadId}/audit`);
   });
+
+  it('Regenerate answers the latest message again, replacing the earlier answer', async () => {
+    await newThread();
+    h.model.enqueue({ kind: 'text', chunks: ['First ', 'take.'] }, { kind: 'text', chunks: ['Second ', 'take.'] });
+    await send('Give me a take');
+    await assistant().getByText('First take.').waitFor();
+    await page.getByRole('button', { name: 'Regenerate' }).click();
+    await assistant().getByText('Second take.').waitFor();
+    await page.getByRole('button', { name: 'Stop' }).waitFor({ state: 'detached' });
+    expect(await assistant().count()).toBe(1);
+    expect(await assistant().getByText('First take.').count()).toBe(0);
+  });
 });

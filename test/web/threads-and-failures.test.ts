@@ -126,9 +126,14 @@ describe('the web app in a real browser: the threads sidebar, refusals and a ser
     expect((await assistant().locator('.markdown').innerText()).trim()).toBe(chunks.join('').trim());
   });
 
-  it('is usable 375 px wide: the thread list folds behind a button', async () => {
+  it('is usable 375 px wide: the thread list folds behind a button; dark when the system is', async () => {
     const threadId = threadIdOf(page);
-    const narrow = await signedInPage(browser, h.apiUrl, h.apiKey, { width: 375, height: 740 });
+    const background = (on: Page) => on.evaluate('getComputedStyle(document.documentElement).backgroundColor');
+    expect(await background(page)).toBe('rgb(255, 255, 255)');
+    const narrow = await signedInPage(browser, h.apiUrl, h.apiKey, {
+      viewport: { width: 375, height: 740 },
+      colorScheme: 'dark',
+    });
     try {
       const phone = narrow.page;
       await phone.goto(`/threads/${encodeURIComponent(threadId)}`);
@@ -137,7 +142,8 @@ describe('the web app in a real browser: the threads sidebar, refusals and a ser
       expect(await phone.getByRole('button', { name: 'Send' }).isVisible()).toBe(true);
       expect(await phone.getByRole('link', { name: 'Approvals' }).isVisible()).toBe(true);
       expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
-      await screenshot(phone, 'phone');
+      expect(await background(phone)).toBe('rgb(21, 23, 27)');
+      await screenshot(phone, 'phone-dark');
       await phone.getByRole('button', { name: 'Threads' }).click();
       await phone.getByRole('button', { name: 'New thread' }).waitFor();
     } finally {

@@ -4,7 +4,12 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useChat } from '@ai-sdk/react';
-import { DefaultChatTransport, lastAssistantMessageIsCompleteWithApprovalResponses, type UIMessage } from 'ai';
+import {
+  DefaultChatTransport,
+  generateId,
+  lastAssistantMessageIsCompleteWithApprovalResponses,
+  type UIMessage,
+} from 'ai';
 import { authorizedFetch, getJson, sendJson } from './api.ts';
 import { ApiError, isConnectionFailure } from './api-error.ts';
 import { Composer } from './composer.tsx';
@@ -194,7 +199,7 @@ export function ChatSession({
         body: JSON.stringify({
           id: threadId,
           trigger: 'submit-message',
-          messages: [{ id: crypto.randomUUID(), role: 'user', parts: [{ type: 'text', text }] }],
+          messages: [{ id: generateId(), role: 'user', parts: [{ type: 'text', text }] }],
           ...choices.current,
         }),
       });

@@ -27,9 +27,13 @@ export async function signedInPage(
   browser: Browser,
   apiUrl: string,
   key: string,
-  viewport = { width: 1280, height: 800 },
+  options: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {},
 ): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ baseURL: apiUrl, viewport });
+  const context = await browser.newContext({
+    baseURL: apiUrl,
+    viewport: options.viewport ?? { width: 1280, height: 800 },
+    colorScheme: options.colorScheme ?? 'light',
+  });
   const page = await context.newPage();
   await page.goto(`/#key=${encodeURIComponent(key)}`);
   await page.getByRole('link', { name: 'Approvals' }).waitFor();

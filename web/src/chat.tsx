@@ -4,42 +4,18 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useChat } from '@ai-sdk/react';
-import {
-  DefaultChatTransport,
-  generateId,
-  lastAssistantMessageIsCompleteWithApprovalResponses,
-  type UIMessage,
-} from 'ai';
-import { authorizedFetch, getJson, sendJson } from './api.ts';
+import { DefaultChatTransport, lastAssistantMessageIsCompleteWithApprovalResponses, type UIMessage } from 'ai';
+import { authorizedFetch } from './api.ts';
 import { ApiError, isConnectionFailure } from './api-error.ts';
+import { ChatHeader } from './chat-header.tsx';
 import { Composer } from './composer.tsx';
 import { MessageView } from './message-view.tsx';
 import { describeProblem } from './problem.ts';
-import { auditPath, onLinkClick } from './router.ts';
-import {
-  messagesSchema,
-  okSchema,
-  threadDetailSchema,
-  type Agent,
-  type Completion,
-  type ThreadDetail,
-} from './schemas.ts';
+import type { Agent, Completion, ThreadDetail } from './schemas.ts';
+import { loadMessages, loadThread, sendBeside, stopThread } from './thread-api.ts';
 import { TurnDetails } from './turn-details.tsx';
-
-const RECONNECT_MS = 1500;
-
-export interface ThreadStatusEvent {
-  runStatus: string;
-  /** Increases with every event, so the same status twice still counts. */
-  serial: number;
-}
-
-const threadUrl = (threadId: string, rest = '') => `/v1/threads/${encodeURIComponent(threadId)}${rest}`;
-
-async function loadMessages(threadId: string): Promise<UIMessage[]> {
-  const { messages } = await getJson(threadUrl(threadId, '/messages'), messagesSchema);
-  return messages as UIMessage[];
-}
+import { useReconnect } from './use-reconnect.ts';
+import { useThreadNews, type ThreadStatusEvent } from './use-thread-news.ts';
 
 /** The turn behind each assistant message: its latest completion (a regenerated one supersedes the older). */
 function completionsByMessage(detail: ThreadDetail): Map<string, Completion> {
@@ -51,6 +27,8 @@ function completionsByMessage(detail: ThreadDetail): Map<string, Completion> {
   }
   return byMessage;
 }
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export function ChatSession({
   initialDetail,
@@ -73,7 +51,7 @@ export function ChatSession({
   const [notice, setNotice] = useState<string | null>(null);
   /** A refusal outside useChat's own requests (a message sent while an answer runs, Stop). */
   const [refusal, setRefusal] = useState<string | null>(null);
-  const [reconnecting, setReconnecting] = useState(false);
+  const [connectionLost, setConnectionLost] = useState(false);
   const choices = useRef<Record<string, string>>({});
   choices.current = { ...(agent ? { agent } : {}), ...(model.trim() ? { model: model.trim() } : {}) };
   /** The text of the last send, put back into the box if the server refuses it or cannot be reached. */
@@ -87,7 +65,7 @@ export function ChatSession({
 
   async function refreshDetail() {
     try {
-      setDetail(await getJson(threadUrl(threadId), threadDetailSchema));
+      setDetail(await loadThread(threadId));
       onThreadChanged();
     } catch {
       // The next event or answer refreshes it again.
@@ -116,60 +94,30 @@ export function ChatSession({
       if (error instanceof ApiError) chat.setMessages((messages) => messages.slice(0, -1));
     }
     lastSent.current = null;
-    if (isConnectionFailure(error)) setReconnecting(true);
+    if (isConnectionFailure(error)) setConnectionLost(true);
   }, [chat.error]);
 
-  // Server down or connection cut: wait until the API answers again, then take the server's transcript and
-  // resume whatever is still running.
-  useEffect(() => {
-    if (!reconnecting) return;
-    let cancelled = false;
-    const attempt = async () => {
-      try {
-        const health = await fetch('/healthz');
-        if (!health.ok && health.status !== 503) throw new Error('not up');
-        const messages = await loadMessages(threadId);
-        if (cancelled) return;
-        chat.setMessages(messages);
-        chat.clearError();
-        setReconnecting(false);
-        setNotice('Reconnected.');
-        void refreshDetail();
-        void chat.resumeStream();
-      } catch {
-        if (!cancelled) timer = setTimeout(() => void attempt(), RECONNECT_MS);
-      }
-    };
-    let timer = setTimeout(() => void attempt(), RECONNECT_MS);
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-    };
-  }, [reconnecting]);
-
-  // An answer started or ended elsewhere (another tab, the approvals inbox, a message sent beside a running
-  // answer): take the server's transcript, and follow a running answer live. What was known at mount is
-  // useChat's own resume; news that arrives while this page streams is taken up once that stream has ended.
-  const seenSerial = useRef(statusEvent?.serial ?? 0);
-  const [missed, setMissed] = useState<string | null>(null);
-  useEffect(() => {
-    if (!statusEvent || statusEvent.serial <= seenSerial.current) return;
-    seenSerial.current = statusEvent.serial;
+  /** The server's transcript replaces the page's; a running answer is then followed live. */
+  async function catchUp(running: boolean) {
+    chat.setMessages(await loadMessages(threadId));
     void refreshDetail();
-    setMissed(statusEvent.runStatus);
-  }, [statusEvent?.serial]);
-  useEffect(() => {
-    if (missed === null || busy || reconnecting) return;
-    setMissed(null);
-    void (async () => {
-      try {
-        chat.setMessages(await loadMessages(threadId));
-        if (missed === 'running') await chat.resumeStream();
-      } catch {
-        // The stream's own error handling shows what went wrong.
-      }
-    })();
-  }, [missed, busy, reconnecting]);
+    if (running) await chat.resumeStream();
+  }
+
+  // Server down or connection cut: once the API answers again, catch up and resume whatever still runs.
+  useReconnect(connectionLost, async () => {
+    await catchUp(false);
+    chat.clearError();
+    setConnectionLost(false);
+    setNotice('Reconnected.');
+    await chat.resumeStream();
+  });
+
+  useThreadNews(statusEvent, !busy && !connectionLost, (runStatus) => {
+    catchUp(runStatus === 'running').catch(() => {
+      // The stream's own error handling shows what went wrong.
+    });
+  });
 
   function send() {
     const text = draft.trim();
@@ -177,7 +125,15 @@ export function ChatSession({
     setNotice(null);
     setRefusal(null);
     if (busy) {
-      void sendBeside(text);
+      // The draft leaves the box only once the server has taken it.
+      sendBeside(threadId, text, choices.current)
+        .then(() => {
+          setDraft('');
+          setNotice('Sent.');
+        })
+        .catch((error: unknown) =>
+          setRefusal(error instanceof Error ? describeProblem(error, detail) : messageOf(error)),
+        );
       return;
     }
     lastSent.current = draft;
@@ -186,38 +142,7 @@ export function ChatSession({
     void chat.sendMessage({ text });
   }
 
-  /**
-   * A message while an answer runs goes to the server directly, so the running answer's stream is left alone: the
-   * thread's doubleTextPolicy decides (a 409 under `reject`), and a turn it accepts reaches this page through the
-   * thread's events once it runs. The draft leaves the box only when the server took it.
-   */
-  async function sendBeside(text: string) {
-    try {
-      const response = await authorizedFetch('/api/chat', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          id: threadId,
-          trigger: 'submit-message',
-          messages: [{ id: generateId(), role: 'user', parts: [{ type: 'text', text }] }],
-          ...choices.current,
-        }),
-      });
-      await response.body?.cancel();
-      setDraft('');
-      setNotice('Sent.');
-    } catch (error) {
-      setRefusal(error instanceof Error ? describeProblem(error, detail) : String(error));
-    }
-  }
-
-  async function stop() {
-    try {
-      await sendJson('POST', `/api/chat/${encodeURIComponent(threadId)}/stop`, undefined, okSchema);
-    } catch (error) {
-      setRefusal(error instanceof Error ? error.message : String(error));
-    }
-  }
+  const stop = () => void stopThread(threadId).catch((error: unknown) => setRefusal(messageOf(error)));
 
   // Follow the answer as it grows, unless the reader has scrolled up to read something earlier.
   const list = useRef<HTMLDivElement>(null);
@@ -232,45 +157,7 @@ export function ChatSession({
 
   return (
     <div className="chat">
-      <header className="chat-header">
-        <h1>{detail.title ?? detail.id}</h1>
-        <div className="pickers">
-          <label>
-            Agent
-            <select value={agent} onChange={(event) => setAgent(event.target.value)}>
-              <option value="">{detail.agent ? `${detail.agent} (thread)` : 'default'}</option>
-              {agents.map((choice) => (
-                <option key={choice.name} value={choice.name} title={choice.description}>
-                  {choice.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Model
-            <input
-              value={model}
-              onChange={(event) => setModel(event.target.value)}
-              placeholder="default"
-              list="known-models"
-              size={18}
-            />
-            <datalist id="known-models">
-              {[
-                ...new Set([
-                  ...detail.completions.map((c) => c.model),
-                  ...agents.flatMap((a) => (a.model ? [a.model] : [])),
-                ]),
-              ].map((name) => (
-                <option key={name} value={name} />
-              ))}
-            </datalist>
-          </label>
-          <a href={auditPath(threadId)} onClick={onLinkClick(auditPath(threadId))}>
-            Audit
-          </a>
-        </div>
-      </header>
+      <ChatHeader detail={detail} agents={agents} agent={agent} onAgent={setAgent} model={model} onModel={setModel} />
       <div
         className="messages"
         ref={list}
@@ -311,7 +198,7 @@ export function ChatSession({
           {problem ?? notice}
         </p>
       )}
-      <Composer draft={draft} onDraft={setDraft} onSend={send} busy={busy} onStop={() => void stop()} />
+      <Composer draft={draft} onDraft={setDraft} onSend={send} busy={busy} onStop={stop} />
     </div>
   );
 }

@@ -6,7 +6,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { getJson } from './api.ts';
 import { activeCompletionsSchema, threadListSchema, type Thread } from './schemas.ts';
 import { followUserEvents } from './user-events.ts';
-import type { ThreadStatusEvent } from './chat.tsx';
+import type { ThreadStatusEvent } from './use-thread-news.ts';
 
 export interface LiveThreads {
   threads: Thread[];

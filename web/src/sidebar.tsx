@@ -1,7 +1,7 @@
 /** The threads: open one, start one, rename or delete one; each shows a live badge while it runs or waits. */
 import { useState } from 'react';
 import { sendJson } from './api.ts';
-import type { ThreadStatusEvent } from './chat.tsx';
+import type { ThreadStatusEvent } from './use-thread-news.ts';
 import { navigate, onLinkClick, threadPath } from './router.ts';
 import { okSchema, type Thread } from './schemas.ts';
 import { startFreshThread } from './fresh-threads.ts';

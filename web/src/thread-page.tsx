@@ -3,7 +3,8 @@ import { useEffect, useState } from 'react';
 import type { UIMessage } from 'ai';
 import { getJson } from './api.ts';
 import { ApiError } from './api-error.ts';
-import { ChatSession, type ThreadStatusEvent } from './chat.tsx';
+import { ChatSession } from './chat.tsx';
+import type { ThreadStatusEvent } from './use-thread-news.ts';
 import { isFreshThread } from './fresh-threads.ts';
 import { messagesSchema, threadDetailSchema, type Agent, type ThreadDetail } from './schemas.ts';
 

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -8,13 +10,23 @@ describe('the web app in a real browser: tool cards, approvals inline and in the
   let h: Harness;
   let browser: Browser;
   let page: Page;
+  let site: Server;
+  let siteUrl: string;
   beforeAll(async () => {
-    [h, browser] = await Promise.all([startHarness(), launchBrowser()]);
+    // fetch_url may read the page this test serves on loopback.
+    [h, browser] = await Promise.all([startHarness({ LONGHAUL_FETCH_ALLOW_PRIVATE: 'true' }), launchBrowser()]);
     ({ page } = await signedInPage(browser, h.apiUrl, h.apiKey));
+    site = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<html><head><title>Tide tables</title></head><body><p>High tide at 06:12.</p></body></html>');
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/tides`;
   });
   afterAll(async () => {
     await browser?.close();
     await h?.close();
+    await new Promise((resolve) => site?.close(resolve));
   });
 
   const assistant = () => page.getByRole('article', { name: 'Assistant' });
@@ -87,6 +99,19 @@ describe('the web app in a real browser: tool cards, approvals inline and in the
     await card.getByText('done').waitFor();
     expect(await decisionOf(title)).toMatchObject({ decision: 'approved' });
     await screenshot(page, 'approved');
+  });
+
+  it('links the page a tool read as a source', async () => {
+    await newThread();
+    h.model.enqueue(
+      { kind: 'tool-calls', calls: [{ name: 'fetch_url', argsChunks: [JSON.stringify({ url: siteUrl })] }] },
+      { kind: 'text', chunks: ['High tide is at 06:12.'] },
+    );
+    await send('When is high tide?');
+    await assistant().getByText('High tide is at 06:12.').waitFor();
+    const source = assistant().getByRole('link', { name: 'Tide tables' });
+    expect(await source.getAttribute('href')).toBe(siteUrl);
+    await assistant().getByRole('region', { name: 'Tool fetch_url' }).getByText('done').waitFor();
   });
 
   it('Deny inline with a reason: the model reads the denial and the answer goes on', async () => {

@@ -114,6 +114,20 @@ describe('the web app in a real browser: tool cards, approvals inline and in the
     await assistant().getByRole('region', { name: 'Tool fetch_url' }).getByText('done').waitFor();
   });
 
+  it('shows a research sub-agent’s progress while it works', async () => {
+    await newThread();
+    h.model.enqueue(
+      { kind: 'tool-calls', calls: [{ name: 'research', argsChunks: [JSON.stringify({ question: 'sky colour' })] }] },
+      { kind: 'text', chunks: ['Rayleigh ', 'scattering ', 'makes ', 'it ', 'blue.'], delayMs: 300 },
+      { kind: 'text', chunks: ['It is Rayleigh scattering.'] },
+    );
+    await send('Why is the sky blue? Research it.');
+    await assistant().getByRole('status').getByText('agent: researcher', { exact: false }).waitFor();
+    await screenshot(page, 'subagent');
+    await assistant().getByText('It is Rayleigh scattering.').waitFor();
+    await assistant().getByRole('region', { name: 'Tool research' }).getByText('done').waitFor();
+  });
+
   it('Deny inline with a reason: the model reads the denial and the answer goes on', async () => {
     await newThread();
     const title = `secret-${randomUUID().slice(0, 8)}`;

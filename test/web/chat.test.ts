@@ -52,7 +52,7 @@ describe('the web app in a real browser: streaming, Stop, reload, a second tab, 
         'code:\n\n',
         '```js\nconsole.log(42);\n```\n',
       ],
-      delayMs: 150,
+      delayMs: 250,
     });
     await send('Show me markdown');
     // Live: part of the answer is on the page while the Stop button still offers to end it.

@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
 const WORKFLOW_RUNTIME_IMPORTS = /^(?!(?:@temporalio\/(?:workflow|common)|\.\/[\w.-]+\.js)$)/;
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.longhaul/**'] },
+  { ignores: ['node_modules/**', '.longhaul/**', 'web/node_modules/**', 'web/dist/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

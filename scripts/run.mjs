@@ -2,11 +2,12 @@
  * Entry point behind the npm scripts; Node built-ins only, because it runs before `npm install`.
  *
  *   node scripts/run.mjs start            (npm start)      local stack + `node --import tsx src/dev.ts`
- *   node scripts/run.mjs test [args]      (npm test)       local stack + tsc --noEmit, eslint ., prettier --check ., vitest run [args]
+ *   node scripts/run.mjs test [args]      (npm test)       local stack + tsc --noEmit, tsc -p web, eslint ., prettier --check ., vitest run [args]
  *   node scripts/run.mjs stack            (npm run dev:stack)  local stack only, kept up until Ctrl-C
  *
  * Every mode first installs npm dependencies when node_modules is missing or older than package-lock.json
- * (`npm install`), then calls ensureStack() from ./stack.mjs.
+ * (`npm install`); start and test then build the web app when it is stale (ensureWebApp() from ./web-app.mjs,
+ * which also installs web/'s own dependencies); then ensureStack() from ./stack.mjs.
  * Env: LONGHAUL_DATA_DIR (default <repo>/.longhaul: Temporal's SQLite file and logs), LONGHAUL_CACHE_DIR
  * (default ~/.cache/longhaul: the built Temporal CLI), and the app's DATABASE_URL / REDIS_URL / TEMPORAL_ADDRESS.
  *
@@ -20,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureStack } from './stack.mjs';
+import { ensureWebApp } from './web-app.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const [mode, ...extraArgs] = process.argv.slice(2);
@@ -35,6 +37,7 @@ try {
     process.exit(64);
   }
   ensureDependencies();
+  if (mode !== 'stack') ensureWebApp({ log });
   const dataDir = path.resolve(process.env.LONGHAUL_DATA_DIR || path.join(REPO, '.longhaul'));
   const stack = await ensureStack({ dataDir, log });
   signals.provisioning = false;
@@ -60,6 +63,7 @@ async function test(stack, dataDir) {
   fs.rmSync(report, { force: true });
   const steps = [
     { name: 'typecheck: tsc --noEmit', cmd: bin('tsc'), args: ['--noEmit'] },
+    { name: 'typecheck web: tsc -p web', cmd: bin('tsc'), args: ['-p', 'web'] },
     { name: 'lint: eslint .', cmd: bin('eslint'), args: ['.'] },
     { name: 'format: prettier --check .', cmd: bin('prettier'), args: ['--check', '--log-level', 'warn', '.'] },
     {

@@ -10,3 +10,7 @@ export function ensureStack(options: {
 }): Promise<{ env: StackEnv; stop(): Promise<void> }>;
 
 export const SEARCH_ATTRIBUTES: readonly string[];
+
+export const CHROMIUM_PATH: string;
+
+export function ensureChromium(options?: { log?: (line: string) => void }): Promise<string>;

@@ -105,6 +105,17 @@ export async function ensureStack({ dataDir, log = (line) => console.log(line) }
   };
 }
 
+/** Debian's Chromium, which the browser tests drive through playwright-core; nothing downloads a browser. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/** Installs Debian's Chromium with apt-get when it is absent (as root, like Postgres and Redis). */
+export async function ensureChromium({ log = (line) => console.log(line) } = {}) {
+  if (fs.existsSync(CHROMIUM_PATH)) return CHROMIUM_PATH;
+  await aptInstall(['chromium'], (line) => log(`[stack] chromium: ${line}`));
+  if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`chromium: apt-get finished but ${CHROMIUM_PATH} is missing`);
+  return CHROMIUM_PATH;
+}
+
 // ---------------------------------------------------------------------------------------------- Postgres
 
 async function ensurePostgres(databaseUrl, say, started) {

@@ -85,6 +85,7 @@ await new Promise((resolve) => server.once('listening', resolve));
 const apiUrl = `http://${config.HOST}:${config.PORT}`;
 console.log(`
   Longhaul is running.
+    Web app       ${apiUrl}/#key=${demoKey}
     API           ${apiUrl}
     Temporal UI   http://127.0.0.1:8233
     Model         ${config.LONGHAUL_DEFAULT_MODEL}${scripted ? '  (scripted demo model)' : ''}

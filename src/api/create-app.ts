@@ -16,6 +16,7 @@ import { userEventRoutes } from './routes/user-event-routes.js';
 import { agentRoutes } from './routes/agent-routes.js';
 import { agUiRoutes } from './routes/ag-ui-routes.js';
 import { createUsersRepo } from '../db/users-repo.js';
+import { serveWebApp } from './static-app.js';
 
 /** The HTTP API. Stateless: every replica can serve every request. */
 export function createApp(deps: AppDeps): Koa {
@@ -34,6 +35,7 @@ export function createApp(deps: AppDeps): Koa {
     deps.log,
   );
   for (const open of [healthRoutes(deps, requireCaller), metricsRoutes(deps)]) app.use(open.routes());
+  app.use(serveWebApp());
   app.use(requireCaller);
   const limitRequests = limitRequestsPerUser(deps.redis, deps.limits.requestsPerMinute, deps.log);
   if (limitRequests) app.use(limitRequests);

@@ -131,7 +131,7 @@ describe('steering a running answer', () => {
     expect(requests[2]).toEqual(requests[1]);
     const types = chunks.map((chunk) => chunk.type);
     expect(types.filter((type) => type === 'steering-message')).toHaveLength(1);
-    expect(types.indexOf('steering-message')).toBeLessThan(types.indexOf('data-step-reset'));
+    expect(types.indexOf('steering-message')).toBeLessThan(types.indexOf('reset-step'));
     expect(message.parts.filter((part) => part.type === 'steering-message')).toHaveLength(1);
     await waitFor(async () => (await statusOf(completionId)) === 'completed');
     const { messages } = await readJson(await h.api(`/v1/threads/${chatId}/messages`));

@@ -39,8 +39,11 @@ export interface Harness {
   redis: Redis;
   /** A second user with their own key, for isolation tests. */
   createUser(name?: string): Promise<{ userId: string; apiKey: string }>;
-  /** Drops every open connection and starts a fresh API process on the same port. */
-  restartApi(): Promise<void>;
+  /**
+   * Drops every open connection and starts a fresh API process on the same port; `whileDown` runs in between
+   * (e.g. to watch a page notice that the server is gone).
+   */
+  restartApi(whileDown?: () => Promise<void>): Promise<void>;
   /** Stops the worker as a deploy or crash would; in-flight activities are cancelled and retried later. */
   stopWorker(): Promise<void>;
   startWorker(): Promise<void>;
@@ -162,7 +165,8 @@ export async function startHarness(
         server.closeAllConnections();
         await new Promise((resolve) => server.close(resolve));
         await drain();
-        await subscriber.quit();
+        // Viewers cut by closeAllConnections may still be unsubscribing; a QUIT racing them can find the socket gone.
+        await subscriber.quit().catch(() => subscriber.disconnect());
       },
     };
   }
@@ -187,8 +191,9 @@ export async function startHarness(
     temporal,
     redis,
     createUser,
-    async restartApi() {
+    async restartApi(whileDown) {
       await api.stop();
+      await whileDown?.();
       api = await launchApi(api.port);
     },
     async stopWorker() {

@@ -1,0 +1,204 @@
+/**
+ * One thread's conversation on useChat: streaming answers, tool cards with inline approvals, Stop through the
+ * stop route, resume after a reload or a dropped connection, and a live view of answers started elsewhere.
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useChat } from '@ai-sdk/react';
+import { DefaultChatTransport, lastAssistantMessageIsCompleteWithApprovalResponses, type UIMessage } from 'ai';
+import { authorizedFetch } from './api.ts';
+import { ApiError, isConnectionFailure } from './api-error.ts';
+import { ChatHeader } from './chat-header.tsx';
+import { Composer } from './composer.tsx';
+import { MessageView } from './message-view.tsx';
+import { describeProblem } from './problem.ts';
+import type { Agent, Completion, ThreadDetail } from './schemas.ts';
+import { loadMessages, loadThread, sendBeside, stopThread } from './thread-api.ts';
+import { TurnDetails } from './turn-details.tsx';
+import { useReconnect } from './use-reconnect.ts';
+import { useThreadNews, type ThreadStatusEvent } from './use-thread-news.ts';
+
+/** The turn behind each assistant message: its latest completion (a regenerated one supersedes the older). */
+function completionsByMessage(detail: ThreadDetail): Map<string, Completion> {
+  const byMessage = new Map<string, Completion>();
+  for (const completion of detail.completions) {
+    const known = byMessage.get(completion.assistantMessageId);
+    if (!known || known.timing.createdAt < completion.timing.createdAt)
+      byMessage.set(completion.assistantMessageId, completion);
+  }
+  return byMessage;
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export function ChatSession({
+  initialDetail,
+  initialMessages,
+  agents,
+  statusEvent,
+  onThreadChanged,
+}: {
+  initialDetail: ThreadDetail;
+  initialMessages: UIMessage[];
+  agents: Agent[];
+  statusEvent: ThreadStatusEvent | undefined;
+  onThreadChanged: () => void;
+}) {
+  const threadId = initialDetail.id;
+  const [detail, setDetail] = useState(initialDetail);
+  const [agent, setAgent] = useState(initialDetail.agent ?? '');
+  const [model, setModel] = useState('');
+  const [draft, setDraft] = useState('');
+  const [notice, setNotice] = useState<string | null>(null);
+  /** A refusal outside useChat's own requests (a message sent while an answer runs, Stop). */
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const [connectionLost, setConnectionLost] = useState(false);
+  const choices = useRef<Record<string, string>>({});
+  choices.current = { ...(agent ? { agent } : {}), ...(model.trim() ? { model: model.trim() } : {}) };
+  /** The text of the last send, put back into the box if the server refuses it or cannot be reached. */
+  const lastSent = useRef<string | null>(null);
+
+  const transport = useMemo(
+    () =>
+      new DefaultChatTransport<UIMessage>({ api: '/api/chat', fetch: authorizedFetch, body: () => choices.current }),
+    [],
+  );
+
+  async function refreshDetail() {
+    try {
+      setDetail(await loadThread(threadId));
+      onThreadChanged();
+    } catch {
+      // The next event or answer refreshes it again.
+    }
+  }
+
+  const chat = useChat<UIMessage>({
+    id: threadId,
+    messages: initialMessages,
+    transport,
+    // A thread loaded mid-answer picks it up; one that starts later is followed through the thread's events.
+    resume: initialDetail.activeCompletionId !== null,
+    sendAutomaticallyWhen: lastAssistantMessageIsCompleteWithApprovalResponses,
+    onFinish: () => void refreshDetail(),
+  });
+  const busy = chat.status === 'submitted' || chat.status === 'streaming';
+
+  // A refused or unsent message goes back into the box, and out of the transcript the server never stored.
+  useEffect(() => {
+    const error = chat.error;
+    if (!error) return;
+    const unanswered = chat.messages.at(-1)?.role === 'user';
+    if (lastSent.current !== null && unanswered && (error instanceof ApiError || isConnectionFailure(error))) {
+      const text = lastSent.current;
+      setDraft((current) => (current ? current : text));
+      if (error instanceof ApiError) chat.setMessages((messages) => messages.slice(0, -1));
+    }
+    lastSent.current = null;
+    if (isConnectionFailure(error)) setConnectionLost(true);
+  }, [chat.error]);
+
+  /** The server's transcript replaces the page's; a running answer is then followed live. */
+  async function catchUp(running: boolean) {
+    chat.setMessages(await loadMessages(threadId));
+    void refreshDetail();
+    if (running) await chat.resumeStream();
+  }
+
+  // Server down or connection cut: once the API answers again, catch up and resume whatever still runs.
+  useReconnect(connectionLost, async () => {
+    await catchUp(false);
+    chat.clearError();
+    setConnectionLost(false);
+    setNotice('Reconnected.');
+    await chat.resumeStream();
+  });
+
+  useThreadNews(statusEvent, !busy && !connectionLost, (runStatus) => {
+    catchUp(runStatus === 'running').catch(() => {
+      // The stream's own error handling shows what went wrong.
+    });
+  });
+
+  function send() {
+    const text = draft.trim();
+    if (!text) return;
+    setNotice(null);
+    setRefusal(null);
+    if (busy) {
+      // The draft leaves the box only once the server has taken it.
+      sendBeside(threadId, text, choices.current)
+        .then(() => {
+          setDraft('');
+          setNotice('Sent.');
+        })
+        .catch((error: unknown) =>
+          setRefusal(error instanceof Error ? describeProblem(error, detail) : messageOf(error)),
+        );
+      return;
+    }
+    lastSent.current = draft;
+    setDraft('');
+    chat.clearError();
+    void chat.sendMessage({ text });
+  }
+
+  const stop = () => void stopThread(threadId).catch((error: unknown) => setRefusal(messageOf(error)));
+
+  // Follow the answer as it grows, unless the reader has scrolled up to read something earlier.
+  const list = useRef<HTMLDivElement>(null);
+  const pinned = useRef(true);
+  useEffect(() => {
+    if (pinned.current && list.current) list.current.scrollTop = list.current.scrollHeight;
+  }, [chat.messages]);
+
+  const byMessage = completionsByMessage(detail);
+  const lastMessage = chat.messages.at(-1);
+  const problem = chat.error ? describeProblem(chat.error, detail) : refusal;
+
+  return (
+    <div className="chat">
+      <ChatHeader detail={detail} agents={agents} agent={agent} onAgent={setAgent} model={model} onModel={setModel} />
+      <div
+        className="messages"
+        ref={list}
+        aria-live="polite"
+        aria-busy={busy}
+        onScroll={(event) => {
+          const { scrollTop, scrollHeight, clientHeight } = event.currentTarget;
+          pinned.current = scrollHeight - scrollTop - clientHeight < 48;
+        }}
+      >
+        {chat.messages.length === 0 && <p className="empty">Ask anything to start this thread.</p>}
+        {chat.messages.map((message) => (
+          <MessageView
+            key={message.id}
+            message={message}
+            streaming={busy && message === lastMessage}
+            onDecide={({ approvalId, approved, reason }) =>
+              void chat.addToolApprovalResponse({ id: approvalId, approved, ...(reason ? { reason } : {}) })
+            }
+            footer={
+              message.role === 'assistant' && (
+                <>
+                  <TurnDetails completion={byMessage.get(message.id)} />
+                  {message === lastMessage && !busy && byMessage.get(message.id)?.status !== 'awaiting_approval' && (
+                    <button type="button" className="link" onClick={() => void chat.regenerate()}>
+                      Regenerate
+                    </button>
+                  )}
+                </>
+              )
+            }
+          />
+        ))}
+        {chat.status === 'submitted' && <p className="thinking">Thinking…</p>}
+      </div>
+      {(problem || notice) && (
+        <p className={problem ? 'problem' : 'notice'} role={problem ? 'alert' : 'status'}>
+          {problem ?? notice}
+        </p>
+      )}
+      <Composer draft={draft} onDraft={setDraft} onSend={send} busy={busy} onStop={stop} />
+    </div>
+  );
+}

@@ -75,7 +75,7 @@ const otherChunkSchema = z.looseObject({ type: text });
 
 export type PublishedChunk = { catalogue: UIMessageChunk } | { other: z.infer<typeof otherChunkSchema> };
 
-/** Undefined for what is no chunk at all (the log holds only chunks; this is a guard, not a code path). */
+/** Undefined for an entry that is no chunk object at all, which the writer skips rather than dying on it. */
 export function parsePublishedChunk(json: string): PublishedChunk | undefined {
   const value: unknown = JSON.parse(json);
   const catalogue = catalogueSchema.safeParse(value);

@@ -60,6 +60,29 @@ describe('steering over AG-UI', () => {
     expect(agent.messages[4]).toMatchObject({ role: 'assistant', content: 'Noted.' });
   });
 
+  it('lands a message sent during the final answer: one more step answers it, in the same run', async () => {
+    const said = mark('LATE');
+    h.model.enqueue({ kind: 'text', chunks: slowWords(12), delayMs: 100 }, { kind: 'text', chunks: ['Also that.'] });
+    const agent = agentFor(h, `agui-${randomUUID()}`);
+    agent.addMessage({ id: 'u-1', role: 'user', content: 'start' });
+    const before = h.model.requests.length;
+    const running = runAgent(agent);
+    await h.model.waitForRequests(before + 1, 10_000);
+
+    expect((await steer(h, agent.threadId, { id: 'late-1', parts: text(said) })).status).toBe(202);
+    const { events, error } = await running;
+
+    expect(error).toBeUndefined();
+    expect(events.filter((event) => event.type === EventType.RUN_STARTED)).toHaveLength(1);
+    expect(events.filter((event) => event.type === EventType.RUN_FINISHED)).toMatchObject([
+      { outcome: { type: 'success' } },
+    ]);
+    expect(agent.messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+    expect(agent.messages[1]).toMatchObject({ role: 'assistant', content: slowWords(12).join('') });
+    expect(agent.messages[2]).toEqual({ id: 'late-1', role: 'user', content: said });
+    expect(agent.messages[3]).toMatchObject({ role: 'assistant', content: 'Also that.' });
+  });
+
   it('steers the running answer with a new run’s message on a `steer` thread, and streams that answer', async () => {
     const said = mark('STEER');
     const threadId = `agui-${randomUUID()}`;

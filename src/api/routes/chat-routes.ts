@@ -1,7 +1,7 @@
 /**
  * useChat's endpoints: POST /api/chat starts a turn and streams it, or — when the last message carries approval
  * responses — delivers the decisions and streams the continuation of the same assistant message; GET …/stream
- * resumes the running one from the start of its current segment.
+ * resumes the running one, replaying the whole assistant message (all its segments) for a client that rebuilds it.
  */
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
@@ -29,7 +29,7 @@ import {
 export function chatRoutes(deps: AppDeps): Router {
   const router = new Router();
   const { threads } = deps;
-  const { streamCompletion, pipeLive } = createCompletionStream(deps);
+  const { streamMessage, pipeLive } = createCompletionStream(deps);
   const { newUserMessageSchema, steerRequestSchema } = messageSchemas(deps.maxMessageChars);
   const steering = createSteeringService(deps);
   const streamSlot = holdStreamSlot(deps.limits.streams);
@@ -128,8 +128,8 @@ export function chatRoutes(deps: AppDeps): Router {
   }
 
   /**
-   * A `steer` thread's new message while its answer runs: delivered into that answer, whose stream (from the start
-   * of its current segment, as a resume reads it) is the response, so useChat reads the answer it joined.
+   * A `steer` thread's new message while its answer runs: delivered into that answer, whose stream (the whole
+   * assistant message, as a resume reads it) is the response, so useChat reads the answer it joined.
    */
   async function steerFromChat(ctx: Context, body: ChatRequest, version: ClientVersion): Promise<boolean> {
     const { id, parts } = parseInput(
@@ -146,8 +146,7 @@ export function chatRoutes(deps: AppDeps): Router {
     });
     if (!steered) return false;
     tagRequest(ctx, { threadId: body.id, completionId: steered.completion.id });
-    const segmentStart = (await deps.hub.segmentStart(steered.completion.id)) ?? 1;
-    await streamCompletion(ctx, steered.completion, segmentStart - 1, version, 'segment');
+    await streamMessage(ctx, steered.completion, version);
     return true;
   }
 
@@ -203,9 +202,8 @@ export function chatRoutes(deps: AppDeps): Router {
       return;
     }
     tagRequest(ctx, { threadId: thread.clientId, completionId: completion.id });
-    // useChat rebuilds the message from the first chunk it gets, so replay from the current segment's start.
-    const segmentStart = (await deps.hub.segmentStart(completion.id)) ?? 1;
-    await streamCompletion(ctx, completion, segmentStart - 1, version, 'segment');
+    // useChat rebuilds the message from the first chunk it gets: every segment of it, not just the current one.
+    await streamMessage(ctx, completion, version);
   });
 
   return router;

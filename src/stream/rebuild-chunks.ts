@@ -11,7 +11,11 @@ import type { UIMessageChunk } from './ui-chunks.js';
  * messages each step received: stored at the end of the step before, they go out after its `finish-step`, right
  * before the receiving step's `start-step`, where the live stream sent them.
  */
-const steeringPartSchema = z.object({ type: z.literal('steering-message'), id: z.string(), parts: steeringPartsSchema });
+const steeringPartSchema = z.object({
+  type: z.literal('steering-message'),
+  id: z.string(),
+  parts: steeringPartsSchema,
+});
 
 export function rebuildChunks(completion: CompletionRow, steps: StoredMessage[]): UIMessageChunk[] {
   const chunks: UIMessageChunk[] = [{ type: 'start', messageId: completion.assistantMessageId }];

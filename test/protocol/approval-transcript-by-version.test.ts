@@ -50,7 +50,9 @@ describe('an approval in the transcript ai 5 loads', () => {
       );
       const streamed = (await readTurn(await h.api(`/v1/completions/${completionId}/events?uiVersion=5`), 5)).message;
 
-      const { messages } = await readJson(await h.api(`/v1/threads/${chatId}/messages`, { headers: versionHeaders(5) }));
+      const { messages } = await readJson(
+        await h.api(`/v1/threads/${chatId}/messages`, { headers: versionHeaders(5) }),
+      );
       const loaded = messages.at(-1) as { id: string; parts: Part[] };
       expect(loaded.id).toBe(streamed.id);
       expect(loaded.parts).toEqual(streamed.parts);

@@ -74,7 +74,13 @@ describe('a steered answer replayed and loaded by ai 7, 6 and 5', () => {
         version === 7
           ? { type: 'steering-message', id: 'steer-r', parts: text(said) }
           : { type: 'data-steering', id: 'steering-steer-r', data: { id: 'steer-r', parts: text(said) } };
-      expect(stored.parts.map((part) => part.type)).toEqual(['step-start', 'text', steering.type, 'step-start', 'text']);
+      expect(stored.parts.map((part) => part.type)).toEqual([
+        'step-start',
+        'text',
+        steering.type,
+        'step-start',
+        'text',
+      ]);
       expect(stored.parts[2]).toEqual(steering);
 
       const { message, chunks } = await replay(completionId, version);

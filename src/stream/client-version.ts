@@ -77,9 +77,8 @@ export function createClientTranslator(version: ClientVersion): ClientTranslator
         return stepOpen ? [event] : [];
       case 'tool-approval-response':
         return [];
-      case 'steering-message': {
+      case 'steering-message':
         return [toEvent(event.seq, toDataSteering(steeringSchema.parse(JSON.parse(event.json))))];
-      }
     }
     if (version === 6) return [event];
     if (event.type === 'tool-approval-request') {

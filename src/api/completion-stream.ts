@@ -5,7 +5,9 @@ import { ACTIVE_STATUSES, createCompletionsRepo, type CompletionRow } from '../d
 import { createMessagesRepo } from '../db/messages-repo.js';
 import type { ClientVersion } from '../stream/client-version.js';
 import { rebuildChunks } from '../stream/rebuild-chunks.js';
+import type { StreamEvent } from '../stream/stream-event.js';
 import type { StreamFollower, StreamHub } from '../stream/stream-hub.js';
+import { TERMINAL_CHUNK_TYPES } from '../stream/ui-chunks.js';
 import type { CompletionReconciler } from './completion-reconciler.js';
 import { pipeFollowerToSse, writeEventsToSse } from './sse-writer.js';
 
@@ -49,19 +51,22 @@ export function createCompletionStream(deps: {
     });
   }
 
+  /** `keep` drops published events this response must not carry (see streamMessage). */
   async function streamCompletion(
     ctx: Context,
     completion: CompletionRow,
     afterSeq: number,
     clientVersion: ClientVersion,
     until: 'segment' | 'completion',
+    keep: (event: StreamEvent) => boolean = () => true,
   ): Promise<void> {
     if (ACTIVE_STATUSES.includes(completion.status)) {
-      await pipeLive(ctx, completion.id, await deps.hub.follow(completion.id), afterSeq, clientVersion, until);
+      const follower = filtered(await deps.hub.follow(completion.id), keep);
+      await pipeLive(ctx, completion.id, follower, afterSeq, clientVersion, until);
       return;
     }
     if (await deps.hub.hasLog(completion.id)) {
-      await writeEventsToSse(ctx, await deps.hub.readLog(completion.id, afterSeq), clientVersion);
+      await writeEventsToSse(ctx, (await deps.hub.readLog(completion.id, afterSeq)).filter(keep), clientVersion);
       return;
     }
     const chunks = rebuildChunks(completion, await messages.listByCompletion(completion.id));
@@ -73,7 +78,28 @@ export function createCompletionStream(deps: {
     );
   }
 
-  return { pipeLive, streamCompletion };
+  /**
+   * The whole assistant message, for a client that rebuilds it from the first `start` it reads (useChat's resume):
+   * every segment from the first, so a continuation's outputs after approvals find the calls they answer, without
+   * the `finish` (or other end) of the segments before the current one, which would end the response there.
+   */
+  async function streamMessage(ctx: Context, completion: CompletionRow, clientVersion: ClientVersion): Promise<void> {
+    const current = (await deps.hub.segmentStart(completion.id)) ?? 1;
+    const keep = (event: StreamEvent) => event.seq >= current || !TERMINAL_CHUNK_TYPES.has(event.type);
+    await streamCompletion(ctx, completion, 0, clientVersion, 'segment', keep);
+  }
+
+  return { pipeLive, streamCompletion, streamMessage };
+}
+
+/** The follower's events that `keep` accepts; the rest of it unchanged. */
+function filtered(follower: StreamFollower, keep: (event: StreamEvent) => boolean): StreamFollower {
+  return {
+    ...follower,
+    async *events(afterSeq) {
+      for await (const event of follower.events(afterSeq)) if (keep(event)) yield event;
+    },
+  };
 }
 
 export type CompletionStream = ReturnType<typeof createCompletionStream>;

@@ -8,6 +8,7 @@ import { createAuditRepo, type AuditEvent, type AuditRow } from '../db/audit-rep
 import { ACTIVE_STATUSES, createCompletionsRepo, type CompletionRow } from '../db/completions-repo.js';
 import { newId } from '../db/ids.js';
 import { createMessagesRepo, toUIMessages } from '../db/messages-repo.js';
+import { toClientParts, type ClientVersion } from '../stream/client-version.js';
 import { createThreadsRepo, type DeletedThread, type DoubleTextPolicy, type ThreadRow } from '../db/threads-repo.js';
 import { withTransaction } from '../db/transaction.js';
 import { conflict, notFound } from './app-error.js';
@@ -109,8 +110,10 @@ export function createThreadService(deps: {
       if (!threadId) throw notFound('thread');
       return (await audit.listByThread(threadId, userId)).map((event) => ({ ...event, threadId: clientThreadId }));
     },
-    async uiMessages(thread: ThreadRow) {
-      return toUIMessages(await messages.listForThread(thread.id));
+    /** The transcript as UI messages in the form the client's `ai` version builds from the stream. */
+    async uiMessages(thread: ThreadRow, version: ClientVersion) {
+      const rows = await messages.listForThread(thread.id);
+      return toUIMessages(rows.map((row) => ({ ...row, parts: toClientParts(row.parts, version) })));
     },
   };
 }

@@ -14,6 +14,7 @@
  *   `data-approval` part (updated in place by its id) and decides through POST /v1/approvals/:toolCallId.
  */
 import { z } from 'zod';
+import type { UIPart } from '../db/ui-parts.js';
 import type { StreamEvent } from './stream-event.js';
 
 export type ClientVersion = 5 | 6 | 7;
@@ -76,21 +77,17 @@ export function createClientTranslator(version: ClientVersion): ClientTranslator
         return stepOpen ? [event] : [];
       case 'tool-approval-response':
         return [];
-      case 'steering-message': {
-        const { id, parts } = steeringSchema.parse(JSON.parse(event.json));
-        const json = JSON.stringify({ type: 'data-steering', id: `steering-${id}`, data: { id, parts } });
-        return [{ seq: event.seq, type: 'data-steering', json }];
-      }
+      case 'steering-message':
+        return [toEvent(event.seq, toDataSteering(steeringSchema.parse(JSON.parse(event.json))))];
     }
     if (version === 6) return [event];
     if (event.type === 'tool-approval-request') {
       const { approvalId, toolCallId } = approvalRequestSchema.parse(JSON.parse(event.json));
-      const argsDigest = approvalId.slice(approvalId.lastIndexOf(':') + 1);
-      return [dataApproval(event.seq, toolCallId, { toolCallId, approvalId, argsDigest, state: 'requested' })];
+      return [toEvent(event.seq, requestedApproval(toolCallId, approvalId))];
     }
     if (event.type === 'tool-output-denied') {
       const { toolCallId } = deniedSchema.parse(JSON.parse(event.json));
-      return [dataApproval(event.seq, toolCallId, { toolCallId, state: 'denied' })];
+      return [toEvent(event.seq, deniedApproval(toolCallId))];
     }
     return [event];
   };
@@ -115,10 +112,63 @@ function resetStep(seq: number): StreamEvent {
   return { seq, type: 'reset-step', json: '{"type":"reset-step"}' };
 }
 
-function dataApproval(seq: number, toolCallId: string, data: Record<string, string>): StreamEvent {
-  return {
-    seq,
-    type: 'data-approval',
-    json: JSON.stringify({ type: 'data-approval', id: `approval-${toolCallId}`, data }),
-  };
+function toEvent(seq: number, part: { type: string }): StreamEvent {
+  return { seq, type: part.type, json: JSON.stringify(part) };
+}
+
+function toDataSteering({ id, parts }: z.infer<typeof steeringSchema>) {
+  return { type: 'data-steering', id: `steering-${id}`, data: { id, parts } };
+}
+
+function requestedApproval(toolCallId: string, approvalId: string) {
+  const argsDigest = approvalId.slice(approvalId.lastIndexOf(':') + 1);
+  return dataApproval(toolCallId, { toolCallId, approvalId, argsDigest, state: 'requested' });
+}
+
+function deniedApproval(toolCallId: string) {
+  return dataApproval(toolCallId, { toolCallId, state: 'denied' });
+}
+
+function dataApproval(toolCallId: string, data: Record<string, string>) {
+  return { type: 'data-approval', id: `approval-${toolCallId}`, data };
+}
+
+const storedSteeringSchema = steeringSchema.extend({ type: z.literal('steering-message') });
+const approvalToolPartSchema = z.looseObject({
+  type: z.string().startsWith('tool-'),
+  toolCallId: z.string(),
+  state: z.string(),
+  approval: z.object({ id: z.string() }).optional(),
+});
+/** Tool part states ai 5 does not know; its stream leaves such a call at `input-available`. */
+const AI5_UNKNOWN_STATES: ReadonlySet<string> = new Set(['approval-requested', 'approval-responded', 'output-denied']);
+
+/**
+ * One stored step's parts (ui-parts.ts, ai 7's form) as this client's reader builds them from the stream, so the
+ * transcript an app loads matches what its stream showed: ai 5/6 read a steering message as `data-steering`; ai 5
+ * reads an approval as `data-approval`, which its stream adds once the step's calls are in (before `finish-step`,
+ * so before the steering messages the step ends with), while the call's own part keeps to the states ai 5 knows.
+ */
+export function toClientParts(parts: UIPart[], version: ClientVersion): UIPart[] {
+  if (version === 7) return parts;
+  const content: UIPart[] = [];
+  const approvals: UIPart[] = [];
+  const steering: UIPart[] = [];
+  for (const part of parts) {
+    const steered = storedSteeringSchema.safeParse(part);
+    if (steered.success) {
+      steering.push(toDataSteering(steered.data));
+      continue;
+    }
+    const tool = version === 5 ? approvalToolPartSchema.safeParse(part) : undefined;
+    if (!tool?.success) {
+      content.push(part);
+      continue;
+    }
+    const { approval, ...call } = tool.data;
+    if (call.state === 'output-denied') approvals.push(deniedApproval(call.toolCallId));
+    else if (approval) approvals.push(requestedApproval(call.toolCallId, approval.id));
+    content.push(AI5_UNKNOWN_STATES.has(call.state) ? { ...call, state: 'input-available' } : call);
+  }
+  return [...content, ...approvals, ...steering];
 }

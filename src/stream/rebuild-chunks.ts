@@ -1,12 +1,22 @@
+import { z } from 'zod';
 import type { StoredMessage } from '../db/messages-repo.js';
+import { steeringPartsSchema } from '../db/steering-repo.js';
 import { textPartSchema } from '../db/ui-parts.js';
 import type { CompletionRow } from '../db/completions-repo.js';
 import type { UIMessageChunk } from './ui-chunks.js';
 
 /**
  * The stream of a finished completion rebuilt from Postgres, for replays after the Redis log has expired.
- * Carries the final text only (what the transcript holds), not the original token boundaries.
+ * Carries the final text only (what the transcript holds), not the original token boundaries, and the steering
+ * messages each step received: stored at the end of the step before, they go out after its `finish-step`, right
+ * before the receiving step's `start-step`, where the live stream sent them.
  */
+const steeringPartSchema = z.object({
+  type: z.literal('steering-message'),
+  id: z.string(),
+  parts: steeringPartsSchema,
+});
+
 export function rebuildChunks(completion: CompletionRow, steps: StoredMessage[]): UIMessageChunk[] {
   const chunks: UIMessageChunk[] = [{ type: 'start', messageId: completion.assistantMessageId }];
   for (const step of steps) {
@@ -22,6 +32,10 @@ export function rebuildChunks(completion: CompletionRow, steps: StoredMessage[])
       );
     });
     chunks.push({ type: 'finish-step' });
+    for (const part of step.parts) {
+      const steering = steeringPartSchema.safeParse(part);
+      if (steering.success) chunks.push(steering.data);
+    }
   }
   switch (completion.status) {
     case 'failed':

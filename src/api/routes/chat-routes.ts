@@ -1,7 +1,7 @@
 /**
  * useChat's endpoints: POST /api/chat starts a turn and streams it, or — when the last message carries approval
  * responses — delivers the decisions and streams the continuation of the same assistant message; GET …/stream
- * resumes the running one from the start of its current segment.
+ * resumes the running one, replaying the whole assistant message (all its segments) for a client that rebuilds it.
  */
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
@@ -9,6 +9,7 @@ import { digestFromApprovalId } from '../../tools/args-digest.js';
 import type { AppDeps } from '../app-deps.js';
 import { AppError, badRequest, conflict } from '../app-error.js';
 import { clientVersionOf } from '../client-version.js';
+import type { ClientVersion } from '../../stream/client-version.js';
 import { tagRequest } from '../tag-request.js';
 import { createSteeringService, unlandableError } from '../steering-service.js';
 import { createCompletionStream } from '../completion-stream.js';
@@ -28,7 +29,7 @@ import {
 export function chatRoutes(deps: AppDeps): Router {
   const router = new Router();
   const { threads } = deps;
-  const { streamCompletion, pipeLive } = createCompletionStream(deps);
+  const { streamMessage, pipeLive } = createCompletionStream(deps);
   const { newUserMessageSchema, steerRequestSchema } = messageSchemas(deps.maxMessageChars);
   const steering = createSteeringService(deps);
   const streamSlot = holdStreamSlot(deps.limits.streams);
@@ -39,7 +40,7 @@ export function chatRoutes(deps: AppDeps): Router {
     return { thread, completion: await threads.activeCompletion(thread) };
   }
 
-  async function startTurn(ctx: Context, body: ChatRequest) {
+  async function startTurn(ctx: Context, body: ChatRequest, version: ClientVersion) {
     const userMessage: StartTurnRequest['userMessage'] =
       body.trigger === 'regenerate-message'
         ? {
@@ -75,10 +76,10 @@ export function chatRoutes(deps: AppDeps): Router {
     if (subscribed.status === 'rejected') throw subscribed.reason;
     const follower = subscribed.value;
     tagRequest(ctx, prepared.turn);
-    await pipeLive(ctx, prepared.turn.completionId, follower, 0, clientVersionOf(ctx, deps.defaultClientVersion));
+    await pipeLive(ctx, prepared.turn.completionId, follower, 0, version);
   }
 
-  async function continueAfterApprovals(ctx: Context, body: ChatRequest) {
+  async function continueAfterApprovals(ctx: Context, body: ChatRequest, version: ClientVersion) {
     const last = body.messages.at(-1)!;
     const responses = last.parts.flatMap((part) => {
       const parsed = approvalResponsePartSchema.safeParse(part);
@@ -119,7 +120,7 @@ export function chatRoutes(deps: AppDeps): Router {
           });
       }
       tagRequest(ctx, { threadId: thread.clientId, completionId: completion.id });
-      await pipeLive(ctx, completion.id, follower, afterSeq, clientVersionOf(ctx, deps.defaultClientVersion));
+      await pipeLive(ctx, completion.id, follower, afterSeq, version);
     } catch (error) {
       await follower.close();
       throw error;
@@ -127,10 +128,10 @@ export function chatRoutes(deps: AppDeps): Router {
   }
 
   /**
-   * A `steer` thread's new message while its answer runs: delivered into that answer, whose stream (from the start
-   * of its current segment, as a resume reads it) is the response, so useChat reads the answer it joined.
+   * A `steer` thread's new message while its answer runs: delivered into that answer, whose stream (the whole
+   * assistant message, as a resume reads it) is the response, so useChat reads the answer it joined.
    */
-  async function steerFromChat(ctx: Context, body: ChatRequest): Promise<boolean> {
+  async function steerFromChat(ctx: Context, body: ChatRequest, version: ClientVersion): Promise<boolean> {
     const { id, parts } = parseInput(
       newUserMessageSchema,
       body.messages.at(-1),
@@ -145,22 +146,18 @@ export function chatRoutes(deps: AppDeps): Router {
     });
     if (!steered) return false;
     tagRequest(ctx, { threadId: body.id, completionId: steered.completion.id });
-    const segmentStart = (await deps.hub.segmentStart(steered.completion.id)) ?? 1;
-    await streamCompletion(
-      ctx,
-      steered.completion,
-      segmentStart - 1,
-      clientVersionOf(ctx, deps.defaultClientVersion),
-      'segment',
-    );
+    await streamMessage(ctx, steered.completion, version);
     return true;
   }
 
   router.post('/api/chat', streamSlot, async (ctx) => {
+    // Read first: a version the server does not speak is refused before anything is written or started.
+    const version = clientVersionOf(ctx, deps.defaultClientVersion);
     const body = parseInput(chatRequestSchema, await readJsonBody(ctx, deps.maxBodyBytes));
     if (body.trigger === 'submit-message' && body.messages.at(-1)?.role === 'assistant')
-      await continueAfterApprovals(ctx, body);
-    else if (body.trigger === 'regenerate-message' || !(await steerFromChat(ctx, body))) await startTurn(ctx, body);
+      await continueAfterApprovals(ctx, body, version);
+    else if (body.trigger === 'regenerate-message' || !(await steerFromChat(ctx, body, version)))
+      await startTurn(ctx, body, version);
   });
 
   /** Adds a message to the thread's running answer, delivered at its next model step (see steering-service.ts). */
@@ -198,21 +195,15 @@ export function chatRoutes(deps: AppDeps): Router {
   });
 
   router.get('/api/chat/:threadId/stream', streamSlot, async (ctx) => {
+    const version = clientVersionOf(ctx, deps.defaultClientVersion);
     const { thread, completion } = await runningCompletionOf(ctx);
     if (!completion) {
       ctx.status = 204;
       return;
     }
     tagRequest(ctx, { threadId: thread.clientId, completionId: completion.id });
-    // useChat rebuilds the message from the first chunk it gets, so replay from the current segment's start.
-    const segmentStart = (await deps.hub.segmentStart(completion.id)) ?? 1;
-    await streamCompletion(
-      ctx,
-      completion,
-      segmentStart - 1,
-      clientVersionOf(ctx, deps.defaultClientVersion),
-      'segment',
-    );
+    // useChat rebuilds the message from the first chunk it gets: every segment of it, not just the current one.
+    await streamMessage(ctx, completion, version);
   });
 
   return router;

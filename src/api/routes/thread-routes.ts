@@ -1,6 +1,7 @@
 /** REST for threads: create, list, get (with completions), delete, and the transcript as UI messages. */
 import { Router } from '@koa/router';
 import type { AppDeps } from '../app-deps.js';
+import { clientVersionOf } from '../client-version.js';
 import { readJsonBody } from '../middleware/json-body.js';
 import { parseInput } from '../parse-input.js';
 import { createThreadSchema, idSchema, listQuerySchema, updateThreadSchema } from '../schemas.js';
@@ -60,9 +61,11 @@ export function threadRoutes(deps: AppDeps): Router {
     ctx.body = { threadId, events };
   });
 
+  /** In the form the client's `ai` version reads its stream in (see client-version.ts), so the two agree. */
   router.get('/:id/messages', async (ctx) => {
+    const version = clientVersionOf(ctx, deps.defaultClientVersion);
     const thread = await ownThread(ctx.params.id, ctx.state.user.id);
-    ctx.body = { messages: await threads.uiMessages(thread) };
+    ctx.body = { messages: await threads.uiMessages(thread, version) };
   });
 
   return router;

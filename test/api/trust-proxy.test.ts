@@ -1,7 +1,8 @@
 /**
  * X-Forwarded-For and X-Forwarded-Proto are the client's own words unless a proxy we run wrote them. The API
  * believes them only when LONGHAUL_TRUST_PROXY says proxies sit in front, and of X-Forwarded-For only the
- * entries those proxies appended. A route added after the app's own reports what Koa made of the request.
+ * entries those proxies appended. A route added after the app's own reports what Koa made of the request (asked
+ * with POST: the web app answers every GET path it does not leave to the API).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
@@ -28,6 +29,7 @@ async function seenBy(config: Partial<Config>, forwarded: { for: string; proto: 
   });
   try {
     const response = await fetch(`${api.url}/test/client`, {
+      method: 'POST',
       headers: {
         authorization: `Bearer ${h.apiKey}`,
         'x-forwarded-for': forwarded.for,

@@ -89,7 +89,7 @@ describe('the web app in a real browser: a message sent into a running answer, o
     await newThread();
     const from = h.model.requests.length;
     h.model.enqueue(
-      { kind: 'text', chunks: words(10, 'first'), delayMs: 200 },
+      { kind: 'text', chunks: words(16, 'first'), delayMs: 250 },
       { kind: 'text', chunks: ['Second ', 'answer.'] },
     );
     await send('Tell me a story');
@@ -98,6 +98,19 @@ describe('the web app in a real browser: a message sent into a running answer, o
       .getByRole('navigation', { name: 'Threads' })
       .getByRole('link', { name: /running/ })
       .waitFor();
+    // A phone shows the same choices, beside nothing wider than its screen.
+    const phone = await signedInPage(browser, h.apiUrl, h.apiKey, { viewport: { width: 375, height: 740 } });
+    try {
+      await phone.page.goto(page.url());
+      await phone.page.getByRole('button', { name: 'Send into answer', exact: true }).waitFor();
+      expect(await phone.page.getByRole('button', { name: 'Queue', exact: true }).isVisible()).toBe(true);
+      expect(await phone.page.getByRole('button', { name: 'Stop', exact: true }).isVisible()).toBe(true);
+      expect(await phone.page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+      await screenshot(phone.page, 'phone-running');
+    } finally {
+      await phone.context.close();
+    }
+
     await box().fill('And then a poem');
     await button('Queue').click();
 
@@ -110,7 +123,7 @@ describe('the web app in a real browser: a message sent into a running answer, o
     await queued.waitFor({ state: 'detached' });
     await button('Send').waitFor();
     expect(await you().allInnerTexts()).toEqual(['Tell me a story', 'And then a poem']);
-    expect((await assistant().first().innerText()).trim()).toContain('first9');
+    expect((await assistant().first().innerText()).trim()).toContain('first15');
     // The story's own request never saw the poem; the next turn's did, as its new message.
     expect(h.model.requests.length - from).toBe(2);
     expect(lastUserMessageOf(from)).toBe('Tell me a story');

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startHarness, type Harness } from '../support/harness.js';
+import { createTestTools } from '../support/test-tools.js';
 import { launchBrowser, screenshot, signedInPage, threadIdOf } from './support/browser.js';
 
 describe('the web app in a real browser: tool cards, approvals inline and in the inbox, the audit view', () => {
@@ -13,8 +14,14 @@ describe('the web app in a real browser: tool cards, approvals inline and in the
   let site: Server;
   let siteUrl: string;
   beforeAll(async () => {
-    // fetch_url may read the page this test serves on loopback.
-    [h, browser] = await Promise.all([startHarness({ LONGHAUL_FETCH_ALLOW_PRIVATE: 'true' }), launchBrowser()]);
+    // fetch_url may read the page this test serves on loopback; hasty_approval's requests expire after 3 s.
+    [h, browser] = await Promise.all([
+      startHarness(
+        { LONGHAUL_FETCH_ALLOW_PRIVATE: 'true' },
+        { tools: createTestTools({ shortExpiryMs: 3_000 }).definitions },
+      ),
+      launchBrowser(),
+    ]);
     ({ page } = await signedInPage(browser, h.apiUrl, h.apiKey));
     site = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -163,6 +170,54 @@ describe('the web app in a real browser: tool cards, approvals inline and in the
     await page.waitForURL((url) => url.pathname === `/threads/${threadId}`);
     await assistant().getByText('Saved from the inbox.').waitFor();
     expect(await assistant().count()).toBe(1);
+  });
+
+  /** A turn whose one tool call needs an approval that expires unanswered after 3 s; the answer then goes on. */
+  function scriptHastyApproval(after: string) {
+    h.model.enqueue(
+      { kind: 'tool-calls', calls: [{ name: 'hasty_approval', argsChunks: ['{}'] }] },
+      { kind: 'text', chunks: [after] },
+    );
+  }
+
+  it('an approval nobody decides in time shows as expired inline, and the answer goes on', async () => {
+    await newThread();
+    scriptHastyApproval('Nobody answered, so I went on.');
+    await send('Do the hasty thing');
+    const card = assistant().getByRole('region', { name: 'Tool hasty_approval' });
+    await card.getByRole('button', { name: 'Approve' }).waitFor();
+
+    await assistant().getByText('Nobody answered, so I went on.').waitFor({ timeout: 15_000 });
+    expect(await card.locator('.tool-state').innerText()).toBe('expired');
+    await card.getByText('Expired: nobody decided in time', { exact: false }).waitFor();
+    expect(await card.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    expect(await assistant().count()).toBe(1);
+    await screenshot(page, 'approval-expired-inline');
+  });
+
+  it('the inbox shows a request that expires while it is open as expired, and keeps it listed', async () => {
+    const threadId = await newThread();
+    scriptHastyApproval('Expired, moving on.');
+    await send('Another hasty thing');
+    await assistant().getByRole('button', { name: 'Approve' }).waitFor();
+    await page.getByRole('link', { name: 'Approvals' }).click();
+    const item = page.getByRole('listitem', { name: 'Approval for hasty_approval' });
+    await item.getByRole('button', { name: 'Approve' }).waitFor();
+    // The inbox refetches on the server's approval events; the one after the expiry lists nothing.
+    const emptied = page.waitForResponse(
+      async (response) =>
+        response.url().includes('/v1/approvals') &&
+        ((await response.json()) as { approvals: unknown[] }).approvals.length === 0,
+      { timeout: 15_000 },
+    );
+
+    await item.getByText('expired', { exact: true }).waitFor({ timeout: 15_000 });
+    expect(await item.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    // The server has settled it and lists it no more; the page still shows it, as expired.
+    await emptied;
+    await item.getByText('expired', { exact: true }).waitFor();
+    expect(await item.getByRole('link', { name: threadId }).count()).toBe(1);
+    await screenshot(page, 'approval-expired-inbox');
   });
 
   it('the agent and model pickers: a reviewer’s structured output shown as its object, another vendor’s model', async () => {

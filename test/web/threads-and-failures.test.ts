@@ -60,23 +60,40 @@ describe('the web app in a real browser: the threads sidebar, refusals and a ser
     expect((await h.api(`/v1/threads/${threadId}`)).status).toBe(404);
   });
 
-  it('a second message while the answer runs: the 409 explains the thread’s policy and the draft stays', async () => {
+  it('a message sent while an answer the page has not heard of runs: the 409 explains the thread’s policy and the draft stays', async () => {
     const threadId = await newThread();
-    h.model.enqueue({ kind: 'hang', chunks: ['Working ', 'on it'] });
     await send('First question');
-    await assistant().getByText('Working on it').waitFor();
-    // The sidebar's badge comes from GET /v1/events.
-    await sidebar()
-      .getByRole('link', { name: /running/ })
-      .waitFor();
+    await assistant().getByText('Hello from the scripted model.').waitFor();
 
-    await send('Second question');
-    const alert = page.getByRole('alert');
-    await alert.getByText('policy (reject)', { exact: false }).waitFor();
-    expect(await box().inputValue()).toBe('Second question');
-    expect(await page.getByRole('article', { name: 'You' }).count()).toBe(1);
-    await screenshot(page, 'double-text-409');
-    await box().fill('');
+    // A second tab that loads the thread now and then hears nothing (its events cut off).
+    const unaware = await signedInPage(browser, h.apiUrl, h.apiKey);
+    try {
+      await unaware.context.route('**/v1/events', (route) => route.abort());
+      const other = unaware.page;
+      await other.goto(`/threads/${encodeURIComponent(threadId)}`);
+      const otherBox = other.getByRole('textbox', { name: 'Message' });
+      await otherBox.waitFor();
+
+      h.model.enqueue({ kind: 'hang', chunks: ['Working ', 'on it'] });
+      await send('Second question');
+      await assistant().last().getByText('Working on it').waitFor();
+      // The sidebar's badge comes from GET /v1/events.
+      await sidebar()
+        .getByRole('link', { name: /running/ })
+        .waitFor();
+
+      // This tab knows the answer runs, so it offers to send into it or queue; the other one sends a plain
+      // message, and the thread's policy refuses it.
+      await otherBox.fill('Third question');
+      await otherBox.press('Enter');
+      const alert = other.getByRole('alert');
+      await alert.getByText('policy (reject)', { exact: false }).waitFor();
+      expect(await otherBox.inputValue()).toBe('Third question');
+      expect(await other.getByRole('article', { name: 'You' }).count()).toBe(1);
+      await screenshot(other, 'double-text-409');
+    } finally {
+      await unaware.context.close();
+    }
     return threadId;
   });
 

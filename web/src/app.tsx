@@ -72,7 +72,9 @@ function Shell() {
             <p>Open a thread on the left, or press “New thread” to start one.</p>
           </section>
         )}
-        {route.page === 'approvals' && <ApprovalsPage serial={live.approvalsSerial} />}
+        {route.page === 'approvals' && (
+          <ApprovalsPage serial={live.approvalsSerial} expiredIds={live.expiredApprovals} />
+        )}
         {route.page === 'audit' && <AuditPage threadId={route.threadId} />}
         {route.page === 'thread' && (
           <ThreadPage

@@ -1,10 +1,16 @@
 /**
  * One thread's conversation on useChat: streaming answers, tool cards with inline approvals, Stop through the
- * stop route, resume after a reload or a dropped connection, and a live view of answers started elsewhere.
+ * stop route, messages sent into a running answer or queued after it, resume after a reload or a dropped
+ * connection, and a live view of answers started elsewhere.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useChat } from '@ai-sdk/react';
-import { DefaultChatTransport, lastAssistantMessageIsCompleteWithApprovalResponses, type UIMessage } from 'ai';
+import {
+  DefaultChatTransport,
+  generateId,
+  lastAssistantMessageIsCompleteWithApprovalResponses,
+  type UIMessage,
+} from 'ai';
 import { authorizedFetch } from './api.ts';
 import { ApiError, isConnectionFailure } from './api-error.ts';
 import { ChatHeader } from './chat-header.tsx';
@@ -12,8 +18,9 @@ import { Composer } from './composer.tsx';
 import { MessageView } from './message-view.tsx';
 import { describeProblem } from './problem.ts';
 import type { Agent, Completion, ThreadDetail } from './schemas.ts';
-import { loadMessages, loadThread, sendBeside, stopThread } from './thread-api.ts';
+import { loadMessages, loadThread, steerAnswer, stopThread } from './thread-api.ts';
 import { TurnDetails } from './turn-details.tsx';
+import { useMessageQueue } from './use-message-queue.ts';
 import { useReconnect } from './use-reconnect.ts';
 import { useThreadNews, type ThreadStatusEvent } from './use-thread-news.ts';
 
@@ -49,13 +56,15 @@ export function ChatSession({
   const [model, setModel] = useState('');
   const [draft, setDraft] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
-  /** A refusal outside useChat's own requests (a message sent while an answer runs, Stop). */
+  /** A refusal outside useChat's own requests (a message sent into a running answer, Stop). */
   const [refusal, setRefusal] = useState<string | null>(null);
   const [connectionLost, setConnectionLost] = useState(false);
   const choices = useRef<Record<string, string>>({});
   choices.current = { ...(agent ? { agent } : {}), ...(model.trim() ? { model: model.trim() } : {}) };
   /** The text of the last send, put back into the box if the server refuses it or cannot be reached. */
   const lastSent = useRef<string | null>(null);
+  /** The id a text was last sent into the answer under: resending it after a lost response is the same message. */
+  const steering = useRef<{ id: string; text: string } | null>(null);
 
   const transport = useMemo(
     () =>
@@ -90,7 +99,7 @@ export function ChatSession({
     const unanswered = chat.messages.at(-1)?.role === 'user';
     if (lastSent.current !== null && unanswered && (error instanceof ApiError || isConnectionFailure(error))) {
       const text = lastSent.current;
-      setDraft((current) => (current ? current : text));
+      setDraft((current) => (current ? `${text}\n\n${current}` : text));
       if (error instanceof ApiError) chat.setMessages((messages) => messages.slice(0, -1));
     }
     lastSent.current = null;
@@ -119,30 +128,70 @@ export function ChatSession({
     });
   });
 
+  function sendNew(text: string) {
+    lastSent.current = text;
+    chat.clearError();
+    void chat.sendMessage({ text });
+  }
+
+  const queue = useMessageQueue(threadId, busy || connectionLost, detail, sendNew);
+  /** An answer is running while the page streams it, and also while it waits for an approval. */
+  const running = busy || detail.activeCompletionId !== null;
+
   function send() {
     const text = draft.trim();
     if (!text) return;
     setNotice(null);
     setRefusal(null);
-    if (busy) {
-      // The draft leaves the box only once the server has taken it.
-      sendBeside(threadId, text, choices.current)
-        .then(() => {
-          setDraft('');
-          setNotice('Sent.');
-        })
-        .catch((error: unknown) =>
-          setRefusal(error instanceof Error ? describeProblem(error, detail) : messageOf(error)),
-        );
+    if (running) {
+      sendIntoAnswer(text);
       return;
     }
-    lastSent.current = draft;
     setDraft('');
-    chat.clearError();
-    void chat.sendMessage({ text });
+    sendNew(text);
   }
 
-  const stop = () => void stopThread(threadId).catch((error: unknown) => setRefusal(messageOf(error)));
+  function sendIntoAnswer(text: string) {
+    if (steering.current?.text !== text) steering.current = { id: generateId(), text };
+    // The draft leaves the box only once the answer has taken it.
+    steerAnswer(threadId, steering.current.id, text)
+      .then((outcome) => {
+        steering.current = null;
+        setDraft('');
+        setNotice(
+          outcome.status === 'enqueued'
+            ? 'The answer could not take it, so this thread queued it as the next message.'
+            : 'Sent into the answer: it reads it at its next step.',
+        );
+      })
+      .catch((error: unknown) => {
+        if (error instanceof ApiError) {
+          steering.current = null;
+          setRefusal(`Not sent into the answer (${error.code}): ${error.message}. Your message is still in the box.`);
+          void refreshDetail();
+        } else setRefusal(`${messageOf(error)}. Your message is still in the box.`);
+      });
+  }
+
+  function enqueue() {
+    const text = draft.trim();
+    if (!text) return;
+    setRefusal(null);
+    queue.enqueue(text);
+    setDraft('');
+    setNotice('Queued: it is sent once this answer has ended.');
+  }
+
+  /** Queued messages back into the box, e.g. when the reader stops the answer they were waiting for. */
+  function unqueue() {
+    const taken = queue.takeAll();
+    if (taken.length > 0) setDraft((current) => [...taken, current].filter(Boolean).join('\n\n'));
+  }
+
+  const stop = () => {
+    unqueue();
+    void stopThread(threadId).catch((error: unknown) => setRefusal(messageOf(error)));
+  };
 
   // Follow the answer as it grows, unless the reader has scrolled up to read something earlier.
   const list = useRef<HTMLDivElement>(null);
@@ -192,13 +241,33 @@ export function ChatSession({
           />
         ))}
         {chat.status === 'submitted' && <p className="thinking">Thinking…</p>}
+        {queue.queued.length > 0 && (
+          <section className="queued" aria-label="Queued">
+            {queue.queued.map((text, index) => (
+              <p key={index} className="user-text">
+                {text}
+              </p>
+            ))}
+            <button type="button" className="link" onClick={unqueue}>
+              Edit queued
+            </button>
+          </section>
+        )}
       </div>
       {(problem || notice) && (
         <p className={problem ? 'problem' : 'notice'} role={problem ? 'alert' : 'status'}>
           {problem ?? notice}
         </p>
       )}
-      <Composer draft={draft} onDraft={setDraft} onSend={send} busy={busy} onStop={stop} />
+      <Composer
+        draft={draft}
+        onDraft={setDraft}
+        onSend={send}
+        onQueue={enqueue}
+        running={running}
+        busy={busy}
+        onStop={stop}
+      />
     </div>
   );
 }

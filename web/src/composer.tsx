@@ -1,16 +1,25 @@
-/** The message box: Enter sends, Shift+Enter adds a line, Escape (anywhere on the page) stops the answer. */
+/**
+ * The message box: Enter sends, Shift+Enter adds a line, Escape (anywhere on the page) stops the answer. While an
+ * answer runs (streaming, or waiting for an approval) a message can go into it or wait for it to end: Enter then
+ * sends it into the answer, and Queue keeps it for afterwards.
+ */
 import { useEffect } from 'react';
 
 export function Composer({
   draft,
   onDraft,
   onSend,
+  onQueue,
+  running,
   busy,
   onStop,
 }: {
   draft: string;
   onDraft: (text: string) => void;
+  /** A new message, or (while `running`) one sent into the running answer. */
   onSend: () => void;
+  onQueue: () => void;
+  running: boolean;
   busy: boolean;
   onStop: () => void;
 }) {
@@ -50,8 +59,13 @@ export function Composer({
             Stop
           </button>
         )}
+        {running && (
+          <button type="button" className="secondary" disabled={!draft.trim()} onClick={onQueue}>
+            Queue
+          </button>
+        )}
         <button type="submit" disabled={!draft.trim()}>
-          Send
+          {running ? 'Send into answer' : 'Send'}
         </button>
       </div>
     </form>

@@ -13,6 +13,8 @@ export interface LiveThreads {
   statuses: Record<string, ThreadStatusEvent>;
   /** Bumped on every approval event, so the inbox refetches. */
   approvalsSerial: number;
+  /** Tool call ids whose approval expired while this page listened: the inbox keeps showing them, as expired. */
+  expiredApprovals: ReadonlySet<string>;
   refresh: () => void;
 }
 
@@ -20,6 +22,7 @@ export function useLiveThreads(): LiveThreads {
   const [threads, setThreads] = useState<Thread[]>([]);
   const [statuses, setStatuses] = useState<Record<string, ThreadStatusEvent>>({});
   const [approvalsSerial, setApprovalsSerial] = useState(0);
+  const [expiredApprovals, setExpiredApprovals] = useState<ReadonlySet<string>>(new Set());
 
   const refresh = useCallback(() => {
     getJson('/v1/threads', threadListSchema)
@@ -49,6 +52,8 @@ export function useLiveThreads(): LiveThreads {
           setStatuses((current) => ({ ...current, [threadId]: { runStatus, serial: (serial += 1) } }));
           refresh();
         } else if (event.type === 'data-approval_status') {
+          const { toolCallId, status } = event.data;
+          if (status === 'expired' && toolCallId) setExpiredApprovals((current) => new Set(current).add(toolCallId));
           setApprovalsSerial((value) => value + 1);
         } else {
           void seed();
@@ -59,5 +64,5 @@ export function useLiveThreads(): LiveThreads {
     );
   }, [refresh]);
 
-  return { threads, statuses, approvalsSerial, refresh };
+  return { threads, statuses, approvalsSerial, expiredApprovals, refresh };
 }

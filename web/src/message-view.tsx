@@ -1,4 +1,7 @@
-/** One message, part by part: markdown text, collapsed reasoning, tool cards, sources, structured output, sub-agents. */
+/**
+ * One message, part by part: markdown text, collapsed reasoning, tool cards, sources, structured output, sub-agents,
+ * and the user's messages sent into a running answer, where the answer received them.
+ */
 import { isToolUIPart, type UIMessage } from 'ai';
 import { Streamdown } from 'streamdown';
 import { withoutSupersededParts } from '../../src/client/without-superseded-parts.ts';
@@ -51,6 +54,18 @@ export function MessageView({
           return (
             <section key={key} className="structured" aria-label="Structured output">
               <pre>{JSON.stringify(part.data, null, 2)}</pre>
+            </section>
+          );
+        if (part.type === 'steering-message')
+          return (
+            <section key={key} className="steering" aria-label="Sent into the answer">
+              {part.parts.map((sent, at) =>
+                sent.type === 'text' ? (
+                  <p key={at} className="user-text">
+                    {sent.text}
+                  </p>
+                ) : null,
+              )}
             </section>
           );
         if (part.type === 'data-subagent') return <SubagentProgress key={key} data={part.data} />;

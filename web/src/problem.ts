@@ -6,6 +6,7 @@ const POLICY_TEXT: Record<Thread['doubleTextPolicy'], string> = {
   reject: 'refuses a new message while an answer is running: wait for it to finish or press Stop, then send again',
   enqueue: 'queues a new message until the running answer ends',
   interrupt: 'stops the running answer when a new message arrives',
+  steer: 'adds a new message to the running answer',
 };
 
 export function describeProblem(error: Error, thread: Thread | undefined): string {

@@ -6,7 +6,7 @@ export const errorBodySchema = z.object({ error: z.object({ code: z.string(), me
 export const threadSchema = z.object({
   id: z.string(),
   title: z.string().nullable(),
-  doubleTextPolicy: z.enum(['reject', 'enqueue', 'interrupt']),
+  doubleTextPolicy: z.enum(['reject', 'enqueue', 'interrupt', 'steer']),
   agent: z.string().nullable(),
   activeCompletionId: z.string().nullable(),
   updatedAt: z.string(),
@@ -94,9 +94,21 @@ export const userEventSchema = z.union([
     type: z.literal('data-thread_status'),
     data: z.looseObject({ threadId: z.string(), runStatus: z.string() }),
   }),
-  z.object({ type: z.literal('data-approval_status'), data: z.looseObject({}) }),
+  z.object({
+    type: z.literal('data-approval_status'),
+    data: z.looseObject({ toolCallId: z.string().optional(), status: z.string().optional() }),
+  }),
   z.object({ type: z.literal('data-events_gap'), data: z.looseObject({}) }),
 ]);
 export type UserEvent = z.infer<typeof userEventSchema>;
 
 export const okSchema = z.unknown();
+
+/** POST /api/chat/:threadId/steer: `pending` once the answer took it; `enqueued` (enqueue threads) as the next turn. */
+export const steerOutcomeSchema = z.looseObject({
+  id: z.string(),
+  completionId: z.string(),
+  status: z.string(),
+  reason: z.string().optional(),
+});
+export type SteerOutcome = z.infer<typeof steerOutcomeSchema>;

@@ -1,7 +1,14 @@
 /** The calls a thread's page makes besides useChat's own. */
-import { generateId, type UIMessage } from 'ai';
-import { authorizedFetch, getJson, sendJson } from './api.ts';
-import { messagesSchema, okSchema, threadDetailSchema, type ThreadDetail } from './schemas.ts';
+import type { UIMessage } from 'ai';
+import { getJson, sendJson } from './api.ts';
+import {
+  messagesSchema,
+  okSchema,
+  steerOutcomeSchema,
+  threadDetailSchema,
+  type SteerOutcome,
+  type ThreadDetail,
+} from './schemas.ts';
 
 const threadUrl = (threadId: string, rest = '') => `/v1/threads/${encodeURIComponent(threadId)}${rest}`;
 
@@ -18,19 +25,15 @@ export async function stopThread(threadId: string): Promise<void> {
 }
 
 /**
- * A message posted beside a running answer, leaving that answer's stream alone: the thread's doubleTextPolicy
- * decides (409 under `reject`); a turn it accepts reaches the page through the thread's events.
+ * "Send into answer": the message joins the running answer at its next model step (POST /api/chat/:id/steer).
+ * The id is the caller's, so sending the same message again after a lost response is the same message.
+ * A message the answer cannot take is a 409 (ApiError) whose code says why; nothing is kept on the server then.
  */
-export async function sendBeside(threadId: string, text: string, choices: Record<string, string>): Promise<void> {
-  const response = await authorizedFetch('/api/chat', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      id: threadId,
-      trigger: 'submit-message',
-      messages: [{ id: generateId(), role: 'user', parts: [{ type: 'text', text }] }],
-      ...choices,
-    }),
-  });
-  await response.body?.cancel();
+export function steerAnswer(threadId: string, id: string, text: string): Promise<SteerOutcome> {
+  return sendJson(
+    'POST',
+    `/api/chat/${encodeURIComponent(threadId)}/steer`,
+    { id, parts: [{ type: 'text', text }] },
+    steerOutcomeSchema,
+  );
 }

@@ -20,6 +20,12 @@ const STATE_LABELS: Record<ToolPart['state'], string> = {
   'output-denied': 'denied',
 };
 
+/**
+ * The reason an expired approval is denied with (src/completions/approvals.ts): ai 7 hears of an expiry as a
+ * denial with this reason, in the stream and in the stored transcript alike.
+ */
+const EXPIRED_REASON = 'the approval request expired';
+
 const json = (value: unknown) => (value === undefined ? '' : JSON.stringify(value, null, 2));
 
 /** A tool's result that reports a failure as data (validation_error, failed, …) rather than throwing. */
@@ -33,9 +39,13 @@ export function ToolCard({ part, onDecide }: { part: ToolPart; onDecide: (decisi
   const name = getToolName(part);
   const [reason, setReason] = useState('');
   const failure = part.state === 'output-available' ? failureKind(part.output) : null;
-  const state = failure ? `returned ${failure}` : STATE_LABELS[part.state];
+  const expired = part.state === 'output-denied' && part.approval?.reason === EXPIRED_REASON;
+  const state = failure ? `returned ${failure}` : expired ? 'expired' : STATE_LABELS[part.state];
   return (
-    <section className={`tool-card state-${part.state}${failure ? ' failed' : ''}`} aria-label={`Tool ${name}`}>
+    <section
+      className={`tool-card state-${part.state}${failure || expired ? ' failed' : ''}`}
+      aria-label={`Tool ${name}`}
+    >
       <header>
         <strong>{name}</strong> <span className="tool-state">{state}</span>
       </header>
@@ -66,9 +76,12 @@ export function ToolCard({ part, onDecide }: { part: ToolPart; onDecide: (decisi
           </div>
         </form>
       )}
-      {part.state === 'output-denied' && (
-        <p className="tool-note">Denied{part.approval?.reason ? `: ${part.approval.reason}` : ''}</p>
-      )}
+      {part.state === 'output-denied' &&
+        (expired ? (
+          <p className="tool-note">Expired: nobody decided in time, so the call did not run.</p>
+        ) : (
+          <p className="tool-note">Denied{part.approval?.reason ? `: ${part.approval.reason}` : ''}</p>
+        ))}
       {part.state === 'output-available' && (
         <pre className="tool-output" aria-label="Output">
           {json(part.output)}

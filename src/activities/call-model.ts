@@ -11,7 +11,7 @@ import {
   stepMessageId,
   type StreamedAttempt,
 } from '../completions/record-step.js';
-import { createStepStream, textIdFor, toolCallIdFor } from '../completions/step-stream.js';
+import { createStepStream, reasoningIdFor, textIdFor, toolCallIdFor } from '../completions/step-stream.js';
 import { createObjectStream } from '../completions/structured-output.js';
 import { createMessagesRepo } from '../db/messages-repo.js';
 import { parseModelString } from '../llm/model-string.js';
@@ -36,7 +36,7 @@ import { deliverSteering } from '../completions/steering.js';
  *
  * Retries: each attempt streams under its own text part id; a retried attempt first drops its predecessor's
  * chunks from the replay log and tells live viewers with `data-step-reset`. Stop: a cancelled attempt keeps
- * the text streamed so far (marked stopped) and ends as a cancellation.
+ * the reasoning and text streamed so far (marked stopped) and ends as a cancellation.
  */
 export function createCallModel(deps: ActivityDeps) {
   const { pool, publisher, stopHints, providers, tools, agents, settings } = deps;
@@ -116,12 +116,13 @@ export function createCallModel(deps: ActivityDeps) {
       publish,
       ...(objectStream ? { textSink: (delta: string) => objectStream.append(delta) } : {}),
       textId: textIdFor(input.step, attempt),
+      reasoningId: reasoningIdFor(input.step, attempt),
       toolCallId: (index) => toolCallIdFor(input.completionId, input.step, index),
       onFirstText: () => markFirstToken(deps, input),
     });
     const streamed = (): StreamedAttempt => {
-      const { text, calls, usage, finishReason } = stream.state;
-      return { attempt, sent: transcript, startedAt, text, calls, usage, finishReason };
+      const { reasoning, text, calls, usage, finishReason } = stream.state;
+      return { attempt, sent: transcript, startedAt, reasoning, text, calls, usage, finishReason };
     };
 
     try {
@@ -132,10 +133,10 @@ export function createCallModel(deps: ActivityDeps) {
     } catch (error) {
       const stall = guard.stalled();
       if (guard.stopped()) {
-        await stream.closeText();
+        await stream.close();
         // Stopped by the hint: the user sees `abort` now, not when the workflow's bookkeeping has caught up.
         if (!context.cancellationSignal.aborted) await publish({ type: 'abort', reason: 'cancelled' });
-        await keepStoppedText(deps, input, stream.state.text);
+        await keepStoppedText(deps, input, { attempt, ...stream.state });
         await recordAttempt(deps, origin, input, streamed(), 'cancelled');
         throw await guard.cancellation();
       }
@@ -154,7 +155,7 @@ export function createCallModel(deps: ActivityDeps) {
     } finally {
       guard.dispose();
     }
-    await stream.closeText();
+    await stream.close();
     const egress = egressPolicyFor(agent, settings.fetchAllowedHosts);
     return recordStep(deps, origin, input, streamed(), { tools, outputSchema, egress });
   };

@@ -6,7 +6,8 @@
  *
  * Longhaul's one assistant UI message becomes one AG-UI assistant message per step (`<messageId>:<text id>`, or
  * `<messageId>:<first tool call id>` for a step without text), as AG-UI transcripts interleave assistant and
- * tool messages. What AG-UI has no event for travels as CUSTOM events named `longhaul.<chunk type>`.
+ * tool messages. The model's reasoning is a reasoning message of its own (`<messageId>:<reasoning id>`), inside a
+ * REASONING_START / REASONING_END pair. What AG-UI has no event for travels as CUSTOM events named `longhaul.<chunk type>`.
  */
 import { EventType, PROTOCOL_VERSION, type Event as AgUiEvent, type Interrupt } from '@ag-ui/core';
 import type { UIMessageChunk } from '../stream/ui-chunks.js';
@@ -54,6 +55,8 @@ export function createAgUiTranslator(run: {
   let stepMessageId: string | undefined;
   /** Longhaul text id -> AG-UI message id, while open. */
   const openTexts = new Map<string, string>();
+  /** Longhaul reasoning id -> AG-UI reasoning message id, while open. */
+  const openReasonings = new Map<string, string>();
   /** Tool calls started in this run: their name, and whether any argument text went out. */
   const calls = new Map<string, { name: string; argsSent: boolean; open: boolean; step: number }>();
   const interrupts: Interrupt[] = [];
@@ -67,6 +70,23 @@ export function createAgUiTranslator(run: {
     openTexts.set(textId, messageId);
     stepMessageId ??= messageId;
     return [{ type: EventType.TEXT_MESSAGE_START, messageId, role: 'assistant' }];
+  }
+
+  function openReasoning(reasoningId: string): AgUiEvent[] {
+    if (openReasonings.has(reasoningId)) return [];
+    const messageId = textMessageId(reasoningId);
+    openReasonings.set(reasoningId, messageId);
+    return [
+      { type: EventType.REASONING_START, messageId },
+      { type: EventType.REASONING_MESSAGE_START, messageId, role: 'reasoning' },
+    ];
+  }
+
+  function closeReasoning(messageId: string): AgUiEvent[] {
+    return [
+      { type: EventType.REASONING_MESSAGE_END, messageId },
+      { type: EventType.REASONING_END, messageId },
+    ];
   }
 
   function startCall(toolCallId: string, name: string): AgUiEvent[] {
@@ -109,6 +129,8 @@ export function createAgUiTranslator(run: {
   /** Closes what is open in the step, and the step: AG-UI refuses to finish a run with any of them open. */
   function closeStep(): AgUiEvent[] {
     const events: AgUiEvent[] = [];
+    for (const messageId of openReasonings.values()) events.push(...closeReasoning(messageId));
+    openReasonings.clear();
     for (const messageId of openTexts.values()) events.push({ type: EventType.TEXT_MESSAGE_END, messageId });
     openTexts.clear();
     for (const [toolCallId, call] of calls) {
@@ -166,10 +188,17 @@ export function createAgUiTranslator(run: {
         return messageId ? [{ type: EventType.TEXT_MESSAGE_END, messageId }] : [];
       }
       case 'reasoning-start':
+        return openReasoning(chunk.id);
       case 'reasoning-delta':
-      case 'reasoning-end':
-        // Longhaul streams no reasoning (the step stream drops the providers' reasoning deltas).
-        return [];
+        return [
+          ...openReasoning(chunk.id),
+          { type: EventType.REASONING_MESSAGE_CONTENT, messageId: textMessageId(chunk.id), delta: chunk.delta },
+        ];
+      case 'reasoning-end': {
+        const messageId = openReasonings.get(chunk.id);
+        openReasonings.delete(chunk.id);
+        return messageId ? closeReasoning(messageId) : [];
+      }
       case 'tool-input-start':
         return startCall(chunk.toolCallId, chunk.toolName);
       case 'tool-input-delta': {

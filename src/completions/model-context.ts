@@ -1,7 +1,8 @@
 /**
  * The model's context: the stored transcript as the provider-neutral messages a model call sends. Text comes from
  * the messages' parts; what each tool call returned comes from its typed record (tool_executions.result), never
- * from the tool part's state or error text, which are the browser's view of that record.
+ * from the tool part's state or error text, which are the browser's view of that record. Reasoning parts are the
+ * user's to read only: Anthropic takes a thinking block back only with the signature it came with, which is not kept.
  */
 import { z } from 'zod';
 import type { StoredToolCall, TranscriptMessage } from '../db/messages-repo.js';

@@ -20,7 +20,7 @@ import { publishSubagentProgress } from './announcements.js';
 import { loadTurnEgress, type EgressPolicy, type TurnEgress } from './egress.js';
 import type { LifecycleDeps, Origin } from './lifecycle-deps.js';
 import { settleToolCalls } from './settle-tool-calls.js';
-import { textIdFor, type StreamedToolCall } from './step-stream.js';
+import { reasoningIdFor, textIdFor, type StreamedToolCall } from './step-stream.js';
 import { objectPartId, validateObject } from './structured-output.js';
 
 /** A step without tool calls has nothing for the egress policy to rule on. */
@@ -32,6 +32,8 @@ export interface StreamedAttempt {
   /** The transcript sent; an attempt that never reported usage is charged by its size. */
   sent: ModelMessage[];
   startedAt: number;
+  /** The model's thinking, shown to the user and kept in the transcript but never sent back to the model. */
+  reasoning: string;
   text: string;
   calls: StreamedToolCall[];
   usage: Usage | null;
@@ -43,7 +45,8 @@ export function stepMessageId(completionId: string, step: number): string {
 }
 
 /**
- * Opens the step in the stream; a retried attempt first tells live viewers to hide its predecessor's text. What
+ * Opens the step in the stream; a retried attempt first tells live viewers to hide its predecessors' reasoning and
+ * text (every earlier attempt's ids, whether or not it got that far). What
  * the step received (steering messages, see steering.ts) is announced right before its `start-step`.
  */
 export async function announceStep(
@@ -59,7 +62,10 @@ export async function announceStep(
       data: {
         step: step.step,
         attempt,
-        supersededIds: Array.from({ length: attempt - 1 }, (_, i) => textIdFor(step.step, i + 1)),
+        supersededIds: Array.from({ length: attempt - 1 }, (_, i) => [
+          reasoningIdFor(step.step, i + 1),
+          textIdFor(step.step, i + 1),
+        ]).flat(),
       },
     });
   }
@@ -87,7 +93,7 @@ export async function recordAttempt(
   outcome: 'completed' | 'failed' | 'cancelled',
   error?: string,
 ): Promise<void> {
-  const usage = attempt.usage ?? estimateUsage(attempt.sent, attempt.text);
+  const usage = attempt.usage ?? estimateUsage(attempt.sent, attempt.reasoning + attempt.text);
   const estimated = attempt.usage === null;
   metrics.tokens.inc({ direction: 'input', model: modelLabel(step.model) }, usage.inputTokens);
   metrics.tokens.inc({ direction: 'output', model: modelLabel(step.model) }, usage.outputTokens);
@@ -124,9 +130,15 @@ export async function recordAttempt(
   });
 }
 
-/** What the user saw before pressing Stop stays in the transcript, marked as stopped. */
-export async function keepStoppedText(deps: LifecycleDeps, step: CallModelInput, text: string): Promise<void> {
-  if (text) await saveStep(deps, step, stepParts(text, []), null, { stopped: true });
+/** What the user saw before pressing Stop (reasoning included) stays in the transcript, marked as stopped. */
+export async function keepStoppedText(
+  deps: LifecycleDeps,
+  step: CallModelInput,
+  { attempt, reasoning, text }: { attempt: number; reasoning: string; text: string },
+): Promise<void> {
+  if (reasoning || text) {
+    await saveStep(deps, step, stepParts(step.step, attempt, reasoning, text, []), null, { stopped: true });
+  }
 }
 
 /**
@@ -157,13 +169,12 @@ export async function recordStep(
   const structured =
     outputSchema && settled.runnable.length === 0 ? validateObject(attempt.text, outputSchema) : undefined;
   const answerParts: UIPart[] = !structured
-    ? stepParts(attempt.text, settled.parts)
-    : structured.ok
-      ? [{ type: 'step-start' }, { type: 'data-object', id: objectPartId(step.completionId), data: structured.value }]
-      : [
-          { type: 'step-start' },
-          { type: 'data-invalid_object', data: { text: attempt.text, problem: structured.problem } },
-        ];
+    ? stepParts(step.step, attempt.attempt, attempt.reasoning, attempt.text, settled.parts)
+    : stepParts(step.step, attempt.attempt, attempt.reasoning, '', [
+        structured.ok
+          ? { type: 'data-object', id: objectPartId(step.completionId), data: structured.value }
+          : { type: 'data-invalid_object', data: { text: attempt.text, problem: structured.problem } },
+      ]);
   await saveStep(deps, step, answerParts, attempt.usage);
   if (structured?.ok) {
     await createCompletionsRepo(pool).setOutput(step.completionId, structured.value);
@@ -238,8 +249,17 @@ function saveStep(
   });
 }
 
-function stepParts(text: string, toolParts: UIPart[]): UIPart[] {
-  return [{ type: 'step-start' }, ...(text ? [{ type: 'text', text, state: 'done' as const }] : []), ...toolParts];
+/**
+ * In the order the step streamed them: the model thinks before it answers. The reasoning keeps its stream id, as
+ * the ai package's reasoning part does.
+ */
+function stepParts(step: number, attempt: number, reasoning: string, text: string, toolParts: UIPart[]): UIPart[] {
+  return [
+    { type: 'step-start' },
+    ...(reasoning ? [{ type: 'reasoning', id: reasoningIdFor(step, attempt), text: reasoning, state: 'done' }] : []),
+    ...(text ? [{ type: 'text', text, state: 'done' as const }] : []),
+    ...toolParts,
+  ];
 }
 
 /** Roughly four characters a token: enough to charge a failed attempt that never reported usage. */

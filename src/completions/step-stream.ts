@@ -1,6 +1,7 @@
 /**
  * Turns one attempt's normalized provider events into UI chunks as they arrive, and accumulates what the step
- * persists: the text so far, the tool calls with their argument text, usage and the finish reason.
+ * persists: the reasoning and the text so far, the tool calls with their argument text, usage and the finish reason.
+ * Reasoning comes first (Anthropic's thinking block): it is closed when the answer's text or a tool call opens.
  */
 import type { FinishReason, ModelEvent, Usage } from '../llm/types.js';
 import type { UIMessageChunk } from '../stream/ui-chunks.js';
@@ -8,6 +9,11 @@ import type { UIMessageChunk } from '../stream/ui-chunks.js';
 /** Each attempt streams its text under its own id, so a retry can tell viewers which text it supersedes. */
 export function textIdFor(step: number, attempt: number): string {
   return `text-${step}-${attempt}`;
+}
+
+/** Like the text, each attempt's reasoning has its own id, so a retry can supersede it too. */
+export function reasoningIdFor(step: number, attempt: number): string {
+  return `reasoning-${step}-${attempt}`;
 }
 
 /** Deterministic per completion, step and call order, so a re-run step reuses its ids; safe for both vendors. */
@@ -24,6 +30,7 @@ export interface StreamedToolCall {
 export function createStepStream(options: {
   publish: (chunk: UIMessageChunk) => Promise<unknown>;
   textId: string;
+  reasoningId: string;
   toolCallId: (index: number) => string;
   onFirstText: () => Promise<void>;
   /** Receives text deltas instead of the text chunks (structured output streams a growing object instead). */
@@ -31,6 +38,9 @@ export function createStepStream(options: {
 }) {
   const { publish } = options;
   const state = {
+    reasoning: '',
+    /** Once closed, the reasoning stays closed: the step keeps one reasoning part, before its text. */
+    reasoningPhase: 'none' as 'none' | 'open' | 'closed',
     text: '',
     textOpen: false,
     calls: [] as StreamedToolCall[],
@@ -41,9 +51,15 @@ export function createStepStream(options: {
   let firstTextRecorded: Promise<void> | undefined;
   const publishDelta = (delta: string) => publish({ type: 'text-delta', id: options.textId, delta });
 
+  async function closeReasoning(): Promise<void> {
+    if (state.reasoningPhase === 'open') await publish({ type: 'reasoning-end', id: options.reasoningId });
+    if (state.reasoningPhase !== 'none') state.reasoningPhase = 'closed';
+  }
+
   async function callFor(providerId: string, name: string): Promise<StreamedToolCall> {
     let call = byProviderId.get(providerId);
     if (!call) {
+      await closeReasoning();
       call = { id: options.toolCallId(state.calls.length), name, argsJson: '' };
       state.calls.push(call);
       byProviderId.set(providerId, call);
@@ -57,6 +73,7 @@ export function createStepStream(options: {
     async handle(event: ModelEvent): Promise<void> {
       switch (event.type) {
         case 'text-delta': {
+          await closeReasoning();
           state.text += event.delta;
           const opening = !state.textOpen;
           if (opening) {
@@ -92,11 +109,23 @@ export function createStepStream(options: {
         case 'finish':
           state.finishReason = event.reason;
           return;
-        case 'reasoning-delta':
+        case 'reasoning-delta': {
+          // Without Anthropic's interleaved-thinking beta (not requested), thinking only precedes the answer.
+          if (state.reasoningPhase === 'closed' || !event.delta) return;
+          state.reasoning += event.delta;
+          const delta = { type: 'reasoning-delta' as const, id: options.reasoningId, delta: event.delta };
+          if (state.reasoningPhase === 'open') await publish(delta);
+          else {
+            state.reasoningPhase = 'open';
+            await Promise.all([publish({ type: 'reasoning-start', id: options.reasoningId }), publish(delta)]);
+          }
           return;
+        }
       }
     },
-    async closeText(): Promise<void> {
+    /** Ends the open reasoning and text, when the stream finished or was cut short. */
+    async close(): Promise<void> {
+      await closeReasoning();
       if (!state.textOpen) return;
       state.textOpen = false;
       await firstTextRecorded;

@@ -210,6 +210,72 @@ describe('the AG-UI translator', () => {
     });
   });
 
+  it('gives the model’s reasoning a reasoning message of its own, before the step’s text', async () => {
+    const events = await translate([
+      { type: 'start', messageId: M },
+      { type: 'start-step' },
+      { type: 'reasoning-start', id: 'reasoning-0-1' },
+      { type: 'reasoning-delta', id: 'reasoning-0-1', delta: 'Let me think.' },
+      { type: 'reasoning-end', id: 'reasoning-0-1' },
+      ...textStep('text-0-1', ['42']),
+      { type: 'finish-step' },
+      finish,
+    ]);
+    expect(brief(events)).toEqual([
+      'RUN_STARTED',
+      'STEP_STARTED stepName=step-0',
+      'REASONING_START messageId=msg-1:reasoning-0-1',
+      'REASONING_MESSAGE_START messageId=msg-1:reasoning-0-1 role=reasoning',
+      'REASONING_MESSAGE_CONTENT messageId=msg-1:reasoning-0-1',
+      'REASONING_MESSAGE_END messageId=msg-1:reasoning-0-1',
+      'REASONING_END messageId=msg-1:reasoning-0-1',
+      'TEXT_MESSAGE_START messageId=msg-1:text-0-1 role=assistant',
+      'TEXT_MESSAGE_CONTENT messageId=msg-1:text-0-1',
+      'TEXT_MESSAGE_END messageId=msg-1:text-0-1',
+      'STEP_FINISHED stepName=step-0',
+      'RUN_FINISHED',
+    ]);
+    expect(events[4]).toMatchObject({ delta: 'Let me think.' });
+  });
+
+  it('closes reasoning cut off by a reset or a Stop, and names superseded reasoning', async () => {
+    const events = await translate([
+      { type: 'start', messageId: M },
+      { type: 'start-step' },
+      { type: 'reasoning-start', id: 'reasoning-0-1' },
+      { type: 'reasoning-delta', id: 'reasoning-0-1', delta: 'Hmm' },
+      {
+        type: 'data-step-reset',
+        data: { step: 0, attempt: 2, supersededIds: ['reasoning-0-1', 'text-0-1'] },
+      },
+      { type: 'start-step' },
+      { type: 'reasoning-delta', id: 'reasoning-0-2', delta: 'Again' },
+      { type: 'abort', reason: 'cancelled' },
+    ]);
+    expect(brief(events)).toEqual([
+      'RUN_STARTED',
+      'STEP_STARTED stepName=step-0',
+      'REASONING_START messageId=msg-1:reasoning-0-1',
+      'REASONING_MESSAGE_START messageId=msg-1:reasoning-0-1 role=reasoning',
+      'REASONING_MESSAGE_CONTENT messageId=msg-1:reasoning-0-1',
+      'REASONING_MESSAGE_END messageId=msg-1:reasoning-0-1',
+      'REASONING_END messageId=msg-1:reasoning-0-1',
+      'STEP_FINISHED stepName=step-0',
+      'CUSTOM name=longhaul.step-reset',
+      'STEP_STARTED stepName=step-0',
+      'REASONING_START messageId=msg-1:reasoning-0-2',
+      'REASONING_MESSAGE_START messageId=msg-1:reasoning-0-2 role=reasoning',
+      'REASONING_MESSAGE_CONTENT messageId=msg-1:reasoning-0-2',
+      'REASONING_MESSAGE_END messageId=msg-1:reasoning-0-2',
+      'REASONING_END messageId=msg-1:reasoning-0-2',
+      'STEP_FINISHED stepName=step-0',
+      'RUN_FINISHED',
+    ]);
+    expect(events[8]).toMatchObject({
+      value: { supersededMessageIds: ['msg-1:reasoning-0-1', 'msg-1:text-0-1'] },
+    });
+  });
+
   it('closes a failed attempt’s text, tool call and step at a reset, and names what it supersedes', async () => {
     const events = await translate([
       { type: 'start', messageId: M },

@@ -86,6 +86,29 @@ describe('toModelContext', () => {
     });
   });
 
+  it('leaves the stored reasoning out: Anthropic takes thinking back only with its signature, which is not kept', () => {
+    const messages = toModelContext([
+      row('user', [{ type: 'text', text: 'go' }]),
+      row('assistant', [
+        { type: 'step-start' },
+        { type: 'reasoning', id: 'reasoning-0-1', text: 'private thought', state: 'done' },
+        { type: 'text', text: 'The answer.', state: 'done' },
+      ]),
+    ]);
+    expect(messages).toEqual([
+      { role: 'user', content: 'go' },
+      { role: 'assistant', content: 'The answer.' },
+    ]);
+  });
+
+  it('leaves out a stopped step that only reasoned', () => {
+    const messages = toModelContext([
+      row('user', [{ type: 'text', text: 'go' }]),
+      row('assistant', [{ type: 'step-start' }, { type: 'reasoning', text: 'cut short', state: 'done' }]),
+    ]);
+    expect(messages).toEqual([{ role: 'user', content: 'go' }]);
+  });
+
   it('answers a call that has no result as failed', () => {
     expect(
       toolMessagesFor([

@@ -187,7 +187,7 @@ describe('provider failures: retried when they can pass, reported when they cann
       const reset = result.chunks.find((c) => c.type === 'data-step-reset') as {
         data: { attempt: number; supersededIds: string[] };
       };
-      expect(reset.data).toMatchObject({ attempt: 2, supersededIds: ['text-0-1'] });
+      expect(reset.data).toMatchObject({ attempt: 2, supersededIds: ['reasoning-0-1', 'text-0-1'] });
       expect(textOf(result.message)).toBe('The answer is fortyThe answer is 42.');
       const shown = withoutSupersededParts(result.message);
       expect(textOf(shown)).toBe('The answer is 42.');

@@ -201,6 +201,16 @@ describe('the bytes of every chunk kind, per client version', () => {
     }
   });
 
+  it('the model’s reasoning (an Anthropic thinking block) before its text', async () => {
+    const thought = await post(
+      7,
+      [{ kind: 'text', reasoning: ['Thinking.'], chunks: ['Said.'], usage: { inputTokens: 2, outputTokens: 2 } }],
+      { model: 'anthropic:claude-test' },
+    );
+    await thought.response.text();
+    await replayForEveryVersion(thought.chatId, thought.completionId);
+  });
+
   it.each(VERSIONS)('matches test/fixtures/ui-stream/v%i.sse', async (version) => {
     const frames = [...kinds.get(version)!.values()].join('');
     await expect(frames).toMatchFileSnapshot(`../fixtures/ui-stream/v${version}.sse`);

@@ -97,6 +97,7 @@ async function runTurn(
     scripts: Script[];
     tools?: string[];
     agent?: string;
+    model?: string;
     approve?: boolean;
     /** The approver's free-text reason, sent with the approval. */
     reason?: string;
@@ -111,6 +112,7 @@ async function runTurn(
     messages: [userMessage(turn.text)],
     ...(turn.tools ? { tools: turn.tools } : {}),
     ...(turn.agent ? { agent: turn.agent } : {}),
+    ...(turn.model ? { model: turn.model } : {}),
   });
   const completionId = response.headers.get('x-longhaul-completion-id')!;
   await response.text();
@@ -193,6 +195,19 @@ describe('completion workflow histories', () => {
       expect.objectContaining({ completionId: run.completionId, threadId: run.threadId }),
     ]);
     expect(leaksOf(run, [user, answer])).toEqual([]);
+  });
+
+  it('hold no model text after decoding every payload: an answer with reasoning', async () => {
+    const reasoning = mark('REASONING');
+    const answer = mark('MODELREASONED');
+    const run = await runTurn(h, {
+      text: 'Think first',
+      model: 'anthropic:claude-test',
+      scripts: [{ kind: 'text', reasoning: [`${reasoning} `, 'so'], chunks: [`${answer} `, 'is it.'] }],
+    });
+    const { rows } = await h.pool.query(`SELECT parts FROM messages WHERE completion_id = $1`, [run.completionId]);
+    expect(JSON.stringify(rows), 'the reasoning was kept').toContain(reasoning);
+    expect(leaksOf(run, [reasoning, answer])).toEqual([]);
   });
 
   it('hold no user or model text after decoding every payload: a tool turn with an approval', async () => {

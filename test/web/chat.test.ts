@@ -165,6 +165,20 @@ describe('the web app in a real browser: streaming, Stop, reload, a second tab, 
     expect((await assistant().locator('.markdown').innerText()).trim()).toBe('The answer is 42.');
   });
 
+  it('shows the model’s reasoning collapsed, opened on request', async () => {
+    await newThread();
+    h.model.enqueue({ kind: 'text', reasoning: ['Weighing ', 'the options.'], chunks: ['Take ', 'the train.'] });
+    await page.getByRole('combobox', { name: 'Model' }).fill('anthropic:claude-test');
+    await send('Train or plane?');
+    await assistant().getByText('Take the train.').waitFor();
+    const reasoning = assistant().getByRole('group').filter({ hasText: 'Reasoning' });
+    expect(await reasoning.evaluate((details) => (details as HTMLDetailsElement).open)).toBe(false);
+    expect(await assistant().getByText('Weighing the options.').isVisible()).toBe(false);
+    await reasoning.getByText('Reasoning', { exact: true }).click();
+    await assistant().getByText('Weighing the options.').waitFor();
+    await page.getByRole('combobox', { name: 'Model' }).fill('');
+  });
+
   it('another user’s thread id in the URL shows “not found”', async () => {
     const stranger = await h.createUser();
     const created = await h.api('/v1/threads', {

@@ -89,7 +89,7 @@ describe('the web app in a real browser: a message sent into a running answer, o
     await newThread();
     const from = h.model.requests.length;
     h.model.enqueue(
-      { kind: 'text', chunks: words(16, 'first'), delayMs: 250 },
+      { kind: 'text', chunks: words(40, 'first'), delayMs: 250 },
       { kind: 'text', chunks: ['Second ', 'answer.'] },
     );
     await send('Tell me a story');
@@ -104,7 +104,8 @@ describe('the web app in a real browser: a message sent into a running answer, o
       await phone.page.goto(page.url());
       await phone.page.getByRole('button', { name: 'Send into answer', exact: true }).waitFor();
       expect(await phone.page.getByRole('button', { name: 'Queue', exact: true }).isVisible()).toBe(true);
-      expect(await phone.page.getByRole('button', { name: 'Stop', exact: true }).isVisible()).toBe(true);
+      // Stop comes once this tab has joined the answer's stream, a moment after the page knows it runs.
+      await phone.page.getByRole('button', { name: 'Stop', exact: true }).waitFor();
       expect(await phone.page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
       await screenshot(phone.page, 'phone-running');
     } finally {

@@ -53,26 +53,23 @@ describe('the project configuration module', () => {
     expect(message).toContain(problem);
   });
 
-  it.each(['src/worker.ts', 'src/server.ts'])(
-    '%s stops at start with the file and the entry named',
-    async (entry) => {
-      const file = fixture('broken/unknown-tool.config.ts');
-      const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', entry], {
-        cwd: REPO,
-        // Nothing is reachable at these addresses: the process must stop before it connects anywhere.
-        env: {
-          ...process.env,
-          LONGHAUL_CONFIG: file,
-          DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none',
-          REDIS_URL: 'redis://127.0.0.1:9',
-          TEMPORAL_ADDRESS: '127.0.0.1:9',
-        },
-      }).then(
-        () => ({ code: 0, stderr: '' }),
-        (error: { code: number; stderr: string }) => error,
-      );
-      expect(result.code).not.toBe(0);
-      expect(result.stderr).toContain(`${file}: agents[0] ("teleporter"): names unknown tools: teleport`);
-    },
-  );
+  it.each(['src/worker.ts', 'src/server.ts'])('%s stops at start with the file and the entry named', async (entry) => {
+    const file = fixture('broken/unknown-tool.config.ts');
+    const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', entry], {
+      cwd: REPO,
+      // Nothing is reachable at these addresses: the process must stop before it connects anywhere.
+      env: {
+        ...process.env,
+        LONGHAUL_CONFIG: file,
+        DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none',
+        REDIS_URL: 'redis://127.0.0.1:9',
+        TEMPORAL_ADDRESS: '127.0.0.1:9',
+      },
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`${file}: agents[0] ("teleporter"): names unknown tools: teleport`);
+  });
 });

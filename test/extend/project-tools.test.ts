@@ -13,7 +13,9 @@ describe('a project configuration adds its own tools and agent', () => {
   beforeAll(async () => {
     h = await startHarness({}, { projectConfig: SHOP_CONFIG });
     // The project's own tables: Longhaul's migrations know nothing of them.
-    await h.pool.query(`CREATE TABLE IF NOT EXISTS shop_orders (order_number text PRIMARY KEY, status text, total numeric)`);
+    await h.pool.query(
+      `CREATE TABLE IF NOT EXISTS shop_orders (order_number text PRIMARY KEY, status text, total numeric)`,
+    );
     await h.pool.query(
       `CREATE TABLE IF NOT EXISTS shop_refunds (tool_call_id text PRIMARY KEY, order_number text, amount numeric)`,
     );

@@ -18,12 +18,14 @@ import { createPool, createRedis } from './runtime/connections.js';
 import { createWorker } from './runtime/create-worker.js';
 import { providersFromConfig } from './runtime/providers-from-config.js';
 import { closeHttpServer, onShutdown } from './runtime/shutdown.js';
-import { toolsFromConfig } from './runtime/tools-from-config.js';
-import { agentsFromConfig } from './runtime/agents-from-config.js';
+import { registriesFromConfig } from './runtime/registries-from-config.js';
 import { installTemporalRuntime } from './runtime/install-temporal-runtime.js';
 
 const log = createLogger('dev');
 const envConfig = loadConfig();
+// Before anything starts: a bad project config stops `npm start` with the file and the entry named.
+const { tools, agents, file: projectConfigFile } = await registriesFromConfig(envConfig);
+if (projectConfigFile) log.info(`project config ${projectConfigFile}`);
 const dataDir = envConfig.LONGHAUL_DATA_DIR;
 mkdirSync(dataDir, { recursive: true });
 
@@ -54,8 +56,6 @@ const workerSubscriber = createRedis(config.REDIS_URL, 'longhaul-dev-worker-sub'
 // task straight back to this process in the start response (eager workflow start).
 const temporalConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 const temporal = new Client({ connection: temporalConnection, namespace: config.TEMPORAL_NAMESPACE });
-const tools = toolsFromConfig(config);
-const agents = agentsFromConfig();
 const worker = await createWorker({
   config,
   log: createLogger('worker', config.LOG_LEVEL),

@@ -5,11 +5,13 @@ import { createLogger } from './log.js';
 import { createApi } from './runtime/create-api.js';
 import { connectTemporal, createPool, createRedis } from './runtime/connections.js';
 import { closeHttpServer, onShutdown } from './runtime/shutdown.js';
-import { toolsFromConfig } from './runtime/tools-from-config.js';
-import { agentsFromConfig } from './runtime/agents-from-config.js';
+import { registriesFromConfig } from './runtime/registries-from-config.js';
 
 const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
+// Before any connection: a bad project config stops the API before it accepts a request.
+const { tools, agents, file } = await registriesFromConfig(config);
+if (file) log.info(`project config ${file}`);
 const pool = createPool(config.DATABASE_URL);
 await migrate(pool, (line) => log.info(line));
 const redis = createRedis(config.REDIS_URL, 'longhaul-api');
@@ -21,8 +23,8 @@ const { app, drain } = createApi({
   redis,
   subscriber,
   temporal,
-  tools: toolsFromConfig(config),
-  agents: agentsFromConfig(),
+  tools,
+  agents,
   log,
 });
 const server = app.listen(config.PORT, config.HOST, () =>

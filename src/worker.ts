@@ -6,13 +6,15 @@ import { createPool, createRedis } from './runtime/connections.js';
 import { createWorker } from './runtime/create-worker.js';
 import { providersFromConfig } from './runtime/providers-from-config.js';
 import { onShutdown } from './runtime/shutdown.js';
-import { toolsFromConfig } from './runtime/tools-from-config.js';
-import { agentsFromConfig } from './runtime/agents-from-config.js';
+import { registriesFromConfig } from './runtime/registries-from-config.js';
 import { installTemporalRuntime } from './runtime/install-temporal-runtime.js';
 import { serveMetrics } from './runtime/serve-metrics.js';
 
 const config = loadConfig();
 const log = createLogger('worker', config.LOG_LEVEL);
+// Before any connection: a bad project config stops the worker before it takes a task.
+const { tools, agents, file } = await registriesFromConfig(config);
+if (file) log.info(`project config ${file}`);
 installTemporalRuntime(config, log);
 const pool = createPool(config.DATABASE_URL);
 await migrate(pool, (line) => log.info(line));
@@ -25,8 +27,8 @@ const worker = await createWorker({
   redis,
   subscriber,
   providers: providersFromConfig(config),
-  tools: toolsFromConfig(config),
-  agents: agentsFromConfig(),
+  tools,
+  agents,
 });
 const metricsServer =
   config.LONGHAUL_WORKER_METRICS_PORT === undefined

@@ -68,6 +68,20 @@ describe('workflow import allow-list', () => {
     expect(reported).toEqual([]);
   });
 
+  it('reports the public entry and the configuration loader: user code runs only in activities', async () => {
+    const code = [
+      "import { defineTool } from 'longhaul';",
+      "import { loadProjectConfig } from '../extend/load-project-config.js';",
+      "import config from '../../longhaul.config.js';",
+      'export const used = [defineTool, loadProjectConfig, config];',
+    ].join('\n');
+    expect(await restrictedImports(code)).toEqual([
+      'longhaul',
+      '../extend/load-project-config.js',
+      '../../longhaul.config.js',
+    ]);
+  });
+
   it('leaves code outside src/workflows alone', async () => {
     expect(await restrictedImports("import pg from 'pg';\nexport const used = pg;", 'src/db/x.ts')).toEqual([]);
   });

@@ -22,6 +22,8 @@ import { toolsFromConfig } from '../../src/runtime/tools-from-config.js';
 import type { ToolDefinition } from '../../src/tools/tool-definition.js';
 import { defineAgent, type AgentDefinition } from '../../src/agents/agent-definition.js';
 import { agentsFromConfig } from '../../src/runtime/agents-from-config.js';
+import { BUILTIN_AGENTS } from '../../src/agents/builtin-agents.js';
+import { loadProjectConfig } from '../../src/extend/load-project-config.js';
 import type { Redis } from 'ioredis';
 
 let runtimeInstalled = false;
@@ -57,6 +59,8 @@ export async function startHarness(
   options: {
     tools?: ToolDefinition[];
     agents?: AgentDefinition[];
+    /** A project configuration module (as LONGHAUL_CONFIG names one): its tools and agents join the test ones. */
+    projectConfig?: string;
     /** Wire API and worker like `npm start`: one Temporal connection, starts requested eagerly. */
     eagerStart?: boolean;
     /** Interceptors on the API's Temporal client (e.g. to hold a workflow start at a chosen moment). */
@@ -100,7 +104,16 @@ export async function startHarness(
     namespace: config.TEMPORAL_NAMESPACE,
     interceptors: { workflow: options.clientInterceptors ?? [] },
   });
-  const tools = toolsFromConfig(config, options.tools);
+  const project = options.projectConfig
+    ? await loadProjectConfig({
+        path: options.projectConfig,
+        builtinTools: toolsFromConfig(config, options.tools).names(),
+        builtinAgents: ['tester', ...BUILTIN_AGENTS, ...(options.agents ?? [])].map((agent) =>
+          typeof agent === 'string' ? agent : agent.name,
+        ),
+      })
+    : { tools: [], agents: [] };
+  const tools = toolsFromConfig(config, [...(options.tools ?? []), ...project.tools]);
   // The default agent of tests may use every tool the harness registers, test tools included.
   const agents = agentsFromConfig([
     defineAgent({
@@ -111,6 +124,7 @@ export async function startHarness(
       systemPrompt: () => 'You are the Longhaul test agent.',
     }),
     ...(options.agents ?? []),
+    ...project.agents,
   ]);
   async function launchWorker() {
     const nativeConnection = sharedConnection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));

@@ -1,16 +1,14 @@
 /**
  * Writes one completion's stream to an HTTP response as AG-UI events, encoded by @ag-ui/encoder: SSE, or
- * AG-UI's protobuf framing for a client whose Accept header names its media type. The sibling of
- * api/sse-writer.ts, with the same habits: a frame is written once the socket took the previous ones (so what
- * waits for a slow client sits in its follower's bounded queue), keep-alive ticks double as checks that the
- * completion still runs, and a viewer that fell too far behind is ended without RUN_FINISHED, to reconnect.
+ * AG-UI's protobuf framing for a client whose Accept header names its media type. The response, its
+ * backpressure, keep-alive ticks and the ending of a viewer that fell too far behind (without RUN_FINISHED, to
+ * reconnect) are the UI message stream's own (api/sse-writer.ts); only the framing and the events differ.
  */
 import { AGUI_MEDIA_TYPE, EventEncoder } from '@ag-ui/encoder';
 import type { Context } from 'koa';
+import { follow, openSse } from '../api/sse-writer.js';
 import type { Logger } from '../log.js';
-import { metrics } from '../metrics.js';
-import { formatSseComment } from '../stream/sse.js';
-import { FellBehindError, type StreamFollower } from '../stream/stream-hub.js';
+import type { StreamFollower } from '../stream/stream-hub.js';
 import type { UIMessageChunk } from '../stream/ui-chunks.js';
 import { parsePublishedChunk } from './published-chunk.js';
 import type { AgUiTranslator, ChunkFacts } from './translator.js';
@@ -44,44 +42,20 @@ export async function pipeFollowerAsAgUi(
   options: AgUiPipeOptions,
 ): Promise<void> {
   const { translator } = options;
-  ctx.respond = false;
-  const res = ctx.res;
-  const sse = encoder.getContentType() === 'text/event-stream';
-  res.writeHead(200, {
-    'content-type': encoder.getContentType(),
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
-  res.flushHeaders();
-  res.socket?.setNoDelay(true);
-  metrics.activeStreams.inc();
-  res.once('close', () => {
-    metrics.activeStreams.dec();
-    void follower.close();
-  });
-
-  const drained = () =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        res.off('drain', done);
-        res.off('close', done);
-        follower.behind.removeEventListener('abort', done);
-        resolve();
-      };
-      res.on('drain', done);
-      res.on('close', done);
-      follower.behind.addEventListener('abort', done);
-    });
-  const write = async (bytes: Uint8Array) => {
-    if (res.writableEnded || res.destroyed) return;
-    if (!res.write(bytes) && !follower.behind.aborted) await drained();
-  };
-
-  let settledSeen = false;
-  const keepAlive = setInterval(() => {
+  const contentType = encoder.getContentType();
+  const sse = openSse(ctx, {
+    queuedBytes: follower.queuedBytes,
+    headers: {
+      'content-type': contentType,
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    },
     // Protobuf framing has no comments: a binary client's connection idles until the next event.
-    if (sse && !res.writableEnded && !res.writableNeedDrain) res.write(formatSseComment('keep-alive'));
+    comments: contentType === 'text/event-stream',
+  });
+  let settledSeen = false;
+  const onTick = () => {
     if (settledSeen) {
       void follower.close();
       return;
@@ -90,31 +64,27 @@ export async function pipeFollowerAsAgUi(
       (settled) => (settledSeen = settled),
       () => {},
     );
-  }, options.keepAliveMs);
-
-  try {
-    for (const event of translator.start()) await write(encoder.encodeBinary(event));
+  };
+  const followOptions = {
+    keepAliveMs: options.keepAliveMs,
+    log: options.log,
+    ids: { completionId: options.completionId },
+    onTick,
+    fellBehind: 'AG-UI viewer fell behind: closed without RUN_FINISHED; GET /ag-ui/:threadId/stream replays the run',
+  };
+  await follow(sse, follower, followOptions, async () => {
+    for (const event of translator.start()) await sse.write(encoder.encodeBinary(event), follower.behind);
     for await (const published of follower.events(options.afterSeq)) {
       const chunk = parsePublishedChunk(published.json);
       if (!chunk) continue;
       const facts = 'catalogue' in chunk ? await options.factsFor(chunk.catalogue) : {};
       for (const event of translator.push(chunk, facts)) {
-        const written = write(encoder.encodeBinary(event));
+        const written = sse.write(encoder.encodeBinary(event), follower.behind);
         // After the run's last event nothing more is queued: end now rather than wait for a client that stopped
-        // reading (res.write has taken the bytes already; only the wait for 'drain' is skipped).
+        // reading (the response has taken the bytes already; only the wait for 'drain' is skipped).
         if (!translator.finished) await written;
       }
       if (translator.finished) break;
     }
-  } catch (error) {
-    if (!(error instanceof FellBehindError)) throw error;
-    options.log.info(
-      { completionId: options.completionId },
-      'AG-UI viewer fell behind: closed without RUN_FINISHED; GET /ag-ui/:threadId/stream replays the run',
-    );
-  } finally {
-    clearInterval(keepAlive);
-    await follower.close();
-    if (!res.writableEnded) res.end();
-  }
+  });
 }

@@ -41,18 +41,27 @@ export interface SseResponse {
    * Writes a frame; resolves once the response can take more (at once, or on 'drain'), has closed, or
    * `giveUp` is aborted.
    */
-  write(frame: string, giveUp?: AbortSignal): Promise<void>;
+  write(frame: string | Uint8Array, giveUp?: AbortSignal): Promise<void>;
   /** A keep-alive comment, skipped while frames are still waiting for the socket (those keep it alive). */
   keepAlive(): void;
   end(): void;
   closed: Promise<void>;
 }
 
-/** Opens the SSE response; `queuedBytes` reports what waits for it upstream (its follower's queue). */
-export function openSse(ctx: Context, queuedBytes: () => number = () => 0): SseResponse {
+export interface OpenStreamOptions {
+  /** What waits for this response upstream (its follower's queue). */
+  queuedBytes?: () => number;
+  headers?: Readonly<Record<string, string>>;
+  /** False for framings without comments (AG-UI's protobuf): keep-alive ticks then write nothing. */
+  comments?: boolean;
+}
+
+/** Opens a streaming response (the UI message stream's SSE unless `headers` says otherwise). */
+export function openSse(ctx: Context, options: OpenStreamOptions = {}): SseResponse {
+  const { queuedBytes = () => 0, headers = UI_STREAM_HEADERS, comments = true } = options;
   ctx.respond = false;
   const res = ctx.res;
-  res.writeHead(200, UI_STREAM_HEADERS);
+  res.writeHead(200, headers);
   res.flushHeaders();
   res.socket?.setNoDelay(true);
   metrics.activeStreams.inc();
@@ -83,7 +92,7 @@ export function openSse(ctx: Context, queuedBytes: () => number = () => 0): SseR
       if (!res.write(frame) && !giveUp?.aborted) await drained(giveUp);
     },
     keepAlive: () => {
-      if (!res.writableEnded && !res.writableNeedDrain) res.write(formatSseComment('keep-alive'));
+      if (comments && !res.writableEnded && !res.writableNeedDrain) res.write(formatSseComment('keep-alive'));
     },
     end: () => {
       if (!res.writableEnded) res.end();
@@ -92,21 +101,23 @@ export function openSse(ctx: Context, queuedBytes: () => number = () => 0): SseR
   };
 }
 
-interface FollowOptions {
+export interface FollowOptions {
   keepAliveMs: number;
   log: Logger;
   /** What the log line names the viewer by (its completion or user id). */
   ids: Record<string, string>;
   /** Runs on every keep-alive tick, after the comment. */
   onTick?: () => void;
+  /** The log line for a viewer that fell behind: how it gets back what it missed. */
+  fellBehind?: string;
 }
 
 /**
  * Runs `stream` on an open response with keep-alive ticks; whichever way it ends, stops them, releases the
- * subscription and ends the response. A viewer that fell behind is ended without `[DONE]`, so it resumes with
- * Last-Event-ID; other errors propagate.
+ * subscription and ends the response. A viewer that fell behind is ended without its stream's last frame, so it
+ * resumes (SSE: with Last-Event-ID); other errors propagate.
  */
-async function follow(
+export async function follow(
   sse: SseResponse,
   follower: { close(): Promise<void> },
   options: FollowOptions,
@@ -122,7 +133,10 @@ async function follow(
   } catch (error) {
     if (!(error instanceof FellBehindError)) throw error;
     fellBehindTotal.inc();
-    options.log.info(options.ids, 'SSE viewer fell behind: closed without [DONE] so it resumes with Last-Event-ID');
+    options.log.info(
+      options.ids,
+      options.fellBehind ?? 'SSE viewer fell behind: closed without [DONE] so it resumes with Last-Event-ID',
+    );
   } finally {
     clearInterval(keepAlive);
     await follower.close();
@@ -153,7 +167,7 @@ export interface PipeOptions {
  * releases the subscription.
  */
 export async function pipeFollowerToSse(ctx: Context, follower: StreamFollower, options: PipeOptions): Promise<void> {
-  const sse = openSse(ctx, follower.queuedBytes);
+  const sse = openSse(ctx, { queuedBytes: follower.queuedBytes });
   let settledSeen = false;
   let ended = false;
   const onTick = () => {
@@ -194,7 +208,7 @@ export async function pipeUserFollowerToSse(
   follower: UserFollower,
   options: { userId: string; keepAliveMs: number; log: Logger },
 ): Promise<void> {
-  const sse = openSse(ctx, follower.queuedBytes);
+  const sse = openSse(ctx, { queuedBytes: follower.queuedBytes });
   const ids = { userId: options.userId };
   await follow(sse, follower, { keepAliveMs: options.keepAliveMs, log: options.log, ids }, async () => {
     for await (const event of follower.events()) await sse.write(formatSseData(event.json, event.seq), follower.behind);

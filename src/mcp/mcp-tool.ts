@@ -1,0 +1,77 @@
+/**
+ * Turns a tool an MCP server lists into a Longhaul tool named `<server>__<tool>`: the server's JSON Schema is what
+ * providers see and what every call is validated against, the approval policy decides between an activity and a
+ * durable child workflow, and the call goes through the run-tool path like any other tool (Stop aborts it).
+ */
+import { ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { FinalToolFailure, type ToolDefinition } from '../tools/tool-definition.js';
+import type { McpConnection } from './mcp-connection.js';
+import { toMcpToolOutput, toMcpUiParts, type McpToolOutput } from './mcp-result.js';
+import { MCP_TOOL_SEPARATOR, type McpServerConfig } from './mcp-server-config.js';
+
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+const DEFAULT_TIMEOUT_MS = 60_000;
+/** Where the tool call id travels in `_meta`, so a server can deduplicate a retried call. */
+export const MCP_TOOL_CALL_ID_META = 'longhaul/toolCallId';
+
+/** The Longhaul tool for `tool`, or a reason it cannot be offered (a name too long, a schema zod cannot read). */
+export function toMcpToolDefinition(
+  connection: McpConnection,
+  tool: Tool,
+): { tool: ToolDefinition<Record<string, unknown>, McpToolOutput> } | { skipped: string } {
+  const { server } = connection;
+  const name = `${server.name}${MCP_TOOL_SEPARATOR}${tool.name}`;
+  if (!TOOL_NAME.test(name)) return { skipped: `${name}: the name does not match ${TOOL_NAME}` };
+  let input: z.ZodType<Record<string, unknown>>;
+  try {
+    input = z.fromJSONSchema(tool.inputSchema as z.core.JSONSchema.JSONSchema) as z.ZodType<Record<string, unknown>>;
+  } catch (error) {
+    return { skipped: `${name}: its input schema cannot be read (${(error as Error).message})` };
+  }
+  const approval = server.approval ?? 'never';
+  const timeoutMs = server.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+
+  return {
+    tool: {
+      name,
+      description: tool.description ?? tool.title ?? tool.name,
+      input,
+      inputJsonSchema: tool.inputSchema,
+      mode: requiresApprovalAtAll(approval, tool.name) ? 'durable' : 'inline',
+      requiresApproval: (args) => approves(server, tool.name, args),
+      timeoutMs,
+      async execute(args, context) {
+        try {
+          const result = await connection.callTool(
+            { name: tool.name, arguments: args, _meta: { [MCP_TOOL_CALL_ID_META]: context.toolCallId } },
+            { signal: context.signal, timeout: timeoutMs },
+          );
+          const output = toMcpToolOutput(result);
+          if (result.isError) throw new FinalToolFailure(output.text || 'the server reported an error');
+          return output;
+        } catch (error) {
+          // A JSON-RPC error (unknown tool, bad params, a server that timed out) will answer the same again;
+          // only a transport failure (refused, reset, closed) is worth another attempt.
+          if (error instanceof McpError && error.code !== ErrorCode.ConnectionClosed) {
+            throw new FinalToolFailure(error.message);
+          }
+          throw error;
+        }
+      },
+      uiParts: toMcpUiParts,
+    },
+  };
+}
+
+function requiresApprovalAtAll(approval: NonNullable<McpServerConfig['approval']>, toolName: string): boolean {
+  if (approval === 'never') return false;
+  if (Array.isArray(approval)) return approval.includes(toolName);
+  return true;
+}
+
+function approves(server: McpServerConfig, toolName: string, args: unknown): boolean {
+  const approval = server.approval ?? 'never';
+  if (typeof approval === 'function') return approval(toolName, args);
+  return requiresApprovalAtAll(approval, toolName);
+}

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineAgent } from '../../src/agents/agent-definition.js';
+import { postChat, readJson, readValidatedChunks, userMessage } from '../support/chat-client.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { findPendingApproval } from '../support/pending-approval.js';
+import { waitFor } from '../support/wait-for.js';
+import { startTestMcpServer, type TestMcpServer } from './mcp-test-server.js';
+
+const AGENT = defineAgent({
+  name: 'mcp-user',
+  version: '1',
+  description: 'Uses MCP tools.',
+  tools: ['docs__search', 'docs__locked', 'docs__slow', 'docs__delete_page', 'late__search'],
+  systemPrompt: () => 'You use the docs.',
+});
+
+describe('MCP tools over Streamable HTTP, run as durable steps', () => {
+  let h: Harness;
+  let docs: TestMcpServer;
+  let late: TestMcpServer | undefined;
+  let latePort: number;
+
+  beforeAll(async () => {
+    docs = await startTestMcpServer();
+    // A port nothing listens on yet: the `late` server is down when Longhaul starts.
+    const reserved = await startTestMcpServer();
+    latePort = reserved.port;
+    await reserved.close();
+    process.env.MCP_TEST_TOKEN = 's3cret';
+    h = await startHarness(
+      {},
+      {
+        agents: [AGENT],
+        mcpServers: [
+          {
+            name: 'docs',
+            url: docs.url,
+            headers: { authorization: 'Bearer s3cret' },
+            approval: ['delete_page'],
+            timeoutMs: 30_000,
+          },
+          { name: 'late', url: `http://127.0.0.1:${latePort}/mcp` },
+        ],
+      },
+    );
+  });
+  afterAll(async () => {
+    await h?.close();
+    await docs?.close();
+    await late?.close();
+  });
+
+  function enqueueCall(name: string, args: unknown, then?: string) {
+    h.model.enqueue(
+      { kind: 'tool-calls', calls: [{ name, argsChunks: [JSON.stringify(args)] }] },
+      ...(then === undefined ? [] : [{ kind: 'text' as const, chunks: [then] }]),
+    );
+  }
+
+  async function startTurn() {
+    const chatId = `chat-${randomUUID()}`;
+    const response = await postChat(h, {
+      id: chatId,
+      agent: 'mcp-user',
+      trigger: 'submit-message',
+      messages: [userMessage('look it up')],
+    });
+    expect(response.status).toBe(200);
+    return { chatId, completionId: response.headers.get('x-longhaul-completion-id')!, response };
+  }
+
+  const completionStatus = async (completionId: string) =>
+    (await h.pool.query<{ status: string }>(`SELECT status FROM completions WHERE id = $1`, [completionId])).rows[0]
+      ?.status;
+
+  it("offers the server's tools with its JSON Schema and calls one in a turn, the call id in _meta", async () => {
+    enqueueCall('docs__search', { query: 'limits' }, 'Three a day.');
+    const { response } = await startTurn();
+    const chunks = await readValidatedChunks(response);
+
+    const input = chunks.find((c) => c.type === 'tool-input-available');
+    const output = chunks.find((c) => c.type === 'tool-output-available');
+    expect(output).toMatchObject({
+      output: { text: 'found 2 pages about limits\nLimits: 3 per day.' },
+    });
+    expect(chunks.filter((c) => c.type === 'source-url' || c.type === 'source-document')).toMatchObject([
+      { type: 'source-url', url: 'https://docs.example.com/start', title: 'Getting started' },
+      { type: 'source-document', mediaType: 'text/markdown', title: 'limits.md', filename: 'limits.md' },
+    ]);
+    expect(chunks.at(-1)?.type).toBe('finish');
+
+    const searches = docs.calls.filter((call) => call.tool === 'search');
+    expect(searches).toEqual([
+      { tool: 'search', args: { query: 'limits' }, toolCallId: (input as { toolCallId: string }).toolCallId },
+    ]);
+    expect(docs.authorizations).toContain('Bearer s3cret');
+
+    const [first, second] = h.model.requests.slice(-2).map((r) => JSON.stringify(r.body));
+    expect(first).toContain('"name":"docs__search"');
+    expect(first).toContain('"query":{"type":"string","minLength":2}');
+    expect(second).toContain('Limits: 3 per day.');
+  });
+
+  it('refuses arguments that fail the schema with a validation_error, without calling the server', async () => {
+    const before = docs.calls.length;
+    enqueueCall('docs__search', { query: 'x' }, 'Sorry.');
+    const { response } = await startTurn();
+    await readValidatedChunks(response);
+    const body = h.model.requests.at(-1)?.body as { messages: { role: string; content: string }[] };
+    const read = body.messages.filter((m) => m.role === 'tool').map((m) => JSON.parse(m.content) as unknown);
+    expect(read).toEqual([{ kind: 'validation_error', message: expect.stringMatching(/^query: /) }]);
+    expect(docs.calls.length).toBe(before);
+  });
+
+  it('turns isError into a failed result the model reads, without retrying', async () => {
+    enqueueCall('docs__locked', {}, 'It is locked.');
+    const { response } = await startTurn();
+    const chunks = await readValidatedChunks(response);
+    const error = chunks.find((c) => c.type === 'tool-output-error') as { errorText: string } | undefined;
+    expect(error?.errorText).toBe('failed: docs__locked failed: the ledger is locked');
+    expect(docs.calls.filter((call) => call.tool === 'locked')).toHaveLength(1);
+    expect(JSON.stringify(h.model.requests.at(-1)?.body)).toContain('the ledger is locked');
+  });
+
+  it('aborts an in-flight call on Stop, and the server sees the cancellation', async () => {
+    enqueueCall('docs__slow', {});
+    const { chatId, completionId, response } = await startTurn();
+    const reading = readValidatedChunks(response);
+    await waitFor(async () => docs.calls.some((call) => call.tool === 'slow'), 20_000, 'the slow call');
+    const { toolCallId } = docs.calls.find((call) => call.tool === 'slow')!;
+
+    expect((await h.api(`/api/chat/${chatId}/stop`, { method: 'POST' })).status).toBe(202);
+    await waitFor(async () => docs.aborted.includes(toolCallId), 20_000, 'the server seeing the abort');
+    expect((await reading).at(-1)).toMatchObject({ type: 'abort' });
+    await waitFor(async () => (await completionStatus(completionId)) === 'cancelled', 20_000, 'the Stop recorded');
+  });
+
+  it('holds a tool the approval policy names until a person approves, then calls it once', async () => {
+    enqueueCall('docs__delete_page', { page: 'old' }, 'Deleted.');
+    const { chatId, completionId, response } = await startTurn();
+    const chunks = await readValidatedChunks(response);
+    expect(chunks.map((c) => c.type)).toContain('tool-approval-request');
+    expect(docs.calls.filter((call) => call.tool === 'delete_page')).toEqual([]);
+
+    const approval = await findPendingApproval(h, chatId);
+    expect(approval).toMatchObject({ toolName: 'docs__delete_page', args: { page: 'old' } });
+    const decided = await h.api(`/v1/approvals/${approval.toolCallId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ decision: 'approve', argsDigest: approval.argsDigest }),
+    });
+    expect(await readJson(decided)).toMatchObject({ decision: 'approved' });
+    await waitFor(async () => (await completionStatus(completionId)) === 'completed', 20_000, 'the turn completed');
+    expect(docs.calls.filter((call) => call.tool === 'delete_page')).toEqual([
+      { tool: 'delete_page', args: { page: 'old' }, toolCallId: approval.toolCallId },
+    ]);
+  });
+
+  it('leaves out the tools of a server that is down at start, and offers them once it answers', async () => {
+    expect(h.mcp.status()).toMatchObject({ docs: { state: 'up', tools: 4 }, late: { state: 'down' } });
+    enqueueCall('late__search', { query: 'limits' }, 'Not there.');
+    const refused = await readValidatedChunks((await startTurn()).response);
+    expect(refused.find((c) => c.type === 'tool-output-error')).toMatchObject({
+      errorText: expect.stringMatching(/^not_found_error: no tool named "late__search"/),
+    });
+
+    late = await startTestMcpServer(latePort);
+    await h.mcp.refresh();
+    expect(h.mcp.status()).toMatchObject({ late: { state: 'up', tools: 4 } });
+    enqueueCall('late__search', { query: 'limits' }, 'Found.');
+    const chunks = await readValidatedChunks((await startTurn()).response);
+    expect(chunks.find((c) => c.type === 'tool-output-available')).toMatchObject({
+      output: { text: expect.stringContaining('found 2 pages about limits') },
+    });
+    expect(late.calls.map((call) => call.tool)).toEqual(['search']);
+  });
+});

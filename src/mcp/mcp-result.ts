@@ -40,9 +40,14 @@ export function toMcpToolOutput(result: CallToolResult, maxChars = MCP_RESULT_MA
       ? `${joined.slice(0, maxChars)}\n[truncated: the result had ${joined.length} characters; only the first ${maxChars} are shown]`
       : joined;
   const structured = result.structuredContent;
-  const structuredFits = structured !== undefined && JSON.stringify(structured).length <= maxChars;
+  const structuredChars = structured === undefined ? 0 : JSON.stringify(structured).length;
+  const structuredFits = structured !== undefined && structuredChars <= maxChars;
+  const structuredNote =
+    structured !== undefined && !structuredFits
+      ? `\n[structured content omitted: ${structuredChars} characters, over the cap of ${maxChars}]`
+      : '';
   return {
-    text,
+    text: `${text}${structuredNote}`,
     ...(structuredFits ? { structured } : {}),
     ...(resources.length ? { resources } : {}),
   };

@@ -29,7 +29,6 @@ export function toMcpToolDefinition(
   } catch (error) {
     return { skipped: `${name}: its input schema cannot be read (${(error as Error).message})` };
   }
-  const approval = server.approval ?? 'never';
   const timeoutMs = server.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
   return {
@@ -38,8 +37,7 @@ export function toMcpToolDefinition(
       description: tool.description ?? tool.title ?? tool.name,
       input,
       inputJsonSchema: tool.inputSchema,
-      mode: requiresApprovalAtAll(approval, tool.name) ? 'durable' : 'inline',
-      requiresApproval: (args) => approves(server, tool.name, args),
+      ...mcpApprovalPolicy(server.approval, tool.name),
       timeoutMs,
       async execute(args, context) {
         try {
@@ -64,14 +62,17 @@ export function toMcpToolDefinition(
   };
 }
 
-function requiresApprovalAtAll(approval: NonNullable<McpServerConfig['approval']>, toolName: string): boolean {
-  if (approval === 'never') return false;
-  if (Array.isArray(approval)) return approval.includes(toolName);
-  return true;
-}
-
-function approves(server: McpServerConfig, toolName: string, args: unknown): boolean {
-  const approval = server.approval ?? 'never';
-  if (typeof approval === 'function') return approval(toolName, args);
-  return requiresApprovalAtAll(approval, toolName);
+/**
+ * A tool the server's policy may gate runs as a durable child workflow (it can wait days for a person); any other
+ * runs as an activity. A function decides per call, so its tools are durable and ask only when it says so.
+ */
+export function mcpApprovalPolicy(
+  approval: McpServerConfig['approval'] = 'never',
+  toolName: string,
+): Pick<ToolDefinition<Record<string, unknown>>, 'mode' | 'requiresApproval'> {
+  if (typeof approval === 'function') {
+    return { mode: 'durable', requiresApproval: (args) => approval(toolName, args) };
+  }
+  const gated = approval === 'always' || (Array.isArray(approval) && approval.includes(toolName));
+  return gated ? { mode: 'durable', requiresApproval: true } : { mode: 'inline' };
 }

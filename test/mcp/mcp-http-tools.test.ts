@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineAgent } from '../../src/agents/agent-definition.js';
+import { completionWorkflowId } from '../../src/workflows/definitions.js';
 import { postChat, readJson, readValidatedChunks, userMessage } from '../support/chat-client.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { findPendingApproval } from '../support/pending-approval.js';
+import { decodeHistory, findMarkers } from '../support/decoded-history.js';
 import { waitFor } from '../support/wait-for.js';
 import { startTestMcpServer, type TestMcpServer } from './mcp-test-server.js';
+
+// Unique, so finding it anywhere in history or the database can only mean the header leaked.
+const TOKEN = `tok${randomUUID().replace(/-/g, '')}`;
 
 const AGENT = defineAgent({
   name: 'mcp-user',
@@ -27,7 +32,6 @@ describe('MCP tools over Streamable HTTP, run as durable steps', () => {
     const reserved = await startTestMcpServer();
     latePort = reserved.port;
     await reserved.close();
-    process.env.MCP_TEST_TOKEN = 's3cret';
     h = await startHarness(
       {},
       {
@@ -36,7 +40,7 @@ describe('MCP tools over Streamable HTTP, run as durable steps', () => {
           {
             name: 'docs',
             url: docs.url,
-            headers: { authorization: 'Bearer s3cret' },
+            headers: { authorization: `Bearer ${TOKEN}` },
             approval: ['delete_page'],
             timeoutMs: 30_000,
           },
@@ -94,7 +98,7 @@ describe('MCP tools over Streamable HTTP, run as durable steps', () => {
     expect(searches).toEqual([
       { tool: 'search', args: { query: 'limits' }, toolCallId: (input as { toolCallId: string }).toolCallId },
     ]);
-    expect(docs.authorizations).toContain('Bearer s3cret');
+    expect(docs.authorizations).toContain(`Bearer ${TOKEN}`);
 
     const [first, second] = h.model.requests.slice(-2).map((r) => JSON.stringify(r.body));
     expect(first).toContain('"name":"docs__search"');
@@ -155,6 +159,25 @@ describe('MCP tools over Streamable HTTP, run as durable steps', () => {
     expect(docs.calls.filter((call) => call.tool === 'delete_page')).toEqual([
       { tool: 'delete_page', args: { page: 'old' }, toolCallId: approval.toolCallId },
     ]);
+
+    // The server's bearer token is in none of the turn's workflow histories (the tool ran as a child) nor the database.
+    const workflowIds = [completionWorkflowId(completionId)];
+    for (const workflowId of workflowIds) {
+      const history = await h.temporal.workflow.getHandle(workflowId).fetchHistory();
+      expect(findMarkers(decodeHistory(history), [TOKEN])).toEqual([]);
+      for (const event of history.events ?? []) {
+        const child = event.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+        if (child) workflowIds.push(child);
+      }
+    }
+    expect(workflowIds.length).toBeGreaterThan(1);
+    const stored = await h.pool.query<{ text: string }>(
+      `SELECT (SELECT coalesce(json_agg(a), '[]') FROM audit_events a WHERE completion_id = $1)::text ||
+              (SELECT coalesce(json_agg(t), '[]') FROM tool_executions t WHERE completion_id = $1)::text AS text`,
+      [completionId],
+    );
+    expect(stored.rows[0]?.text).toContain('docs__delete_page');
+    expect(stored.rows[0]?.text).not.toContain(TOKEN);
   });
 
   it('leaves out the tools of a server that is down at start, and offers them once it answers', async () => {

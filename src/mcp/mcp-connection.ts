@@ -7,7 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { isHttpServer, type McpServerConfig } from './mcp-server-config.js';
 
 export const DEFAULT_LIST_TTL_MS = 5 * 60_000;
@@ -77,7 +77,16 @@ export function createMcpConnection(server: McpServerConfig): McpConnection {
 
     async callTool(params, options) {
       const c = await connected();
-      return (await c.callTool(params, undefined, options)) as CallToolResult;
+      try {
+        return (await c.callTool(params, undefined, options)) as CallToolResult;
+      } catch (error) {
+        // A server that restarted no longer knows our session: the next attempt connects afresh.
+        if (!options.signal.aborted && !(error instanceof McpError && error.code !== ErrorCode.ConnectionClosed)) {
+          if (client === c) client = undefined;
+          await c.close().catch(() => undefined);
+        }
+        throw error;
+      }
     },
 
     async close() {

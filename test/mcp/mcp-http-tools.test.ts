@@ -198,4 +198,16 @@ describe('MCP tools over Streamable HTTP, run as durable steps', () => {
     });
     expect(late.calls.map((call) => call.tool)).toEqual(['search']);
   });
+
+  it('reconnects to a server that restarted mid-turn and calls the tool on a retry', async () => {
+    const port = docs.port;
+    await docs.close();
+    docs = await startTestMcpServer(port);
+    enqueueCall('docs__search', { query: 'restart' }, 'Found.');
+    const chunks = await readValidatedChunks((await startTurn()).response);
+    expect(chunks.find((c) => c.type === 'tool-output-available')).toMatchObject({
+      output: { text: expect.stringContaining('found 2 pages about restart') },
+    });
+    expect(docs.calls.map((call) => call.tool)).toEqual(['search']);
+  });
 });

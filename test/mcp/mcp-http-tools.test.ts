@@ -180,6 +180,26 @@ describe('MCP tools over Streamable HTTP, run as durable steps', () => {
     expect(stored.rows[0]?.text).not.toContain(TOKEN);
   });
 
+  it('runs an approval-gated call approved after a worker restart, with exactly one tools/call', async () => {
+    enqueueCall('docs__delete_page', { page: 'after-restart' }, 'Deleted.');
+    const { chatId, completionId, response } = await startTurn();
+    expect((await readValidatedChunks(response)).map((c) => c.type)).toContain('tool-approval-request');
+    await h.stopWorker();
+    await h.startWorker();
+
+    const approval = await findPendingApproval(h, chatId);
+    const decided = await h.api(`/v1/approvals/${approval.toolCallId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ decision: 'approve', argsDigest: approval.argsDigest }),
+    });
+    expect(await readJson(decided)).toMatchObject({ decision: 'approved' });
+    await waitFor(async () => (await completionStatus(completionId)) === 'completed', 30_000, 'the turn completed');
+    expect(docs.calls.filter((call) => call.tool === 'delete_page' && call.toolCallId === approval.toolCallId)).toEqual(
+      [{ tool: 'delete_page', args: { page: 'after-restart' }, toolCallId: approval.toolCallId }],
+    );
+  });
+
   it('leaves out the tools of a server that is down at start, and offers them once it answers', async () => {
     expect(h.mcp.status()).toMatchObject({ docs: { state: 'up', tools: 4 }, late: { state: 'down' } });
     enqueueCall('late__search', { query: 'limits' }, 'Not there.');

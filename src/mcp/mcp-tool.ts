@@ -12,6 +12,7 @@ import { MCP_TOOL_SEPARATOR, type McpServerConfig } from './mcp-server-config.js
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const DEFAULT_TIMEOUT_MS = 60_000;
+const ACTIVITY_GRACE_MS = 5_000;
 /** Where the tool call id travels in `_meta`, so a server can deduplicate a retried call. */
 export const MCP_TOOL_CALL_ID_META = 'longhaul/toolCallId';
 
@@ -38,7 +39,9 @@ export function toMcpToolDefinition(
       input,
       inputJsonSchema: tool.inputSchema,
       ...mcpApprovalPolicy(server.approval, tool.name),
-      timeoutMs,
+      // The request gives up first, so a server that hangs is a `failed` result the model reads rather than an
+      // activity timeout that Temporal retries.
+      timeoutMs: timeoutMs + ACTIVITY_GRACE_MS,
       async execute(args, context) {
         try {
           const result = await connection.callTool(

@@ -16,7 +16,7 @@ const AGENT = defineAgent({
   name: 'mcp-user',
   version: '1',
   description: 'Uses MCP tools.',
-  tools: ['docs__search', 'docs__locked', 'docs__slow', 'docs__delete_page', 'late__search'],
+  tools: ['docs__search', 'docs__locked', 'docs__slow', 'docs__delete_page', 'late__search', 'hasty__slow'],
   systemPrompt: () => 'You use the docs.',
 });
 
@@ -45,6 +45,8 @@ describe('MCP tools over Streamable HTTP, run as durable steps', () => {
             timeoutMs: 30_000,
           },
           { name: 'late', url: `http://127.0.0.1:${latePort}/mcp` },
+          // The same server with a short timeout: its `slow` tool is a server that hangs.
+          { name: 'hasty', url: docs.url, timeoutMs: 300 },
         ],
       },
     );
@@ -127,12 +129,32 @@ describe('MCP tools over Streamable HTTP, run as durable steps', () => {
     expect(JSON.stringify(h.model.requests.at(-1)?.body)).toContain('the ledger is locked');
   });
 
+  it('turns a server that hangs past the timeout into a failed result and an audit line, without retrying', async () => {
+    const before = docs.calls.filter((call) => call.tool === 'slow').length;
+    enqueueCall('hasty__slow', {}, 'It timed out.');
+    const { completionId, response } = await startTurn();
+    const chunks = await readValidatedChunks(response);
+    const error = chunks.find((c) => c.type === 'tool-output-error') as { errorText: string } | undefined;
+    expect(error?.errorText).toMatch(/^failed: hasty__slow failed: .*timed out/i);
+    expect(chunks.at(-1)?.type).toBe('finish');
+    expect(docs.calls.filter((call) => call.tool === 'slow').length).toBe(before + 1);
+    const audit = await h.pool.query<{ data: { toolName: string; outcome: string; attempt: number } }>(
+      `SELECT data FROM audit_events WHERE completion_id = $1 AND type = 'tool_executed'`,
+      [completionId],
+    );
+    expect(audit.rows.map((row) => row.data)).toEqual([
+      expect.objectContaining({ toolName: 'hasty__slow', outcome: 'failed', attempt: 1 }),
+    ]);
+  });
+
   it('aborts an in-flight call on Stop, and the server sees the cancellation', async () => {
     enqueueCall('docs__slow', {});
     const { chatId, completionId, response } = await startTurn();
     const reading = readValidatedChunks(response);
-    await waitFor(async () => docs.calls.some((call) => call.tool === 'slow'), 20_000, 'the slow call');
-    const { toolCallId } = docs.calls.find((call) => call.tool === 'slow')!;
+    const slowCalls = () => docs.calls.filter((call) => call.tool === 'slow');
+    const before = slowCalls().length;
+    await waitFor(async () => slowCalls().length > before, 20_000, 'the slow call');
+    const { toolCallId } = slowCalls()[before]!;
 
     expect((await h.api(`/api/chat/${chatId}/stop`, { method: 'POST' })).status).toBe(202);
     await waitFor(async () => docs.aborted.includes(toolCallId), 20_000, 'the server seeing the abort');

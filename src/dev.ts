@@ -24,7 +24,12 @@ import { installTemporalRuntime } from './runtime/install-temporal-runtime.js';
 const log = createLogger('dev');
 const envConfig = loadConfig();
 // Before anything starts: a bad project config stops `npm start` with the file and the entry named.
-const { tools, agents, file: projectConfigFile } = await registriesFromConfig(envConfig);
+const {
+  tools,
+  agents,
+  mcp,
+  file: projectConfigFile,
+} = await registriesFromConfig(envConfig, (message) => log.warn(message));
 if (projectConfigFile) log.info(`project config ${projectConfigFile}`);
 const dataDir = envConfig.LONGHAUL_DATA_DIR;
 mkdirSync(dataDir, { recursive: true });
@@ -106,6 +111,7 @@ onShutdown(log, [
     await workerRun;
   },
   () => temporalConnection.close(),
+  () => mcp.close(),
   () => redis.quit(),
   () => subscriber.quit(),
   () => workerSubscriber.quit(),

@@ -10,7 +10,7 @@ import { registriesFromConfig } from './runtime/registries-from-config.js';
 const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
 // Before any connection: a bad project config stops the API before it accepts a request.
-const { tools, agents, file } = await registriesFromConfig(config);
+const { tools, agents, mcp, file } = await registriesFromConfig(config, (message) => log.warn(message));
 if (file) log.info(`project config ${file}`);
 const pool = createPool(config.DATABASE_URL);
 await migrate(pool, (line) => log.info(line));
@@ -34,6 +34,7 @@ onShutdown(log, [
   () => closeHttpServer(server),
   drain,
   () => temporal.connection.close(),
+  () => mcp.close(),
   () => redis.quit(),
   () => subscriber.quit(),
   () => pool.end(),

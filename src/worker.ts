@@ -13,7 +13,7 @@ import { serveMetrics } from './runtime/serve-metrics.js';
 const config = loadConfig();
 const log = createLogger('worker', config.LOG_LEVEL);
 // Before any connection: a bad project config stops the worker before it takes a task.
-const { tools, agents, file } = await registriesFromConfig(config);
+const { tools, agents, mcp, file } = await registriesFromConfig(config, (message) => log.warn(message));
 if (file) log.info(`project config ${file}`);
 installTemporalRuntime(config, log);
 const pool = createPool(config.DATABASE_URL);
@@ -34,7 +34,7 @@ const metricsServer =
   config.LONGHAUL_WORKER_METRICS_PORT === undefined
     ? undefined
     : serveMetrics(config.HOST, config.LONGHAUL_WORKER_METRICS_PORT, config.LONGHAUL_METRICS_TOKEN);
-onShutdown(log, [async () => worker.shutdown(), async () => metricsServer?.close()]);
+onShutdown(log, [async () => worker.shutdown(), async () => metricsServer?.close(), () => mcp.close()]);
 log.info(`polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
 await worker.run();
 await Promise.all([redis.quit(), subscriber.quit()]);

@@ -9,6 +9,7 @@ import {
   recordToolExecuted,
 } from '../completions/tool-calls.js';
 import type { ToolExecutionRow } from '../db/tool-executions-repo.js';
+import { FinalToolFailure } from '../tools/tool-definition.js';
 import type { ToolResult } from '../tools/tool-result.js';
 import { FAILURE_TYPES, SAFE_KIND, type RunToolInput } from '../workflows/definitions.js';
 import { activityOrigin } from './activity-origin.js';
@@ -75,7 +76,7 @@ export function createRunTool(deps: Pick<ActivityDeps, 'pool' | 'publisher' | 't
       } catch (error) {
         if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
         const message = `${call.toolName} failed: ${error instanceof Error ? error.message : String(error)}`;
-        if (context.info.attempt < input.maxAttempts) {
+        if (context.info.attempt < input.maxAttempts && !(error instanceof FinalToolFailure)) {
           // Temporal records this failure (with the attempt that follows, or the timeout that ends the run), so it
           // carries no text of the tool's: the message (which can quote arguments or what the tool fetched) is
           // stored in the audit ledger first.

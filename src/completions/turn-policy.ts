@@ -47,8 +47,8 @@ export function createTurnPolicy(options: {
   defaultAgent: string;
   configuredProviders: readonly ProviderName[];
   allowlist: readonly string[];
-  /** Tool names the workers know. */
-  toolNames: readonly string[];
+  /** Whether the workers know a tool (asked per turn: an MCP server's tools come and go). */
+  hasTool(name: string): boolean;
   agents: AgentRegistry;
   limits: CompletionLimits;
 }) {
@@ -83,9 +83,7 @@ export function createTurnPolicy(options: {
 
     resolve(choices: TurnChoices, context: TurnContext): ResolvedTurn {
       const agent = options.agents.get(this.agentName(choices.agent ?? context.threadAgent ?? options.defaultAgent))!;
-      const available = agent.tools.filter(
-        (name) => options.toolNames.includes(name) && !context.withheld?.includes(name),
-      );
+      const available = agent.tools.filter((name) => options.hasTool(name) && !context.withheld?.includes(name));
       const tools = choices.tools ?? available;
       const refused = tools.filter((name) => !available.includes(name));
       if (refused.length > 0) {

@@ -1,8 +1,9 @@
 /**
- * The shape of a project's `longhaul.config.ts`: the tools and agents it adds to the built-in ones. The module
+ * The shape of a project's `longhaul.config.ts`: the tools, agents and MCP servers it adds to the built-in ones. The module
  * is imported by the worker and the API at start, never by workflow code, so user code runs only in activities.
  */
 import type { AgentDefinition } from '../agents/agent-definition.js';
+import type { McpServerConfig } from '../mcp/mcp-server-config.js';
 import type { ToolDefinition } from '../tools/tool-definition.js';
 
 /**
@@ -15,6 +16,8 @@ export type AnyToolDefinition = ToolDefinition<any, any>;
 export interface LonghaulConfig {
   tools?: AnyToolDefinition[];
   agents?: AgentDefinition[];
+  /** Each server's tools join the registry as `<server>__<tool>`; an agent names them like any tool. */
+  mcpServers?: McpServerConfig[];
 }
 
 /** Declares a project configuration; the identity, so a config module gets types without annotations. */

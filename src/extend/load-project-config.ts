@@ -7,6 +7,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { AgentDefinition } from '../agents/agent-definition.js';
+import { MCP_SERVER_NAME, MCP_TOOL_SEPARATOR, type McpServerConfig } from '../mcp/mcp-server-config.js';
+import { resolveEnvRefs } from '../mcp/resolve-env-refs.js';
 import type { ToolDefinition } from '../tools/tool-definition.js';
 
 export const DEFAULT_CONFIG_FILE = 'longhaul.config.ts';
@@ -22,6 +24,8 @@ export interface ProjectConfig {
   file: string | undefined;
   tools: ToolDefinition[];
   agents: AgentDefinition[];
+  /** With `${env:…}` references already resolved. */
+  mcpServers: McpServerConfig[];
 }
 
 const fn = z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function', 'must be a function');
@@ -48,10 +52,28 @@ const agentSchema = z.looseObject({
   tools: z.array(z.string()),
 });
 
-// Strict: a key Longhaul does not read (a typo, or `mcpServers`, which is not wired yet) stops the start.
+const stringMap = z.record(z.string(), z.string());
+const mcpCommon = {
+  name: z.string().regex(MCP_SERVER_NAME, `must match ${MCP_SERVER_NAME}`),
+  approval: z.union([z.enum(['always', 'never']), z.array(z.string()), fn]).optional(),
+  timeoutMs: z.number().int().positive().optional(),
+  listTtlMs: z.number().int().positive().optional(),
+};
+const mcpServerSchema = z.union([
+  z.strictObject({ ...mcpCommon, url: z.url({ protocol: /^https?$/ }), headers: stringMap.optional() }),
+  z.strictObject({
+    ...mcpCommon,
+    command: z.string().min(1),
+    args: z.array(z.string()).optional(),
+    env: stringMap.optional(),
+  }),
+]);
+
+// Strict: a key Longhaul does not read (a typo) stops the start.
 const configSchema = z.strictObject({
   tools: z.array(z.unknown()).optional(),
   agents: z.array(z.unknown()).optional(),
+  mcpServers: z.array(z.unknown()).optional(),
 });
 
 /**
@@ -63,10 +85,12 @@ export async function loadProjectConfig(options: {
   cwd?: string;
   builtinTools: readonly string[];
   builtinAgents: readonly string[];
+  /** Where `${env:…}` references in MCP servers' headers and env are looked up. */
+  env?: NodeJS.ProcessEnv;
 }): Promise<ProjectConfig> {
   const file = resolve(options.cwd ?? process.cwd(), options.path ?? DEFAULT_CONFIG_FILE);
   if (!existsSync(file)) {
-    if (options.path === undefined) return { file: undefined, tools: [], agents: [] };
+    if (options.path === undefined) return { file: undefined, tools: [], agents: [], mcpServers: [] };
     throw new ProjectConfigError(`${file}: no such file (named by LONGHAUL_CONFIG)`);
   }
   const fail = (entry: string, problem: string): never => {
@@ -87,8 +111,8 @@ export async function loadProjectConfig(options: {
     return fail(
       issue?.path.length ? issue.path.join('.') : 'default export',
       module.default === undefined
-        ? 'must be `export default defineConfig({ tools, agents })`'
-        : `${issue?.message ?? 'invalid'}; expected \`export default defineConfig({ tools, agents })\``,
+        ? 'must be `export default defineConfig({ tools, agents, mcpServers })`'
+        : `${issue?.message ?? 'invalid'}; expected \`export default defineConfig({ tools, agents, mcpServers })\``,
     );
   }
 
@@ -103,6 +127,25 @@ export async function loadProjectConfig(options: {
     return entry as ToolDefinition;
   });
 
+  const serverNames = new Set<string>();
+  const mcpServers = (config.data.mcpServers ?? []).map((entry, index): McpServerConfig => {
+    const label = `mcpServers[${index}]${named(entry)}`;
+    const server = mcpServerSchema.safeParse(entry);
+    if (!server.success) return fail(label, issueText(server.error));
+    if (serverNames.has(server.data.name)) fail(label, `the server name "${server.data.name}" is declared twice`);
+    serverNames.add(server.data.name);
+    const parsed = server.data as McpServerConfig;
+    const secrets = 'url' in parsed ? parsed.headers : parsed.env;
+    if (!secrets) return parsed;
+    const resolved = resolveEnvRefs(secrets, options.env ?? process.env);
+    if ('missing' in resolved) return fail(label, resolved.missing);
+    return 'url' in parsed ? { ...parsed, headers: resolved.values } : { ...parsed, env: resolved.values };
+  });
+  // An MCP server's tools are known only once it answers, so an agent may name any tool of a declared server.
+  const isKnownTool = (name: string) =>
+    toolNames.has(name) ||
+    (serverNames.has(name.split(MCP_TOOL_SEPARATOR, 1)[0]!) && name.includes(MCP_TOOL_SEPARATOR));
+
   const agentNames = new Set(options.builtinAgents);
   const agents = (config.data.agents ?? []).map((entry, index) => {
     const label = `agents[${index}]${named(entry)}`;
@@ -111,11 +154,11 @@ export async function loadProjectConfig(options: {
     if (agentNames.has(agent.data.name))
       fail(label, `the agent name "${agent.data.name}" is taken (built-in or declared twice)`);
     agentNames.add(agent.data.name);
-    const unknown = agent.data.tools.filter((name) => !toolNames.has(name));
+    const unknown = agent.data.tools.filter((name) => !isKnownTool(name));
     if (unknown.length > 0) fail(label, `names unknown tools: ${unknown.join(', ')}`);
     return entry as AgentDefinition;
   });
-  return { file, tools, agents };
+  return { file, tools, agents, mcpServers };
 }
 
 function named(entry: unknown): string {

@@ -18,6 +18,14 @@ export {
   type AgentLimits,
   type AgentPromptContext,
 } from '../agents/agent-definition.js';
+export type {
+  McpApproval,
+  McpHttpServerConfig,
+  McpServerConfig,
+  McpStdioServerConfig,
+} from '../mcp/mcp-server-config.js';
+export type { McpServerStatus } from '../mcp/mcp-connection.js';
+export type { McpToolSource } from '../mcp/mcp-tool-source.js';
 
 // To run the worker and the API inside an app's own process, as src/worker.ts and src/server.ts do.
 export { loadConfig, parseConfig, type Config } from '../config.js';

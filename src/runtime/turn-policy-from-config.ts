@@ -11,7 +11,7 @@ export function turnPolicyFromConfig(config: Config, tools: ToolRegistry, agents
     defaultAgent: config.LONGHAUL_DEFAULT_AGENT,
     configuredProviders: configuredProviders(config),
     allowlist: config.LONGHAUL_MODELS,
-    toolNames: tools.names(),
+    hasTool: (name) => tools.get(name) !== undefined,
     agents,
     limits: {
       maxSteps: config.LONGHAUL_MAX_STEPS,

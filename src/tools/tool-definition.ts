@@ -41,6 +41,11 @@ export interface ToolDefinition<Input = unknown, Output = unknown> {
   name: string;
   description: string;
   input: z.ZodType<Input>;
+  /**
+   * The JSON Schema providers see, when the tool brings its own (an MCP server's tool); else the registry derives
+   * it from `input`, which still validates every call.
+   */
+  inputJsonSchema?: Record<string, unknown>;
   mode: ToolMode;
   /** Approval gates only `durable` tools; a function decides per input (e.g. only for large amounts). */
   requiresApproval?: boolean | ((input: Input) => boolean);
@@ -68,6 +73,14 @@ export interface ToolDefinition<Input = unknown, Output = unknown> {
   egress?(input: Input): string;
   /** Parts for the client derived from a successful output (e.g. a `source-url` per page read). */
   uiParts?(output: Output): ToolUIPart[];
+}
+
+/**
+ * Thrown by a tool whose failure another attempt would not change (an MCP server's `isError`, a refused call):
+ * the model reads a `failed` result at once instead of waiting for retries.
+ */
+export class FinalToolFailure extends Error {
+  override name = 'FinalToolFailure';
 }
 
 /** Declares a tool with its input type inferred from the schema. */

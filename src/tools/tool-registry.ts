@@ -14,7 +14,11 @@ const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 export type { ToolCallPolicy } from '../workflows/definitions.js';
 
-export function createToolRegistry(tools: ToolDefinition[]) {
+/**
+ * `dynamic` adds tools known only at run time (an MCP server's, fetched again on a TTL): asked on every lookup,
+ * they come after the static ones, which win a name clash.
+ */
+export function createToolRegistry(tools: ToolDefinition[], dynamic: () => ToolDefinition[] = () => []) {
   const byName = new Map<string, ToolDefinition>();
   for (const tool of tools) {
     if (!TOOL_NAME.test(tool.name)) throw new Error(`tool name "${tool.name}" must match ${TOOL_NAME}`);
@@ -23,15 +27,17 @@ export function createToolRegistry(tools: ToolDefinition[]) {
   }
 
   return {
-    names: (): string[] => [...byName.keys()],
-    get: (name: string): ToolDefinition | undefined => byName.get(name),
+    names: (): string[] => [...new Set([...byName.keys(), ...dynamic().map((tool) => tool.name)])],
+    get: (name: string): ToolDefinition | undefined => byName.get(name) ?? dynamic().find((tool) => tool.name === name),
 
     /** The provider-facing declarations of the given tools, skipping names this worker does not have. */
     schemasFor(names: readonly string[]): ToolSchema[] {
       return names.flatMap((name) => {
-        const tool = byName.get(name);
+        const tool = this.get(name);
         if (!tool) return [];
-        const parameters: Record<string, unknown> = { ...z.toJSONSchema(tool.input, { io: 'input' }) };
+        const parameters: Record<string, unknown> = {
+          ...(tool.inputJsonSchema ?? z.toJSONSchema(tool.input, { io: 'input' })),
+        };
         // Providers take the schema body; the draft marker is noise to them.
         delete parameters.$schema;
         return [{ name: tool.name, description: tool.description, parameters }];

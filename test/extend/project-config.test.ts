@@ -34,15 +34,23 @@ describe('the project configuration module', () => {
 
   it('reads longhaul.config.ts in the working directory by default, and runs without one', async () => {
     expect((await load(undefined, fixture('shop'))).tools).toHaveLength(2);
-    expect(await load(undefined, fixture('broken'))).toEqual({ file: undefined, tools: [], agents: [] });
+    expect(await load(undefined, fixture('broken'))).toEqual({
+      file: undefined,
+      tools: [],
+      agents: [],
+      mcpServers: [],
+    });
   });
 
   it.each([
     ['broken/absent.config.ts', 'no such file (named by LONGHAUL_CONFIG)'],
     ['broken/throws.config.ts', 'the module threw while loading: the shop database URL is missing'],
     ['broken/not-a-config.config.ts', 'default export: '],
-    ['broken/no-default.config.ts', 'default export: must be `export default defineConfig({ tools, agents })`'],
-    ['broken/mcp-servers.config.ts', 'mcpServers'],
+    [
+      'broken/no-default.config.ts',
+      'default export: must be `export default defineConfig({ tools, agents, mcpServers })`',
+    ],
+    ['broken/mcp-servers.config.ts', 'mcpServers[0] ("my_docs"): name must match'],
     ['broken/builtin-name.config.ts', 'tools[0] ("current_time"): the tool name "current_time" is taken'],
     ['broken/twice.config.ts', 'tools[1] ("ping"): the tool name "ping" is taken'],
     ['broken/bad-name.config.ts', 'tools[0] ("look up order"): name must match /^[a-zA-Z0-9_-]{1,64}$/'],

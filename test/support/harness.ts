@@ -24,6 +24,8 @@ import { defineAgent, type AgentDefinition } from '../../src/agents/agent-defini
 import { agentsFromConfig } from '../../src/runtime/agents-from-config.js';
 import { BUILTIN_AGENTS } from '../../src/agents/builtin-agents.js';
 import { loadProjectConfig } from '../../src/extend/load-project-config.js';
+import type { McpServerConfig } from '../../src/mcp/mcp-server-config.js';
+import { createMcpToolSource, type McpToolSource } from '../../src/mcp/mcp-tool-source.js';
 import type { Redis } from 'ioredis';
 
 let runtimeInstalled = false;
@@ -35,6 +37,8 @@ export interface Harness {
   apiKey: string;
   userId: string;
   model: ScriptedModelServer;
+  /** The MCP servers' tools as API and worker see them (refresh to skip waiting for the list TTL). */
+  mcp: McpToolSource;
   pool: ReturnType<typeof createPool>;
   temporal: Client;
   /** The harness's own Redis connection (e.g. to publish a stop hint by hand). */
@@ -61,6 +65,8 @@ export async function startHarness(
     agents?: AgentDefinition[];
     /** A project configuration module (as LONGHAUL_CONFIG names one): its tools and agents join the test ones. */
     projectConfig?: string;
+    /** MCP servers whose tools join the registry, as a project's `mcpServers` (whose own join them too). */
+    mcpServers?: McpServerConfig[];
     /** Wire API and worker like `npm start`: one Temporal connection, starts requested eagerly. */
     eagerStart?: boolean;
     /** Interceptors on the API's Temporal client (e.g. to hold a workflow start at a chosen moment). */
@@ -112,8 +118,9 @@ export async function startHarness(
           typeof agent === 'string' ? agent : agent.name,
         ),
       })
-    : { tools: [], agents: [] };
-  const tools = toolsFromConfig(config, [...(options.tools ?? []), ...project.tools]);
+    : { tools: [], agents: [], mcpServers: [] };
+  const mcp = await createMcpToolSource([...(options.mcpServers ?? []), ...project.mcpServers]);
+  const tools = toolsFromConfig(config, [...(options.tools ?? []), ...project.tools], mcp);
   // The default agent of tests may use every tool the harness registers, test tools included.
   const agents = agentsFromConfig([
     defineAgent({
@@ -201,6 +208,7 @@ export async function startHarness(
     apiKey: main.apiKey,
     userId: main.userId,
     model,
+    mcp,
     pool,
     temporal,
     redis,
@@ -227,6 +235,7 @@ export async function startHarness(
     async close() {
       await api.stop();
       await worker?.stop();
+      await mcp.close();
       await connection.close();
       await redis.quit();
       await pool.end();

@@ -93,6 +93,13 @@ export function createScheduleService(deps: {
     return row;
   }
 
+  async function remove(row: ScheduleRow): Promise<void> {
+    await inTemporal(row, (handle) => handle.delete()).catch((error: unknown) => {
+      if (!(error instanceof AppError && error.status === 404)) throw error;
+    });
+    await schedules.delete(row.id);
+  }
+
   const view = async (row: ScheduleRow): Promise<ScheduleView> =>
     toScheduleView(row, await inTemporal(row, (handle) => handle.describe()));
 
@@ -211,11 +218,12 @@ export function createScheduleService(deps: {
 
     /** Gone from Temporal first, so no run fires for a row that no longer exists; a run going on finishes. */
     async delete(id: string, userId: string): Promise<void> {
-      const row = await ownRow(id, userId);
-      await inTemporal(row, (handle) => handle.delete()).catch((error: unknown) => {
-        if (!(error instanceof AppError && error.status === 404)) throw error;
-      });
-      await schedules.delete(row.id);
+      await remove(await ownRow(id, userId));
+    },
+
+    /** The schedules posting to a thread about to be deleted (Longhaul's id of it). */
+    async deleteForThread(threadId: string, userId: string): Promise<void> {
+      for (const row of await schedules.listByThread(threadId, userId)) await remove(row);
     },
   };
 }

@@ -54,6 +54,14 @@ export function createSchedulesRepo(db: Queryable) {
       return rows;
     },
 
+    async listByThread(threadId: string, userId: string): Promise<ScheduleRow[]> {
+      const { rows } = await db.query<ScheduleRow>(
+        `SELECT ${COLUMNS} FROM ${FROM} WHERE s.thread_id = $1 AND s.user_id = $2`,
+        [threadId, userId],
+      );
+      return rows;
+    },
+
     async delete(id: string): Promise<void> {
       await db.query(`DELETE FROM schedules WHERE id = $1`, [id]);
     },

@@ -283,6 +283,22 @@ describe('a scheduled agent', () => {
     expect(schedules.map((item: { id: string }) => item.id)).not.toContain(schedule.id);
   });
 
+  it('goes with the thread it posts to', async () => {
+    const threadId = await newThread();
+    const schedule = await createSchedule(h, created, {
+      agent: 'tester',
+      message: 'on a thread',
+      threadId,
+      cron: '0 8 * * *',
+    });
+    expect((await h.api(`/v1/threads/${threadId}`, { method: 'DELETE' })).status).toBe(204);
+
+    expect(await existsInTemporal(h, schedule.id)).toBe(false);
+    expect((await h.api(`/v1/schedules/${schedule.id}`)).status).toBe(404);
+    const { rows } = await h.pool.query('SELECT id FROM schedules WHERE id = $1', [schedule.id]);
+    expect(rows).toEqual([]);
+  });
+
   it('is another user’s 404 on every route, and not in their list', async () => {
     const schedule = await createSchedule(h, created, { agent: 'tester', message: 'mine', cron: '0 8 * * *' });
     const other = await h.createUser();

@@ -68,11 +68,7 @@ export async function openScheduledTurn(
 }
 
 /** The turn an earlier attempt opened, as that attempt would have returned it. */
-async function reopened(
-  deps: UserTurnDeps,
-  row: CompletionRow,
-  choices: { agent: string },
-): Promise<CompletionInput> {
+async function reopened(deps: UserTurnDeps, row: CompletionRow, choices: { agent: string }): Promise<CompletionInput> {
   const after = await createCompletionsRepo(deps.pool).afterCompletionIdOf(row.id);
   return {
     completionId: row.id,

@@ -34,10 +34,10 @@ export function createSchedulesRepo(db: Queryable) {
     },
 
     async getForUser(id: string, userId: string): Promise<ScheduleRow | undefined> {
-      const { rows } = await db.query<ScheduleRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE s.id = $1 AND s.user_id = $2`, [
-        id,
-        userId,
-      ]);
+      const { rows } = await db.query<ScheduleRow>(
+        `SELECT ${COLUMNS} FROM ${FROM} WHERE s.id = $1 AND s.user_id = $2`,
+        [id, userId],
+      );
       return rows[0];
     },
 

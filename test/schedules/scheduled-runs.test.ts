@@ -45,7 +45,12 @@ async function deleteAndSettle(id: string): Promise<void> {
   const before = await getSchedule(h, id);
   expect((await h.api(`/v1/schedules/${id}`, { method: 'DELETE' })).status).toBe(204);
   await Promise.all(
-    before.runningRuns.map((workflowId) => h.temporal.workflow.getHandle(workflowId).result().catch(() => {})),
+    before.runningRuns.map((workflowId) =>
+      h.temporal.workflow
+        .getHandle(workflowId)
+        .result()
+        .catch(() => {}),
+    ),
   );
 }
 
@@ -125,7 +130,9 @@ describe('a scheduled agent', () => {
       ids.every((id) =>
         chunks.some(
           (chunk) =>
-            chunk.type === 'data-thread_status' && chunk.data.completionId === id && chunk.data.runStatus === 'complete',
+            chunk.type === 'data-thread_status' &&
+            chunk.data.completionId === id &&
+            chunk.data.runStatus === 'complete',
         ),
       ),
     );

@@ -173,6 +173,8 @@ const envSchema = z.object({
   LONGHAUL_DEFAULT_AGENT: z.string().min(1).default('assistant'),
   /** How deep research sub-agents may nest (a sub-agent of a sub-agent is depth 2). */
   LONGHAUL_MAX_AGENT_DEPTH: z.coerce.number().int().min(0).max(5).default(2),
+  /** The shortest interval between a schedule's runs (`intervalSeconds`, and the gaps of a cron's next runs). */
+  LONGHAUL_SCHEDULE_MIN_INTERVAL_SECONDS: positiveInt.default(60),
   /** The project's configuration module (tools, agents); default `longhaul.config.ts` in the working directory. */
   LONGHAUL_CONFIG: optionalString,
   LONGHAUL_DATA_DIR: z.string().min(1).default('.longhaul'),

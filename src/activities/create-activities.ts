@@ -7,6 +7,7 @@ import { createRunTool } from './run-tool.js';
 import { createWaitForTurn } from './wait-for-turn.js';
 import { createSubagentActivities } from './subagent-activities.js';
 import { createToolStepBookkeeping } from './tool-step-bookkeeping.js';
+import { createScheduleActivities } from './schedule-activities.js';
 
 /** The worker's activities, bound to their dependencies. The workflow proxies this type, so signatures can't drift. */
 export function createActivities(deps: ActivityDeps) {
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createToolStepBookkeeping(deps),
     ...createApprovalActivities(deps),
     ...createSubagentActivities(deps),
+    ...createScheduleActivities(deps),
   };
 }
 

@@ -6,6 +6,7 @@ import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Logger } from '../log.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import type { TurnPolicy } from '../completions/turn-policy.js';
+import type { DoubleTextPolicy } from '../db/threads-repo.js';
 
 /** Everything activities touch from outside, passed in so tests hand them real Postgres, Redis and providers. */
 export interface ActivityDeps {
@@ -32,4 +33,8 @@ export interface ActivitySettings {
   maxAgentDepth: number;
   /** LONGHAUL_FETCH_ALLOWED_HOSTS: the hosts egress tools may reach (empty = any); agents may narrow it. */
   fetchAllowedHosts: readonly string[];
+  /** LONGHAUL_DOUBLE_TEXT_POLICY, for the threads a schedule's runs create. */
+  defaultDoubleTextPolicy: DoubleTextPolicy;
+  /** LONGHAUL_MAX_ACTIVE_COMPLETIONS_PER_USER, which a schedule's runs count against like the user's turns. */
+  maxActiveCompletions: number;
 }

@@ -16,6 +16,7 @@ import type { ApprovalInboxService } from './approval-inbox-service.js';
 import type { ClientVersion } from '../stream/client-version.js';
 import type { JwtVerifier } from '../auth/jwt-verifier.js';
 import type { ApiLimits } from './limits.js';
+import type { ScheduleService } from './schedule-service.js';
 
 export interface AppDeps {
   pool: pg.Pool;
@@ -31,6 +32,9 @@ export interface AppDeps {
   threads: ThreadService;
   completions: CompletionService;
   approvalInbox: ApprovalInboxService;
+  schedules: ScheduleService;
+  /** LONGHAUL_SCHEDULE_MIN_INTERVAL_SECONDS. */
+  scheduleMinIntervalSeconds: number;
   defaultDoubleTextPolicy: DoubleTextPolicy;
   /** Stream version for clients that do not name theirs. */
   defaultClientVersion: ClientVersion;

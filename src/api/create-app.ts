@@ -15,6 +15,7 @@ import { approvalRoutes } from './routes/approval-routes.js';
 import { userEventRoutes } from './routes/user-event-routes.js';
 import { agentRoutes } from './routes/agent-routes.js';
 import { agUiRoutes } from './routes/ag-ui-routes.js';
+import { scheduleRoutes } from './routes/schedule-routes.js';
 import { createUsersRepo } from '../db/users-repo.js';
 import { serveWebApp } from './static-app.js';
 
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps): Koa {
     userEventRoutes(deps),
     agentRoutes(deps),
     agUiRoutes(deps),
+    scheduleRoutes(deps),
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: false }));

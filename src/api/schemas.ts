@@ -134,6 +134,52 @@ export function messageSchemas(maxMessageChars: number) {
   };
 }
 
+const MAX_CRON_CHARS = 200;
+const MAX_TIMEZONE_CHARS = 64;
+/** A year: Temporal takes longer intervals, but a schedule that rarely runs is a cron's job. */
+const MAX_INTERVAL_SECONDS = 366 * 24 * 60 * 60;
+
+/** Whether the runtime knows the IANA zone; Temporal's own zone database checks it again when it is created. */
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** POST /v1/schedules: the message, the agent, and either a cron or an interval no shorter than the minimum. */
+export function scheduleSchemas(maxMessageChars: number, minIntervalSeconds: number) {
+  return {
+    createScheduleSchema: z
+      .strictObject({
+        agent: agentSchema,
+        message: safeText()
+          .max(maxMessageChars, atMost(maxMessageChars))
+          .refine((text) => text.trim() !== '', 'message text is empty'),
+        threadId: idSchema.optional(),
+        cron: safeText().trim().min(1, 'must not be empty').max(MAX_CRON_CHARS, atMost(MAX_CRON_CHARS)).optional(),
+        intervalSeconds: z
+          .number()
+          .int()
+          .min(
+            minIntervalSeconds,
+            `must be at least ${minIntervalSeconds} seconds (LONGHAUL_SCHEDULE_MIN_INTERVAL_SECONDS)`,
+          )
+          .max(MAX_INTERVAL_SECONDS, `at most ${MAX_INTERVAL_SECONDS} seconds`)
+          .optional(),
+        timezone: safeText()
+          .max(MAX_TIMEZONE_CHARS, atMost(MAX_TIMEZONE_CHARS))
+          .refine(isTimeZone, 'must be an IANA time zone name, e.g. Europe/Paris')
+          .optional(),
+      })
+      .refine((body) => (body.cron === undefined) !== (body.intervalSeconds === undefined), {
+        message: 'give exactly one of cron and intervalSeconds',
+      }),
+  };
+}
+
 const doubleTextPolicySchema = z.enum(DOUBLE_TEXT_POLICIES);
 
 export const createThreadSchema = z.strictObject({

@@ -5,6 +5,7 @@
  * again, taking its answer out of the transcript. Nothing here waits on the network while the lock is held: a
  * running turn whose workflow may have ended outside Longhaul is settled by the caller before (`runningTurnOf`).
  */
+import type { AuditEvent } from '../db/audit-repo.js';
 import { ACTIVE_STATUSES, createCompletionsRepo, type CompletionRow } from '../db/completions-repo.js';
 import { newId } from '../db/ids.js';
 import { createMessagesRepo } from '../db/messages-repo.js';
@@ -37,6 +38,13 @@ export interface UserTurnRequest {
    * recorded as a steering message that became this turn, in the same commit, so a resend finds it.
    */
   fromSteering?: { id: string; mode: SteeringMode; reason: string };
+  /**
+   * Set by a turn that must open once however often it is asked (a schedule's run, whose activity may be retried):
+   * the completion's id, chosen by the caller.
+   */
+  completionId?: string;
+  /** A fact the opening records in the ledger beside the turn (a schedule's run: `schedule_fired`). */
+  audit?: Pick<AuditEvent, 'type' | 'actor' | 'data'>;
 }
 
 export interface OpenedUserTurn {
@@ -159,7 +167,7 @@ export async function openUserTurn(
       : 'parts' in request.userMessage
         ? titleFrom(request.userMessage.parts)
         : null;
-    const completionId = newId('cmp');
+    const completionId = request.completionId ?? newId('cmp');
     const assistantMessageId = newId('msg');
     // Another request may create the thread between the lock (of no row) and the insert: this one saw none of its turns.
     const opened = await openTurn(client, {
@@ -189,7 +197,9 @@ export async function openUserTurn(
               data: { userMessageId: request.userMessage.uiMessageId, superseded },
             },
           }
-        : {}),
+        : request.audit
+          ? { audit: request.audit }
+          : {}),
     }).catch((error: unknown) => {
       throw error instanceof ThreadCreatedConcurrently
         ? new TurnNotOpened('thread_created_concurrently', error.message)

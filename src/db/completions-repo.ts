@@ -82,6 +82,15 @@ export function createCompletionsRepo(db: Queryable) {
       return rows[0];
     },
 
+    /** The earlier completion of the thread this one was opened to wait for (double texting), if any. */
+    async afterCompletionIdOf(id: string): Promise<string | undefined> {
+      const { rows } = await db.query<{ after: string | null }>(
+        `SELECT after_completion_id AS after FROM completions WHERE id = $1`,
+        [id],
+      );
+      return rows[0]?.after ?? undefined;
+    },
+
     /** The user's completion, with the id its thread's client names it by (what the API shows). */
     async getForUser(id: string, userId: string): Promise<(CompletionRow & { clientThreadId: string }) | undefined> {
       const { rows } = await db.query<CompletionRow & { clientThreadId: string }>(

@@ -21,6 +21,7 @@ import type { Logger } from '../log.js';
 import { createStreamHub, type StreamHub } from '../stream/stream-hub.js';
 import { createJwtVerifier } from '../auth/jwt-verifier.js';
 import { createApiLimits } from '../api/limits.js';
+import { createScheduleService } from '../api/schedule-service.js';
 
 /** The Koa app wired from config and live connections; `subscriber` must be a Redis connection of its own. */
 export function createApi(options: {
@@ -95,6 +96,15 @@ export function createApi(options: {
     }),
     completions: createCompletionService({ pool: options.pool }),
     approvalInbox: createApprovalInboxService({ pool: options.pool }),
+    schedules: createScheduleService({
+      pool: options.pool,
+      temporal: options.temporal,
+      taskQueue: options.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
+      policy,
+      minIntervalSeconds: config.LONGHAUL_SCHEDULE_MIN_INTERVAL_SECONDS,
+      log: options.log,
+    }),
+    scheduleMinIntervalSeconds: config.LONGHAUL_SCHEDULE_MIN_INTERVAL_SECONDS,
     defaultDoubleTextPolicy: config.LONGHAUL_DOUBLE_TEXT_POLICY,
     defaultClientVersion: toClientVersion(config.LONGHAUL_UI_VERSION),
     maxBodyBytes: config.LONGHAUL_MAX_BODY_BYTES,

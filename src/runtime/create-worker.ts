@@ -70,6 +70,8 @@ export async function createWorker(options: {
         userDailyTokenBudget: config.LONGHAUL_USER_DAILY_TOKEN_BUDGET,
         maxAgentDepth: config.LONGHAUL_MAX_AGENT_DEPTH,
         fetchAllowedHosts: config.LONGHAUL_FETCH_ALLOWED_HOSTS,
+        defaultDoubleTextPolicy: config.LONGHAUL_DOUBLE_TEXT_POLICY,
+        maxActiveCompletions: config.LONGHAUL_MAX_ACTIVE_COMPLETIONS_PER_USER,
       },
     }),
   });

@@ -130,6 +130,32 @@ export function completionWorkflowId(completionId: string): string {
   return `completion-${completionId}`;
 }
 
+/**
+ * What a schedule's runs start with, fixed when the schedule is created: ids only. The message each run sends
+ * stays in Postgres (`schedules.message`), read by the run's activity.
+ */
+export interface ScheduledRunInput {
+  scheduleId: string;
+  userId: string;
+  agent: string;
+  /** Longhaul's id of the thread the runs post to; absent: a new thread per run. */
+  threadId?: string;
+}
+
+export interface ScheduledRunResult {
+  scheduleId: string;
+  /** The completion the run started; absent when it was skipped. */
+  completionId?: string;
+  status: CompletionResult['status'] | 'skipped';
+  /** Why a run was skipped, as a code (`completion_running`, `schedule_not_found`, ...). */
+  reason?: string;
+}
+
+/** Temporal adds each run's scheduled time to this id. */
+export function scheduledRunWorkflowId(scheduleId: string): string {
+  return `scheduled-${scheduleId}`;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Model calls: what a `callModel` activity takes and returns, the failure types activities and workflows throw,
 // and the completion statuses (the LonghaulStatus values). All of it is recorded in workflow histories: rename

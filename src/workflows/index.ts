@@ -1,2 +1,3 @@
 export { completionWorkflow } from './completion-workflow.js';
 export { toolCallWorkflow } from './tool-call-workflow.js';
+export { scheduledRunWorkflow } from './scheduled-run-workflow.js';

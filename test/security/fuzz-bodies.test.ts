@@ -18,7 +18,14 @@ const SEED = Number(process.env.LONGHAUL_FUZZ_SEED ?? 20_261_201);
 const RUNS = { mutated: 70, arbitrary: 30, ignoredBody: 10 };
 
 const h = await startHarness();
-afterAll(() => h.close());
+afterAll(async () => {
+  // Fuzzed bodies that were valid made schedules in the shared Temporal namespace: none may outlive the file.
+  const { schedules } = await readJson(await h.api('/v1/schedules'));
+  for (const { id } of schedules as { id: string }[]) {
+    expect((await h.api(`/v1/schedules/${id}`, { method: 'DELETE' })).status).toBe(204);
+  }
+  await h.close();
+});
 const fixtureThread = (await readJson(await postJson('/v1/threads', { title: 'fuzz fixture' }))).id as string;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -55,9 +62,22 @@ const VALID_BODIES: Record<string, () => Json> = {
   'PATCH /v1/threads/:id': () => ({ title: 'renamed', doubleTextPolicy: 'reject', agent: 'tester' }),
   'POST /v1/completions': () => ({ threadId: `fuzz-${randomUUID()}`, message: 'hello', tools: [] }),
   'POST /v1/approvals/:toolCallId': () => ({ decision: 'deny', reason: 'no', argsDigest: 'a'.repeat(64) }),
+  'POST /v1/schedules': () => ({
+    agent: 'tester',
+    message: 'every morning',
+    threadId: fixtureThread,
+    cron: '0 8 * * *',
+    timezone: 'Europe/Paris',
+  }),
 };
 /** POST routes that act on their path alone; bodies sent to them must be ignored harmlessly. */
-const IGNORES_BODY = ['POST /api/chat/:threadId/stop', 'POST /v1/completions/:id/cancel'];
+const IGNORES_BODY = [
+  'POST /api/chat/:threadId/stop',
+  'POST /v1/completions/:id/cancel',
+  'POST /v1/schedules/:id/pause',
+  'POST /v1/schedules/:id/resume',
+  'POST /v1/schedules/:id/trigger',
+];
 
 const routes = harnessRoutes(h).filter((route) => ['POST', 'PUT', 'PATCH'].includes(route.method));
 const routeKey = (route: Route) => `${route.method} ${route.path}`;
@@ -81,7 +101,8 @@ async function ownedRows() {
   const { rows } = await h.pool.query(
     `SELECT (SELECT count(*) FROM threads WHERE user_id = $1)::int AS threads,
             (SELECT count(*) FROM messages m JOIN threads t ON t.id = m.thread_id WHERE t.user_id = $1)::int AS messages,
-            (SELECT count(*) FROM completions WHERE user_id = $1)::int AS completions`,
+            (SELECT count(*) FROM completions WHERE user_id = $1)::int AS completions,
+            (SELECT count(*) FROM schedules WHERE user_id = $1)::int AS schedules`,
     [h.userId],
   );
   return rows[0] as Record<string, number>;

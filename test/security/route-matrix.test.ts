@@ -24,7 +24,12 @@ const SECRET = 'route-matrix-secret-at-least-32-bytes';
 const testTools = createTestTools();
 // At collection time: the tests below are generated from the route table of an app built like the harness's.
 const h = await startHarness({ LONGHAUL_JWT_SECRET: SECRET }, { tools: testTools.definitions });
-afterAll(() => h.close());
+afterAll(async () => {
+  // A's schedule lives in the shared Temporal namespace: it must not outlive the file.
+  const scheduleId = subjects.find((subject) => subject.scheduleId)?.scheduleId;
+  if (scheduleId) expect((await h.api(`/v1/schedules/${scheduleId}`, { method: 'DELETE' })).status).toBe(204);
+  await h.close();
+});
 
 const routes = harnessRoutes(h, testTools.definitions);
 const routeKey = (route: Route) => `${route.method} ${route.path}`;
@@ -40,6 +45,8 @@ interface Subject {
   messageId: string;
   toolCallId?: string;
   argsDigest?: string;
+  /** A schedule of A's that posts to the thread. */
+  scheduleId?: string;
 }
 type SubjectField = Exclude<keyof Subject, 'name'>;
 /** Not ids: sent as they are in both the real and the made-up request (B knows them, say from a screenshot). */
@@ -51,7 +58,13 @@ const PARAM_FIXTURES: Record<string, (path: string) => SubjectField | undefined>
   messageId: () => 'messageId',
   toolCallId: () => 'toolCallId',
   id: (path) =>
-    path.startsWith('/v1/threads/') ? 'threadId' : path.startsWith('/v1/completions/') ? 'completionId' : undefined,
+    path.startsWith('/v1/threads/')
+      ? 'threadId'
+      : path.startsWith('/v1/completions/')
+        ? 'completionId'
+        : path.startsWith('/v1/schedules/')
+          ? 'scheduleId'
+          : undefined,
 };
 
 interface BodyCase {
@@ -163,6 +176,16 @@ const BODIES: Record<string, BodyCase[] | 'none'> = {
     { name: 'a message on the thread', needs: ['threadId'], body: (s) => ({ threadId: s.threadId, message: 'hello' }) },
   ],
   'POST /v1/completions/:id/cancel': 'none',
+  'POST /v1/schedules': [
+    {
+      name: 'a schedule on the thread',
+      needs: ['threadId'],
+      body: (s) => ({ agent: 'tester', message: 'hello from B', threadId: s.threadId, cron: '0 8 * * *' }),
+    },
+  ],
+  'POST /v1/schedules/:id/pause': 'none',
+  'POST /v1/schedules/:id/resume': 'none',
+  'POST /v1/schedules/:id/trigger': 'none',
   'POST /v1/approvals/:toolCallId': [
     {
       name: 'an approval with the call’s real digest',
@@ -253,8 +276,14 @@ async function userMessageId(threadId: string): Promise<string> {
 beforeAll(async () => {
   const finished = await finishedTurnOfA();
   const pending = await startPendingTransfer(h, { amount: 5 });
+  const schedule = await h.api('/v1/schedules', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ agent: 'tester', message: 'daily', threadId: finished.threadId, cron: '0 8 * * *' }),
+  });
+  expect(schedule.status).toBe(201);
   subjects = [
-    finished,
+    { ...finished, scheduleId: (await readJson(schedule)).id },
     {
       name: 'turn awaiting approval',
       threadId: pending.chatId,
@@ -269,7 +298,13 @@ beforeAll(async () => {
   );
   idsOfA = [
     h.userId,
-    ...subjects.flatMap((s) => [s.threadId, s.completionId, s.messageId, ...(s.toolCallId ? [s.toolCallId] : [])]),
+    ...subjects.flatMap((s) => [
+      s.threadId,
+      s.completionId,
+      s.messageId,
+      ...(s.toolCallId ? [s.toolCallId] : []),
+      ...(s.scheduleId ? [s.scheduleId] : []),
+    ]),
     ...messageIds.flat().map((message: { id: string }) => message.id),
   ];
 
@@ -312,7 +347,9 @@ async function stateOfA() {
       read(`/v1/threads/${s.threadId}/messages`),
       read(`/v1/threads/${s.threadId}/audit`),
       read(`/v1/completions/${s.completionId}`),
+      ...(s.scheduleId ? [read(`/v1/schedules/${s.scheduleId}`)] : []),
     ]),
+    read('/v1/schedules'),
     read('/v1/approvals'),
     read('/v1/threads'),
   ]);
@@ -425,7 +462,7 @@ interface CrossUserCase {
 const callerNames = Object.keys(callers) as CallerName[];
 /** The subjects of the fixtures: filled in beforeAll, so cases name them by index and by what they need. */
 const SUBJECT_SHAPES: { name: string; fields: SubjectField[] }[] = [
-  { name: 'finished turn', fields: ['threadId', 'completionId', 'messageId'] },
+  { name: 'finished turn', fields: ['threadId', 'completionId', 'messageId', 'scheduleId'] },
   { name: 'turn awaiting approval', fields: ['threadId', 'completionId', 'messageId', 'toolCallId', 'argsDigest'] },
 ];
 

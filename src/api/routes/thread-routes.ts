@@ -38,6 +38,8 @@ export function threadRoutes(deps: AppDeps): Router {
 
   router.delete('/:id', async (ctx) => {
     const thread = await ownThread(ctx.params.id, ctx.state.user.id);
+    // Its schedules go first: a Schedule left in Temporal would fire for a thread that is gone.
+    await deps.schedules.deleteForThread(thread.id, ctx.state.user.id);
     await threads.delete(thread);
     ctx.status = 204;
   });

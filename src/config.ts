@@ -124,6 +124,11 @@ const envSchema = z.object({
   LONGHAUL_DOUBLE_TEXT_POLICY: z.enum(['reject', 'enqueue', 'interrupt', 'steer']).default('reject'),
   LONGHAUL_STREAM_MAXLEN: positiveInt.default(20_000),
   LONGHAUL_STREAM_TTL_SECONDS: positiveInt.default(24 * 3600),
+  /**
+   * How long a finished completion's Redis keys (its replay log) stay, for a viewer reconnecting after a network
+   * blip; replays after that are rebuilt from Postgres. Running completions keep theirs (see the stream TTL).
+   */
+  LONGHAUL_STREAM_REPLAY_WINDOW_SECONDS: positiveInt.max(7 * 24 * 3600).default(300),
   LONGHAUL_SSE_KEEPALIVE_MS: positiveInt.default(15_000),
   /** Bytes of chunks one SSE viewer that stops reading may have queued before it is closed to resume later. */
   LONGHAUL_SSE_MAX_BUFFERED_BYTES: positiveInt.default(1_048_576),

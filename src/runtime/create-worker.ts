@@ -46,6 +46,7 @@ export async function createWorker(options: {
     createChunkPublisher(options.redis, {
       maxLen: config.LONGHAUL_STREAM_MAXLEN,
       ttlSeconds: config.LONGHAUL_STREAM_TTL_SECONDS,
+      replayWindowSeconds: config.LONGHAUL_STREAM_REPLAY_WINDOW_SECONDS,
     }),
     options.pool,
   );

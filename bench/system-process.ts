@@ -50,6 +50,7 @@ async function startSystem(config: SystemConfig): Promise<RunningSystem> {
       target: { name: 'longhaul', url: system.url, headers: system.headers },
       userId: system.userId,
       taskQueue: system.taskQueue,
+      replayWindowSeconds: system.replayWindowSeconds,
     },
     tracer,
     async close() {
@@ -68,6 +69,7 @@ function handlersFor(system: RunningSystem): Handlers {
   };
   return {
     memory: () => settledMemory(),
+    'memory-usage': async () => process.memoryUsage(),
     'trace-start': async () => {
       await tracer().start();
       return null;

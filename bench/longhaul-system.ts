@@ -32,6 +32,7 @@ export interface LonghaulSystem {
   userId: string;
   taskQueue: string;
   replayWindowSeconds: number;
+  cachedWorkflows(): number;
   /** The worker's Redis connection and the API's subscriber, for the hop tracer. */
   workerRedis: Redis;
   apiSubscriber: Redis;
@@ -118,6 +119,7 @@ export async function startLonghaul(options: {
     userId,
     taskQueue,
     replayWindowSeconds: config.LONGHAUL_STREAM_REPLAY_WINDOW_SECONDS,
+    cachedWorkflows: () => worker.getStatus().numCachedWorkflows,
     workerRedis,
     apiSubscriber,
     async close() {

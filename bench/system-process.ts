@@ -24,6 +24,8 @@ interface RunningSystem {
   ready: Omit<ReadyMessage, 'type' | 'pid'>;
   /** Longhaul only: the hop tracer needs the worker's and the API's Redis connections. */
   tracer?: HopTracer;
+  /** Longhaul only: workflows in its worker's cache. */
+  cachedWorkflows?: () => number;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ async function startSystem(config: SystemConfig): Promise<RunningSystem> {
       replayWindowSeconds: system.replayWindowSeconds,
     },
     tracer,
+    cachedWorkflows: system.cachedWorkflows,
     async close() {
       await tracer.close();
       await system.close();
@@ -69,7 +72,10 @@ function handlersFor(system: RunningSystem): Handlers {
   };
   return {
     memory: () => settledMemory(),
-    'memory-usage': async () => process.memoryUsage(),
+    'memory-usage': async () => ({
+      usage: process.memoryUsage(),
+      cachedWorkflows: system.cachedWorkflows?.() ?? null,
+    }),
     'trace-start': async () => {
       await tracer().start();
       return null;

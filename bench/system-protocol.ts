@@ -37,8 +37,8 @@ type NoArgs = Record<string, never>;
 
 export interface SystemCalls {
   memory: { args: NoArgs; value: SettledMemory };
-  /** process.memoryUsage() as it is (no GC): a soak's samples. */
-  'memory-usage': { args: NoArgs; value: NodeJS.MemoryUsage };
+  /** process.memoryUsage() as it is (no GC), and Longhaul's worker's cached workflows: a soak's samples. */
+  'memory-usage': { args: NoArgs; value: { usage: NodeJS.MemoryUsage; cachedWorkflows: number | null } };
   'trace-start': { args: NoArgs; value: null };
   'trace-stop': { args: NoArgs; value: HopSummary };
   'profile-start': { args: { dir: string; name: string }; value: null };

@@ -26,6 +26,7 @@ export interface SoakSample {
   heapTotalMb: number;
   externalMb: number;
   arrayBuffersMb: number;
+  cachedWorkflows: number | null;
   redisUsedMemoryMb: number;
   /** MEMORY USAGE of every key of the completions finished so far. */
   redisHeldForFinishedKb: number;
@@ -99,7 +100,7 @@ export async function measureSoak(
   const t0 = now();
   let loaded = true;
   const sample = async () => {
-    const usage = await system.call('memory-usage', {});
+    const { usage, cachedWorkflows } = await system.call('memory-usage', {});
     const held = await redisHeldFor(redis, finished);
     const taken: SoakSample = {
       atSeconds: round((now() - t0) / 1000, 1),
@@ -110,13 +111,14 @@ export async function measureSoak(
       heapTotalMb: mb(usage.heapTotal),
       externalMb: mb(usage.external),
       arrayBuffersMb: mb(usage.arrayBuffers),
+      cachedWorkflows,
       redisUsedMemoryMb: mb(await usedMemory(redis)),
       redisHeldForFinishedKb: round(held.bytes / 1024, 1),
       finishedWithKeys: held.withKeys,
     };
     samples.push(taken);
     options.log(
-      `  soak ${taken.atSeconds}s: ${taken.completionsFinished} finished, RSS ${taken.rssMb} MB (heap ${taken.heapUsedMb}/${taken.heapTotalMb}, external ${taken.externalMb}), Redis ${taken.redisUsedMemoryMb} MB, held for finished ${taken.redisHeldForFinishedKb} KB (${taken.finishedWithKeys} with keys)`,
+      `  soak ${taken.atSeconds}s: ${taken.completionsFinished} finished, RSS ${taken.rssMb} MB (heap ${taken.heapUsedMb}/${taken.heapTotalMb}, external ${taken.externalMb}), ${taken.cachedWorkflows ?? '–'} cached workflows, Redis ${taken.redisUsedMemoryMb} MB, held for finished ${taken.redisHeldForFinishedKb} KB (${taken.finishedWithKeys} with keys)`,
     );
     return held;
   };

@@ -175,7 +175,7 @@ function soakSection(results: BenchResults): string {
       rows,
     ),
     '',
-    'RSS, heap and external are the process\'s own `process.memoryUsage()`, sampled without forcing a GC. "Held for finished" adds Redis\'s MEMORY USAGE of every key of the completions finished so far, so other tenants of the same Redis do not count; `used_memory` is all of Redis.',
+    "RSS, heap and external are the process's own `process.memoryUsage()`, sampled without forcing a GC; cached workflows are its worker's. \"Held for finished\" adds Redis's MEMORY USAGE of every key Redis still serves of the completions finished so far (one whose TTL ran out is reclaimed by the lookup), so other tenants of the same Redis do not count; `used_memory` is all of Redis.",
   ].join('\n');
 }
 

@@ -56,19 +56,27 @@ export interface SoakFigures {
 const mb = (bytes: number) => round(bytes / 2 ** 20, 1);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
+/**
+ * MEMORY USAGE of every key of these completions that Redis still serves. Each key is looked up first: MEMORY
+ * USAGE alone also sizes a key whose TTL has run out but which Redis's active expiry has not reclaimed yet, and
+ * the lookup reclaims it, as any client's read would.
+ */
 async function redisHeldFor(redis: Redis, completionIds: string[]): Promise<{ bytes: number; withKeys: number }> {
+  const perCompletion = completionKeys('x').length;
   let bytes = 0;
   let withKeys = 0;
   // Pipelined in slices: one round trip per few hundred completions, not per key.
   for (let i = 0; i < completionIds.length; i += 500) {
     const slice = completionIds.slice(i, i + 500);
     const pipeline = redis.pipeline();
-    for (const id of slice) for (const key of completionKeys(id)) pipeline.memory('USAGE', key);
+    for (const id of slice) for (const key of completionKeys(id)) pipeline.exists(key).memory('USAGE', key);
     const replies = (await pipeline.exec()) ?? [];
-    const perCompletion = completionKeys('x').length;
     slice.forEach((_, index) => {
-      const sizes = replies.slice(index * perCompletion, (index + 1) * perCompletion).map(([, size]) => size);
-      const held = sizes.reduce<number>((sum, size) => sum + (typeof size === 'number' ? size : 0), 0);
+      let held = 0;
+      for (let k = 0; k < perCompletion; k += 1) {
+        const [, size] = replies[(index * perCompletion + k) * 2 + 1] ?? [];
+        held += typeof size === 'number' ? size : 0;
+      }
       bytes += held;
       if (held > 0) withKeys += 1;
     });

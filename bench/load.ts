@@ -39,7 +39,14 @@ export interface TimedRun {
  */
 export async function runTimed(
   target: Target,
-  options: { concurrency: number; durationMs: number; graceMs: number; shape: StreamShape },
+  options: {
+    concurrency: number;
+    durationMs: number;
+    graceMs: number;
+    shape: StreamShape;
+    /** Each stream's result as it ends (a soak samples what finished so far). */
+    onResult?: (result: StreamResult) => void;
+  },
 ): Promise<TimedRun> {
   const startedAt = now();
   const deadline = startedAt + options.durationMs;
@@ -56,7 +63,9 @@ export async function runTimed(
       );
       const tracked = entry as { stream: OpenStream; completionId?: string };
       running.add(tracked);
-      results.push(await tracked.stream.result);
+      const result = await tracked.stream.result;
+      results.push(result);
+      options.onResult?.(result);
       running.delete(tracked);
     }
   };

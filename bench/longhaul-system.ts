@@ -31,6 +31,8 @@ export interface LonghaulSystem {
   headers: Record<string, string>;
   userId: string;
   taskQueue: string;
+  replayWindowSeconds: number;
+  cachedWorkflows(): number;
   /** The worker's Redis connection and the API's subscriber, for the hop tracer. */
   workerRedis: Redis;
   apiSubscriber: Redis;
@@ -58,6 +60,8 @@ export async function startLonghaul(options: {
     LONGHAUL_AUTH_FAILURES_PER_MINUTE: '0',
     LONGHAUL_MAX_ACTIVE_COMPLETIONS_PER_USER: '0',
     LONGHAUL_MAX_STREAMS_PER_USER: '0',
+    // A soak tried for a minute or two may shorten the window it waits out; the default is npm start's.
+    LONGHAUL_STREAM_REPLAY_WINDOW_SECONDS: process.env.LONGHAUL_STREAM_REPLAY_WINDOW_SECONDS,
   });
   const taskQueue = `bench-${randomUUID()}`;
   const tools = toolsFromConfig(config);
@@ -114,6 +118,8 @@ export async function startLonghaul(options: {
     headers: { authorization: `Bearer ${apiKey}` },
     userId,
     taskQueue,
+    replayWindowSeconds: config.LONGHAUL_STREAM_REPLAY_WINDOW_SECONDS,
+    cachedWorkflows: () => worker.getStatus().numCachedWorkflows,
     workerRedis,
     apiSubscriber,
     async close() {

@@ -1,6 +1,6 @@
 /**
  * What a run does: the full run, or `--quick` (same phases and concurrencies, fewer completions and shorter
- * ramp steps, to finish in under two minutes). Every loop in the bench is bounded by these numbers.
+ * ramp steps and soak). Every loop in the bench is bounded by these numbers, the soak by its duration.
  */
 import type { StreamShape } from './stream-shape.js';
 
@@ -34,6 +34,14 @@ export interface Plan {
   cancelShape: StreamShape;
   /** Open and mostly idle: one chunk a second. */
   memoryShape: StreamShape;
+  /** `--soak-only`: warm-up, the open-streams memory phase and the soak, nothing else (to try the soak alone). */
+  soakOnly: boolean;
+  /** Steady load on Longhaul while its memory is sampled (`--soak-minutes=<n>`; 0 skips the soak). */
+  soakMs: number;
+  soakSampleMs: number;
+  soakConcurrency: number;
+  /** What each soak completion streams: 300 chunks, about six seconds. */
+  soakShape: StreamShape;
 }
 
 const common = {
@@ -44,9 +52,12 @@ const common = {
   shape: { chunks: 50, delayMs: 20, firstDelayMs: 20 },
   cancelShape: { chunks: 1_000, delayMs: 20, firstDelayMs: 20 },
   memoryShape: { chunks: 90, delayMs: 1_000, firstDelayMs: 0 },
+  soakSampleMs: 5_000,
+  soakConcurrency: 50,
+  soakShape: { chunks: 300, delayMs: 20, firstDelayMs: 20 },
 };
 
-const quick: Omit<Plan, 'profile'> = {
+const quick: Omit<Plan, 'profile' | 'soakOnly'> = {
   ...common,
   mode: 'quick',
   latencyCompletions: { 1: 6, 10: 20, 50: 50 },
@@ -56,12 +67,13 @@ const quick: Omit<Plan, 'profile'> = {
   rampStepMs: 4_000,
   rampWarmupMs: 1_000,
   memoryOpenStreams: [50],
+  soakMs: 60_000,
   oneTurnHistories: 3,
   timelineSamples: 6,
   longThreads: 1,
 };
 
-const full: Omit<Plan, 'profile'> = {
+const full: Omit<Plan, 'profile' | 'soakOnly'> = {
   ...common,
   mode: 'full',
   latencyCompletions: { 1: 40, 10: 200, 50: 500 },
@@ -71,24 +83,33 @@ const full: Omit<Plan, 'profile'> = {
   rampStepMs: 10_000,
   rampWarmupMs: 2_000,
   memoryOpenStreams: [25, 50, 100],
+  soakMs: 10 * 60_000,
   oneTurnHistories: 10,
   timelineSamples: 20,
   longThreads: 3,
 };
 
 const LABEL_PATTERN = /^--label=([A-Za-z0-9._-]{1,40})$/;
+const SOAK_MINUTES_PATTERN = /^--soak-minutes=(\d{1,3}(?:\.\d+)?)$/;
+const FLAGS = ['--quick', '--profile', '--soak-only'];
 
 export function planFor(args: readonly string[]): Plan {
-  const unknown = args.filter((arg) => !['--quick', '--profile'].includes(arg) && !LABEL_PATTERN.test(arg));
+  const unknown = args.filter(
+    (arg) => !FLAGS.includes(arg) && !LABEL_PATTERN.test(arg) && !SOAK_MINUTES_PATTERN.test(arg),
+  );
   if (unknown.length > 0) {
     throw new Error(
-      `unknown argument(s): ${unknown.join(' ')}; usage: npm run bench [-- --quick] [--profile] [--label=<name>]`,
+      `unknown argument(s): ${unknown.join(' ')}; usage: npm run bench [-- --quick] [--profile] [--label=<name>] [--soak-only] [--soak-minutes=<n>]`,
     );
   }
   const label = args.map((arg) => LABEL_PATTERN.exec(arg)?.[1]).find((value) => value !== undefined);
+  const soakMinutes = args.map((arg) => SOAK_MINUTES_PATTERN.exec(arg)?.[1]).find((value) => value !== undefined);
+  const base = args.includes('--quick') ? quick : full;
   return {
-    ...(args.includes('--quick') ? quick : full),
+    ...base,
     profile: args.includes('--profile'),
+    soakOnly: args.includes('--soak-only'),
+    ...(soakMinutes !== undefined ? { soakMs: Math.round(Number(soakMinutes) * 60_000) } : {}),
     ...(label ? { label } : {}),
   };
 }

@@ -140,6 +140,45 @@ function memoryTable(results: BenchResults): string {
   return `${table(['open streams', 'baseline RSS KB/stream', 'Longhaul RSS KB/stream', 'baseline heap KB/stream', 'Longhaul heap KB/stream', 'opened (b / L)'], rows)}\n\nEach figure is the system's own process (the load generator and the model server run elsewhere): the baseline route alone, or Longhaul's API and worker together, so Longhaul − baseline is what durability adds per stream on the server. Both are measured after a full GC against the mean of before-open and after-close; RSS also moves with the allocator returning pages (it can even come out negative), the V8 heap figure is the steadier one.`;
 }
 
+function soakSection(results: BenchResults): string {
+  const soak = results.soak;
+  if (!soak) return 'Not run (`--soak-minutes=0`, or it failed: see Notes).';
+  const rows = soak.samples.map((s) => [
+    `${fmt(s.atSeconds, 0)}${s.loaded ? '' : ' (idle)'}`,
+    String(s.completionsFinished),
+    fmt(s.rssMb),
+    `${fmt(s.heapUsedMb)} / ${fmt(s.heapTotalMb)}`,
+    fmt(s.externalMb),
+    String(s.cachedWorkflows ?? '–'),
+    fmt(s.redisUsedMemoryMb),
+    fmt(s.redisHeldForFinishedKb, 0),
+    String(s.finishedWithKeys),
+  ]);
+  const shape = soak.shape;
+  return [
+    `${soak.concurrency} concurrent answers of ${shape.chunks} chunks (${shape.delayMs} ms apart) against Longhaul for ${soak.durationSeconds} s, back to back: ${soak.completions} completions, ${soak.failures} failed, ${soak.chunksLost} chunks lost. Then no load until the replay window (${soak.replayWindowSeconds} s) of the last ones has passed.`,
+    '',
+    `RSS of Longhaul's process (API + worker): ${fmt(soak.rssStartMb)} MB at the start, ${fmt(soak.rssMaxMb)} MB at most, ${fmt(soak.rssEndMb)} MB at the end; ${soak.rssFlat ? 'flat' : 'NOT flat'} under load (last third of the samples against the middle third). Redis held per finished completion: ${fmt(soak.redisBytesPerFinishedUnderLoad, 0)} bytes at the end of the load (the latest ones inside their replay window), ${fmt(soak.redisBytesPerFinishedAfterWindow, 0)} bytes once the window had passed.`,
+    '',
+    table(
+      [
+        's',
+        'finished',
+        'RSS MB',
+        'V8 heap used / total MB',
+        'external MB',
+        'cached workflows',
+        'Redis used_memory MB',
+        'Redis KB held for finished',
+        'finished with keys',
+      ],
+      rows,
+    ),
+    '',
+    "RSS, heap and external are the process's own `process.memoryUsage()`, sampled without forcing a GC; cached workflows are its worker's. \"Held for finished\" adds Redis's MEMORY USAGE of every key Redis still serves of the completions finished so far (one whose TTL ran out is reclaimed by the lookup), so other tenants of the same Redis do not count; `used_memory` is all of Redis.",
+  ].join('\n');
+}
+
 /** CPU time a share of the machine over a phase amounts to, per completion of that phase. */
 function cpuMsPerCompletion(load: PhaseLoad, share: number | undefined, completions: number, cores: number): string {
   if (share === undefined || completions === 0) return '–';
@@ -313,6 +352,10 @@ export function renderMarkdown(results: BenchResults): string {
     '## Resident memory per open stream',
     '',
     memoryTable(results),
+    '',
+    '## Memory over a soak (Longhaul only)',
+    '',
+    soakSection(results),
     '',
     '## Diagnosis',
     '',

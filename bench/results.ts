@@ -6,6 +6,7 @@ import type { CancelFigures } from './phases/cancel.js';
 import type { HistoryPhase } from './phases/history.js';
 import type { LatencyFigures } from './phases/latency.js';
 import type { MemoryFigures } from './phases/memory.js';
+import type { SoakFigures } from './phases/soak.js';
 import type { ThroughputFigures } from './phases/throughput.js';
 import type { Plan } from './plan.js';
 import type { TimelineRow } from './timeline.js';
@@ -34,6 +35,8 @@ export interface BenchResults {
   baseline: SystemFigures;
   longhaul: SystemFigures;
   history: HistoryPhase | null;
+  /** Longhaul's memory under steady load over time (null: skipped, or it failed; see notes). */
+  soak: SoakFigures | null;
   diagnosis: {
     /** A plain completion from request to finish, by concurrency (median over sampled completions). */
     timelines: Record<string, TimelineRow[]>;

@@ -17,6 +17,7 @@ import { measureCancel } from './phases/cancel.js';
 import { measureHistory, type HistoryPhase } from './phases/history.js';
 import { measureLatency } from './phases/latency.js';
 import { measureMemory } from './phases/memory.js';
+import { measureSoak, type SoakFigures } from './phases/soak.js';
 import { rampThroughput } from './phases/throughput.js';
 import { planFor } from './plan.js';
 import type { PhaseMeter } from './phase-load.js';
@@ -107,6 +108,8 @@ async function measure(systems: BenchSystems) {
     }
   }
 
+  if (plan.soakOnly) return { ...emptyPhases(baselineFigures, longhaulFigures), soak: await soak(systems) };
+
   for (const concurrency of plan.concurrencies) {
     const options = { concurrency, total: plan.latencyCompletions[concurrency] ?? concurrency, shape: plan.shape };
     await attempt(`latency baseline c=${concurrency}`, async () => {
@@ -184,7 +187,38 @@ async function measure(systems: BenchSystems) {
     });
   }
 
-  return { baselineFigures, longhaulFigures, hops, profiles, history: history as HistoryPhase | null, timelines };
+  return {
+    baselineFigures,
+    longhaulFigures,
+    hops,
+    profiles,
+    history: history as HistoryPhase | null,
+    timelines,
+    soak: await soak(systems),
+  };
+}
+
+/** What a `--soak-only` run leaves unmeasured. */
+function emptyPhases(baselineFigures: SystemFigures, longhaulFigures: SystemFigures) {
+  return { baselineFigures, longhaulFigures, hops: {}, profiles: {}, history: null, timelines: {} };
+}
+
+/** Last: its steady load would leave the other phases a bigger heap and a fuller Redis. */
+async function soak(systems: BenchSystems): Promise<SoakFigures | null> {
+  if (plan.soakMs <= 0) return null;
+  const longhaul = systems.longhaul;
+  const figures = await attempt(`soak longhaul ${Math.round(plan.soakMs / 1000)} s`, () =>
+    measureSoak(longhaul.target, longhaul.child, {
+      redisUrl: systems.services.redis,
+      durationMs: plan.soakMs,
+      sampleMs: plan.soakSampleMs,
+      concurrency: plan.soakConcurrency,
+      shape: plan.soakShape,
+      replayWindowSeconds: longhaul.child.ready.replayWindowSeconds ?? 300,
+      log,
+    }),
+  );
+  return figures ?? null;
 }
 
 log(
@@ -215,6 +249,7 @@ const partial = {
   baseline: measured.baselineFigures,
   longhaul: measured.longhaulFigures,
   history: measured.history,
+  soak: measured.soak,
 };
 const busyPhases = busyElsewhere(measured.baselineFigures, 'baseline').concat(
   busyElsewhere(measured.longhaulFigures, 'Longhaul'),

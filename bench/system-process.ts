@@ -24,6 +24,8 @@ interface RunningSystem {
   ready: Omit<ReadyMessage, 'type' | 'pid'>;
   /** Longhaul only: the hop tracer needs the worker's and the API's Redis connections. */
   tracer?: HopTracer;
+  /** Longhaul only: workflows in its worker's cache. */
+  cachedWorkflows?: () => number;
   close(): Promise<void>;
 }
 
@@ -50,8 +52,10 @@ async function startSystem(config: SystemConfig): Promise<RunningSystem> {
       target: { name: 'longhaul', url: system.url, headers: system.headers },
       userId: system.userId,
       taskQueue: system.taskQueue,
+      replayWindowSeconds: system.replayWindowSeconds,
     },
     tracer,
+    cachedWorkflows: system.cachedWorkflows,
     async close() {
       await tracer.close();
       await system.close();
@@ -68,6 +72,10 @@ function handlersFor(system: RunningSystem): Handlers {
   };
   return {
     memory: () => settledMemory(),
+    'memory-usage': async () => ({
+      usage: process.memoryUsage(),
+      cachedWorkflows: system.cachedWorkflows?.() ?? null,
+    }),
     'trace-start': async () => {
       await tracer().start();
       return null;

@@ -29,12 +29,16 @@ export interface ReadyMessage {
   userId?: string;
   /** Longhaul only: the worker's task queue, to find workflows the bench walked away from. */
   taskQueue?: string;
+  /** Longhaul only: how long a finished completion's Redis keys stay (LONGHAUL_STREAM_REPLAY_WINDOW_SECONDS). */
+  replayWindowSeconds?: number;
 }
 
 type NoArgs = Record<string, never>;
 
 export interface SystemCalls {
   memory: { args: NoArgs; value: SettledMemory };
+  /** process.memoryUsage() as it is (no GC), and Longhaul's worker's cached workflows: a soak's samples. */
+  'memory-usage': { args: NoArgs; value: { usage: NodeJS.MemoryUsage; cachedWorkflows: number | null } };
   'trace-start': { args: NoArgs; value: null };
   'trace-stop': { args: NoArgs; value: HopSummary };
   'profile-start': { args: { dir: string; name: string }; value: null };

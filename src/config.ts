@@ -124,6 +124,20 @@ const envSchema = z.object({
   LONGHAUL_DOUBLE_TEXT_POLICY: z.enum(['reject', 'enqueue', 'interrupt', 'steer']).default('reject'),
   LONGHAUL_STREAM_MAXLEN: positiveInt.default(20_000),
   LONGHAUL_STREAM_TTL_SECONDS: positiveInt.default(24 * 3600),
+  /**
+   * How long a finished completion's Redis keys (its replay log) stay, for a viewer reconnecting after a network
+   * blip; replays after that are rebuilt from Postgres. Running completions keep theirs (see the stream TTL).
+   */
+  LONGHAUL_STREAM_REPLAY_WINDOW_SECONDS: positiveInt.max(7 * 24 * 3600).default(300),
+  /**
+   * Workflows the worker keeps in memory between their tasks (running and waiting turns, durable tool calls); one
+   * pushed out is rebuilt from its history on its next task, which costs little: a completion's history stays about
+   * 15 events whatever the answer's length. The SDK's default grows with the V8 heap limit (about 2,300 with a 4 GB
+   * heap), and a workflow terminated from outside, or waiting days for an approval, would sit in it.
+   */
+  LONGHAUL_WORKER_MAX_CACHED_WORKFLOWS: positiveInt.min(2).default(250),
+  /** Workflow tasks one worker runs at once (the SDK's default is 40); at most the cache size. */
+  LONGHAUL_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.min(2).default(40),
   LONGHAUL_SSE_KEEPALIVE_MS: positiveInt.default(15_000),
   /** Bytes of chunks one SSE viewer that stops reading may have queued before it is closed to resume later. */
   LONGHAUL_SSE_MAX_BUFFERED_BYTES: positiveInt.default(1_048_576),
@@ -184,6 +198,17 @@ const envSchema = z.object({
 
 export type Config = z.infer<typeof envSchema>;
 
+/** The settings that must agree with each other, checked once each is valid on its own. */
+const configSchema = envSchema.superRefine((config, context) => {
+  if (config.LONGHAUL_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS > config.LONGHAUL_WORKER_MAX_CACHED_WORKFLOWS) {
+    context.addIssue({
+      code: 'custom',
+      path: ['LONGHAUL_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS'],
+      message: 'must not exceed LONGHAUL_WORKER_MAX_CACHED_WORKFLOWS',
+    });
+  }
+});
+
 /** Variables whose values never appear in an error message. */
 const SECRETS = new Set(['LONGHAUL_JWT_SECRET', 'LONGHAUL_METRICS_TOKEN']);
 
@@ -193,7 +218,7 @@ export class ConfigError extends Error {
 
 /** Parses an env-like record; throws ConfigError listing every bad variable. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const result = envSchema.safeParse(env);
+  const result = configSchema.safeParse(env);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? '(env)');

@@ -37,4 +37,19 @@ describe('config', () => {
     expect(config.OPENAI_API_KEY).toBeUndefined();
     expect(config.LONGHAUL_MODELS).toEqual(['openai:a', 'anthropic:b']);
   });
+
+  it('sizes the replay window and the worker cache, and refuses what cannot work', () => {
+    const config = parseConfig({});
+    expect(config.LONGHAUL_STREAM_REPLAY_WINDOW_SECONDS).toBe(300);
+    expect(config.LONGHAUL_WORKER_MAX_CACHED_WORKFLOWS).toBe(250);
+    expect(config.LONGHAUL_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS).toBe(40);
+    expect(() => parseConfig({ LONGHAUL_STREAM_REPLAY_WINDOW_SECONDS: '0' })).toThrow(
+      /LONGHAUL_STREAM_REPLAY_WINDOW_SECONDS="0"/,
+    );
+    expect(() =>
+      parseConfig({ LONGHAUL_WORKER_MAX_CACHED_WORKFLOWS: '20', LONGHAUL_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '40' }),
+    ).toThrow(
+      'LONGHAUL_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS="40": must not exceed LONGHAUL_WORKER_MAX_CACHED_WORKFLOWS',
+    );
+  });
 });

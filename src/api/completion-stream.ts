@@ -65,8 +65,9 @@ export function createCompletionStream(deps: {
       await pipeLive(ctx, completion.id, follower, afterSeq, clientVersion, until);
       return;
     }
-    if (await deps.hub.hasLog(completion.id)) {
-      await writeEventsToSse(ctx, (await deps.hub.readLog(completion.id, afterSeq)).filter(keep), clientVersion);
+    const logged = await deps.hub.readWholeLog(completion.id, afterSeq);
+    if (logged) {
+      await writeEventsToSse(ctx, logged.filter(keep), clientVersion);
       return;
     }
     const chunks = rebuildChunks(completion, await messages.listByCompletion(completion.id));

@@ -61,6 +61,8 @@ export async function requestApprovals(
     type: 'finish',
     messageMetadata: { completionId: input.completionId, finishReason: 'tool-calls', awaitingApproval: ids },
   });
+  // Nothing is published until a decision or the last expiry: a resume meanwhile still finds the whole log.
+  await publisher.holdLog(input.completionId, Math.max(...input.calls.map((call) => call.expiresInMs)) / 1000);
 }
 
 /** Keeps the approver's reason in Postgres before their decision goes to Temporal without it. */

@@ -93,6 +93,8 @@ export async function endTurn(deps: LifecycleDeps, end: TurnEnd, meta: EndTurnMe
   }
   await deps.publisher.publish(end.completionId, threadStatusChunk(end, RUN_STATUS[outcome.status]), end.userId);
   await deps.publisher.publish(end.completionId, terminalChunk(end.completionId, outcome, row));
+  // Last of this completion's own chunks: from here a replay is a reconnect's, then Postgres's.
+  await deps.publisher.expireLog(end.completionId);
   await publishSubagentProgress(
     deps.publisher,
     {

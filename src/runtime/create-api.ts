@@ -48,6 +48,7 @@ export function createApi(options: {
     createChunkPublisher(options.redis, {
       maxLen: config.LONGHAUL_STREAM_MAXLEN,
       ttlSeconds: config.LONGHAUL_STREAM_TTL_SECONDS,
+      replayWindowSeconds: config.LONGHAUL_STREAM_REPLAY_WINDOW_SECONDS,
     }),
     options.pool,
   );

@@ -46,6 +46,7 @@ export async function createWorker(options: {
     createChunkPublisher(options.redis, {
       maxLen: config.LONGHAUL_STREAM_MAXLEN,
       ttlSeconds: config.LONGHAUL_STREAM_TTL_SECONDS,
+      replayWindowSeconds: config.LONGHAUL_STREAM_REPLAY_WINDOW_SECONDS,
     }),
     options.pool,
   );
@@ -55,6 +56,8 @@ export async function createWorker(options: {
     taskQueue: options.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     maxHeartbeatThrottleInterval: config.LONGHAUL_HEARTBEAT_THROTTLE_MS,
+    maxCachedWorkflows: config.LONGHAUL_WORKER_MAX_CACHED_WORKFLOWS,
+    maxConcurrentWorkflowTaskExecutions: config.LONGHAUL_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     activities: createActivities({
       pool: options.pool,
       publisher,

@@ -62,8 +62,14 @@ export interface StreamHub {
    * without, it starts at the seq current when called (live only: nothing older is replayed).
    */
   followUser(userId: string, lastEventId?: number): Promise<UserFollower>;
-  /** Reads the log directly (no subscription): for finished completions. */
+  /** Reads the log directly (no subscription). */
   readLog(completionId: string, afterSeq: number): Promise<StreamEvent[]>;
+  /**
+   * A finished completion's log after `afterSeq`, read in one transaction with what says whether the log is
+   * whole; undefined once it is not (expired after the replay window, trimmed, or lost with Redis), when the
+   * replay must come from Postgres.
+   */
+  readWholeLog(completionId: string, afterSeq: number): Promise<StreamEvent[] | undefined>;
   /** Whether the completion's whole log still lives in Redis. */
   hasLog(completionId: string): Promise<boolean>;
   /** The seq of the last published chunk (0 when none). */
@@ -150,6 +156,21 @@ export function createStreamHub(redis: Redis, subscriber: Redis, options: Stream
 
   return {
     readLog,
+    async readWholeLog(completionId, afterSeq) {
+      const results = await redis
+        .multi()
+        .xrange(streamKeys.log(completionId), '-', '+', 'COUNT', 1)
+        .exists(streamKeys.logLost(completionId))
+        .xrange(streamKeys.log(completionId), `(0-${afterSeq}`, '+')
+        .exec();
+      const [first, lost, log] = results ?? [];
+      if (!first || !lost || !log) throw new Error('log transaction aborted');
+      if (first[0] || lost[0] || log[0]) throw first[0] ?? lost[0] ?? log[0];
+      // The publish script numbers from 1 and never drops seq 1 (the `start`): without it the head is gone.
+      const head = toEvents(first[1] as [string, string[]][])[0];
+      if (head?.seq !== 1 || lost[1] === 1) return undefined;
+      return toEvents(log[1] as [string, string[]][]);
+    },
     async hasLog(completionId) {
       const [log, lost] = await Promise.all([
         redis.exists(streamKeys.log(completionId)),

@@ -42,7 +42,7 @@ it('publishes a stored tool result again when runTool is retried after storing i
   // The attempt before this one stored the result and died before publishing it (a worker crash in between).
   const runTool = createRunTool({
     pool: h.pool,
-    publisher: createChunkPublisher(h.redis, { maxLen: 1000, ttlSeconds: 600 }),
+    publisher: createChunkPublisher(h.redis, { maxLen: 1000, ttlSeconds: 600, replayWindowSeconds: 600 }),
     tools: toolsFromConfig(h.config, testTools.definitions),
     log: createLogger('worker', 'warn'),
   });

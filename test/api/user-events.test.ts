@@ -159,7 +159,7 @@ describe('GET /v1/events resumes after Last-Event-ID', () => {
   it('replays from a bounded log and says with data-events_gap what it no longer holds', async () => {
     const user = await h.createUser();
     // A worker's publisher with a small cap: the API only reads what it left in Redis.
-    const publisher = createChunkPublisher(h.redis, { maxLen: 10, ttlSeconds: 60 });
+    const publisher = createChunkPublisher(h.redis, { maxLen: 10, ttlSeconds: 60, replayWindowSeconds: 60 });
     const chunk = (n: number) =>
       ({
         type: 'data-approval_status',

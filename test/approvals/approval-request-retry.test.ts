@@ -40,7 +40,7 @@ describe('a retried approval request after a decision', () => {
     try {
       const activities = createToolStepBookkeeping({
         pool: h.pool,
-        publisher: createChunkPublisher(h.redis, { maxLen: 1000, ttlSeconds: 600 }),
+        publisher: createChunkPublisher(h.redis, { maxLen: 1000, ttlSeconds: 600, replayWindowSeconds: 600 }),
         log: createLogger('worker', 'warn'),
       } as ActivityDeps);
       await new MockActivityEnvironment({ attempt: 2 }).run(activities.requestApprovals, input);

@@ -197,7 +197,7 @@ describe('a completion whose workflow ended outside Longhaul', () => {
     await hangUp();
     const deps = {
       pool: h.pool,
-      publisher: createChunkPublisher(h.redis, { maxLen: 1000, ttlSeconds: 60 }),
+      publisher: createChunkPublisher(h.redis, { maxLen: 1000, ttlSeconds: 60, replayWindowSeconds: 60 }),
       log: createLogger('test', 'warn'),
     };
     const { rows: threads } = await h.pool.query(`SELECT id FROM threads WHERE client_id = $1 AND user_id = $2`, [

@@ -84,7 +84,7 @@ describe('a viewer that stops reading', () => {
 
   it('closes a stalled GET /v1/events viewer the same way, and its Last-Event-ID resume loses nothing', async () => {
     const user = await h.createUser();
-    const publisher = createChunkPublisher(h.redis, { maxLen: 20_000, ttlSeconds: 600 });
+    const publisher = createChunkPublisher(h.redis, { maxLen: 20_000, ttlSeconds: 600, replayWindowSeconds: 600 });
     const stalled = await openStalledViewer('/v1/events', user.apiKey);
     const total = 2_000;
     for (let n = 0; n < total; n++) {

@@ -188,7 +188,7 @@ describe('the bytes of every chunk kind, per client version', () => {
     const turn = await post(7, [{ kind: 'text', chunks: ['Fine.'], usage: { inputTokens: 2, outputTokens: 1 } }]);
     await turn.response.text();
     // The steering feature publishes this chunk; here it is published by hand into the finished log.
-    const publisher = createChunkPublisher(h.redis, { maxLen: 1_000, ttlSeconds: 60 });
+    const publisher = createChunkPublisher(h.redis, { maxLen: 1_000, ttlSeconds: 60, replayWindowSeconds: 60 });
     await publisher.publish(turn.completionId, {
       type: 'steering-message',
       id: 'msg-steer',

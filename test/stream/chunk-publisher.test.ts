@@ -3,11 +3,12 @@ import { afterAll, describe, expect, it, inject } from 'vitest';
 import { createRedis } from '../../src/runtime/connections.js';
 import { createChunkPublisher } from '../../src/stream/chunk-publisher.js';
 import { createStreamHub } from '../../src/stream/stream-hub.js';
+import { completionKeys } from '../../src/stream/stream-keys.js';
 
 describe('chunk publisher', () => {
   const redis = createRedis(inject('redisUrl'), 'longhaul-test-publisher');
   const subscriber = createRedis(inject('redisUrl'), 'longhaul-test-publisher-sub');
-  const publisher = createChunkPublisher(redis, { maxLen: 1_000, ttlSeconds: 60 });
+  const publisher = createChunkPublisher(redis, { maxLen: 1_000, ttlSeconds: 60, replayWindowSeconds: 60 });
   const hub = createStreamHub(redis, subscriber, { maxQueuedBytes: 1_048_576 });
   afterAll(async () => {
     await Promise.all([redis.quit(), subscriber.quit()]);
@@ -41,5 +42,47 @@ describe('chunk publisher', () => {
     await publisher.publish(id, { type: 'start', messageId: 'm1' });
     await publisher.publish(id, { type: 'finish' });
     expect(await publisher.publish(id, { type: 'abort', reason: 'cancelled' })).toBe(3);
+  });
+
+  /** Each key of the completion that exists, with its TTL in seconds. */
+  async function ttls(id: string): Promise<Record<string, number>> {
+    const entries = await Promise.all(completionKeys(id).map(async (key) => [key, await redis.ttl(key)] as const));
+    return Object.fromEntries(entries.filter(([, ttl]) => ttl !== -2));
+  }
+
+  it('keeps every key of a running completion the TTL past its latest event, and a held one longer', async () => {
+    const id = `cmp_${randomUUID()}`;
+    await publisher.publish(id, { type: 'start', messageId: 'm1' });
+    const seq = await publisher.publish(id, { type: 'start-step' });
+    await publisher.markStepStart(id, 0, seq);
+    await publisher.publish(id, { type: 'abort', reason: 'cancelled' });
+    const running = await ttls(id);
+    expect(Object.keys(running)).toHaveLength(5);
+    for (const ttl of Object.values(running)) expect(ttl).toBeGreaterThan(50);
+
+    // Waiting for an approval that expires in an hour: a decision published meanwhile does not shorten that.
+    await publisher.holdLog(id, 3600);
+    await publisher.publish(id, { type: 'start', messageId: 'm1' });
+    for (const ttl of Object.values(await ttls(id))) expect(ttl).toBeGreaterThan(3600);
+  });
+
+  it('expires every key of a finished completion after the replay window', async () => {
+    const short = createChunkPublisher(redis, { maxLen: 1_000, ttlSeconds: 60, replayWindowSeconds: 5 });
+    const id = `cmp_${randomUUID()}`;
+    await short.publish(id, { type: 'start', messageId: 'm1' });
+    await short.markStepStart(id, 0, await short.publish(id, { type: 'start-step' }));
+    await short.publish(id, { type: 'error', errorText: 'boom' });
+    await short.expireLog(id);
+    const finished = await ttls(id);
+    expect(Object.keys(finished).sort()).toEqual(
+      [
+        `lh:completion:${id}:ended`,
+        `lh:completion:${id}:log`,
+        `lh:completion:${id}:segment`,
+        `lh:completion:${id}:seq`,
+        `lh:completion:${id}:steps`,
+      ].sort(),
+    );
+    for (const ttl of Object.values(finished)) expect(ttl).toBeLessThanOrEqual(5);
   });
 });

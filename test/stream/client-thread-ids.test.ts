@@ -21,6 +21,8 @@ function recordingPublisher() {
     },
     markStepStart: async () => {},
     dropStepChunks: async () => 0,
+    holdLog: async () => {},
+    expireLog: async () => {},
   };
   return { sent, publisher };
 }

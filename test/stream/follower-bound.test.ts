@@ -10,7 +10,7 @@ import type { UIMessageChunk } from '../../src/stream/ui-chunks.js';
 describe('a follower whose reader stops taking events', () => {
   const redis = createRedis(inject('redisUrl'), 'longhaul-test-follower-bound');
   const subscriber = createRedis(inject('redisUrl'), 'longhaul-test-follower-bound-sub');
-  const publisher = createChunkPublisher(redis, { maxLen: 1_000, ttlSeconds: 60 });
+  const publisher = createChunkPublisher(redis, { maxLen: 1_000, ttlSeconds: 60, replayWindowSeconds: 60 });
   const hub = createStreamHub(redis, subscriber, { maxQueuedBytes: 1_000 });
   afterAll(async () => {
     await Promise.all([redis.quit(), subscriber.quit()]);

@@ -10,7 +10,7 @@ import type { UIMessageChunk } from '../../src/stream/ui-chunks.js';
 describe('user event log', () => {
   const redis = createRedis(inject('redisUrl'), 'longhaul-test-user-log');
   const subscriber = createRedis(inject('redisUrl'), 'longhaul-test-user-log-sub');
-  const publisher = createChunkPublisher(redis, { maxLen: 1_000, ttlSeconds: 60 });
+  const publisher = createChunkPublisher(redis, { maxLen: 1_000, ttlSeconds: 60, replayWindowSeconds: 60 });
   const hub = createStreamHub(redis, subscriber, { maxQueuedBytes: 1_048_576 });
   const followers: UserFollower[] = [];
   afterAll(async () => {
@@ -67,7 +67,7 @@ describe('user event log', () => {
 
   it('keeps the log bounded in length and time, and stands a data-events_gap event in for what it dropped', async () => {
     const userId = `usr_${randomUUID()}`;
-    const small = createChunkPublisher(redis, { maxLen: 10, ttlSeconds: 30 });
+    const small = createChunkPublisher(redis, { maxLen: 10, ttlSeconds: 30, replayWindowSeconds: 30 });
     for (let i = 1; i <= 500; i++) await small.publishToUser(userId, event(i));
 
     // MAXLEN ~ trims whole stream nodes (at most stream-node-max-entries, 100 by default, each).

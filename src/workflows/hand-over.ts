@@ -62,18 +62,16 @@ export async function handOverIfDue(
     // Explicit, so the next run is listed with the status this one reached rather than the one it started with.
     typedSearchAttributes: workflowInfo().typedSearchAttributes,
   });
-  await continueAsNew(
-    {
-      ...input,
-      continued: {
-        step: state.step,
-        startedAt: state.startedAt,
-        repaired: state.repaired,
-        steering: steering.pendingIds(),
-        runs: run - 1,
-      },
+  await continueAsNew({
+    ...input,
+    continued: {
+      step: state.step,
+      startedAt: state.startedAt,
+      repaired: state.repaired,
+      steering: steering.pendingIds(),
+      runs: run - 1,
     },
-  );
+  });
 }
 
 function dueReason(input: CompletionInput, state: LoopState): HandOverReason | undefined {

@@ -13,7 +13,7 @@ import { defineAgent } from '../../src/agents/agent-definition.js';
 import { defineTool, type ToolDefinition } from '../../src/tools/tool-definition.js';
 import type { Script } from '../../src/llm/scripted/script.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { postChat, readJson, readTurn, readValidatedChunks, userMessage } from '../support/chat-client.js';
+import { postChat, readJson, readTurn, userMessage } from '../support/chat-client.js';
 import { waitFor } from '../support/wait-for.js';
 import { mark, steer, text } from '../steering/support.js';
 

@@ -17,7 +17,10 @@ import { postChat, readJson, readTurn, userMessage } from '../support/chat-clien
 import { waitFor } from '../support/wait-for.js';
 import { mark, steer, text } from '../steering/support.js';
 
-const STEPS_PER_RUN = 50;
+const STEPS_PER_RUN = 30;
+const STEPS = 300;
+/** The steps the 300-step turn hands over at: 30, 60, … 270. */
+const HAND_OVERS = Array.from({ length: Math.ceil(STEPS / STEPS_PER_RUN) - 1 }, (_, i) => (i + 1) * STEPS_PER_RUN);
 
 /** The researcher, allowed the long run this file stages (its own default is 200 steps). */
 const deepResearcher = defineAgent({ ...researcherAgent, name: 'deep_researcher', limits: { maxSteps: 500 } });
@@ -108,19 +111,19 @@ describe('a completion longer than one workflow run', () => {
 
   it('runs 300 steps over several runs as one assistant message with one seq sequence', async () => {
     const began = Date.now();
-    h.model.enqueue(...toolSteps(299), { kind: 'text', chunks: ['Tea ', 'came ', 'from ', 'China.'] });
+    h.model.enqueue(...toolSteps(STEPS - 1), { kind: 'text', chunks: ['Tea ', 'came ', 'from ', 'China.'] });
     const chatId = `chat-${randomUUID()}`;
     const { completionId, turn, raw } = await start(chatId, 'deep_researcher');
     const { message, chunks } = await turn;
     const frames = framesOf(await raw);
     const elapsedMs = Date.now() - began;
-    console.info(`300 steps through ${Math.ceil(300 / STEPS_PER_RUN)} runs took ${elapsedMs} ms`);
+    console.info(`${STEPS} steps through ${HAND_OVERS.length + 1} runs took ${elapsedMs} ms`);
 
     // Temporal: one workflow id, a chain of runs, each handed over after its share of steps.
     const handle = h.temporal.workflow.getHandle(`completion-${completionId}`);
-    expect(await handle.result()).toEqual({ completionId, status: 'completed', steps: 300, finishReason: 'stop' });
+    expect(await handle.result()).toEqual({ completionId, status: 'completed', steps: STEPS, finishReason: 'stop' });
     const runs = await runsOf(completionId);
-    expect(runs.map((run) => run.status)).toEqual([...Array(5).fill('CONTINUED_AS_NEW'), 'COMPLETED']);
+    expect(runs.map((run) => run.status)).toEqual([...HAND_OVERS.map(() => 'CONTINUED_AS_NEW'), 'COMPLETED']);
     const description = await handle.describe();
     expect(description.runId).toBe(runs.at(-1)!.runId);
     expect(
@@ -131,11 +134,11 @@ describe('a completion longer than one workflow run', () => {
     // The stream: one `start`, one `finish`, strictly increasing seq, every step in one assistant message.
     expect(frames.map((frame) => frame.seq)).toEqual(frames.map((_, i) => frames[0]!.seq + i));
     expect(frames.filter((frame) => frame.chunk.type === 'start')).toHaveLength(1);
-    expect(frames.filter((frame) => frame.chunk.type === 'start-step')).toHaveLength(300);
+    expect(frames.filter((frame) => frame.chunk.type === 'start-step')).toHaveLength(STEPS);
     expect(chunks.at(-1)?.type).toBe('finish');
     expect(message.role).toBe('assistant');
     const toolParts = message.parts.filter((part) => part.type === 'tool-current_time');
-    expect(toolParts).toHaveLength(299);
+    expect(toolParts).toHaveLength(STEPS - 1);
     expect(toolParts.every((part) => 'state' in part && part.state === 'output-available')).toBe(true);
     expect(message.parts.at(-1)).toMatchObject({ type: 'text', text: 'Tea came from China.' });
     const stored = await readJson(await h.api(`/v1/threads/${chatId}/messages`));
@@ -152,22 +155,22 @@ describe('a completion longer than one workflow run', () => {
     expect(resumedFrames).toEqual(frames.filter((frame) => frame.seq > lastSeen));
 
     // Postgres: every step counted once against the completion, and the ledger follows the runs.
-    expect(await status(completionId)).toEqual({ status: 'completed', steps: 300 });
+    expect(await status(completionId)).toEqual({ status: 'completed', steps: STEPS });
     const { rows: usage } = await h.pool.query(
       `SELECT count(DISTINCT step)::int AS steps FROM usage_events WHERE completion_id = $1`,
       [completionId],
     );
-    expect(usage[0].steps).toBe(300);
+    expect(usage[0].steps).toBe(STEPS);
     const { rows: ledger } = await h.pool.query(
       `SELECT type, data, run_id AS "runId" FROM audit_events WHERE completion_id = $1 ORDER BY id`,
       [completionId],
     );
     const handOvers = ledger.filter((row: { type: string }) => row.type === 'completion_continued');
     expect(handOvers.map((row: { data: unknown }) => row.data)).toEqual(
-      [50, 100, 150, 200, 250].map((step, i) => ({ step, run: i + 2, reason: 'steps' })),
+      HAND_OVERS.map((step, i) => ({ step, run: i + 2, reason: 'steps' })),
     );
-    expect(handOvers.map((row: { runId: string }) => row.runId)).toEqual(runs.slice(0, 5).map((run) => run.runId));
-    expect(ledger.filter((row: { type: string }) => row.type === 'model_call')).toHaveLength(300);
+    expect(handOvers.map((row: { runId: string }) => row.runId)).toEqual(runs.slice(0, -1).map((run) => run.runId));
+    expect(ledger.filter((row: { type: string }) => row.type === 'model_call')).toHaveLength(STEPS);
     expect(ledger.filter((row: { type: string }) => row.type === 'completion_finished')).toHaveLength(1);
 
     // Each run replays against the workflow code: the hand-over is deterministic.
@@ -194,11 +197,19 @@ describe('a completion longer than one workflow run', () => {
     // The hanging call is step 55: the second run's.
     await h.model.waitForRequests(before + STEPS_PER_RUN + 6, 60_000);
     expect((await runsOf(completionId)).map((run) => run.status)).toEqual(['CONTINUED_AS_NEW', 'RUNNING']);
+    // A reload in the second run: useChat's resume rebuilds the whole answer, the first run's steps included.
+    const reloaded = await h.api(`/api/chat/${chatId}/stream`);
+    expect(reloaded.status).toBe(200);
+    const rebuilt = readTurn(reloaded);
 
     const stop = await h.api(`/api/chat/${chatId}/stop`, { method: 'POST' });
     expect(stop.status).toBe(202);
-    const { chunks } = await turn;
+    const { chunks, message } = await turn;
     expect(chunks.at(-1)?.type).toBe('abort');
+    const resumed = await rebuilt;
+    expect(resumed.chunks.at(-1)?.type).toBe('abort');
+    expect(resumed.message.id).toBe(message.id);
+    expect(resumed.message.parts.filter((part) => part.type === 'tool-current_time')).toHaveLength(STEPS_PER_RUN + 5);
     expect((await raw).trimEnd().endsWith('data: [DONE]')).toBe(true);
     await waitFor(async () => (await status(completionId)).status === 'cancelled', 10_000, 'cancelled');
     const handle = h.temporal.workflow.getHandle(`completion-${completionId}`);

@@ -3,6 +3,7 @@
  * the variable and what it expects, instead of failing later somewhere far from the cause.
  */
 import { z } from 'zod';
+import { MAX_STEPS_LIMIT } from './agents/agent-definition.js';
 import { hostPatternSchema } from './tools/egress-hosts.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -109,7 +110,9 @@ const envSchema = z.object({
   LONGHAUL_MAX_ACTIVE_COMPLETIONS_PER_USER: limit.default(10),
   /** Open SSE streams per user, across replicas; 0 = unlimited. */
   LONGHAUL_MAX_STREAMS_PER_USER: limit.default(20),
-  LONGHAUL_MAX_STEPS: positiveInt.max(100).default(8),
+  LONGHAUL_MAX_STEPS: positiveInt.max(MAX_STEPS_LIMIT).default(8),
+  /** Model steps a completion's workflow run takes before it continues as new, keeping its history small. */
+  LONGHAUL_STEPS_PER_RUN: positiveInt.max(MAX_STEPS_LIMIT).default(50),
   LONGHAUL_MAX_OUTPUT_TOKENS: positiveInt.default(4096),
   /** Tokens (input + output, all attempts) one completion may use; 0 = unlimited. */
   LONGHAUL_COMPLETION_TOKEN_BUDGET: z.coerce.number().int().min(0).default(0),

@@ -3,6 +3,7 @@ import { createCallModel } from './call-model.js';
 import type { ActivityDeps } from './deps.js';
 import { createFinishCompletion } from './finish-completion.js';
 import { createApprovalActivities } from './approval-activities.js';
+import { createRecordHandOver } from './record-hand-over.js';
 import { createRunTool } from './run-tool.js';
 import { createWaitForTurn } from './wait-for-turn.js';
 import { createSubagentActivities } from './subagent-activities.js';
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     finishCompletion: createFinishCompletion(deps),
     runTool: createRunTool(deps),
     waitForTurn: createWaitForTurn(deps),
+    recordHandOver: createRecordHandOver(deps),
     ...createToolStepBookkeeping(deps),
     ...createApprovalActivities(deps),
     ...createSubagentActivities(deps),

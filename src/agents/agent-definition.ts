@@ -13,7 +13,14 @@ export interface AgentPromptContext {
   tools: { name: string; description: string }[];
 }
 
+/**
+ * The most model steps a completion may take. A long run hands over to a fresh workflow run every
+ * LONGHAUL_STEPS_PER_RUN steps, so Temporal's history limits do not bound it; this bounds what one request may cost.
+ */
+export const MAX_STEPS_LIMIT = 1000;
+
 export interface AgentLimits {
+  /** 1 to MAX_STEPS_LIMIT. */
   maxSteps?: number;
   maxOutputTokens?: number;
   /** Input + output tokens over all attempts (sub-agents included); 0 = unlimited. */

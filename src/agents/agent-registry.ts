@@ -3,7 +3,7 @@
  * each call's system prompt from the same registry.
  */
 import { hostPatternSchema } from '../tools/egress-hosts.js';
-import type { AgentDefinition } from './agent-definition.js';
+import { MAX_STEPS_LIMIT, type AgentDefinition } from './agent-definition.js';
 
 const AGENT_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
 
@@ -17,6 +17,9 @@ export function createAgentRegistry(agents: AgentDefinition[]) {
       if (!checked.success)
         throw new Error(`agent "${agent.name}": allowed host "${host}" ${checked.error.issues[0]?.message}`);
     }
+    const maxSteps = agent.limits?.maxSteps;
+    if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps >= 1 && maxSteps <= MAX_STEPS_LIMIT))
+      throw new Error(`agent "${agent.name}": limits.maxSteps must be an integer from 1 to ${MAX_STEPS_LIMIT}`);
     byName.set(agent.name, agent);
   }
   return {

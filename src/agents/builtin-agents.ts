@@ -23,10 +23,11 @@ export const assistantAgent = defineAgent({
 /** Reads sources, keeps notes, and hands sub-questions to research sub-agents. */
 export const researcherAgent = defineAgent({
   name: 'researcher',
-  version: '1',
+  version: '2',
   description: 'Researches a question: reads pages with fetch_url, keeps notes, delegates sub-questions with research.',
   tools: ['fetch_url', 'save_note', 'list_notes', 'read_note', 'research', 'current_time'],
-  limits: { maxSteps: 12 },
+  // Research reads many pages: room for hundreds of tool calls, handed over between workflow runs as it goes.
+  limits: { maxSteps: 200 },
   systemPrompt: (context) =>
     [
       `You are a careful researcher working for ${context.user.name}. The current time is ${context.now}.`,

@@ -62,7 +62,8 @@ export function createCompletionReconciler(deps: LifecycleDeps & { temporal: Cli
   ): Promise<{ outcome: TurnOutcome; runId: string | null } | undefined> {
     try {
       const { status, runId } = await describe(completion.workflowId);
-      if (status.name === 'RUNNING') return undefined;
+      // Describe names the chain's current run; a long turn's earlier runs close as continued-as-new, which is no end.
+      if (status.name === 'RUNNING' || status.name === 'CONTINUED_AS_NEW') return undefined;
       return { outcome: ENDINGS[status.name] ?? UNKNOWN_ENDING, runId };
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;

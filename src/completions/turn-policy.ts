@@ -101,6 +101,7 @@ export function createTurnPolicy(options: {
           maxOutputTokens: agent.limits?.maxOutputTokens ?? options.limits.maxOutputTokens,
           tokenBudget: agent.limits?.tokenBudget ?? options.limits.tokenBudget ?? 0,
           ...(agent.limits?.wallTimeMs ? { wallTimeMs: agent.limits.wallTimeMs } : {}),
+          ...(options.limits.stepsPerRun ? { stepsPerRun: options.limits.stepsPerRun } : {}),
         },
         structuredOutput: agent.output !== undefined,
       };

@@ -10,6 +10,7 @@ export const AUDIT_EVENT_TYPES = [
   'tool_attempt_failed',
   'cancel_requested',
   'completion_finished',
+  'completion_continued',
   'failure',
   'budget_exceeded',
   'answer_regenerated',

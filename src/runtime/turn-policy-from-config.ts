@@ -17,6 +17,7 @@ export function turnPolicyFromConfig(config: Config, tools: ToolRegistry, agents
       maxSteps: config.LONGHAUL_MAX_STEPS,
       maxOutputTokens: config.LONGHAUL_MAX_OUTPUT_TOKENS,
       tokenBudget: config.LONGHAUL_COMPLETION_TOKEN_BUDGET,
+      stepsPerRun: config.LONGHAUL_STEPS_PER_RUN,
     },
   });
 }

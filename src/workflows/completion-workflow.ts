@@ -9,6 +9,7 @@ import {
   type ActivityOptions,
   ActivityCancellationType,
   CancellationScope,
+  ContinueAsNew,
   isCancellation,
   patched,
   proxyActivities,
@@ -18,6 +19,7 @@ import {
 import { ApplicationFailure, ActivityFailure, CancelledFailure, ChildWorkflowFailure } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { FAILURE_TYPES, STATUS_ATTRIBUTE, type CompletionInput, type CompletionResult } from './definitions.js';
+import { handOverIfDue } from './hand-over.js';
 import { runToolCalls } from './run-tool-calls.js';
 import { createSteeringInbox } from './steering-inbox.js';
 
@@ -67,18 +69,20 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
   const bookkeeping = firstCallBegins || patched('local-bookkeeping') ? localBookkeeping : remoteBookkeeping;
   // Registering the handler adds nothing to history; a run that takes a message records the `steering` marker.
   const steering = createSteeringInbox(input);
+  // A run an earlier one handed over to: the turn is open already and starts at its next step.
+  const { continued } = input;
   try {
-    if (input.afterCompletionId) {
+    if (input.afterCompletionId && !continued) {
       await queue.waitForTurn({ afterCompletionId: input.afterCompletionId });
       upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'running' }]);
     }
     steering.started();
-    if (!firstCallBegins) await bookkeeping.beginCompletion(input);
+    if (!firstCallBegins && !continued) await bookkeeping.beginCompletion(input);
     // Workflow time: deterministic on replay.
-    const startedAt = Date.now();
-    let step = 0;
+    const startedAt = continued?.startedAt ?? Date.now();
+    let step = continued?.step ?? 0;
     let finishReason: string;
-    let repaired = false;
+    let repaired = continued?.repaired ?? false;
     for (;;) {
       const { callModel } = proxyActivities<Activities>({
         ...MODEL_CALL_OPTIONS,
@@ -125,12 +129,15 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
         finishReason = 'max-time';
         break;
       }
+      await handOverIfDue(input, { step, startedAt, repaired }, steering);
     }
     steering.finishing();
     await bookkeeping.finishCompletion({ ...input, status: 'completed', finishReason });
     upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'completed' }]);
     return { completionId, status: 'completed', steps: step, finishReason };
   } catch (error) {
+    // Handed over: the turn goes on in the next run.
+    if (error instanceof ContinueAsNew) throw error;
     steering.finishing();
     // A stopped run ends as cancelled even when its last activity reported something else: a worker that shuts
     // down fails the activity that was waiting for its cancellation, and bookkeeping in the cancelled scope

@@ -21,6 +21,28 @@ export interface CompletionLimits {
   tokenBudget?: number;
   /** No new model call starts after this long (workflow time since the turn began); absent = unlimited. */
   wallTimeMs?: number;
+  /**
+   * Model steps one workflow run takes before it continues as new (sooner when Temporal suggests it); absent in
+   * runs started before long runs existed, which never hand over.
+   */
+  stepsPerRun?: number;
+}
+
+/**
+ * What a completion's next run needs to carry on where the last one handed over (continue-as-new): counters and
+ * ids only, the transcript stays in Postgres.
+ */
+export interface ContinuedRun {
+  /** The next model step. */
+  step: number;
+  /** Workflow time the turn began, for its wall-time limit. */
+  startedAt: number;
+  /** The structured-output repair attempt was spent. */
+  repaired: boolean;
+  /** Steering messages accepted and not delivered yet, in order. */
+  steering: string[];
+  /** How many runs came before this one. */
+  runs: number;
 }
 
 /** One input object, so fields can be added without breaking recorded histories. Ids only: no transcript. */
@@ -43,6 +65,8 @@ export interface CompletionInput {
   parent?: { completionId: string; toolCallId: string; rootCompletionId: string; depth: number };
   /** An earlier completion of the thread that must end before this one starts (double texting). */
   afterCompletionId?: string;
+  /** Set in a run that an earlier run of the same completion handed over to (continue-as-new). */
+  continued?: ContinuedRun;
 }
 
 /** Input of a durable tool call's child workflow: ids, the argument digest and the policy, never the arguments. */
@@ -302,6 +326,22 @@ export interface StepSummary {
    * in the step's `data-invalid_object` part). The next step is the model's repair attempt.
    */
   outputProblem?: string;
+}
+
+// ---- Handing a long turn over to a fresh run (recordHandOver activity) ----
+
+/** Why a run handed over: its share of steps was taken, or Temporal suggested it (history size or events). */
+export type HandOverReason = 'steps' | 'suggested';
+
+export interface HandOverInput {
+  completionId: string;
+  threadId: string;
+  userId: string;
+  /** The first step the next run takes. */
+  step: number;
+  /** The next run's number, the first run being 1. */
+  run: number;
+  reason: HandOverReason;
 }
 
 // ---- Ending a turn (finishCompletion activity) ----

@@ -19,13 +19,14 @@ type Phase = 'queued' | 'running' | 'awaiting_approval' | 'finishing';
 
 export function createSteeringInbox(input: CompletionInput) {
   const root = CancellationScope.current();
-  const pending: string[] = [];
-  const seen = new Set<string>();
-  let phase: Phase = input.afterCompletionId ? 'queued' : 'running';
+  // A continued run takes over what its predecessor had accepted and not delivered.
+  const pending: string[] = [...(input.continued?.steering ?? [])];
+  const seen = new Set<string>(pending);
+  let phase: Phase = input.afterCompletionId && !input.continued ? 'queued' : 'running';
   /** The model call in progress and its step, so a `now` message can cut it short. */
   let modelCall: { scope: CancellationScope; step: number } | undefined;
   /** The step that runs next when no model call is in progress. */
-  let nextStep = 0;
+  let nextStep = input.continued?.step ?? 0;
   let cut = false;
 
   const refuse = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
@@ -86,6 +87,8 @@ export function createSteeringInbox(input: CompletionInput) {
       }
     },
     hasPending: (): boolean => pending.length > 0,
+    /** Accepted and not yet delivered, in order: what a run handing over passes on. */
+    pendingIds: (): string[] => [...pending],
     awaitingApproval(waiting: boolean): void {
       if (phase !== 'finishing') phase = waiting ? 'awaiting_approval' : 'running';
     },

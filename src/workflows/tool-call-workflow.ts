@@ -9,13 +9,15 @@
  */
 import {
   ApplicationFailure,
+  CancellationScope,
   condition,
-  executeChild,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
   patched,
   proxyActivities,
   setHandler,
+  startChild,
 } from '@temporalio/workflow';
 import type { completionWorkflow } from './completion-workflow.js';
 import type { Activities } from '../activities/index.js';
@@ -176,18 +178,32 @@ async function runSubagent(input: ToolCallInput): Promise<ToolCallOutcome> {
   if (!prepared.ok) return { toolCallId: input.toolCallId, kind: 'failed' };
   const { child } = prepared;
   try {
-    await executeChild<typeof completionWorkflow>('completionWorkflow', {
+    const handle = await startChild<typeof completionWorkflow>('completionWorkflow', {
       workflowId: completionWorkflowId(child.completionId),
       args: [child],
       staticSummary: `${input.toolName} sub-agent (${child.agent?.name})`,
       typedSearchAttributes: completionSearchAttributes(child, 'running'),
     });
+    CancellationScope.current().cancelRequested.catch(() => cancelCurrentRun(handle.workflowId));
+    await handle.result();
   } catch (error) {
     // A failed sub-agent is a failed tool call the caller can read; a cancelled one ends this call too.
     if (isCancellation(error)) throw error;
   }
   const { kind } = await bookkeeping.collectSubagentResult({ toolCallId: input.toolCallId, child });
   return { toolCallId: input.toolCallId, kind: kind === 'completed' ? 'completed' : 'failed' };
+}
+
+/**
+ * Temporal cancels a child by the run it started, and a long sub-agent hands over to later runs (continue-as-new),
+ * which that request would miss: the cancel also goes to the workflow id, which reaches whichever run is current.
+ * The child's result still waits for the whole chain's end.
+ */
+function cancelCurrentRun(workflowId: string): void {
+  if (!patched('subagent-cancel-follows-runs')) return;
+  void CancellationScope.nonCancellable(() => getExternalWorkflowHandle(workflowId).cancel()).catch((error) =>
+    log.warn('cancelling a sub-agent failed', { workflowId, error: String(error) }),
+  );
 }
 
 function failure(type: string, message: string): ApplicationFailure {

@@ -461,3 +461,58 @@ describe('LONGHAUL_MEMO_THREAD_TITLE', () => {
     expect(() => parseConfig({ LONGHAUL_MEMO_THREAD_TITLE: 'yes' })).toThrow(ConfigError);
   });
 });
+
+describe('a completion that continues as new', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ LONGHAUL_STEPS_PER_RUN: '2' }, { tools: createTestTools().definitions });
+  });
+  afterAll(() => h?.close());
+
+  it('hold no user or model text in any of its runs: the next run gets counters and ids only', async () => {
+    const user = mark('USERLONG');
+    const args = mark('ARGLONG');
+    const answer = mark('MODELLONG');
+    h.model.enqueue(
+      ...Array.from({ length: 5 }, (_, i): Script => ({
+        kind: 'tool-calls',
+        text: [`${answer} step ${i}`],
+        calls: [{ name: 'echo', argsChunks: [JSON.stringify({ text: `${args} ${i}` })] }],
+      })),
+      { kind: 'text', chunks: [`Done ${answer}.`] },
+    );
+    const response = await postChat(h, {
+      id: `chat-${randomUUID()}`,
+      trigger: 'submit-message',
+      messages: [userMessage(`Echo ${user} five times`)],
+    });
+    const completionId = response.headers.get('x-longhaul-completion-id')!;
+    await response.text();
+    const workflowId = `completion-${completionId}`;
+    await h.temporal.workflow.getHandle(workflowId).result();
+
+    const runIds: string[] = [];
+    for await (const execution of h.temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` }))
+      runIds.unshift(execution.runId);
+    expect(runIds).toHaveLength(3);
+    const runs = await Promise.all(
+      runIds.map(async (runId) => decodeHistory(await h.temporal.workflow.getHandle(workflowId, runId).fetchHistory())),
+    );
+    const handedOver = /workflowExecutionContinuedAsNewEventAttributes\.input\.payloads\[0\]$/;
+    expectDecoded(runs[0], [handedOver]);
+    expectDecoded(runs[1], [handedOver, /workflowExecutionStartedEventAttributes\.input\.payloads\[0\]$/]);
+    expect(payloadsAt(runs[0]!, handedOver)).toEqual([
+      expect.objectContaining({
+        completionId,
+        continued: { step: 2, startedAt: expect.any(Number), repaired: false, steering: [], runs: 1 },
+      }),
+    ]);
+    expect(payloadsAt(runs[1]!, handedOver)).toEqual([
+      expect.objectContaining({ continued: expect.objectContaining({ step: 4, runs: 2 }) }),
+    ]);
+    const leaks = runs.flatMap((decoded, i) =>
+      findMarkers(decoded, [user, args, answer]).map((leak) => `run ${i + 1} ${leak}`),
+    );
+    expect(leaks).toEqual([]);
+  });
+});

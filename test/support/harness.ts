@@ -175,6 +175,7 @@ export async function startHarness(
       eagerStart: options.eagerStart ?? false,
       tools,
       agents,
+      mcp,
       log: createLogger('api', 'warn'),
     });
     const server: Server = await new Promise((resolve) => {

@@ -231,6 +231,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
 }
 
+/**
+ * The variables a project's configuration module may name as `${env:NAME}` (an MCP server's headers and env):
+ * any name the project chooses, so they are handed over as they are rather than parsed with the schema above.
+ */
+export function projectEnv(): NodeJS.ProcessEnv {
+  return process.env;
+}
+
 /** Parses process.env, or prints what is wrong and exits: for entry points only. */
 export function loadConfig(): Config {
   try {

@@ -82,6 +82,7 @@ const { app, drain } = createApi({
   eagerStart: true,
   tools,
   agents,
+  mcp,
   log: createLogger('api', config.LOG_LEVEL),
 });
 const server = app.listen(config.PORT, config.HOST);

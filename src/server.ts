@@ -25,6 +25,7 @@ const { app, drain } = createApi({
   temporal,
   tools,
   agents,
+  mcp,
   log,
 });
 const server = app.listen(config.PORT, config.HOST, () =>

@@ -17,6 +17,7 @@ import type { ClientVersion } from '../stream/client-version.js';
 import type { JwtVerifier } from '../auth/jwt-verifier.js';
 import type { ApiLimits } from './limits.js';
 import type { ScheduleService } from './schedule-service.js';
+import type { McpServerStatus } from '../mcp/mcp-connection.js';
 
 export interface AppDeps {
   pool: pg.Pool;
@@ -53,6 +54,8 @@ export interface AppDeps {
   metricsToken: string | undefined;
   /** Limits that hold across replicas: requests per user, failed authentications per address, streams per user. */
   limits: ApiLimits;
+  /** Each project MCP server's state as this process last saw it (none: /healthz lists no servers). */
+  mcpStatus?: () => Record<string, McpServerStatus>;
   temporalNamespace: string;
   temporalUiUrl: string;
 }

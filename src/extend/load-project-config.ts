@@ -85,8 +85,8 @@ export async function loadProjectConfig(options: {
   cwd?: string;
   builtinTools: readonly string[];
   builtinAgents: readonly string[];
-  /** Where `${env:…}` references in MCP servers' headers and env are looked up. */
-  env?: NodeJS.ProcessEnv;
+  /** Where `${env:…}` references in MCP servers' headers and env are looked up (`projectEnv()` from config.ts). */
+  env: NodeJS.ProcessEnv;
 }): Promise<ProjectConfig> {
   const file = resolve(options.cwd ?? process.cwd(), options.path ?? DEFAULT_CONFIG_FILE);
   if (!existsSync(file)) {
@@ -137,7 +137,7 @@ export async function loadProjectConfig(options: {
     const parsed = server.data as McpServerConfig;
     const secrets = 'url' in parsed ? parsed.headers : parsed.env;
     if (!secrets) return parsed;
-    const resolved = resolveEnvRefs(secrets, options.env ?? process.env);
+    const resolved = resolveEnvRefs(secrets, options.env);
     if ('missing' in resolved) return fail(label, resolved.missing);
     return 'url' in parsed ? { ...parsed, headers: resolved.values } : { ...parsed, env: resolved.values };
   });

@@ -11,8 +11,11 @@ import { ErrorCode, McpError, type CallToolResult, type Tool } from '@modelconte
 import { isHttpServer, type McpServerConfig } from './mcp-server-config.js';
 
 export const DEFAULT_LIST_TTL_MS = 5 * 60_000;
-/** How long a start (or refresh) waits for a server before counting it as down. */
-const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * How long a start (or refresh) waits for a server before counting it as down. A stdio server is a process that
+ * is starting (maybe compiling TypeScript on a busy machine), so it gets longer than a server already listening.
+ */
+const CONNECT_TIMEOUT_MS = { http: 10_000, stdio: 30_000 };
 
 export type McpServerStatus =
   { state: 'up'; tools: number; checkedAt: string } | { state: 'down'; error: string; checkedAt: string };
@@ -34,6 +37,7 @@ export function createMcpConnection(server: McpServerConfig): McpConnection {
   let client: Client | undefined;
   let tools: Tool[] = [];
   let status: McpServerStatus = { state: 'down', error: 'not contacted yet', checkedAt: new Date().toISOString() };
+  const connectTimeoutMs = CONNECT_TIMEOUT_MS[isHttpServer(server) ? 'http' : 'stdio'];
 
   async function connected(): Promise<Client> {
     if (client) return client;
@@ -43,7 +47,7 @@ export function createMcpConnection(server: McpServerConfig): McpConnection {
     transport.onclose = () => {
       if (client === fresh) client = undefined;
     };
-    await fresh.connect(transport, { timeout: CONNECT_TIMEOUT_MS });
+    await fresh.connect(transport, { timeout: connectTimeoutMs });
     client = fresh;
     return fresh;
   }
@@ -59,7 +63,7 @@ export function createMcpConnection(server: McpServerConfig): McpConnection {
         const listed: Tool[] = [];
         let cursor: string | undefined;
         do {
-          const page = await c.listTools(cursor ? { cursor } : {}, { timeout: CONNECT_TIMEOUT_MS });
+          const page = await c.listTools(cursor ? { cursor } : {}, { timeout: connectTimeoutMs });
           listed.push(...page.tools);
           cursor = page.nextCursor;
         } while (cursor);

@@ -57,6 +57,10 @@ export function toMcpToolDefinition(
           if (error instanceof McpError && error.code !== ErrorCode.ConnectionClosed) {
             throw new FinalToolFailure(error.message);
           }
+          // The server answered, so it may have acted: a garbled answer is not retried, lest the tool run twice.
+          if (isMalformedAnswer(error)) {
+            throw new FinalToolFailure(`the server's answer is malformed: ${(error as Error).message}`);
+          }
           throw error;
         }
       },
@@ -78,4 +82,9 @@ export function mcpApprovalPolicy(
   }
   const gated = approval === 'always' || (Array.isArray(approval) && approval.includes(toolName));
   return gated ? { mode: 'durable', requiresApproval: true } : { mode: 'inline' };
+}
+
+/** JSON that does not parse, or JSON-RPC whose shape the SDK's schemas refuse (its zod, maybe not our copy). */
+function isMalformedAnswer(error: unknown): boolean {
+  return error instanceof SyntaxError || (error instanceof Error && /^\$?ZodError$/.test(error.name));
 }

@@ -22,6 +22,7 @@ import { createStreamHub, type StreamHub } from '../stream/stream-hub.js';
 import { createJwtVerifier } from '../auth/jwt-verifier.js';
 import { createApiLimits } from '../api/limits.js';
 import { createScheduleService } from '../api/schedule-service.js';
+import type { McpToolSource } from '../mcp/mcp-tool-source.js';
 
 /** The Koa app wired from config and live connections; `subscriber` must be a Redis connection of its own. */
 export function createApi(options: {
@@ -33,6 +34,8 @@ export function createApi(options: {
   tools: ToolRegistry;
   agents: AgentRegistry;
   log: Logger;
+  /** The project's MCP servers, whose state /healthz reports. */
+  mcp?: Pick<McpToolSource, 'status'>;
   taskQueue?: string;
   /**
    * Ask Temporal to hand each new completion's first workflow task to a worker in this process (eager workflow
@@ -132,6 +135,7 @@ export function createApi(options: {
       },
       options.log,
     ),
+    ...(options.mcp ? { mcpStatus: options.mcp.status } : {}),
     temporalNamespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: config.LONGHAUL_TEMPORAL_UI_URL.replace(/\/$/, ''),
   });

@@ -1,6 +1,6 @@
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import { BUILTIN_AGENTS } from '../agents/builtin-agents.js';
-import type { Config } from '../config.js';
+import { projectEnv, type Config } from '../config.js';
 import { loadProjectConfig } from '../extend/load-project-config.js';
 import { createMcpToolSource, type McpToolSource } from '../mcp/mcp-tool-source.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
@@ -20,6 +20,7 @@ export async function registriesFromConfig(
     path: config.LONGHAUL_CONFIG,
     builtinTools: toolsFromConfig(config).names(),
     builtinAgents: BUILTIN_AGENTS.map((agent) => agent.name),
+    env: projectEnv(),
   });
   const mcp = await createMcpToolSource(project.mcpServers, warn);
   return {

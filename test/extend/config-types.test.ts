@@ -17,7 +17,8 @@ async function typeCheck(dir: string): Promise<{ code: number; output: string }>
   );
 }
 
-describe('a configuration module type-checks against the longhaul package', () => {
+// tsc over all of src/ takes some 20 s of CPU: on a machine shared with other runs that is minutes of wall time.
+describe('a configuration module type-checks against the longhaul package', { timeout: 240_000 }, () => {
   // Inside the package, so `import ... from 'longhaul'` resolves through package.json "exports" as it would
   // for a project that depends on Longhaul.
   const scratch = mkdtempSync(join(fileURLToPath(new URL('.', import.meta.url)), '.typecheck-'));

@@ -8,7 +8,7 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const BUILTIN = { builtinTools: ['current_time', 'fetch_url'], builtinAgents: ['assistant'] };
 
-const load = (path: string | undefined, cwd?: string) => loadProjectConfig({ path, cwd, ...BUILTIN });
+const load = (path: string | undefined, cwd?: string) => loadProjectConfig({ path, cwd, ...BUILTIN, env: {} });
 
 async function rejection(path: string): Promise<string> {
   const error: unknown = await load(path).then(

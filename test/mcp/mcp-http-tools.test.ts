@@ -223,7 +223,7 @@ describe('MCP tools over Streamable HTTP, run as durable steps', () => {
   });
 
   it('leaves out the tools of a server that is down at start, and offers them once it answers', async () => {
-    expect(h.mcp.status()).toMatchObject({ docs: { state: 'up', tools: 4 }, late: { state: 'down' } });
+    expect(h.mcp.status()).toMatchObject({ docs: { state: 'up', tools: 5 }, late: { state: 'down' } });
     enqueueCall('late__search', { query: 'limits' }, 'Not there.');
     const refused = await readValidatedChunks((await startTurn()).response);
     expect(refused.find((c) => c.type === 'tool-output-error')).toMatchObject({
@@ -232,7 +232,7 @@ describe('MCP tools over Streamable HTTP, run as durable steps', () => {
 
     late = await startTestMcpServer(latePort);
     await h.mcp.refresh();
-    expect(h.mcp.status()).toMatchObject({ late: { state: 'up', tools: 4 } });
+    expect(h.mcp.status()).toMatchObject({ late: { state: 'up', tools: 5 } });
     enqueueCall('late__search', { query: 'limits' }, 'Found.');
     const chunks = await readValidatedChunks((await startTurn()).response);
     expect(chunks.find((c) => c.type === 'tool-output-available')).toMatchObject({

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
@@ -24,56 +24,86 @@ export interface TestMcpServer {
   aborted: unknown[];
   /** Authorization headers the server received. */
   authorizations: (string | undefined)[];
+  /** Forgets a tool in every session, open or to come, as a server redeployed without it would. */
+  removeTool(name: string): void;
   close(): Promise<void>;
 }
 
-function buildServer(seen: Pick<TestMcpServer, 'calls' | 'aborted'>): McpServer {
+function buildServer(
+  seen: Pick<TestMcpServer, 'calls' | 'aborted'>,
+  removed: ReadonlySet<string>,
+): { server: McpServer; tools: Map<string, RegisteredTool> } {
   const server = new McpServer({ name: 'test-docs', version: '1' });
+  const tools = new Map<string, RegisteredTool>();
   const record = (tool: string, args: unknown, meta: Record<string, unknown> | undefined) =>
     seen.calls.push({ tool, args, toolCallId: meta?.['longhaul/toolCallId'] });
 
-  server.registerTool(
+  tools.set(
     'search',
-    { description: 'Searches the docs.', inputSchema: { query: z.string().min(2) } },
-    async (args, extra) => {
-      record('search', args, extra._meta);
-      return {
-        content: [
-          { type: 'text', text: `found 2 pages about ${args.query}` },
-          { type: 'resource_link', uri: 'https://docs.example.com/start', name: 'start', title: 'Getting started' },
-          {
-            type: 'resource',
-            resource: { uri: 'file:///docs/limits.md', mimeType: 'text/markdown', text: 'Limits: 3 per day.' },
-          },
-        ],
-      };
-    },
+    server.registerTool(
+      'search',
+      { description: 'Searches the docs.', inputSchema: { query: z.string().min(2) } },
+      async (args, extra) => {
+        record('search', args, extra._meta);
+        return {
+          content: [
+            { type: 'text', text: `found 2 pages about ${args.query}` },
+            { type: 'resource_link', uri: 'https://docs.example.com/start', name: 'start', title: 'Getting started' },
+            {
+              type: 'resource',
+              resource: { uri: 'file:///docs/limits.md', mimeType: 'text/markdown', text: 'Limits: 3 per day.' },
+            },
+          ],
+        };
+      },
+    ),
   );
-  server.registerTool('locked', { description: 'Always fails.', inputSchema: {} }, async (args, extra) => {
-    record('locked', args, extra._meta);
-    return { isError: true, content: [{ type: 'text', text: 'the ledger is locked' }] };
-  });
-  server.registerTool('slow', { description: 'Runs until cancelled.', inputSchema: {} }, async (args, extra) => {
-    record('slow', args, extra._meta);
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        seen.aborted.push(extra._meta?.['longhaul/toolCallId']);
-        resolve();
-      };
-      if (extra.signal.aborted) done();
-      else extra.signal.addEventListener('abort', done, { once: true });
-    });
-    return { content: [{ type: 'text', text: 'finished' }] };
-  });
-  server.registerTool(
+  tools.set(
+    'locked',
+    server.registerTool('locked', { description: 'Always fails.', inputSchema: {} }, async (args, extra) => {
+      record('locked', args, extra._meta);
+      return { isError: true, content: [{ type: 'text', text: 'the ledger is locked' }] };
+    }),
+  );
+  tools.set(
+    'slow',
+    server.registerTool('slow', { description: 'Runs until cancelled.', inputSchema: {} }, async (args, extra) => {
+      record('slow', args, extra._meta);
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          seen.aborted.push(extra._meta?.['longhaul/toolCallId']);
+          resolve();
+        };
+        if (extra.signal.aborted) done();
+        else extra.signal.addEventListener('abort', done, { once: true });
+      });
+      return { content: [{ type: 'text', text: 'finished' }] };
+    }),
+  );
+  tools.set(
     'delete_page',
-    { description: 'Deletes a page.', inputSchema: { page: z.string() } },
-    async (args, extra) => {
-      record('delete_page', args, extra._meta);
-      return { content: [{ type: 'text', text: `deleted ${args.page}` }] };
-    },
+    server.registerTool(
+      'delete_page',
+      { description: 'Deletes a page.', inputSchema: { page: z.string() } },
+      async (args, extra) => {
+        record('delete_page', args, extra._meta);
+        return { content: [{ type: 'text', text: `deleted ${args.page}` }] };
+      },
+    ),
   );
-  return server;
+  tools.set(
+    'dump',
+    server.registerTool(
+      'dump',
+      { description: 'Answers with as many characters as asked.', inputSchema: { chars: z.number().int() } },
+      async (args, extra) => {
+        record('dump', args, extra._meta);
+        return { content: [{ type: 'text', text: 'x'.repeat(args.chars) }] };
+      },
+    ),
+  );
+  for (const name of removed) tools.get(name)?.remove();
+  return { server, tools };
 }
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
@@ -86,6 +116,8 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 export async function startTestMcpServer(port = 0): Promise<TestMcpServer> {
   const seen = { calls: [] as SeenCall[], aborted: [] as unknown[], authorizations: [] as (string | undefined)[] };
   const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const built: ReturnType<typeof buildServer>[] = [];
+  const removed = new Set<string>();
   const http: Server = createServer((req, res) => {
     void (async () => {
       seen.authorizations.push(req.headers.authorization);
@@ -97,7 +129,9 @@ export async function startTestMcpServer(port = 0): Promise<TestMcpServer> {
           sessionIdGenerator: () => randomUUID(),
           onsessioninitialized: (id) => void sessions.set(id, fresh),
         });
-        await buildServer(seen).connect(fresh);
+        const { server, tools } = buildServer(seen, removed);
+        built.push({ server, tools });
+        await server.connect(fresh);
         transport = fresh;
       }
       if (!transport) {
@@ -113,6 +147,10 @@ export async function startTestMcpServer(port = 0): Promise<TestMcpServer> {
     url: `http://127.0.0.1:${bound}/mcp`,
     port: bound,
     ...seen,
+    removeTool(name) {
+      removed.add(name);
+      for (const { tools } of built) tools.get(name)?.remove();
+    },
     async close() {
       await Promise.all([...sessions.values()].map((t) => t.close()));
       http.closeAllConnections();

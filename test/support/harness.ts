@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { parseConfig, type Config } from '../../src/config.js';
+import { parseConfig, projectEnv, type Config } from '../../src/config.js';
 import { createPool } from '../../src/db/pool.js';
 import { createUsersRepo } from '../../src/db/users-repo.js';
 import { createLogger } from '../../src/log.js';
@@ -117,6 +117,7 @@ export async function startHarness(
         builtinAgents: ['tester', ...BUILTIN_AGENTS, ...(options.agents ?? [])].map((agent) =>
           typeof agent === 'string' ? agent : agent.name,
         ),
+        env: projectEnv(),
       })
     : { tools: [], agents: [], mcpServers: [] };
   const mcp = await createMcpToolSource([...(options.mcpServers ?? []), ...project.mcpServers]);
@@ -175,6 +176,7 @@ export async function startHarness(
       eagerStart: options.eagerStart ?? false,
       tools,
       agents,
+      mcp,
       log: createLogger('api', 'warn'),
     });
     const server: Server = await new Promise((resolve) => {

@@ -5,8 +5,9 @@ import type { AppDeps } from '../app-deps.js';
 type Check = 'ok' | 'error';
 
 /**
- * Liveness of every dependency, unauthenticated, for load balancers and `npm start`'s readiness wait. Why a check
- * failed goes only to authenticated callers (API key or token): dependency errors name hosts, ports and database roles.
+ * Liveness of every dependency, unauthenticated, for load balancers and `npm start`'s readiness wait, and the state
+ * of each project MCP server as this process last listed it. Why a check failed or a server is down goes only to
+ * authenticated callers (API key or token): dependency errors name hosts, ports and database roles.
  */
 export function healthRoutes(deps: AppDeps, requireCaller: Middleware): Router {
   const router = new Router();
@@ -33,8 +34,18 @@ export function healthRoutes(deps: AppDeps, requireCaller: Middleware): Router {
       temporal: await check('temporal', () => deps.temporal.workflowService.getSystemInfo({})),
     };
     const ok = Object.values(checks).every((value) => value === 'ok');
+    // A server that is down is reported without failing the check: every replica sees the same server, so taking
+    // them out of rotation would turn a missing tool into an outage, and turns run without its tools meanwhile.
+    const servers = Object.entries(deps.mcpStatus?.() ?? {});
+    const mcpServers = Object.fromEntries(servers.map(([name, status]) => [name, status.state]));
+    for (const [name, status] of servers) if (status.state === 'down') errors[`mcpServers.${name}`] = status.error;
     ctx.status = ok ? 200 : 503;
-    ctx.body = { status: ok ? 'ok' : 'degraded', checks, ...(!ok && (await isAuthenticated(ctx)) ? { errors } : {}) };
+    ctx.body = {
+      status: ok ? 'ok' : 'degraded',
+      checks,
+      ...(servers.length ? { mcpServers } : {}),
+      ...(Object.keys(errors).length && (await isAuthenticated(ctx)) ? { errors } : {}),
+    };
   });
   return router;
 }

@@ -32,4 +32,6 @@ export interface ActivitySettings {
   maxAgentDepth: number;
   /** LONGHAUL_FETCH_ALLOWED_HOSTS: the hosts egress tools may reach (empty = any); agents may narrow it. */
   fetchAllowedHosts: readonly string[];
+  /** LONGHAUL_CONTEXT_WINDOW_TOKENS: every agent's context window, when set. */
+  contextWindowTokens?: number;
 }

@@ -18,6 +18,7 @@ export const AUDIT_EVENT_TYPES = [
   'steering_delivered',
   'steering_not_delivered',
   'steering_enqueued',
+  'context_compacted',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

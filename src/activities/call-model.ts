@@ -165,7 +165,17 @@ export function createCallModel(deps: ActivityDeps) {
     });
     const streamed = (): StreamedAttempt => {
       const { reasoning, text, calls, usage, finishReason } = stream.state;
-      return { attempt, sent: transcript, startedAt, reasoning, text, calls, usage, finishReason };
+      return {
+        attempt,
+        sent: transcript,
+        startedAt,
+        reasoning,
+        text,
+        calls,
+        usage,
+        finishReason,
+        countedInputTokens: fit.tokens,
+      };
     };
 
     try {

@@ -190,9 +190,15 @@ async function runSummary(
     clearInterval(beat);
   }
   if (!summary.trim()) {
-    throw ApplicationFailure.retryable('the model answered the compaction with an empty summary', FAILURE_TYPES.providerUnavailable);
+    throw ApplicationFailure.retryable(
+      'the model answered the compaction with an empty summary',
+      FAILURE_TYPES.providerUnavailable,
+    );
   }
-  return { summary: summary.trim(), usage: usage ?? { ...estimateUsage(request), outputTokens: estimateTokensByChars(summary) } };
+  return {
+    summary: summary.trim(),
+    usage: usage ?? { ...estimateUsage(request), outputTokens: estimateTokensByChars(summary) },
+  };
 }
 
 function estimateUsage(request: ModelRequest): Usage {

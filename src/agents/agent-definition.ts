@@ -46,7 +46,7 @@ export interface AgentEgressPolicy {
 export interface AgentContextPolicy {
   /** The model's context window in tokens; default per model (context-policy.ts). LONGHAUL_CONTEXT_WINDOW_TOKENS overrides it. */
   windowTokens?: number;
-  /** Tokens kept free for the answer; default the turn's maxOutputTokens. */
+  /** Tokens kept free for the answer: at least the turn's maxOutputTokens (the default), which the answer may use. */
   reserveTokens?: number;
 }
 

@@ -27,6 +27,9 @@ export const researcherAgent = defineAgent({
   description: 'Researches a question: reads pages with fetch_url, keeps notes, delegates sub-questions with research.',
   tools: ['fetch_url', 'save_note', 'list_notes', 'read_note', 'research', 'current_time'],
   limits: { maxSteps: 12 },
+  // Pages read with fetch_url pile up fast: a roomy reserve leaves space for a long report with sources, and
+  // compaction starts before the window is full, which keeps each call's cost down on long runs.
+  context: { reserveTokens: 16_000 },
   systemPrompt: (context) =>
     [
       `You are a careful researcher working for ${context.user.name}. The current time is ${context.now}.`,

@@ -11,21 +11,19 @@ export interface ContextPolicy {
   reserveTokens: number;
 }
 
-/** Published windows of model families, longest prefix first; an unknown model gets a window most servers offer. */
-const KNOWN_WINDOWS: [provider: string, prefix: string, tokens: number][] = [
-  ['anthropic', 'claude', 200_000],
-  ['openai', 'gpt-4.1', 1_047_576],
-  ['openai', 'gpt-5', 400_000],
-  ['openai', 'gpt-4o', 128_000],
-  ['openai', 'o', 200_000],
+/** Published windows of model families; an unknown model (a local server's) gets a window most servers offer. */
+const KNOWN_WINDOWS: [provider: string, model: RegExp, tokens: number][] = [
+  ['anthropic', /^claude-/, 200_000],
+  ['openai', /^gpt-4\.1/, 1_047_576],
+  ['openai', /^gpt-5/, 400_000],
+  ['openai', /^gpt-4o/, 128_000],
+  ['openai', /^o\d/, 200_000],
 ];
 const UNKNOWN_MODEL_WINDOW = 32_768;
 
 export function defaultWindowTokens(modelString: string): number {
   const parsed = parseModelString(modelString);
-  const known = KNOWN_WINDOWS.find(
-    ([provider, prefix]) => parsed?.provider === provider && parsed.model.startsWith(prefix),
-  );
+  const known = KNOWN_WINDOWS.find(([provider, model]) => parsed?.provider === provider && model.test(parsed.model));
   return known?.[2] ?? UNKNOWN_MODEL_WINDOW;
 }
 
@@ -38,7 +36,8 @@ export function contextPolicyFor(options: {
   const { agent, model, maxOutputTokens, windowOverride } = options;
   return {
     windowTokens: windowOverride ?? agent?.context?.windowTokens ?? defaultWindowTokens(model),
-    reserveTokens: agent?.context?.reserveTokens ?? maxOutputTokens,
+    // The answer may take up to maxOutputTokens, so a smaller reserve would let a full answer overflow the window.
+    reserveTokens: Math.max(agent?.context?.reserveTokens ?? 0, maxOutputTokens),
   };
 }
 

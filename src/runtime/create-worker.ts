@@ -70,7 +70,9 @@ export async function createWorker(options: {
         userDailyTokenBudget: config.LONGHAUL_USER_DAILY_TOKEN_BUDGET,
         maxAgentDepth: config.LONGHAUL_MAX_AGENT_DEPTH,
         fetchAllowedHosts: config.LONGHAUL_FETCH_ALLOWED_HOSTS,
-        ...(config.LONGHAUL_CONTEXT_WINDOW_TOKENS ? { contextWindowTokens: config.LONGHAUL_CONTEXT_WINDOW_TOKENS } : {}),
+        ...(config.LONGHAUL_CONTEXT_WINDOW_TOKENS
+          ? { contextWindowTokens: config.LONGHAUL_CONTEXT_WINDOW_TOKENS }
+          : {}),
       },
     }),
   });

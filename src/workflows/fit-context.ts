@@ -18,7 +18,11 @@ const COMPACTION_OPTIONS: ActivityOptions = {
     backoffCoefficient: 2,
     maximumInterval: '30 seconds',
     maximumAttempts: 5,
-    nonRetryableErrorTypes: [FAILURE_TYPES.providerRejected, FAILURE_TYPES.budgetExceeded, FAILURE_TYPES.contextOverflow],
+    nonRetryableErrorTypes: [
+      FAILURE_TYPES.providerRejected,
+      FAILURE_TYPES.budgetExceeded,
+      FAILURE_TYPES.contextOverflow,
+    ],
   },
 };
 

@@ -16,7 +16,8 @@ import { waitFor } from '../support/wait-for.js';
 const WINDOW = { LONGHAUL_CONTEXT_WINDOW_TOKENS: '2000', LONGHAUL_MAX_OUTPUT_TOKENS: '200' };
 
 type WireMessage = { role: string; content: unknown };
-const messagesOf = (h: Harness, index: number) => (h.model.requests[index]!.body as { messages: WireMessage[] }).messages;
+const messagesOf = (h: Harness, index: number) =>
+  (h.model.requests[index]!.body as { messages: WireMessage[] }).messages;
 
 describe('context compaction across a worker crash', () => {
   let h: Harness;
@@ -41,7 +42,9 @@ describe('context compaction across a worker crash', () => {
     const marks = ['C1', 'C2', 'C3'].map((name) => `${name}${randomUUID().replace(/-/g, '').slice(0, 10)}`);
     for (const mark of marks.slice(0, 2)) {
       h.model.enqueue({ kind: 'text', chunks: ['Noted.'] });
-      await (await send(mark)).turn;
+      await (
+        await send(mark)
+      ).turn;
     }
 
     await h.stopWorker();

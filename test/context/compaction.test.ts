@@ -27,7 +27,9 @@ type WireMessage = { role: string; content: unknown };
 function sent(h: Harness, index: number): { system: string; messages: WireMessage[] } {
   const body = h.model.requests[index]!.body as { messages: WireMessage[] };
   const [first, ...rest] = body.messages;
-  return first?.role === 'system' ? { system: String(first.content), messages: rest } : { system: '', messages: body.messages };
+  return first?.role === 'system'
+    ? { system: String(first.content), messages: rest }
+    : { system: '', messages: body.messages };
 }
 
 describe('context compaction in a small window', () => {

@@ -108,8 +108,18 @@ export async function createScriptedModelServer(
     if (req.method === 'POST' && path === COUNT_TOKENS_PATH) {
       const index = tokenCountRequests.length;
       const value = body.ok ? body.value : undefined;
-      tokenCountRequests.push({ index, vendor, method: 'POST', path, headers: req.headers, body: value, receivedAt: Date.now() });
-      const counted = body.ok ? toTokenCount(value) : { ok: false as const, message: 'The request body is not valid JSON.' };
+      tokenCountRequests.push({
+        index,
+        vendor,
+        method: 'POST',
+        path,
+        headers: req.headers,
+        body: value,
+        receivedAt: Date.now(),
+      });
+      const counted = body.ok
+        ? toTokenCount(value)
+        : { ok: false as const, message: 'The request body is not valid JSON.' };
       const wire: WireResponse = counted.ok
         ? { kind: 'json', status: 200, headers: {}, body: { input_tokens: counted.inputTokens } }
         : errorFor('anthropic', 400, counted.message, index);

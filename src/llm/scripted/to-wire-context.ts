@@ -7,13 +7,20 @@ import { estimateTokensByChars } from '../char-token-estimate.js';
 import type { Vendor } from './recorded-request.js';
 import type { WireContext } from './wire-response.js';
 
-
 function describe(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
 }
 
 /** Anthropic's input as its token counter and its usage report see it: system prompt, messages and tools. */
-function anthropicInputTokens({ messages, system, tools }: { messages: unknown[]; system?: unknown; tools?: unknown[] }) {
+function anthropicInputTokens({
+  messages,
+  system,
+  tools,
+}: {
+  messages: unknown[];
+  system?: unknown;
+  tools?: unknown[];
+}) {
   return estimateTokensByChars(tools ? [system ?? '', messages, tools] : [system ?? '', messages]);
 }
 

@@ -10,6 +10,7 @@ import { SUMMARY_HEADING } from '../../src/completions/context-window.js';
 import { SUMMARIZER_PROMPT } from '../../src/completions/compaction-plan.js';
 import type { Script } from '../../src/llm/scripted/script.js';
 import { postChat, readJson, readTurn, textOf, userMessage } from '../support/chat-client.js';
+import { decodeHistory, findMarkers } from '../support/decoded-history.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -139,6 +140,16 @@ describe('context compaction in a small window', () => {
     );
     expect(compacted).toHaveLength(1);
     expect(compacted[0]!.data).toMatchObject({ coveredMessages: 2, windowTokens: 2000, reserveTokens: 200 });
+
+    // Temporal's history holds the compaction's ids, never the summary or the turns it covers.
+    const handle = h.temporal.workflow.getHandle(`completion-${third.completionId}`);
+    const history = await handle.fetchHistory();
+    const scheduled = (history.events ?? []).flatMap((event) => {
+      const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
+      return name ? [name] : [];
+    });
+    expect(scheduled).toEqual(['callModel', 'compactContext', 'callModel']);
+    expect(findMarkers(decodeHistory(history), ['SUMMARY-ONE', t1!, t2!, t3!])).toEqual([]);
   }, 120_000);
 
   it('extends the summary at the next compaction instead of starting over', async () => {

@@ -9,7 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUMMARY_HEADING } from '../../src/completions/context-window.js';
 import { SUMMARIZER_PROMPT } from '../../src/completions/compaction-plan.js';
 import type { Script } from '../../src/llm/scripted/script.js';
-import { postChat, readJson, readTurn, textOf, userMessage } from '../support/chat-client.js';
+import {
+  postChat,
+  readJson,
+  readTurn,
+  textOf,
+  userMessage,
+  versionHeaders,
+  type AiVersion,
+} from '../support/chat-client.js';
 import { decodeHistory, findMarkers } from '../support/decoded-history.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { waitFor } from '../support/wait-for.js';
@@ -44,20 +52,23 @@ describe('context compaction in a small window', () => {
   afterAll(() => h?.close());
 
   /** One turn on the shared thread, without tools (their schemas would take most of the small window). */
-  async function turn(scripts: Script[]): Promise<{ message: UIMessage; from: number; completionId: string }> {
+  async function turn(
+    scripts: Script[],
+    version: AiVersion = 7,
+  ): Promise<{ message: UIMessage; from: number; completionId: string }> {
     const message = longMessage(`T${turns.length + 1}`);
     turns.push(message);
     const from = h.model.requests.length;
     h.model.enqueue(...scripts);
-    const response = await postChat(h, {
-      id: chatId,
-      trigger: 'submit-message',
-      messages: [userMessage(message.text)],
-      tools: [],
-    });
+    const response = await postChat(
+      h,
+      { id: chatId, trigger: 'submit-message', messages: [userMessage(message.text)], tools: [] },
+      h.apiKey,
+      versionHeaders(version),
+    );
     expect(response.status).toBe(200);
     const completionId = response.headers.get('x-longhaul-completion-id')!;
-    const { message: answer } = await readTurn(response);
+    const { message: answer } = await readTurn(response, version);
     await waitFor(
       async () => (await readJson(await h.api(`/v1/completions/${completionId}`))).status === 'completed',
       20_000,
@@ -153,9 +164,16 @@ describe('context compaction in a small window', () => {
   }, 120_000);
 
   it('extends the summary at the next compaction instead of starting over', async () => {
-    const fourth = await turn([
-      { kind: 'text', chunks: ['SUMMARY-TWO: still notes.'] },
-      { kind: 'text', chunks: ['Fourth answer.'] },
+    // Read by the strictest client (ai 5): the data-compaction chunk is one every version accepts.
+    const fourth = await turn(
+      [
+        { kind: 'text', chunks: ['SUMMARY-TWO: still notes.'] },
+        { kind: 'text', chunks: ['Fourth answer.'] },
+      ],
+      5,
+    );
+    expect(fourth.message.parts.filter((part) => part.type === 'data-compaction')).toMatchObject([
+      { data: { compactionId: `${fourth.completionId}:0:0`, coveredMessages: 4 } },
     ]);
     const [t1, t2, t3, t4] = turns.map((t) => t.mark);
     const asked = String(sent(h, fourth.from).messages[0]!.content);

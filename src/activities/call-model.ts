@@ -120,6 +120,8 @@ export function createCallModel(deps: ActivityDeps) {
       fit = await checkFit(provider, request, policy, kept.rows.length, context.cancellationSignal);
     } catch (error) {
       await opening;
+      // Stopped (or cut for a `now` message) while counting: a cancellation, which the workflow tells from a failure.
+      if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
       throw error instanceof ProviderError ? toActivityFailure(error) : error;
     }
     if (fit.kind !== 'fits') {

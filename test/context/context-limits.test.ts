@@ -130,6 +130,19 @@ describe('context limits', () => {
     expect(call!.countedInputTokens).toBe(call!.inputTokens);
   }, 60_000);
 
+  it('answers a count request without messages as Anthropic does: a 400 invalid_request_error', async () => {
+    const response = await fetch(`${h.model.url}/v1/messages/count_tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude-test' }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringContaining('messages') },
+    });
+  });
+
   it('fails a turn whose window is smaller than its system prompt, naming the problem, with nothing half-written', async () => {
     const from = h.model.requests.length;
     const { chatId, completionId, completion, chunks, message } = await chat({ agent: 'verbose' });

@@ -24,8 +24,8 @@ export const SUMMARIZER_PROMPT = [
 
 /**
  * The rows to summarise now, from the oldest not yet summarised: all but the newest ones that fit in half the
- * budget (at least the newest row stays), limited to what one summarising request can carry (at least one row).
- * Undefined when only the newest row is left.
+ * budget (at least the newest row stays, and at least one row goes), limited to what one summarising request can
+ * carry. Undefined when only the newest row is left.
  */
 export function planCompaction(
   rows: TranscriptMessage[],
@@ -37,7 +37,9 @@ export function planCompaction(
   let keepFrom = rows.length - 1;
   let tail = sizes[keepFrom] ?? 0;
   while (keepFrom > 0 && tail + sizes[keepFrom - 1]! <= budgetTokens * TAIL_SHARE) tail += sizes[--keepFrom]!;
-  if (keepFrom === 0) return undefined;
+  // Everything looked small, yet the call did not fit (a large system prompt or tool list): keep only the newest row.
+  if (keepFrom === 0) keepFrom = rows.length - 1;
+  if (keepFrom <= 0) return undefined;
   let take = 1;
   let sent = (previousSummary ? estimateTokensByChars(previousSummary) : 0) + sizes[0]!;
   while (take < keepFrom && sent + sizes[take]! <= budgetTokens * REQUEST_SHARE) sent += sizes[take++]!;

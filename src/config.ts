@@ -116,6 +116,11 @@ const envSchema = z.object({
   LONGHAUL_MAX_OUTPUT_TOKENS: positiveInt.default(4096),
   /** Tokens (input + output, all attempts) one completion may use; 0 = unlimited. */
   LONGHAUL_COMPLETION_TOKEN_BUDGET: z.coerce.number().int().min(0).default(0),
+  /**
+   * The context window (tokens) of every agent's model, overriding agents' and models' own: for small local models
+   * and for tests. A transcript that would not fit is compacted (README "Context policy").
+   */
+  LONGHAUL_CONTEXT_WINDOW_TOKENS: positiveInt.optional(),
   /** Tokens one user may use per UTC day; 0 = unlimited. */
   LONGHAUL_USER_DAILY_TOKEN_BUDGET: z.coerce.number().int().min(0).default(0),
   /** A model stream silent for this long is aborted and retried. */

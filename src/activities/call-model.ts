@@ -19,6 +19,10 @@ import { ProviderError, toProviderError } from '../llm/provider-error.js';
 import { metrics, providerErrorClass } from '../metrics.js';
 import type { UIMessageChunk } from '../stream/ui-chunks.js';
 import { FAILURE_TYPES, type CallModelInput, type StepSummary } from '../workflows/definitions.js';
+import { contextPolicyFor, type ContextPolicy } from '../completions/context-policy.js';
+import { afterCompaction, checkFit, summaryMessage, type FitVerdict } from '../completions/context-window.js';
+import { createCompactionsRepo, type Compaction } from '../db/compactions-repo.js';
+import { DEFAULT_MODEL_OUTPUT_CHARS } from '../tools/tool-definition.js';
 import { createBeginCompletion } from './begin-completion.js';
 import { activityOrigin } from './activity-origin.js';
 import type { ActivityDeps } from './deps.js';
@@ -43,6 +47,8 @@ export function createCallModel(deps: ActivityDeps) {
   const beginTurn = createBeginCompletion(deps);
   const messages = createMessagesRepo(pool);
   const systemPromptFor = createSystemPromptBuilder({ db: pool, agents, tools });
+  const compactions = createCompactionsRepo(pool);
+  const outputCap = (toolName: string) => tools.get(toolName)?.maxModelOutputChars ?? DEFAULT_MODEL_OUTPUT_CHARS;
 
   return async function callModel(input: CallModelInput): Promise<StepSummary> {
     const context = Context.current();
@@ -67,7 +73,12 @@ export function createCallModel(deps: ActivityDeps) {
         });
       }
     };
-    let loaded: [void, Awaited<ReturnType<typeof messages.listForThread>>, Awaited<ReturnType<typeof systemPromptFor>>];
+    let loaded: [
+      void,
+      Awaited<ReturnType<typeof messages.listForThread>>,
+      Awaited<ReturnType<typeof systemPromptFor>>,
+      Compaction[],
+    ];
     let received: UIMessageChunk[] = [];
     try {
       const budgets = enforceBudgets();
@@ -78,23 +89,19 @@ export function createCallModel(deps: ActivityDeps) {
         budgets,
         messages.listForThread(input.threadId, stepMessageId(input.completionId, input.step)),
         systemPromptFor(input),
+        compactions.listForThread(input.threadId),
       ]);
     } catch (error) {
       // A refused turn is still opened first, so its `error` follows a `start` like every other answer.
       await opening;
       throw error;
     }
-    const [, rows, { system, agent }] = loaded;
-    const transcript = toModelContext(rows);
+    const [, rows, { system, agent }, stored] = loaded;
+    const kept = afterCompaction(rows, stored);
+    const transcript = [...summaryMessage(kept.compaction), ...toModelContext(kept.rows, { outputCap })];
     const outputSchema = input.structuredOutput ? agent?.output : undefined;
     const allowedTools = input.tools ?? [];
     const publish = (chunk: UIMessageChunk) => publisher.publish(input.completionId, chunk);
-    const startedAt = Date.now();
-    const guard = createModelCallGuard(context, {
-      stallTimeoutMs: settings.stallTimeoutMs,
-      stopConfirmTimeoutMs: settings.stopConfirmTimeoutMs,
-      watchStop: (onStop) => stopHints.watch(input.completionId, onStop),
-    });
     const request = {
       model,
       ...(system ? { system } : {}),
@@ -102,6 +109,44 @@ export function createCallModel(deps: ActivityDeps) {
       maxOutputTokens: input.limits.maxOutputTokens,
       ...(allowedTools.length > 0 ? { tools: tools.schemasFor(allowedTools) } : {}),
     };
+    const policy = contextPolicyFor({
+      agent,
+      model: input.model,
+      maxOutputTokens: input.limits.maxOutputTokens,
+      windowOverride: settings.contextWindowTokens,
+    });
+    let fit: FitVerdict;
+    try {
+      fit = await checkFit(provider, request, policy, kept.rows.length, context.cancellationSignal);
+    } catch (error) {
+      await opening;
+      // Stopped (or cut for a `now` message) while counting: a cancellation, which the workflow tells from a failure.
+      if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
+      throw error instanceof ProviderError ? toActivityFailure(error) : error;
+    }
+    if (fit.kind !== 'fits') {
+      await opening;
+      if (fit.kind === 'compact') {
+        // Nothing was sent: the steering messages this call delivered are shown now, the call after the
+        // compaction finds them delivered already.
+        for (const chunk of received) await publish(chunk);
+        return {
+          messageId: stepMessageId(input.completionId, input.step),
+          toolCalls: [],
+          rejectedToolCalls: 0,
+          usage: null,
+          finishReason: 'other',
+          compact: true,
+        };
+      }
+      throw contextFailure(fit, policy, input.agent?.name);
+    }
+    const startedAt = Date.now();
+    const guard = createModelCallGuard(context, {
+      stallTimeoutMs: settings.stallTimeoutMs,
+      stopConfirmTimeoutMs: settings.stopConfirmTimeoutMs,
+      watchStop: (onStop) => stopHints.watch(input.completionId, onStop),
+    });
     const events = startedNow(provider.stream(request, guard.signal));
     try {
       await opening;
@@ -122,7 +167,17 @@ export function createCallModel(deps: ActivityDeps) {
     });
     const streamed = (): StreamedAttempt => {
       const { reasoning, text, calls, usage, finishReason } = stream.state;
-      return { attempt, sent: transcript, startedAt, reasoning, text, calls, usage, finishReason };
+      return {
+        attempt,
+        sent: transcript,
+        startedAt,
+        reasoning,
+        text,
+        calls,
+        usage,
+        finishReason,
+        countedInputTokens: fit.tokens,
+      };
     };
 
     try {
@@ -161,7 +216,7 @@ export function createCallModel(deps: ActivityDeps) {
   };
 }
 
-function resolveProvider(providers: ActivityDeps['providers'], modelString: string) {
+export function resolveProvider(providers: ActivityDeps['providers'], modelString: string) {
   const parsed = parseModelString(modelString);
   const provider = parsed && providers[parsed.provider];
   if (!parsed || !provider) {
@@ -174,8 +229,28 @@ function resolveProvider(providers: ActivityDeps['providers'], modelString: stri
   return { provider, model: parsed.model };
 }
 
+/** A call that cannot fit however much is compacted: the turn fails, naming the numbers that do not add up. */
+function contextFailure(
+  fit: Extract<FitVerdict, { kind: 'window-too-small' | 'overflow' }>,
+  policy: ContextPolicy,
+  agentName: string | undefined,
+): ApplicationFailure {
+  const window = `the context window of ${agentName ? `agent ${agentName}` : 'this model'} (${policy.windowTokens} tokens, ${policy.reserveTokens} of them kept for the answer)`;
+  const [type, message] =
+    fit.kind === 'window-too-small'
+      ? [
+          FAILURE_TYPES.contextWindowTooSmall,
+          `context_window_too_small: ${window} is smaller than its system prompt and tools (${fit.promptTokens} tokens)`,
+        ]
+      : [
+          FAILURE_TYPES.contextOverflow,
+          `context_overflow: the newest message does not fit in ${window} even with the earlier conversation summarised (${fit.tokens} tokens)`,
+        ];
+  return ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
 /** Temporal owns retries: retryable provider errors retry with the provider's own hint as the next delay. */
-function toActivityFailure(error: ProviderError): ApplicationFailure {
+export function toActivityFailure(error: ProviderError): ApplicationFailure {
   return ApplicationFailure.create({
     type: error.retryable ? FAILURE_TYPES.providerUnavailable : FAILURE_TYPES.providerRejected,
     message: error.message,

@@ -1,5 +1,6 @@
 import { createBeginCompletion } from './begin-completion.js';
 import { createCallModel } from './call-model.js';
+import { createCompactContext } from './compact-context.js';
 import type { ActivityDeps } from './deps.js';
 import { createFinishCompletion } from './finish-completion.js';
 import { createApprovalActivities } from './approval-activities.js';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     beginCompletion: createBeginCompletion(deps),
     callModel: createCallModel(deps),
+    compactContext: createCompactContext(deps),
     finishCompletion: createFinishCompletion(deps),
     runTool: createRunTool(deps),
     waitForTurn: createWaitForTurn(deps),

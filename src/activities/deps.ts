@@ -37,4 +37,6 @@ export interface ActivitySettings {
   defaultDoubleTextPolicy: DoubleTextPolicy;
   /** LONGHAUL_MAX_ACTIVE_COMPLETIONS_PER_USER, which a schedule's runs count against like the user's turns. */
   maxActiveCompletions: number;
+  /** LONGHAUL_CONTEXT_WINDOW_TOKENS: every agent's context window, when set. */
+  contextWindowTokens?: number;
 }

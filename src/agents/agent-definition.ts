@@ -46,6 +46,17 @@ export interface AgentEgressPolicy {
   approvalAfterPrivateRead?: boolean;
 }
 
+/**
+ * How much the model reads per call. When the transcript would not fit in `windowTokens - reserveTokens`, its older
+ * turns are summarised by a model call of their own (context compaction) and the summary is sent in their place.
+ */
+export interface AgentContextPolicy {
+  /** The model's context window in tokens; default per model (context-policy.ts). LONGHAUL_CONTEXT_WINDOW_TOKENS overrides it. */
+  windowTokens?: number;
+  /** Tokens kept free for the answer: at least the turn's maxOutputTokens (the default), which the answer may use. */
+  reserveTokens?: number;
+}
+
 export interface AgentDefinition {
   /** `^[a-z][a-z0-9_-]{0,39}$` */
   name: string;
@@ -58,6 +69,7 @@ export interface AgentDefinition {
   tools: string[];
   limits?: AgentLimits;
   egress?: AgentEgressPolicy;
+  context?: AgentContextPolicy;
   /** When set, the answer is one JSON object of this shape, streamed as a growing `data-object` part. */
   output?: z.ZodType;
 }

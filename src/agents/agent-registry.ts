@@ -20,12 +20,27 @@ export function createAgentRegistry(agents: AgentDefinition[]) {
     const maxSteps = agent.limits?.maxSteps;
     if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps >= 1 && maxSteps <= MAX_STEPS_LIMIT))
       throw new Error(`agent "${agent.name}": limits.maxSteps must be an integer from 1 to ${MAX_STEPS_LIMIT}`);
+    checkContextPolicy(agent);
     byName.set(agent.name, agent);
   }
   return {
     get: (name: string): AgentDefinition | undefined => byName.get(name),
     list: (): AgentDefinition[] => [...byName.values()],
   };
+}
+
+/** A window that leaves nothing once the answer's reserve is taken is refused when the agent loads, not per turn. */
+function checkContextPolicy({ name, context }: AgentDefinition): void {
+  if (!context) return;
+  for (const [key, value] of Object.entries(context)) {
+    if (value !== undefined && !(Number.isInteger(value) && value > 0))
+      throw new Error(`agent "${name}": context.${key} must be a positive whole number of tokens`);
+  }
+  const { windowTokens, reserveTokens } = context;
+  if (windowTokens !== undefined && reserveTokens !== undefined && reserveTokens >= windowTokens)
+    throw new Error(
+      `agent "${name}": context.windowTokens (${windowTokens}) leaves no room for the system prompt and the transcript once context.reserveTokens (${reserveTokens}) is kept for the answer`,
+    );
 }
 
 export type AgentRegistry = ReturnType<typeof createAgentRegistry>;

@@ -28,6 +28,9 @@ export const researcherAgent = defineAgent({
   tools: ['fetch_url', 'save_note', 'list_notes', 'read_note', 'research', 'current_time'],
   // Research reads many pages: room for hundreds of tool calls, handed over between workflow runs as it goes.
   limits: { maxSteps: 200 },
+  // Pages read with fetch_url pile up fast: a roomy reserve leaves space for a long report with sources, and
+  // compaction starts before the window is full, which keeps each call's cost down on long runs.
+  context: { reserveTokens: 16_000 },
   systemPrompt: (context) =>
     [
       `You are a careful researcher working for ${context.user.name}. The current time is ${context.now}.`,

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { StoredToolCall, TranscriptMessage } from '../db/messages-repo.js';
 import { textPartSchema, type UIPart } from '../db/ui-parts.js';
 import type { ModelMessage, ToolCallRequest } from '../llm/types.js';
+import { DEFAULT_MODEL_OUTPUT_CHARS } from '../tools/tool-definition.js';
 import {
   BACKGROUND_PENDING_RESULT,
   toModelToolContent,
@@ -36,20 +37,35 @@ const steeringPartSchema = z.object({
   parts: z.array(z.looseObject({ type: z.string(), text: z.string().optional() })),
 });
 
+export interface ModelContextOptions {
+  /** Characters of a tool's result the model reads (the tool's `maxModelOutputChars`). */
+  outputCap?: (toolName: string) => number;
+}
+
+/**
+ * What the model reads of a tool's result: all of it up to the tool's cap, else its start and a note, so the model
+ * knows it saw part of it and does not take the cut for the end of the output.
+ */
+export function capToolContent(content: string, cap: number): string {
+  if (content.length <= cap) return content;
+  return `${content.slice(0, cap)}\n[Output cut to its first ${cap} of ${content.length} characters to fit the context; the full output is stored.]`;
+}
+
 /**
  * Turns the stored transcript into the messages of a model call. A step with tool calls becomes the assistant's
  * calls plus one tool message per call carrying its stored typed result; the steering messages a step ends with
  * follow it as user messages, where the step after it received them.
  */
-export function toModelContext(rows: TranscriptMessage[]): ModelMessage[] {
+export function toModelContext(rows: TranscriptMessage[], options: ModelContextOptions = {}): ModelMessage[] {
+  const outputCap = options.outputCap ?? (() => DEFAULT_MODEL_OUTPUT_CHARS);
   const messages: ModelMessage[] = [];
   for (const row of rows) {
     if (row.role === 'assistant') {
-      messages.push(...assistantStep(row), ...steeringMessages(row.parts));
+      messages.push(...assistantStep(row, outputCap), ...steeringMessages(row.parts));
       continue;
     }
     if (row.role === 'system') {
-      messages.push(...backgroundResults(row.parts));
+      messages.push(...backgroundResults(row.parts, outputCap));
       continue;
     }
     const text = textOf(row.parts);
@@ -75,7 +91,7 @@ function steeringMessages(parts: UIPart[]): ModelMessage[] {
 }
 
 /** One assistant step: its answer, or its calls with one tool message per call carrying the call's typed result. */
-function assistantStep(row: TranscriptMessage): ModelMessage[] {
+function assistantStep(row: TranscriptMessage, outputCap: (toolName: string) => number): ModelMessage[] {
   const structured = structuredAnswer(row.parts);
   if (structured) return structured;
   const text = textOf(row.parts);
@@ -95,7 +111,7 @@ function assistantStep(row: TranscriptMessage): ModelMessage[] {
       role: 'tool',
       toolCallId: call.id,
       toolName: call.name,
-      content: toModelToolContent(resultOf(row.toolCalls[call.id])),
+      content: capToolContent(toModelToolContent(resultOf(row.toolCalls[call.id])), outputCap(call.name)),
     })),
   ];
 }
@@ -135,7 +151,7 @@ function structuredAnswer(parts: UIPart[]): ModelMessage[] | undefined {
   return undefined;
 }
 
-function backgroundResults(parts: UIPart[]): ModelMessage[] {
+function backgroundResults(parts: UIPart[], outputCap: (toolName: string) => number): ModelMessage[] {
   return parts.flatMap((part) => {
     const parsed = toolResultPartSchema.safeParse(part);
     if (!parsed.success) return [];
@@ -143,7 +159,7 @@ function backgroundResults(parts: UIPart[]): ModelMessage[] {
     return [
       {
         role: 'user' as const,
-        content: `[Result of the background tool call ${toolName} (${toolCallId}), which returned "pending" earlier]\n${toModelToolContent(result)}`,
+        content: `[Result of the background tool call ${toolName} (${toolCallId}), which returned "pending" earlier]\n${capToolContent(toModelToolContent(result), outputCap(toolName))}`,
       },
     ];
   });

@@ -38,6 +38,8 @@ export interface StreamedAttempt {
   calls: StreamedToolCall[];
   usage: Usage | null;
   finishReason: FinishReason;
+  /** The input tokens counted before the call was sent, recorded beside the usage the provider then reported. */
+  countedInputTokens?: number;
 }
 
 export function stepMessageId(completionId: string, step: number): string {
@@ -114,6 +116,7 @@ export async function recordAttempt(
     outcome,
     ...usage,
     estimated,
+    ...(attempt.countedInputTokens !== undefined ? { countedInputTokens: attempt.countedInputTokens } : {}),
     latencyMs: Date.now() - attempt.startedAt,
     ...(outcome === 'completed' ? { finishReason: attempt.finishReason } : {}),
     ...(error ? { error } : {}),

@@ -20,6 +20,7 @@ export const AUDIT_EVENT_TYPES = [
   'steering_not_delivered',
   'steering_enqueued',
   'schedule_fired',
+  'context_compacted',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

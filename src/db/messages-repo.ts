@@ -75,7 +75,10 @@ export function createMessagesRepo(db: Queryable) {
       return rows[0]!;
     },
 
-    /** Writes one assistant step under its deterministic id; a retried step overwrites its earlier attempt. */
+    /**
+     * Writes one assistant step under its deterministic id; a retried step overwrites its earlier attempt. A
+     * compaction made before the step (its `data-compaction` part) is not the attempt's to overwrite: it stays first.
+     */
     async upsertAssistantStep(m: {
       id: string;
       threadId: string;
@@ -89,7 +92,10 @@ export function createMessagesRepo(db: Queryable) {
       await db.query(
         `INSERT INTO messages (id, thread_id, ui_message_id, role, parts, completion_id, step, usage, metadata)
          VALUES ($1, $2, $3, 'assistant', $4, $5, $6, $7, $8)
-         ON CONFLICT (id) DO UPDATE SET parts = EXCLUDED.parts, usage = EXCLUDED.usage, metadata = EXCLUDED.metadata`,
+         ON CONFLICT (id) DO UPDATE SET
+           parts = coalesce((SELECT jsonb_agg(p) FROM jsonb_array_elements(messages.parts) p
+                             WHERE p->>'type' = 'data-compaction'), '[]'::jsonb) || EXCLUDED.parts,
+           usage = EXCLUDED.usage, metadata = EXCLUDED.metadata`,
         [
           m.id,
           m.threadId,
@@ -121,6 +127,28 @@ export function createMessagesRepo(db: Queryable) {
          VALUES ($1, $2, $3, 'assistant', jsonb_build_array('{"type":"step-start"}'::jsonb, $4::jsonb), $5, $6)
          ON CONFLICT (id) DO UPDATE SET parts = messages.parts || jsonb_build_array($4::jsonb)
          WHERE NOT messages.parts @> jsonb_build_array(jsonb_build_object('type', $4::jsonb->'type', 'id', $4::jsonb->'id'))`,
+        [m.id, m.threadId, m.uiMessageId, JSON.stringify(m.part), m.completionId, m.step],
+      );
+    },
+
+    /**
+     * Puts a compaction's `data-compaction` part first in the step it was made for (before the step's own parts, as
+     * the stream sends it before `start-step`), creating the step's row when it has none yet. Idempotent by the
+     * part's id.
+     */
+    async addCompactionPart(m: {
+      id: string;
+      threadId: string;
+      uiMessageId: string;
+      completionId: string;
+      step: number;
+      part: UIPart & { type: 'data-compaction'; id: string };
+    }): Promise<void> {
+      await db.query(
+        `INSERT INTO messages (id, thread_id, ui_message_id, role, parts, completion_id, step)
+         VALUES ($1, $2, $3, 'assistant', jsonb_build_array($4::jsonb), $5, $6)
+         ON CONFLICT (id) DO UPDATE SET parts = jsonb_build_array($4::jsonb) || messages.parts
+         WHERE NOT messages.parts @> jsonb_build_array(jsonb_build_object('type', 'data-compaction', 'id', $4::jsonb->'id'))`,
         [m.id, m.threadId, m.uiMessageId, JSON.stringify(m.part), m.completionId, m.step],
       );
     },

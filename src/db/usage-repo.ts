@@ -11,6 +11,8 @@ export interface UsageEvent {
   outputTokens: number;
   estimated: boolean;
   outcome: 'completed' | 'failed' | 'cancelled';
+  /** A compaction's summarising call (its round within the step), else the step's answer. */
+  compaction?: { round: number };
 }
 
 /** Usage per model call attempt; written once per attempt (a retried write of the same attempt changes nothing). */
@@ -19,8 +21,8 @@ export function createUsageRepo(db: Queryable) {
     async record(event: UsageEvent): Promise<void> {
       await db.query(
         `INSERT INTO usage_events (completion_id, user_id, step, attempt, input_tokens, output_tokens, estimated, outcome,
-           root_completion_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
+           root_completion_id, purpose, round)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
         [
           event.completionId,
           event.userId,
@@ -31,6 +33,8 @@ export function createUsageRepo(db: Queryable) {
           event.estimated,
           event.outcome,
           event.rootCompletionId,
+          event.compaction ? 'compaction' : 'answer',
+          event.compaction?.round ?? 0,
         ],
       );
     },

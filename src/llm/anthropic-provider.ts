@@ -191,6 +191,23 @@ async function* streamMessages(
   }
 }
 
+/** Anthropic's own count (`POST /v1/messages/count_tokens`) of exactly what the call would send. */
+async function countTokens(
+  client: Anthropic,
+  { model, messages, system, tools }: MessageCreateParamsStreaming,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  try {
+    const counted = await client.messages.countTokens(
+      { model, messages, ...(system && { system }), ...(tools && { tools }) },
+      { signal },
+    );
+    return counted.input_tokens;
+  } catch (err) {
+    throw toProviderError('anthropic', err, signal);
+  }
+}
+
 /**
  * Builds the Anthropic provider. SDK retries are off because Temporal retries the activity, and the SDK would
  * otherwise retry behind its back and double the wait.
@@ -200,5 +217,6 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Mode
   return {
     name: 'anthropic',
     stream: (request, signal) => streamMessages(client, toAnthropicParams(request), signal),
+    countTokens: (request, signal) => countTokens(client, toAnthropicParams(request), signal),
   };
 }

@@ -9,6 +9,7 @@ import type {
   ChatCompletionFunctionTool,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
+import { estimateTokensByChars } from './char-token-estimate.js';
 import { ProviderError, toProviderError } from './provider-error.js';
 import type { FinishReason, ModelEvent, ModelMessage, ModelProvider, ModelRequest, Usage } from './types.js';
 
@@ -172,6 +173,14 @@ async function* streamChat(
 }
 
 /**
+ * OpenAI has no counting endpoint; this counts the messages and tools the call sends, with the character estimate
+ * the scripted model server reports as usage (no tokenizer library is installed yet).
+ */
+function countOpenAITokens({ messages, tools }: ChatCompletionCreateParamsStreaming): number {
+  return estimateTokensByChars(tools ? [messages, tools] : messages);
+}
+
+/**
  * Builds the OpenAI provider. SDK retries are off because Temporal retries the activity, and the SDK would
  * otherwise retry behind its back and double the wait.
  */
@@ -181,5 +190,6 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ModelProvi
   return {
     name: 'openai',
     stream: (request, signal) => streamChat(client, toOpenAIParams(request, maxTokensField), signal),
+    countTokens: (request) => Promise.resolve(countOpenAITokens(toOpenAIParams(request, maxTokensField))),
   };
 }

@@ -53,6 +53,8 @@ export interface ModelProvider {
   readonly name: ProviderName;
   /** Streams one model call. Aborting `signal` must close the vendor HTTP stream. Throws ProviderError. */
   stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelEvent>;
+  /** The input tokens `request` would cost, counted before it is sent (see token-counter.ts). Throws ProviderError. */
+  countTokens(request: ModelRequest, signal?: AbortSignal): Promise<number>;
 }
 
 export type Providers = Partial<Record<ProviderName, ModelProvider>>;

@@ -75,6 +75,9 @@ export async function createWorker(options: {
         fetchAllowedHosts: config.LONGHAUL_FETCH_ALLOWED_HOSTS,
         defaultDoubleTextPolicy: config.LONGHAUL_DOUBLE_TEXT_POLICY,
         maxActiveCompletions: config.LONGHAUL_MAX_ACTIVE_COMPLETIONS_PER_USER,
+        ...(config.LONGHAUL_CONTEXT_WINDOW_TOKENS
+          ? { contextWindowTokens: config.LONGHAUL_CONTEXT_WINDOW_TOKENS }
+          : {}),
       },
     }),
   });

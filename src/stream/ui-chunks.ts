@@ -45,12 +45,25 @@ export type UIMessageChunk =
   /** ai 7 only, before the `start-step` of the step that received it; ai 5/6 read it as a `data-steering` part. */
   | { type: 'steering-message'; id: string; parts: SteeringMessagePart[] }
   | { type: 'data-thread_status'; id: string; data: ThreadStatusData; transient?: boolean }
+  /** Older turns were summarised for the model before this step (context compaction); every version shows it. */
+  | { type: 'data-compaction'; id: string; data: CompactionPartData }
   | {
       type: `data-${'approval' | 'approval_status' | 'tool_result' | 'step-reset' | 'steering' | 'object' | 'subagent' | 'events_gap'}`;
       id?: string;
       data: Record<string, unknown>;
       transient?: boolean;
     };
+
+/** What a `data-compaction` part says: which compaction, how much of the transcript it covers, what it costs. */
+export interface CompactionPartData {
+  compactionId: string;
+  /** Transcript rows (user messages and assistant steps) the summary stands for, counted from the thread's start. */
+  coveredMessages: number;
+  /** Tokens of the summary the model reads instead. */
+  summaryTokens: number;
+  /** The compaction it extends, if any. */
+  extends: string | null;
+}
 
 export type UIMessageChunkType = UIMessageChunk['type'];
 

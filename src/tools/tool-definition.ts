@@ -73,7 +73,15 @@ export interface ToolDefinition<Input = unknown, Output = unknown> {
   egress?(input: Input): string;
   /** Parts for the client derived from a successful output (e.g. a `source-url` per page read). */
   uiParts?(output: Output): ToolUIPart[];
+  /**
+   * Characters of one result the model reads (default DEFAULT_MODEL_OUTPUT_CHARS); a longer one is cut, with a note
+   * saying so. The full result stays stored and shown to the user.
+   */
+  maxModelOutputChars?: number;
 }
+
+/** What one tool result may take of the model's context when its tool does not say. */
+export const DEFAULT_MODEL_OUTPUT_CHARS = 20_000;
 
 /**
  * Thrown by a tool whose failure another attempt would not change (an MCP server's `isError`, a refused call):

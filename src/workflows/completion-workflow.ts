@@ -20,6 +20,7 @@ import { ApplicationFailure, ActivityFailure, CancelledFailure, ChildWorkflowFai
 import type { Activities } from '../activities/index.js';
 import { FAILURE_TYPES, STATUS_ATTRIBUTE, type CompletionInput, type CompletionResult } from './definitions.js';
 import { handOverIfDue } from './hand-over.js';
+import { modelCallThatFits } from './fit-context.js';
 import { runToolCalls } from './run-tool-calls.js';
 import { createSteeringInbox } from './steering-inbox.js';
 
@@ -89,12 +90,14 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
         summary: `callModel step ${step} (${input.model})`,
       });
       const called = await steering.modelStep(step, (delivery) =>
-        callModel({
-          ...input,
-          step,
-          ...(firstCallBegins && step === 0 ? { begin: true } : {}),
-          ...(delivery ? { steering: delivery } : {}),
-        }),
+        modelCallThatFits(input, step, (first) =>
+          callModel({
+            ...input,
+            step,
+            ...(firstCallBegins && step === 0 && first ? { begin: true } : {}),
+            ...(delivery ? { steering: delivery } : {}),
+          }),
+        ),
       );
       step += 1;
       if ('cut' in called) {
@@ -171,6 +174,8 @@ const ERROR_CODES: Record<string, string> = {
   [FAILURE_TYPES.providerStalled]: 'provider_stalled',
   [FAILURE_TYPES.invalidOutput]: 'invalid_output',
   [FAILURE_TYPES.stopNotConfirmed]: 'stop_not_confirmed',
+  [FAILURE_TYPES.contextWindowTooSmall]: 'context_window_too_small',
+  [FAILURE_TYPES.contextOverflow]: 'context_overflow',
 };
 
 /** The innermost failure (an ApplicationFailure thrown by the activity, not the activity wrapper) as code + message. */

@@ -222,6 +222,10 @@ export const FAILURE_TYPES = {
   completionFailed: 'CompletionFailed',
   toolFailed: 'ToolFailed',
   toolCallMissing: 'ToolCallMissing',
+  /** The agent's system prompt and tools alone do not fit in its context window (less the answer's reserve). */
+  contextWindowTooSmall: 'ContextWindowTooSmall',
+  /** The newest message does not fit in the context window even with everything before it compacted. */
+  contextOverflow: 'ContextOverflow',
   ...DECISION_REJECTIONS,
 } as const;
 
@@ -326,6 +330,17 @@ export interface StepSummary {
    * in the step's `data-invalid_object` part). The next step is the model's repair attempt.
    */
   outputProblem?: string;
+  /**
+   * Set when nothing was sent because the transcript would not fit in the context window (the other fields are
+   * empty): the workflow compacts older turns (`compactContext`) and calls again for the same step.
+   */
+  compact?: true;
+}
+
+/** `compactContext`: the step whose call did not fit, and how many compactions that step already made. */
+export interface CompactContextInput extends CompletionInput {
+  step: number;
+  round: number;
 }
 
 // ---- Handing a long turn over to a fresh run (recordHandOver activity) ----

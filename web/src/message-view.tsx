@@ -1,6 +1,7 @@
 /**
  * One message, part by part: markdown text, collapsed reasoning, tool cards, sources, structured output, sub-agents,
- * and the user's messages sent into a running answer, where the answer received them.
+ * the user's messages sent into a running answer, where the answer received them, and where older turns were
+ * summarised for the model (context compaction).
  */
 import { isToolUIPart, type UIMessage } from 'ai';
 import { Streamdown } from 'streamdown';
@@ -69,6 +70,7 @@ export function MessageView({
             </section>
           );
         if (part.type === 'data-subagent') return <SubagentProgress key={key} data={part.data} />;
+        if (part.type === 'data-compaction') return <CompactionNote key={key} data={part.data} />;
         return null;
       })}
       {footer}
@@ -84,6 +86,19 @@ function SubagentProgress({ data }: { data: unknown }) {
   return (
     <p className="subagent" role="status">
       Sub-agent — {fields.join(' · ') || 'starting'}
+    </p>
+  );
+}
+
+/** Where the model stopped reading older turns in full: they are still here, the model reads their summary. */
+function CompactionNote({ data }: { data: unknown }) {
+  const fields = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+  const covered =
+    typeof fields.coveredMessages === 'number' ? `${fields.coveredMessages} earlier messages` : 'Earlier messages';
+  const tokens = typeof fields.summaryTokens === 'number' ? ` (a summary of ${fields.summaryTokens} tokens)` : '';
+  return (
+    <p className="compaction" role="note">
+      {covered} summarised for the model{tokens}
     </p>
   );
 }

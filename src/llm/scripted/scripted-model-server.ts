@@ -1,7 +1,8 @@
 /**
  * A real HTTP server on 127.0.0.1 that speaks OpenAI's and Anthropic's wire protocols, so tests and the
  * key-less demo run the official SDKs (and our providers) unchanged: same paths, headers, SSE bytes and error
- * bodies. What it answers is scripted per request; what it received and who hung up is recorded.
+ * bodies. What it answers is scripted per request; what it received and who hung up is recorded. Anthropic's
+ * token counting endpoint answers with the same count the message requests report as input usage.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { anthropicErrorResponse, anthropicModelList, toAnthropicWire } from './anthropic-wire.js';
@@ -9,7 +10,7 @@ import { openAIErrorResponse, openAIModelList, toOpenAIWire } from './openai-wir
 import { readBody } from './read-body.js';
 import type { RecordedDisconnect, RecordedRequest, Vendor } from './recorded-request.js';
 import type { Script } from './script.js';
-import { toWireContext } from './to-wire-context.js';
+import { toTokenCount, toWireContext } from './to-wire-context.js';
 import { createWaitableList } from './waitable-list.js';
 import type { WireResponse } from './wire-response.js';
 import { writeWireResponse } from './write-wire-response.js';
@@ -29,8 +30,10 @@ export interface ScriptedModelServer {
   readonly openaiBaseURL: string;
   /** `url`: what the Anthropic SDK takes as `baseURL` (it appends `/v1/messages`). */
   readonly anthropicBaseURL: string;
-  /** Every request received, in order, including ones that got errors. */
+  /** Every request received, in order, including ones that got errors; token counts are kept apart. */
   readonly requests: RecordedRequest[];
+  /** Anthropic token counting requests (`POST /v1/messages/count_tokens`), so `requests` stays one per call. */
+  readonly tokenCountRequests: RecordedRequest[];
   /** Every response the client abandoned before it ended. */
   readonly disconnects: RecordedDisconnect[];
   /** Scripts not yet taken by a request. */
@@ -48,6 +51,7 @@ export interface ScriptedModelServer {
 /** Advertised by `GET /v1/models`; requests may name any model. */
 const SCRIPTED_MODELS = ['longhaul-scripted'];
 const DEFAULT_WAIT_MS = 5_000;
+const COUNT_TOKENS_PATH = '/v1/messages/count_tokens';
 const FALLBACK_SCRIPT: Script = { kind: 'text', chunks: ['Hello', ' from', ' the', ' scripted', ' model', '.'] };
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
@@ -61,7 +65,7 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
 }
 
 function vendorOf(req: IncomingMessage, path: string): Vendor {
-  return path === '/v1/messages' || req.headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai';
+  return path.startsWith('/v1/messages') || req.headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai';
 }
 
 function errorFor(vendor: Vendor, status: number, message: string, requestIndex: number): WireResponse {
@@ -76,6 +80,7 @@ export async function createScriptedModelServer(
   const host = options.host ?? '127.0.0.1';
   const queue: Script[] = [];
   const requests = createWaitableList<RecordedRequest>('requests');
+  const tokenCountRequests: RecordedRequest[] = [];
   const disconnects = createWaitableList<RecordedDisconnect>('disconnects');
   let closing = false;
 
@@ -100,6 +105,27 @@ export async function createScriptedModelServer(
     const path = new URL(req.url ?? '/', 'http://scripted').pathname;
     const vendor = vendorOf(req, path);
     const body = parseJson(await readBody(req));
+    if (req.method === 'POST' && path === COUNT_TOKENS_PATH) {
+      const index = tokenCountRequests.length;
+      const value = body.ok ? body.value : undefined;
+      tokenCountRequests.push({
+        index,
+        vendor,
+        method: 'POST',
+        path,
+        headers: req.headers,
+        body: value,
+        receivedAt: Date.now(),
+      });
+      const counted = body.ok
+        ? toTokenCount(value)
+        : { ok: false as const, message: 'The request body is not valid JSON.' };
+      const wire: WireResponse = counted.ok
+        ? { kind: 'json', status: 200, headers: {}, body: { input_tokens: counted.inputTokens } }
+        : errorFor('anthropic', 400, counted.message, index);
+      await writeWireResponse(res, wire, new AbortController().signal);
+      return;
+    }
     const index = requests.items.length;
     const request: RecordedRequest = {
       index,
@@ -151,6 +177,7 @@ export async function createScriptedModelServer(
     openaiBaseURL: `${url}/v1`,
     anthropicBaseURL: url,
     requests: requests.items,
+    tokenCountRequests,
     disconnects: disconnects.items,
     get queuedScripts() {
       return queue.length;
@@ -161,6 +188,7 @@ export async function createScriptedModelServer(
     reset() {
       queue.length = 0;
       requests.clear();
+      tokenCountRequests.length = 0;
       disconnects.clear();
     },
     close() {

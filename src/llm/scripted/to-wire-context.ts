@@ -3,16 +3,40 @@
  * out what the answer depends on. Unknown fields pass: vendors add request fields faster than tests need them.
  */
 import { z } from 'zod';
+import { estimateTokensByChars } from '../char-token-estimate.js';
 import type { Vendor } from './recorded-request.js';
 import type { WireContext } from './wire-response.js';
 
-/** Roughly 4 characters per token: deterministic, so tests can rely on usage without scripting it. */
-function estimateTokens(value: unknown): number {
-  return Math.max(1, Math.ceil(JSON.stringify(value).length / 4));
-}
-
 function describe(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
+}
+
+/** Anthropic's input as its token counter and its usage report see it: system prompt, messages and tools. */
+function anthropicInputTokens({
+  messages,
+  system,
+  tools,
+}: {
+  messages: unknown[];
+  system?: unknown;
+  tools?: unknown[];
+}) {
+  return estimateTokensByChars(tools ? [system ?? '', messages, tools] : [system ?? '', messages]);
+}
+
+/** `POST /v1/messages/count_tokens`: the same fields as a message request, without max_tokens. */
+const countTokensSchema = z.object({
+  model: z.string().min(1),
+  messages: z.array(z.unknown()).min(1),
+  system: z.unknown().optional(),
+  tools: z.array(z.unknown()).optional(),
+});
+
+/** The count Anthropic's counting endpoint answers: what a message request with this body reports as input. */
+export function toTokenCount(body: unknown): { ok: true; inputTokens: number } | { ok: false; message: string } {
+  const parsed = countTokensSchema.safeParse(body);
+  if (!parsed.success) return { ok: false, message: describe(parsed.error) };
+  return { ok: true, inputTokens: anthropicInputTokens(parsed.data) };
 }
 
 /** Each vendor's request, validated and reduced to what the answer depends on. */
@@ -23,12 +47,13 @@ const requestSchemas = {
       messages: z.array(z.unknown()).min(1),
       stream: z.boolean().nullish(),
       stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
+      tools: z.array(z.unknown()).optional(),
     })
-    .transform(({ model, messages, stream, stream_options }) => ({
+    .transform(({ model, messages, stream, stream_options, tools }) => ({
       model,
       stream: stream === true,
       includeUsage: stream_options?.include_usage === true,
-      estimatedInputTokens: estimateTokens(messages),
+      estimatedInputTokens: estimateTokensByChars(tools ? [messages, tools] : messages),
     })),
   anthropic: z
     .object({
@@ -36,13 +61,14 @@ const requestSchemas = {
       messages: z.array(z.unknown()).min(1),
       max_tokens: z.number().int().positive(),
       system: z.unknown().optional(),
+      tools: z.array(z.unknown()).optional(),
       stream: z.boolean().nullish(),
     })
-    .transform(({ model, messages, system, stream }) => ({
+    .transform(({ model, messages, system, tools, stream }) => ({
       model,
       stream: stream === true,
       includeUsage: true,
-      estimatedInputTokens: estimateTokens([system ?? '', messages]),
+      estimatedInputTokens: anthropicInputTokens({ messages, system, tools }),
     })),
 } satisfies Record<Vendor, z.ZodType<Omit<WireContext, 'requestIndex'>>>;
 

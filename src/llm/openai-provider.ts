@@ -9,7 +9,7 @@ import type {
   ChatCompletionFunctionTool,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
-import { estimateTokensByChars } from './char-token-estimate.js';
+import { countOpenAIChatTokens } from './openai-token-count.js';
 import { ProviderError, toProviderError } from './provider-error.js';
 import type { FinishReason, ModelEvent, ModelMessage, ModelProvider, ModelRequest, Usage } from './types.js';
 
@@ -172,12 +172,9 @@ async function* streamChat(
   }
 }
 
-/**
- * OpenAI has no counting endpoint; this counts the messages and tools the call sends, with the character estimate
- * the scripted model server reports as usage (no tokenizer library is installed yet).
- */
+/** The messages and tools the call sends, counted with OpenAI's tokenizer (OpenAI has no counting endpoint). */
 function countOpenAITokens({ messages, tools }: ChatCompletionCreateParamsStreaming): number {
-  return estimateTokensByChars(tools ? [messages, tools] : messages);
+  return countOpenAIChatTokens(messages, tools);
 }
 
 /**

@@ -31,7 +31,7 @@ describe('context compaction across a worker crash', () => {
     const response = await postChat(h, {
       id: chatId,
       trigger: 'submit-message',
-      messages: [userMessage(`${mark} ${'research notes '.repeat(160)}`)],
+      messages: [userMessage(`${mark} ${'the quick brown fox jumps over the lazy dog '.repeat(66)}`)],
       tools: [],
     });
     expect(response.status).toBe(200);

@@ -28,7 +28,7 @@ const SMALL_WINDOW = { LONGHAUL_CONTEXT_WINDOW_TOKENS: '2000', LONGHAUL_MAX_OUTP
 /** A user message of about 600 tokens (2,400 characters), findable by its unique first word. */
 function longMessage(name: string): { mark: string; text: string } {
   const mark = `${name}${randomUUID().replace(/-/g, '').slice(0, 10)}`;
-  return { mark, text: `${mark} ${'research notes '.repeat(160)}` };
+  return { mark, text: `${mark} ${'the quick brown fox jumps over the lazy dog '.repeat(66)}` };
 }
 
 type WireMessage = { role: string; content: unknown };

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { estimateTokensByChars } from '../char-token-estimate.js';
+import { countOpenAIChatTokens } from '../openai-token-count.js';
 import type { Vendor } from './recorded-request.js';
 import type { WireContext } from './wire-response.js';
 
@@ -53,7 +54,7 @@ const requestSchemas = {
       model,
       stream: stream === true,
       includeUsage: stream_options?.include_usage === true,
-      estimatedInputTokens: estimateTokensByChars(tools ? [messages, tools] : messages),
+      estimatedInputTokens: countOpenAIChatTokens(messages, tools),
     })),
   anthropic: z
     .object({

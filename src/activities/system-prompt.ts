@@ -28,6 +28,7 @@ export function createSystemPromptBuilder(deps: { db: Queryable; agents: AgentRe
         const tool = deps.tools.get(name);
         return tool ? [{ name, description: tool.description }] : [];
       }),
+      ...(input.scheduleId ? { schedule: { id: input.scheduleId } } : {}),
     });
     if (!agent.output) return { system: prompt, agent };
     const schema = JSON.stringify(z.toJSONSchema(agent.output, { io: 'output' }));

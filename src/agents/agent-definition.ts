@@ -11,6 +11,8 @@ export interface AgentPromptContext {
   /** ISO date-time the call is made at. */
   now: string;
   tools: { name: string; description: string }[];
+  /** Set when a schedule started this turn: nobody is waiting to answer a question. */
+  schedule?: { id: string };
 }
 
 /**

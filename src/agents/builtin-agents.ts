@@ -20,6 +20,12 @@ export const assistantAgent = defineAgent({
     ].join('\n'),
 });
 
+/** A scheduled run posts into a thread nobody is watching live: a question back would wait until the next run. */
+const SCHEDULED_RUN =
+  'A schedule started this run; nobody is waiting to answer questions. Do not ask any: research with what you ' +
+  'have, and post a self-contained summary that a reader opening the thread later understands on its own, saying ' +
+  'what is new since your previous summary in this thread if there is one.';
+
 /** Reads sources, keeps notes, and hands sub-questions to research sub-agents. */
 export const researcherAgent = defineAgent({
   name: 'researcher',
@@ -37,6 +43,7 @@ export const researcherAgent = defineAgent({
       toolList(context),
       'Read primary sources with fetch_url and cite every page you used. Split broad questions into sub-questions',
       'and give each to the research tool. Finish with a short answer followed by the list of sources.',
+      ...(context.schedule ? [SCHEDULED_RUN] : []),
     ].join('\n'),
 });
 

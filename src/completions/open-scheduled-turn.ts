@@ -34,7 +34,7 @@ export async function openScheduledTurn(
   if (!schedule || schedule.userId !== request.userId) return { ok: false, reason: 'schedule_not_found' };
   const choices = { agent: schedule.agent };
   const opened = await completions.get(completionId);
-  if (opened) return { ok: true, turn: await reopened(deps, opened, choices) };
+  if (opened) return { ok: true, turn: { ...(await reopened(deps, opened, choices)), scheduleId: schedule.id } };
   try {
     const turn = await openUserTurn(deps, {
       userId: request.userId,
@@ -58,6 +58,7 @@ export async function openScheduledTurn(
         assistantMessageId: turn.assistantMessageId,
         ...turn.spec,
         ...(turn.after ? { afterCompletionId: turn.after.id } : {}),
+        scheduleId: schedule.id,
       },
     };
   } catch (error) {

@@ -67,6 +67,8 @@ export interface CompletionInput {
   afterCompletionId?: string;
   /** Set in a run that an earlier run of the same completion handed over to (continue-as-new). */
   continued?: ContinuedRun;
+  /** Set when a schedule started the turn, not a person: the agent's prompt is told so. */
+  scheduleId?: string;
 }
 
 /** Input of a durable tool call's child workflow: ids, the argument digest and the policy, never the arguments. */

@@ -225,6 +225,43 @@ describe('a scheduled agent', () => {
     await deleteAndSettle(schedule.id);
   });
 
+  it('tells the researcher that a schedule started the run, and only then', async () => {
+    const systemPromptFor = (mark: string) => {
+      const request = h.model.requests.find((r) => JSON.stringify(r.body).includes(mark));
+      const messages = (request?.body as { messages: { role: string; content: string }[] } | undefined)?.messages;
+      return messages?.find((message) => message.role === 'system')?.content;
+    };
+    const scheduled = marker();
+    const threadId = await newThread();
+    // A daily cron: the only run is the one triggered here.
+    const schedule = await createSchedule(h, created, {
+      agent: 'researcher',
+      message: `what changed today ${scheduled}`,
+      threadId,
+      cron: '0 8 * * *',
+    });
+    expect((await scheduleAction(h, schedule.id, 'trigger')).status).toBe(202);
+    await waitFor(async () => (await assistantTexts(h, threadId)).length === 1, 15_000, 'the scheduled answer');
+    expect(systemPromptFor(scheduled)).toContain('A schedule started this run; nobody is waiting to answer questions.');
+    await deleteAndSettle(schedule.id);
+
+    const typed = marker();
+    const response = await h.api('/api/chat', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: `typed-${typed}`,
+        agent: 'researcher',
+        trigger: 'submit-message',
+        messages: [{ id: `m-${typed}`, role: 'user', parts: [{ type: 'text', text: `what changed ${typed}` }] }],
+      }),
+    });
+    expect(response.status).toBe(200);
+    await response.text();
+    expect(systemPromptFor(typed)).toContain('You are a careful researcher');
+    expect(systemPromptFor(typed)).not.toContain('A schedule started this run');
+  });
+
   it('fires no run while paused, runs again once resumed, and runs on demand with a new thread each time', async () => {
     const text = `paused or not ${marker()}`;
     const schedule = await createSchedule(h, created, { agent: 'tester', message: text, intervalSeconds: 1 });

@@ -7,7 +7,7 @@ import { ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.
 import { z } from 'zod';
 import { FinalToolFailure, type ToolDefinition } from '../tools/tool-definition.js';
 import type { McpConnection } from './mcp-connection.js';
-import { toMcpToolOutput, toMcpUiParts, type McpToolOutput } from './mcp-result.js';
+import { MCP_RESULT_MAX_CHARS, toMcpToolOutput, toMcpUiParts, type McpToolOutput } from './mcp-result.js';
 import { MCP_TOOL_SEPARATOR, type McpServerConfig } from './mcp-server-config.js';
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -42,6 +42,9 @@ export function toMcpToolDefinition(
       // The request gives up first, so a server that hangs is a `failed` result the model reads rather than an
       // activity timeout that Temporal retries.
       timeoutMs: timeoutMs + ACTIVITY_GRACE_MS,
+      // The result is already cut to MCP_RESULT_MAX_CHARS with a note saying so; a second, generic cut for the model
+      // would cut that note off. The margin covers the note and the JSON the result travels in.
+      maxModelOutputChars: MCP_RESULT_MAX_CHARS + 1_000,
       async execute(args, context) {
         try {
           const result = await connection.callTool(

@@ -23,7 +23,14 @@ const STEPS = 300;
 const HAND_OVERS = Array.from({ length: Math.ceil(STEPS / STEPS_PER_RUN) - 1 }, (_, i) => (i + 1) * STEPS_PER_RUN);
 
 /** The researcher, allowed the long run this file stages (its own default is 200 steps). */
-const deepResearcher = defineAgent({ ...researcherAgent, name: 'deep_researcher', limits: { maxSteps: 500 } });
+// A window large enough for 300 steps: every step is one model call, so the scripted answers line up with them
+// (compaction inside a long completion is test/context's subject).
+const deepResearcher = defineAgent({
+  ...researcherAgent,
+  name: 'deep_researcher',
+  limits: { maxSteps: 500 },
+  context: { windowTokens: 1_000_000, reserveTokens: 16_000 },
+});
 
 /** A promise and its resolve, to hand a moment from one side of the test to the other. */
 function signal() {

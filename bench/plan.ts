@@ -34,6 +34,8 @@ export interface Plan {
   cancelShape: StreamShape;
   /** Open and mostly idle: one chunk a second. */
   memoryShape: StreamShape;
+  /** Long answers at high concurrency (issue 17): every system, production topology included. */
+  longAnswer: { shape: StreamShape; concurrency: number; completions: number };
 }
 
 const common = {
@@ -45,6 +47,9 @@ const common = {
   cancelShape: { chunks: 1_000, delayMs: 20, firstDelayMs: 20 },
   memoryShape: { chunks: 90, delayMs: 1_000, firstDelayMs: 0 },
 };
+
+/** 300 chunks 20 ms apart: six seconds of answer, so per-chunk work outweighs the start. */
+const LONG_ANSWER_SHAPE = { chunks: 300, delayMs: 20, firstDelayMs: 20 };
 
 const quick: Omit<Plan, 'profile'> = {
   ...common,
@@ -59,6 +64,7 @@ const quick: Omit<Plan, 'profile'> = {
   oneTurnHistories: 3,
   timelineSamples: 6,
   longThreads: 1,
+  longAnswer: { shape: LONG_ANSWER_SHAPE, concurrency: 50, completions: 50 },
 };
 
 const full: Omit<Plan, 'profile'> = {
@@ -74,6 +80,7 @@ const full: Omit<Plan, 'profile'> = {
   oneTurnHistories: 10,
   timelineSamples: 20,
   longThreads: 3,
+  longAnswer: { shape: LONG_ANSWER_SHAPE, concurrency: 50, completions: 200 },
 };
 
 const LABEL_PATTERN = /^--label=([A-Za-z0-9._-]{1,40})$/;

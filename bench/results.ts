@@ -15,6 +15,8 @@ export interface SystemFigures {
   throughput: ThroughputFigures | null;
   cancel: CancelFigures[];
   memory: MemoryFigures[];
+  /** Issue 17: the plan's long answers (300 chunks) at c=50. */
+  longAnswer?: LatencyFigures;
 }
 
 export interface GoalResult {
@@ -33,6 +35,8 @@ export interface BenchResults {
   plan: Plan;
   baseline: SystemFigures;
   longhaul: SystemFigures;
+  /** Longhaul as `src/server.ts` + `src/worker.ts` (latency and long-answer phases only). */
+  production?: SystemFigures;
   history: HistoryPhase | null;
   diagnosis: {
     /** A plain completion from request to finish, by concurrency (median over sampled completions). */

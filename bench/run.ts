@@ -10,6 +10,7 @@ import { now } from './clock.js';
 import type { ProfileSummary } from './cpu-profile.js';
 import { startBenchSystems, type BenchSystems, type SystemUnderTest } from './bench-systems.js';
 import { evaluateGoals } from './goals.js';
+import { evaluateCpuGoals } from './goals-cpu.js';
 import type { HopSummary } from './hop-tracer.js';
 import { runFixed } from './load.js';
 import { loadAverage, machineFacts } from './machine.js';
@@ -59,6 +60,9 @@ function busyElsewhere(figures: SystemFigures, name: string): string[] {
   const phases = [
     ...figures.latency.map((l) => [`latency c=${l.concurrency}`, l.load] as const),
     ...(figures.throughput?.steps ?? []).map((s) => [`ramp c=${s.concurrency}`, s.load] as const),
+    ...(figures.longAnswer
+      ? [[`long answers c=${figures.longAnswer.concurrency}`, figures.longAnswer.load] as const]
+      : []),
   ];
   return phases.flatMap(([phase, load]) =>
     (load?.cpu?.groups.other ?? 0) > OTHER_CPU_LIMIT ? [`${name} ${phase}`] : [],
@@ -72,7 +76,11 @@ async function measure(systems: BenchSystems) {
     [systems.baseline, baselineFigures],
     [systems.longhaul, longhaulFigures],
   ];
-  const meter = (system: SystemUnderTest): PhaseMeter => ({ cpu: systems.cpu, system: system.child });
+  const productionFigures = emptyFigures();
+  const meter = (system: Pick<SystemUnderTest, 'child'> | BenchSystems['production']): PhaseMeter => ({
+    cpu: systems.cpu,
+    system: system.child,
+  });
   const hops: Record<string, HopSummary> = {};
   const profiles: Record<string, ProfileSummary> = {};
   const profileDir = join(systems.dataDir, 'bench-profiles', startedAt.toISOString().replace(/[:.]/g, '-'));
@@ -127,6 +135,25 @@ async function measure(systems: BenchSystems) {
       longhaulFigures.latency.push(value.figures);
       hops[String(concurrency)] = traced;
       longhaulResults[concurrency] = value.results;
+    });
+    await attempt(`latency production c=${concurrency}`, async () => {
+      const { target } = systems.production;
+      productionFigures.latency.push(
+        (await measureLatency(target, { ...options, meter: meter(systems.production) })).figures,
+      );
+    });
+  }
+
+  const long = plan.longAnswer;
+  for (const [system, figures] of [...both, [systems.production, productionFigures] as const]) {
+    await attempt(`long answers ${system.target.name} c=${long.concurrency}`, async () => {
+      const options = {
+        concurrency: long.concurrency,
+        total: long.completions,
+        shape: long.shape,
+        meter: meter(system),
+      };
+      figures.longAnswer = (await measureLatency(system.target, options)).figures;
     });
   }
 
@@ -184,7 +211,15 @@ async function measure(systems: BenchSystems) {
     });
   }
 
-  return { baselineFigures, longhaulFigures, hops, profiles, history: history as HistoryPhase | null, timelines };
+  return {
+    baselineFigures,
+    longhaulFigures,
+    productionFigures,
+    hops,
+    profiles,
+    history: history as HistoryPhase | null,
+    timelines,
+  };
 }
 
 log(
@@ -214,10 +249,12 @@ const partial = {
   plan,
   baseline: measured.baselineFigures,
   longhaul: measured.longhaulFigures,
+  production: measured.productionFigures,
   history: measured.history,
 };
 const busyPhases = busyElsewhere(measured.baselineFigures, 'baseline').concat(
   busyElsewhere(measured.longhaulFigures, 'Longhaul'),
+  busyElsewhere(measured.productionFigures, 'production'),
 );
 if (busyPhases.length > 0) {
   notes.push(
@@ -237,7 +274,7 @@ const results: BenchResults = {
   services: systems.services,
   ...partial,
   diagnosis: { timelines: measured.timelines, hops: measured.hops, modelServer, profiles: measured.profiles },
-  goals: evaluateGoals(partial),
+  goals: [...evaluateGoals(partial), ...evaluateCpuGoals(partial)],
   notes,
 };
 const markdown = renderMarkdown(results);

@@ -126,6 +126,12 @@ export function cpuSection(results: BenchResults): string {
     '',
     'CPU time read from /proc around each phase, divided by the completions of the phase: the system\'s own processes, then Temporal (the dev server), Postgres (postmaster, background processes and the bench database\'s backends) and Redis. "All" is their sum; the bench process (load generator and model server) is left out for every system. Temporal, Postgres and Redis also idle between requests, which counts against every system alike (the baseline uses none of them).',
     '',
+    ...(results.plan.profile
+      ? [
+          "**This run had `--profile`: the profiler's sampling counts in the `npm start` process's figures (not in the production topology's). Quote CPU figures from a run without it.**",
+          '',
+        ]
+      : []),
     breakdownTable(results),
     '',
     '### For README (Performance)',

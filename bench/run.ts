@@ -100,7 +100,7 @@ async function measure(systems: BenchSystems) {
   const timelines: Record<string, TimelineRow[]> = {};
 
   await attempt('warm-up', async () => {
-    for (const [{ target }] of both) {
+    for (const { target } of [...both.map(([system]) => system), systems.production]) {
       await runFixed(target, { concurrency: 1, total: 3, shape: plan.shape });
       await runFixed(target, { concurrency: 10, total: plan.warmupCompletions, shape: plan.shape });
     }

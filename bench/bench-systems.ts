@@ -2,20 +2,22 @@
  * Everything a run needs, brought up the way `npm test` does it: services via ensureStack (started only when
  * missing), a fresh `longhaul_bench` database, the workflow bundle built once, the bench model server in this
  * process, and each system under test in a child process of its own (system-process.ts) — the baseline route,
- * and a whole Longhaul (API + worker, as `npm start` runs them). close() tears down what was started here and
+ * a whole Longhaul (API + worker, as `npm start` runs them), and Longhaul's production topology (`src/server.ts`
+ * and `src/worker.ts` in two processes, production-system.ts). close() tears down what was started here and
  * leaves Postgres and Redis running; Temporal is stopped only if ensureStack started it.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureStack } from '../scripts/stack.mjs';
 import { createCpuMeter, type CpuMeter } from './cpu-meter.js';
-import { recreateBenchDatabase } from './bench-database.js';
+import { BENCH_DATABASE, dropBenchDatabase, recreateBenchDatabase } from './bench-database.js';
 import { connectLonghaul, type LonghaulRemote } from './longhaul-remote.js';
 import { createStampedModelServer, type StampedModelServer } from './stamped-model-server.js';
 import { spawnSystem, type SystemChild } from './system-child.js';
-import { baselineTarget } from './system-targets.js';
+import { baselineTarget, longhaulTarget } from './system-targets.js';
 import type { Target } from './target.js';
 import { bundleWorkflows } from './workflow-bundle.js';
+import { startProduction, type ProductionSystem } from './production-system.js';
 
 /** A system as the bench process sees it: where to send load, and its process to ask for what is measured inside. */
 export interface SystemUnderTest {
@@ -27,6 +29,8 @@ export interface BenchSystems {
   model: StampedModelServer;
   baseline: SystemUnderTest;
   longhaul: SystemUnderTest & LonghaulRemote;
+  /** The production topology; its `child` answers only the phase meter's calls. */
+  production: { target: Target; child: ProductionSystem['child']; pids: ProductionSystem['pids'] };
   cpu: CpuMeter;
   /** LONGHAUL_DATA_DIR (default .longhaul): where raw CPU profiles go. */
   dataDir: string;
@@ -51,6 +55,8 @@ export async function startBenchSystems(log: (line: string) => void): Promise<Be
   };
   try {
     const databaseUrl = await recreateBenchDatabase(stack.env.DATABASE_URL);
+    // Runs after every system closed its connections (closers run in reverse).
+    closers.push(() => dropBenchDatabase(stack.env.DATABASE_URL));
     const bundleStart = Date.now();
     const { code } = await bundleWorkflows();
     // Written once and read by path in Longhaul's process: the code itself is too large to pass along.
@@ -76,20 +82,48 @@ export async function startBenchSystems(log: (line: string) => void): Promise<Be
       if (terminated > 0) log(`terminated ${terminated} workflow(s) still running`);
     });
 
+    const productionStart = Date.now();
+    const production = await startProduction({ env: stack.env, databaseUrl, modelBaseURL: model.baseURL });
+    closers.push(() => production.close());
+    closers.push(async () => {
+      const terminated = await longhaul.terminateRunning(production.taskQueue);
+      if (terminated > 0) log(`terminated ${terminated} production workflow(s) still running`);
+    });
+    log(`production API and worker processes ready in ${((Date.now() - productionStart) / 1000).toFixed(1)} s`);
+
     const baseline = { target: baselineTarget(baselineChild.ready.target), child: baselineChild };
     log(
-      `baseline ${baseline.target.url} (pid ${baselineChild.pid}), Longhaul API ${longhaul.target.url} (pid ${longhaulChild.pid}), model ${model.baseURL}`,
+      `baseline ${baseline.target.url} (pid ${baselineChild.pid}), Longhaul API ${longhaul.target.url} (pid ${longhaulChild.pid}), production API ${production.target.url} (pids ${production.pids.api} API, ${production.pids.worker} worker), model ${model.baseURL}`,
     );
-    const cpu = createCpuMeter(stack.env.TEMPORAL_ADDRESS.split(':').at(-1) ?? '7233', {
-      baseline: baselineChild.pid,
-      longhaul: longhaulChild.pid,
-    });
+    const cpu = createCpuMeter(
+      stack.env.TEMPORAL_ADDRESS.split(':').at(-1) ?? '7233',
+      {
+        'baseline process': baselineChild.pid,
+        'longhaul process': longhaulChild.pid,
+        'production API': production.pids.api,
+        'production worker': production.pids.worker,
+      },
+      BENCH_DATABASE,
+    );
     const services = {
       temporal: stack.env.TEMPORAL_ADDRESS,
       redis: stack.env.REDIS_URL,
       database: databaseUrl.replace(/\/\/[^@]*@/, '//'),
     };
-    return { model, baseline, longhaul: { ...longhaul, child: longhaulChild }, cpu, dataDir, services, close };
+    return {
+      model,
+      baseline,
+      longhaul: { ...longhaul, child: longhaulChild },
+      production: {
+        target: longhaulTarget(production.target, longhaul.temporal),
+        child: production.child,
+        pids: production.pids,
+      },
+      cpu,
+      dataDir,
+      services,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

@@ -16,8 +16,11 @@ export interface LonghaulRemote {
   pool: pg.Pool;
   /** The user the target's API key belongs to: seeded threads must be theirs. */
   userId: string;
-  /** Terminates every workflow still running on the bench task queue (streams the bench walked away from). */
-  terminateRunning(): Promise<number>;
+  /**
+   * Terminates every workflow still running on the bench task queue, or on `queue` (the production topology's):
+   * streams the bench walked away from.
+   */
+  terminateRunning(queue?: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -36,10 +39,10 @@ export async function connectLonghaul(
     temporal,
     pool,
     userId,
-    async terminateRunning() {
+    async terminateRunning(queue = taskQueue) {
       let count = 0;
       for await (const execution of temporal.workflow.list({
-        query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`,
+        query: `TaskQueue = "${queue}" AND ExecutionStatus = "Running"`,
       })) {
         await temporal.workflow
           .getHandle(execution.workflowId, execution.runId)

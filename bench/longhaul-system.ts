@@ -44,7 +44,10 @@ export async function startLonghaul(options: {
   databaseUrl: string;
   modelBaseURL: string;
   workflowBundle: { codePath: string };
+  /** `warn` unless a caller counts what `info` costs (count-turn.ts). */
+  logLevel?: 'info' | 'warn';
 }): Promise<LonghaulSystem> {
+  const logLevel = options.logLevel ?? 'warn';
   // Temporal's native runtime logs to stderr by default; the bench's output is its table.
   Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('ERROR') });
   const config = parseConfig({
@@ -54,7 +57,7 @@ export async function startLonghaul(options: {
     OPENAI_API_KEY: 'bench',
     OPENAI_BASE_URL: options.modelBaseURL,
     LONGHAUL_DEFAULT_MODEL: 'openai:bench-n5-d10-f0',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: logLevel,
     // One bench user drives every request, completion and stream: the limits would measure themselves.
     LONGHAUL_RATE_LIMIT_PER_MINUTE: '0',
     LONGHAUL_AUTH_FAILURES_PER_MINUTE: '0',
@@ -73,7 +76,7 @@ export async function startLonghaul(options: {
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createWorker({
     config,
-    log: createLogger('worker', 'warn'),
+    log: createLogger('worker', logLevel),
     pool: workerPool,
     redis: workerRedis,
     subscriber: workerSubscriber,
@@ -101,7 +104,7 @@ export async function startLonghaul(options: {
     eagerStart: true,
     tools,
     agents,
-    log: createLogger('api', 'warn'),
+    log: createLogger('api', logLevel),
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -42,6 +42,8 @@ export interface Plan {
   soakConcurrency: number;
   /** What each soak completion streams: 300 chunks, about six seconds. */
   soakShape: StreamShape;
+  /** Long answers at high concurrency (issue 17): every system, production topology included. */
+  longAnswer: { shape: StreamShape; concurrency: number; completions: number };
 }
 
 const common = {
@@ -57,6 +59,9 @@ const common = {
   soakShape: { chunks: 300, delayMs: 20, firstDelayMs: 20 },
 };
 
+/** 300 chunks 20 ms apart: six seconds of answer, so per-chunk work outweighs the start. */
+const LONG_ANSWER_SHAPE = { chunks: 300, delayMs: 20, firstDelayMs: 20 };
+
 const quick: Omit<Plan, 'profile' | 'soakOnly'> = {
   ...common,
   mode: 'quick',
@@ -71,6 +76,7 @@ const quick: Omit<Plan, 'profile' | 'soakOnly'> = {
   oneTurnHistories: 3,
   timelineSamples: 6,
   longThreads: 1,
+  longAnswer: { shape: LONG_ANSWER_SHAPE, concurrency: 50, completions: 50 },
 };
 
 const full: Omit<Plan, 'profile' | 'soakOnly'> = {
@@ -87,6 +93,7 @@ const full: Omit<Plan, 'profile' | 'soakOnly'> = {
   oneTurnHistories: 10,
   timelineSamples: 20,
   longThreads: 3,
+  longAnswer: { shape: LONG_ANSWER_SHAPE, concurrency: 50, completions: 200 },
 };
 
 const LABEL_PATTERN = /^--label=([A-Za-z0-9._-]{1,40})$/;

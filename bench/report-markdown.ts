@@ -6,9 +6,14 @@ import { round } from './stats.js';
 import type { BenchResults, SystemFigures } from './results.js';
 import type { SystemName } from './target.js';
 import type { TimelineRow } from './timeline.js';
+import { cpuSection } from './report-cpu.js';
 
-const SYSTEMS: readonly SystemName[] = ['baseline', 'longhaul'];
-const SYSTEM_LABELS: Record<SystemName, string> = { baseline: 'baseline', longhaul: 'Longhaul' };
+const SYSTEMS = ['baseline', 'longhaul'] as const;
+const SYSTEM_LABELS: Record<SystemName, string> = {
+  baseline: 'baseline',
+  longhaul: 'Longhaul',
+  production: 'Longhaul (server.ts + worker.ts)',
+};
 
 const fmt = (value: number | undefined, digits = 1) =>
   value === undefined || !Number.isFinite(value) ? '–' : round(value, digits).toLocaleString('en-US');
@@ -192,7 +197,11 @@ function loadTable(results: BenchResults): string {
   const add = (phase: string, system: SystemName, load: PhaseLoad | undefined, completions: number) => {
     if (!load) return;
     const g = load.cpu?.groups;
-    const own = g?.[`${system} process`];
+    const own = !g
+      ? undefined
+      : system === 'production'
+        ? g['production API'] + g['production worker']
+        : g[`${system} process`];
     const services = g ? g.temporal + g.postgres + g.redis : undefined;
     rows.push([
       phase,
@@ -210,10 +219,14 @@ function loadTable(results: BenchResults): string {
     ]);
   };
   for (const c of results.plan.concurrencies) {
-    for (const system of SYSTEMS) {
-      const latency = results[system].latency.find((l) => l.concurrency === c);
+    for (const system of [...SYSTEMS, 'production'] as const) {
+      const latency = results[system]?.latency.find((l) => l.concurrency === c);
       add(`latency c=${c}`, system, latency?.load, latency?.completions ?? 0);
     }
+  }
+  for (const system of [...SYSTEMS, 'production'] as const) {
+    const long = results[system]?.longAnswer;
+    add(`long answers c=${results.plan.longAnswer.concurrency}`, system, long?.load, long?.completions ?? 0);
   }
   for (const system of SYSTEMS) {
     for (const step of results[system].throughput?.steps ?? [])
@@ -340,6 +353,8 @@ export function renderMarkdown(results: BenchResults): string {
     '## Throughput',
     '',
     throughputTable(results),
+    '',
+    cpuSection(results),
     '',
     '## Temporal history per completion (Longhaul only)',
     '',

@@ -16,6 +16,8 @@ export interface SystemFigures {
   throughput: ThroughputFigures | null;
   cancel: CancelFigures[];
   memory: MemoryFigures[];
+  /** Issue 17: the plan's long answers (300 chunks) at c=50. */
+  longAnswer?: LatencyFigures;
 }
 
 export interface GoalResult {
@@ -34,6 +36,8 @@ export interface BenchResults {
   plan: Plan;
   baseline: SystemFigures;
   longhaul: SystemFigures;
+  /** Longhaul as `src/server.ts` + `src/worker.ts` (latency and long-answer phases only). */
+  production?: SystemFigures;
   history: HistoryPhase | null;
   /** Longhaul's memory under steady load over time (null: skipped, or it failed; see notes). */
   soak: SoakFigures | null;

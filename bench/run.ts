@@ -10,6 +10,7 @@ import { now } from './clock.js';
 import type { ProfileSummary } from './cpu-profile.js';
 import { startBenchSystems, type BenchSystems, type SystemUnderTest } from './bench-systems.js';
 import { evaluateGoals } from './goals.js';
+import { evaluateCpuGoals } from './goals-cpu.js';
 import type { HopSummary } from './hop-tracer.js';
 import { runFixed } from './load.js';
 import { loadAverage, machineFacts } from './machine.js';
@@ -60,6 +61,9 @@ function busyElsewhere(figures: SystemFigures, name: string): string[] {
   const phases = [
     ...figures.latency.map((l) => [`latency c=${l.concurrency}`, l.load] as const),
     ...(figures.throughput?.steps ?? []).map((s) => [`ramp c=${s.concurrency}`, s.load] as const),
+    ...(figures.longAnswer
+      ? [[`long answers c=${figures.longAnswer.concurrency}`, figures.longAnswer.load] as const]
+      : []),
   ];
   return phases.flatMap(([phase, load]) =>
     (load?.cpu?.groups.other ?? 0) > OTHER_CPU_LIMIT ? [`${name} ${phase}`] : [],
@@ -73,7 +77,11 @@ async function measure(systems: BenchSystems) {
     [systems.baseline, baselineFigures],
     [systems.longhaul, longhaulFigures],
   ];
-  const meter = (system: SystemUnderTest): PhaseMeter => ({ cpu: systems.cpu, system: system.child });
+  const productionFigures = emptyFigures();
+  const meter = (system: Pick<SystemUnderTest, 'child'> | BenchSystems['production']): PhaseMeter => ({
+    cpu: systems.cpu,
+    system: system.child,
+  });
   const hops: Record<string, HopSummary> = {};
   const profiles: Record<string, ProfileSummary> = {};
   const profileDir = join(systems.dataDir, 'bench-profiles', startedAt.toISOString().replace(/[:.]/g, '-'));
@@ -93,7 +101,7 @@ async function measure(systems: BenchSystems) {
   const timelines: Record<string, TimelineRow[]> = {};
 
   await attempt('warm-up', async () => {
-    for (const [{ target }] of both) {
+    for (const { target } of [...both.map(([system]) => system), systems.production]) {
       await runFixed(target, { concurrency: 1, total: 3, shape: plan.shape });
       await runFixed(target, { concurrency: 10, total: plan.warmupCompletions, shape: plan.shape });
     }
@@ -108,7 +116,8 @@ async function measure(systems: BenchSystems) {
     }
   }
 
-  if (plan.soakOnly) return { ...emptyPhases(baselineFigures, longhaulFigures), soak: await soak(systems) };
+  if (plan.soakOnly)
+    return { ...emptyPhases(baselineFigures, longhaulFigures, productionFigures), soak: await soak(systems) };
 
   for (const concurrency of plan.concurrencies) {
     const options = { concurrency, total: plan.latencyCompletions[concurrency] ?? concurrency, shape: plan.shape };
@@ -118,18 +127,37 @@ async function measure(systems: BenchSystems) {
       );
     });
     await attempt(`latency longhaul c=${concurrency}`, async () => {
-      const { value, stopped: traced } = await aroundCalls(
-        systems.longhaul.child,
-        ['trace-start', {}],
-        'trace-stop',
-        () =>
-          maybeProfile(`longhaul-latency-c${concurrency}`, concurrency > 1, () =>
-            measureLatency(systems.longhaul.target, { ...options, meter: meter(systems.longhaul) }),
-          ),
+      const value = await maybeProfile(`longhaul-latency-c${concurrency}`, concurrency > 1, () =>
+        measureLatency(systems.longhaul.target, { ...options, meter: meter(systems.longhaul) }),
       );
       longhaulFigures.latency.push(value.figures);
-      hops[String(concurrency)] = traced;
       longhaulResults[concurrency] = value.results;
+      // Hops are traced in a short run of their own: the tracer's Redis subscriber and its stamps would count in
+      // the CPU per completion above, and the production topology is measured without one.
+      const total = Math.min(options.total, Math.max(concurrency, 10));
+      const { stopped: traced } = await aroundCalls(systems.longhaul.child, ['trace-start', {}], 'trace-stop', () =>
+        runFixed(systems.longhaul.target, { ...options, total }),
+      );
+      hops[String(concurrency)] = traced;
+    });
+    await attempt(`latency production c=${concurrency}`, async () => {
+      const { target } = systems.production;
+      productionFigures.latency.push(
+        (await measureLatency(target, { ...options, meter: meter(systems.production) })).figures,
+      );
+    });
+  }
+
+  const long = plan.longAnswer;
+  for (const [system, figures] of [...both, [systems.production, productionFigures] as const]) {
+    await attempt(`long answers ${system.target.name} c=${long.concurrency}`, async () => {
+      const options = {
+        concurrency: long.concurrency,
+        total: long.completions,
+        shape: long.shape,
+        meter: meter(system),
+      };
+      figures.longAnswer = (await measureLatency(system.target, options)).figures;
     });
   }
 
@@ -190,6 +218,7 @@ async function measure(systems: BenchSystems) {
   return {
     baselineFigures,
     longhaulFigures,
+    productionFigures,
     hops,
     profiles,
     history: history as HistoryPhase | null,
@@ -199,8 +228,8 @@ async function measure(systems: BenchSystems) {
 }
 
 /** What a `--soak-only` run leaves unmeasured. */
-function emptyPhases(baselineFigures: SystemFigures, longhaulFigures: SystemFigures) {
-  return { baselineFigures, longhaulFigures, hops: {}, profiles: {}, history: null, timelines: {} };
+function emptyPhases(baselineFigures: SystemFigures, longhaulFigures: SystemFigures, productionFigures: SystemFigures) {
+  return { baselineFigures, longhaulFigures, productionFigures, hops: {}, profiles: {}, history: null, timelines: {} };
 }
 
 /** Last: its steady load would leave the other phases a bigger heap and a fuller Redis. */
@@ -248,11 +277,13 @@ const partial = {
   plan,
   baseline: measured.baselineFigures,
   longhaul: measured.longhaulFigures,
+  production: measured.productionFigures,
   history: measured.history,
   soak: measured.soak,
 };
 const busyPhases = busyElsewhere(measured.baselineFigures, 'baseline').concat(
   busyElsewhere(measured.longhaulFigures, 'Longhaul'),
+  busyElsewhere(measured.productionFigures, 'production'),
 );
 if (busyPhases.length > 0) {
   notes.push(
@@ -272,7 +303,7 @@ const results: BenchResults = {
   services: systems.services,
   ...partial,
   diagnosis: { timelines: measured.timelines, hops: measured.hops, modelServer, profiles: measured.profiles },
-  goals: evaluateGoals(partial),
+  goals: [...evaluateGoals(partial), ...evaluateCpuGoals(partial)],
   notes,
 };
 const markdown = renderMarkdown(results);

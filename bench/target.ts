@@ -2,7 +2,8 @@
  * What the load generator talks to: Longhaul's API or the baseline route. Both take the same useChat request
  * and answer with the same UI message stream, so every phase runs unchanged against either.
  */
-export type SystemName = 'baseline' | 'longhaul';
+/** `longhaul`: API and worker in one process, as `npm start` runs them; `production`: `src/server.ts` + `src/worker.ts`. */
+export type SystemName = 'baseline' | 'longhaul' | 'production';
 
 export interface Target {
   name: SystemName;

@@ -66,7 +66,10 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
   // activity to wait for before the request leaves). Older runs keep their separate beginCompletion, and runs
   // started before local bookkeeping keep scheduling it as regular activities (CONTRIBUTING.md). The newer
   // patch implies the older one: one marker (and one search attribute upsert) per new run instead of two.
-  const firstCallBegins = patched('begin-in-first-call');
+  // Newer still: a closed run's status is Temporal's own ExecutionStatus, so the run writes no closing
+  // LonghaulStatus (each upsert is a visibility write); this patch implies both older ones, one marker per run.
+  const statusFromExecution = patched('status-from-execution');
+  const firstCallBegins = statusFromExecution || patched('begin-in-first-call');
   const bookkeeping = firstCallBegins || patched('local-bookkeeping') ? localBookkeeping : remoteBookkeeping;
   // Registering the handler adds nothing to history; a run that takes a message records the `steering` marker.
   const steering = createSteeringInbox(input);
@@ -136,7 +139,7 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
     }
     steering.finishing();
     await bookkeeping.finishCompletion({ ...input, status: 'completed', finishReason });
-    upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'completed' }]);
+    if (!statusFromExecution) upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'completed' }]);
     return { completionId, status: 'completed', steps: step, finishReason };
   } catch (error) {
     // Handed over: the turn goes on in the next run.
@@ -150,7 +153,7 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
     if (stopped) {
       await CancellationScope.nonCancellable(async () => {
         await bookkeeping.finishCompletion({ ...input, status: 'cancelled', finishReason: 'cancelled' });
-        upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'cancelled' }]);
+        if (!statusFromExecution) upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'cancelled' }]);
       });
       throw isCancellation(error) ? error : new CancelledFailure('the completion was stopped');
     }
@@ -162,7 +165,7 @@ export async function completionWorkflow(input: CompletionInput): Promise<Comple
       error: message,
       errorCode: code,
     });
-    upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'failed' }]);
+    if (!statusFromExecution) upsertSearchAttributes([{ key: STATUS_ATTRIBUTE, value: 'failed' }]);
     throw ApplicationFailure.nonRetryable(message, FAILURE_TYPES.completionFailed);
   }
 }

@@ -141,7 +141,10 @@ export interface CompletionResult {
   finishReason: string;
 }
 
-/** The search attributes a completion starts with; the workflow keeps LonghaulStatus current from there. */
+/**
+ * The search attributes a completion starts with; the workflow keeps LonghaulStatus current while it runs (runs
+ * since `status-from-execution` leave the closed status to Temporal's ExecutionStatus).
+ */
 export function completionSearchAttributes(input: CompletionInput, status: 'queued' | 'running') {
   return [
     { key: THREAD_ID_ATTRIBUTE, value: input.threadId },

@@ -425,16 +425,28 @@ describe('completion workflow histories', () => {
 
   it('is listed in Temporal with its search attributes, final status and an id-only summary', async () => {
     const run = await runTurn(h, { text: 'attributes please', scripts: [{ kind: 'text', chunks: ['ok'] }] });
-    const description = await h.temporal.workflow.getHandle(`completion-${run.completionId}`).describe();
+    const handle = h.temporal.workflow.getHandle(`completion-${run.completionId}`);
+    const description = await handle.describe();
     const attributes = Object.fromEntries(
       description.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value]),
     );
+    // LonghaulStatus is the status while the run is open; how it ended is Temporal's own ExecutionStatus, so the
+    // run writes no closing status (a visibility write per turn) and upserts search attributes once, its patch id.
     expect(attributes).toMatchObject({
       LonghaulThreadId: run.threadId,
       LonghaulUserId: h.userId,
       LonghaulModel: 'openai:gpt-test',
-      LonghaulStatus: 'completed',
+      LonghaulStatus: 'running',
     });
+    expect(description.status.name).toBe('COMPLETED');
+    const upserts = (await handle.fetchHistory()).events!.filter(
+      (event) => event.upsertWorkflowSearchAttributesEventAttributes,
+    );
+    expect(
+      upserts.map((event) =>
+        Object.keys(event.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes!.indexedFields!),
+      ),
+    ).toEqual([['TemporalChangeVersion']]);
     expect(description.memo).toEqual({ threadId: run.threadId });
     expect(await description.staticSummary()).toBe(`completion ${run.completionId} (openai:gpt-test)`);
   });

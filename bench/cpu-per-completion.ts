@@ -1,0 +1,59 @@
+/**
+ * CPU time per completion of a phase, by process group (issue 17): what the system's own processes used (the
+ * baseline route; API and worker in one process for `npm start`; the API and the worker apart in the
+ * production topology), and what Temporal, Postgres and Redis used meanwhile. "All" is their sum: the load
+ * generator and model server are the bench's, not the system's, and are left out for every system alike.
+ */
+import type { LatencyFigures } from './phases/latency.js';
+import type { BenchResults } from './results.js';
+import type { SystemName } from './target.js';
+
+export interface CpuPerCompletion {
+  /** The system's own processes. */
+  system: number;
+  /** Production topology only: the API and the worker processes. */
+  api?: number;
+  worker?: number;
+  temporal: number;
+  postgres: number;
+  redis: number;
+  /** system + Temporal + Postgres + Redis. */
+  all: number;
+  completions: number;
+}
+
+export function cpuPerCompletion(system: SystemName, phase: LatencyFigures | undefined): CpuPerCompletion | undefined {
+  const ms = phase?.load?.cpu?.ms;
+  if (!phase || !ms || phase.completions === 0) return undefined;
+  const per = (value: number) => value / phase.completions;
+  const split =
+    system === 'production' ? { api: per(ms['production API']), worker: per(ms['production worker']) } : undefined;
+  const own = split
+    ? split.api + split.worker
+    : per(ms[system === 'baseline' ? 'baseline process' : 'longhaul process']);
+  const services = { temporal: per(ms.temporal), postgres: per(ms.postgres), redis: per(ms.redis) };
+  return {
+    system: own,
+    ...split,
+    ...services,
+    all: own + services.temporal + services.postgres + services.redis,
+    completions: phase.completions,
+  };
+}
+
+/** The phases issue 17 sets CPU goals on: 50 chunks at each latency concurrency, and the long answers. */
+export function cpuPhases(
+  results: Pick<BenchResults, 'plan'>,
+): { label: string; pick: (figures: BenchResults['baseline']) => LatencyFigures | undefined }[] {
+  const { shape, longAnswer } = results.plan;
+  return [
+    ...results.plan.concurrencies.map((c) => ({
+      label: `${shape.chunks} chunks, c=${c}`,
+      pick: (figures: BenchResults['baseline']) => figures.latency.find((l) => l.concurrency === c),
+    })),
+    {
+      label: `${longAnswer.shape.chunks} chunks, c=${longAnswer.concurrency}`,
+      pick: (figures: BenchResults['baseline']) => figures.longAnswer,
+    },
+  ];
+}

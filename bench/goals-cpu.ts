@@ -1,0 +1,125 @@
+/**
+ * The goals of issue 17, as ratios to the baseline measured in the same run: CPU per completion over every
+ * process involved, first-token time and chunk latency in both Longhaul topologies, and the production topology
+ * against `npm start`.
+ */
+import { cpuPerCompletion } from './cpu-per-completion.js';
+import type { LatencyFigures } from './phases/latency.js';
+import type { BenchResults, GoalResult, SystemFigures } from './results.js';
+import { round } from './stats.js';
+import type { SystemName } from './target.js';
+
+const TOPOLOGIES = [
+  ['longhaul', '`npm start`'],
+  ['production', 'server.ts + worker.ts'],
+] as const satisfies readonly (readonly [SystemName, string])[];
+
+const ms = (value: number) => `${round(value, 1)} ms`;
+const latencyAt = (figures: SystemFigures | undefined, c: number) => figures?.latency.find((l) => l.concurrency === c);
+const noSamples = (goal: string, target: string): GoalResult => ({ goal, target, measured: 'no samples', pass: false });
+
+type Results = Pick<BenchResults, 'baseline' | 'longhaul' | 'production' | 'plan'>;
+
+function cpuGoal(results: Results, label: string, pick: (f: SystemFigures) => LatencyFigures | undefined, max: number) {
+  return TOPOLOGIES.map(([system, name]) => {
+    const goal = `CPU per completion (all processes), ${label}, ${name}`;
+    const target = `≤ ${max}× baseline`;
+    const figures = results[system];
+    const base = cpuPerCompletion('baseline', pick(results.baseline));
+    const lh = figures ? cpuPerCompletion(system, pick(figures)) : undefined;
+    if (!base || !lh) return noSamples(goal, target);
+    return {
+      goal,
+      target,
+      measured: `${ms(lh.all)} vs ${ms(base.all)} (${round(lh.all / base.all, 2)}×)`,
+      pass: lh.all <= max * base.all,
+    };
+  });
+}
+
+function latencyGoal(
+  results: Results,
+  goal: string,
+  target: string,
+  pick: (f: SystemFigures) => { p50: number; count: number } | undefined,
+  test: (base: number, lh: number) => [boolean, string],
+): GoalResult[] {
+  return TOPOLOGIES.map(([system, name]) => {
+    const base = pick(results.baseline);
+    const figures = results[system];
+    const lh = figures ? pick(figures) : undefined;
+    if (!base || !lh || base.count === 0 || lh.count === 0) return noSamples(`${goal}, ${name}`, target);
+    const [pass, measured] = test(base.p50, lh.p50);
+    return { goal: `${goal}, ${name}`, target, measured, pass };
+  });
+}
+
+export function evaluateCpuGoals(results: Results): GoalResult[] {
+  const { plan } = results;
+  const long = plan.longAnswer;
+  const chunks = plan.shape.chunks;
+  const goals: GoalResult[] = [
+    ...cpuGoal(results, `${chunks} chunks, c=50`, (f) => latencyAt(f, 50), 4),
+    ...cpuGoal(results, `${long.shape.chunks} chunks, c=${long.concurrency}`, (f) => f.longAnswer, 2.5),
+    ...cpuGoal(results, `${chunks} chunks, c=1`, (f) => latencyAt(f, 1), 3),
+    ...latencyGoal(
+      results,
+      'time to first token p50 (raw), c=1',
+      '≤ baseline + 25 ms',
+      (f) => latencyAt(f, 1)?.ttftRaw,
+      (b, l) => [l <= b + 25, `${ms(l)} vs ${ms(b)} (+${ms(l - b)})`],
+    ),
+    ...latencyGoal(
+      results,
+      `time to first token p50 (raw), ${long.shape.chunks} chunks, c=${long.concurrency}`,
+      '≤ 3× baseline',
+      (f) => f.longAnswer?.ttftRaw,
+      (b, l) => [l <= 3 * b, `${ms(l)} vs ${ms(b)} (${round(l / b, 2)}×)`],
+    ),
+    ...latencyGoal(
+      results,
+      `chunk latency p50, ${chunks} chunks, c=50`,
+      '≤ baseline + 5 ms',
+      (f) => latencyAt(f, 50)?.chunkLatency,
+      (b, l) => [l <= b + 5, `${ms(l)} vs ${ms(b)} (+${ms(l - b)})`],
+    ),
+  ];
+
+  const npmStart = cpuPerCompletion('longhaul', latencyAt(results.longhaul, 10));
+  const production = results.production ? cpuPerCompletion('production', latencyAt(results.production, 10)) : undefined;
+  goals.push(
+    npmStart && production
+      ? {
+          goal: 'production topology vs `npm start`: CPU per completion, c=10',
+          target: '≤ 1.1× `npm start`',
+          measured: `${ms(production.all)} vs ${ms(npmStart.all)} (${round(production.all / npmStart.all, 2)}×)`,
+          pass: production.all <= 1.1 * npmStart.all,
+        }
+      : noSamples('production topology vs `npm start`: CPU per completion, c=10', '≤ 1.1× `npm start`'),
+  );
+  const ttft = (f: SystemFigures | undefined) => latencyAt(f, 10)?.ttftRaw;
+  const a = ttft(results.longhaul);
+  const b = ttft(results.production);
+  goals.push(
+    a && b && a.count > 0 && b.count > 0
+      ? {
+          goal: 'production topology vs `npm start`: time to first token p50, c=10',
+          target: '≤ 1.1× `npm start`',
+          measured: `${ms(b.p50)} vs ${ms(a.p50)} (${round(b.p50 / a.p50, 2)}×)`,
+          pass: b.p50 <= 1.1 * a.p50,
+        }
+      : noSamples('production topology vs `npm start`: time to first token p50, c=10', '≤ 1.1× `npm start`'),
+  );
+
+  const lost = [results.longhaul, results.production].reduce(
+    (sum, f) => sum + (f?.latency.reduce((s, l) => s + l.lost, 0) ?? 0) + (f?.longAnswer?.lost ?? 0),
+    0,
+  );
+  goals.push({
+    goal: 'chunks lost, both topologies (latency and long-answer phases)',
+    target: '0',
+    measured: String(lost),
+    pass: lost === 0,
+  });
+  return goals;
+}

@@ -1,0 +1,141 @@
+/**
+ * Issue 17's part of the Markdown report: CPU per completion by process group in each system, and the summary
+ * table README's Performance section quotes (same rows as the issue's), ready to paste.
+ */
+import { cpuPerCompletion, cpuPhases, type CpuPerCompletion } from './cpu-per-completion.js';
+import type { Distribution } from './stats.js';
+import { round } from './stats.js';
+import type { BenchResults, SystemFigures } from './results.js';
+import type { SystemName } from './target.js';
+
+const SYSTEMS = [
+  ['baseline', 'baseline'],
+  ['longhaul', 'Longhaul, `npm start`'],
+  ['production', 'Longhaul, `server.ts` + `worker.ts`'],
+] as const satisfies readonly (readonly [SystemName, string])[];
+
+const fmt = (value: number | undefined, digits = 0) =>
+  value === undefined || !Number.isFinite(value) ? '–' : round(value, digits).toLocaleString('en-US');
+const table = (head: string[], rows: string[][]) =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join(
+    '\n',
+  );
+const figuresOf = (results: BenchResults, system: SystemName): SystemFigures | undefined => results[system];
+
+function breakdownTable(results: BenchResults): string {
+  const rows: string[][] = [];
+  for (const { label, pick } of cpuPhases(results)) {
+    const base = cpuPerCompletion('baseline', pick(results.baseline));
+    for (const [system, name] of SYSTEMS) {
+      const figures = figuresOf(results, system);
+      const cpu: CpuPerCompletion | undefined = figures ? cpuPerCompletion(system, pick(figures)) : undefined;
+      const own = system === 'production' ? `${fmt(cpu?.api)} + ${fmt(cpu?.worker)}` : fmt(cpu?.system);
+      rows.push([
+        label,
+        name,
+        String(cpu?.completions ?? 0),
+        own,
+        fmt(cpu?.temporal),
+        fmt(cpu?.postgres),
+        fmt(cpu?.redis),
+        fmt(cpu?.all),
+        cpu && base ? `${round(cpu.all / base.all, 2)}×` : '–',
+      ]);
+    }
+  }
+  return table(
+    [
+      'phase',
+      'system',
+      'completions',
+      'own process(es) ms (production: API + worker)',
+      'Temporal ms',
+      'Postgres ms',
+      'Redis ms',
+      'all ms',
+      'all ÷ baseline',
+    ],
+    rows,
+  );
+}
+
+function readmeTable(results: BenchResults): string {
+  const cell = (system: SystemName, value: (f: SystemFigures) => number | undefined, digits = 0) => {
+    const figures = figuresOf(results, system);
+    return fmt(figures ? value(figures) : undefined, digits);
+  };
+  const rows: string[][] = [];
+  for (const { label, pick } of cpuPhases(results)) {
+    rows.push([
+      `CPU per completion, ${label} (ms, all processes; Temporal in brackets)`,
+      ...SYSTEMS.map(([system]) => {
+        const figures = figuresOf(results, system);
+        const cpu = figures ? cpuPerCompletion(system, pick(figures)) : undefined;
+        return cpu ? `${fmt(cpu.all)} (${fmt(cpu.temporal)})` : '–';
+      }),
+    ]);
+  }
+  const at =
+    (c: number, pick: (l: NonNullable<SystemFigures['latency'][number]>) => Distribution) => (f: SystemFigures) => {
+      const phase = f.latency.find((l) => l.concurrency === c);
+      return phase ? pick(phase).p50 : undefined;
+    };
+  const { shape, longAnswer } = results.plan;
+  rows.push(
+    [
+      `time to first token p50, c=1 (ms, incl. ${shape.firstDelayMs} ms model delay)`,
+      ...SYSTEMS.map(([s]) =>
+        cell(
+          s,
+          at(1, (l) => l.ttftRaw),
+          1,
+        ),
+      ),
+    ],
+    [
+      'time to first token p50, c=10 (ms)',
+      ...SYSTEMS.map(([s]) =>
+        cell(
+          s,
+          at(10, (l) => l.ttftRaw),
+          1,
+        ),
+      ),
+    ],
+    [
+      `time to first token p50, c=${longAnswer.concurrency}, ${longAnswer.shape.chunks} chunks (ms)`,
+      ...SYSTEMS.map(([s]) => cell(s, (f) => f.longAnswer?.ttftRaw.p50, 1)),
+    ],
+    [
+      `chunk latency p50, c=50, ${shape.chunks} chunks (ms)`,
+      ...SYSTEMS.map(([s]) =>
+        cell(
+          s,
+          at(50, (l) => l.chunkLatency),
+          1,
+        ),
+      ),
+    ],
+  );
+  return table(['figure', ...SYSTEMS.map(([, name]) => name)], rows);
+}
+
+export function cpuSection(results: BenchResults): string {
+  return [
+    '## CPU per completion by process group (issue 17)',
+    '',
+    'CPU time read from /proc around each phase, divided by the completions of the phase: the system\'s own processes, then Temporal (the dev server), Postgres (postmaster, background processes and the bench database\'s backends) and Redis. "All" is their sum; the bench process (load generator and model server) is left out for every system. Temporal, Postgres and Redis also idle between requests, which counts against every system alike (the baseline uses none of them).',
+    '',
+    ...(results.plan.profile
+      ? [
+          "**This run had `--profile`: the profiler's sampling counts in the `npm start` process's figures (not in the production topology's). Quote CPU figures from a run without it.**",
+          '',
+        ]
+      : []),
+    breakdownTable(results),
+    '',
+    '### For README (Performance)',
+    '',
+    readmeTable(results),
+  ].join('\n');
+}

@@ -135,7 +135,9 @@ describe('a completion longer than one workflow run', () => {
     expect(description.runId).toBe(runs.at(-1)!.runId);
     expect(
       Object.fromEntries(description.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value])),
-    ).toMatchObject({ LonghaulUserId: h.userId, LonghaulStatus: 'completed', LonghaulAgent: 'deep_researcher' });
+    ).toMatchObject({ LonghaulUserId: h.userId, LonghaulStatus: 'running', LonghaulAgent: 'deep_researcher' });
+    // The last run carried the attributes over; how it ended is Temporal's own execution status.
+    expect(description.status.name).toBe('COMPLETED');
     expect(description.memo).toEqual({ threadId: expect.any(String) });
 
     // The stream: one `start`, one `finish`, strictly increasing seq, every step in one assistant message.

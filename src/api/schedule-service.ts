@@ -5,6 +5,7 @@
  * Temporal's history. Every schedule is read through its owner's row: another user's is a 404, as one that does
  * not exist. A row whose Temporal Schedule is gone is dropped when met.
  */
+import { setTimeout } from 'node:timers/promises';
 import type pg from 'pg';
 import { z } from 'zod';
 import {
@@ -34,6 +35,10 @@ export interface NewSchedule {
 }
 
 /** How the schedule was asked for, kept in the Temporal Schedule's memo (Temporal stores a cron only compiled). */
+/** Reads of a schedule are tried three times, 200 ms and 800 ms apart. */
+const READ_RETRIES = 2;
+const READ_BACKOFF_MS = 200;
+
 const timingMemoSchema = z.object({
   cron: z.string().optional(),
   intervalSeconds: z.number().optional(),
@@ -73,17 +78,29 @@ export function createScheduleService(deps: {
   const schedules = createSchedulesRepo(deps.pool);
   const threads = createThreadsRepo(deps.pool);
 
-  /** Temporal's answer, or the API's: a schedule Temporal no longer has is dropped and is a 404. */
-  async function inTemporal<T>(row: ScheduleRow, call: (handle: ScheduleHandle) => Promise<T>): Promise<T> {
-    try {
-      return await call(deps.temporal.schedule.getHandle(row.id));
-    } catch (error) {
-      if (error instanceof ScheduleNotFoundError) {
-        await schedules.delete(row.id);
-        throw notFound('schedule');
+  /**
+   * Temporal's answer, or the API's: a schedule Temporal no longer has is dropped and is a 404. A read (`retries`)
+   * is tried again after a short backoff, so a Temporal server that is slow for a moment is not a 503.
+   */
+  async function inTemporal<T>(
+    row: ScheduleRow,
+    call: (handle: ScheduleHandle) => Promise<T>,
+    retries = 0,
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await call(deps.temporal.schedule.getHandle(row.id));
+      } catch (error) {
+        if (error instanceof ScheduleNotFoundError) {
+          await schedules.delete(row.id);
+          throw notFound('schedule');
+        }
+        const cause = (error as Error).cause instanceof Error ? `: ${((error as Error).cause as Error).message}` : '';
+        deps.log.error(`schedule ${row.id}: ${(error as Error).message}${cause} (attempt ${attempt + 1})`);
+        if (attempt >= retries)
+          throw new AppError(503, 'temporal_unavailable', 'could not reach Temporal; try again shortly');
+        await setTimeout(READ_BACKOFF_MS * 4 ** attempt);
       }
-      deps.log.error(`schedule ${row.id}: ${(error as Error).message}`);
-      throw new AppError(503, 'temporal_unavailable', 'could not reach Temporal; try again shortly');
     }
   }
 
@@ -101,7 +118,7 @@ export function createScheduleService(deps: {
   }
 
   const view = async (row: ScheduleRow): Promise<ScheduleView> =>
-    toScheduleView(row, await inTemporal(row, (handle) => handle.describe()));
+    toScheduleView(row, await inTemporal(row, (handle) => handle.describe(), READ_RETRIES));
 
   /** Takes back a schedule whose creation was refused or failed halfway: its row and any Temporal Schedule. */
   async function undo(id: string): Promise<void> {

@@ -288,9 +288,17 @@ describe('a scheduled agent', () => {
     );
     await deleteAndSettle(schedule.id);
 
-    const { threads } = await readJson(await h.api('/v1/threads?limit=100'));
-    const runThreads = (threads as { id: string; title: string }[]).filter((thread) => thread.title === text);
-    expect(runThreads.length).toBeGreaterThanOrEqual(takenAtPause + 3);
+    // Temporal counts a run once it started; its thread appears once the run's activity opened the turn.
+    let runThreads: { id: string; title: string }[] = [];
+    await waitFor(
+      async () => {
+        const { threads } = await readJson(await h.api('/v1/threads?limit=100'));
+        runThreads = (threads as { id: string; title: string }[]).filter((thread) => thread.title === text);
+        return runThreads.length >= takenAtPause + 3;
+      },
+      15_000,
+      'a thread per run',
+    );
     for (const thread of runThreads.slice(0, 3)) {
       await waitFor(async () => (await assistantTexts(h, thread.id)).length === 1, 10_000, 'the run’s answer');
       expect(await assistantTexts(h, thread.id)).toEqual([SCRIPTED_ANSWER]);

@@ -6,6 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { streamKeys } from './stream-keys.js';
+import { subscribeWhenReady } from './subscribe-when-ready.js';
 
 export async function publishStopHint(redis: Redis, completionId: string): Promise<void> {
   await redis.publish(streamKeys.stopChannel, completionId);
@@ -27,7 +28,7 @@ export function createStopHints(subscriber: Redis): StopHints {
   return {
     watch(completionId, onStop) {
       // Subscribing lazily keeps a worker that never streams (tests, tools-only replicas) off the channel.
-      subscribed ??= subscriber.subscribe(streamKeys.stopChannel).catch(() => {
+      subscribed ??= subscribeWhenReady(subscriber, streamKeys.stopChannel).catch(() => {
         subscribed = undefined;
       });
       const set = watchers.get(completionId) ?? new Set();

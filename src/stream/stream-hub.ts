@@ -11,6 +11,7 @@
  */
 import type { Redis } from 'ioredis';
 import { streamKeys } from './stream-keys.js';
+import { subscribeWhenReady } from './subscribe-when-ready.js';
 import { decodeLiveMessage, type StreamEvent } from './stream-event.js';
 import type { UIMessageChunk } from './ui-chunks.js';
 
@@ -103,6 +104,7 @@ function toGapEvent(lastEventId: number, resumesAt: number, seq = resumesAt - 1)
 
 export function createStreamHub(redis: Redis, subscriber: Redis, options: StreamHubOptions): StreamHub {
   const listeners = new Map<string, Set<Listener>>();
+  const subscriptions = new Map<string, Promise<void>>();
 
   subscriber.on('message', (channel: string, message: string) => {
     const event = decodeLiveMessage(message);
@@ -134,14 +136,22 @@ export function createStreamHub(redis: Redis, subscriber: Redis, options: Stream
     return events;
   }
 
+  /** Resolves once the channel's subscription is active: a second viewer of a channel waits for it too. */
   async function addListener(channel: string, listener: Listener): Promise<void> {
     let set = listeners.get(channel);
     if (!set) {
       set = new Set();
       listeners.set(channel, set);
+      subscriptions.set(channel, subscribeWhenReady(subscriber, channel));
     }
     set.add(listener);
-    if (set.size === 1) await subscriber.subscribe(channel);
+    try {
+      await subscriptions.get(channel);
+    } catch (error) {
+      // Leaves the channel as if never followed, so the viewer's retry subscribes afresh.
+      await removeListener(channel, listener);
+      throw error;
+    }
   }
 
   async function removeListener(channel: string, listener: Listener): Promise<void> {
@@ -150,6 +160,7 @@ export function createStreamHub(redis: Redis, subscriber: Redis, options: Stream
     set.delete(listener);
     if (set.size === 0) {
       listeners.delete(channel);
+      subscriptions.delete(channel);
       await subscriber.unsubscribe(channel).catch(() => {});
     }
   }
@@ -209,6 +220,7 @@ export function createStreamHub(redis: Redis, subscriber: Redis, options: Stream
     },
     async close() {
       listeners.clear();
+      subscriptions.clear();
     },
   };
 

@@ -11,6 +11,7 @@ import {
   stepMessageId,
   type StreamedAttempt,
 } from '../completions/record-step.js';
+import { createChunkBatcher } from '../stream/chunk-batcher.js';
 import { createStepStream, reasoningIdFor, textIdFor, toolCallIdFor } from '../completions/step-stream.js';
 import { createObjectStream } from '../completions/structured-output.js';
 import { createMessagesRepo } from '../db/messages-repo.js';
@@ -156,9 +157,11 @@ export function createCallModel(deps: ActivityDeps) {
       throw error;
     }
 
-    const objectStream = outputSchema ? createObjectStream(input.completionId, publish) : undefined;
+    // The stream's own chunks may be batched; everything published directly waits until they are out.
+    const batcher = createChunkBatcher(publisher, input.completionId);
+    const objectStream = outputSchema ? createObjectStream(input.completionId, batcher.publish) : undefined;
     const stream = createStepStream({
-      publish,
+      publish: batcher.publish,
       ...(objectStream ? { textSink: (delta: string) => objectStream.append(delta) } : {}),
       textId: textIdFor(input.step, attempt),
       reasoningId: reasoningIdFor(input.step, attempt),
@@ -189,12 +192,15 @@ export function createCallModel(deps: ActivityDeps) {
       const stall = guard.stalled();
       if (guard.stopped()) {
         await stream.close();
+        await batcher.flushed();
         // Stopped by the hint: the user sees `abort` now, not when the workflow's bookkeeping has caught up.
         if (!context.cancellationSignal.aborted) await publish({ type: 'abort', reason: 'cancelled' });
         await keepStoppedText(deps, input, { attempt, ...stream.state });
         await recordAttempt(deps, origin, input, streamed(), 'cancelled');
         throw await guard.cancellation();
       }
+      // What was queued before the failure still reaches viewers ahead of the retry's `data-step-reset`.
+      await batcher.flushed().catch(() => {});
       if (stall) {
         metrics.providerErrors.inc({ provider: provider.name, class: providerErrorClass('stalled', true) });
         await recordAttempt(deps, origin, input, streamed(), 'failed', `stalled: ${stall.message}`);
@@ -211,6 +217,7 @@ export function createCallModel(deps: ActivityDeps) {
       guard.dispose();
     }
     await stream.close();
+    await batcher.flushed();
     const egress = egressPolicyFor(agent, settings.fetchAllowedHosts);
     return recordStep(deps, origin, input, streamed(), { tools, outputSchema, egress });
   };

@@ -20,42 +20,73 @@ local function keepAlive(key, ttl)
 end
 `;
 
-/** Next seq, log entry `0-<seq>` (trimmed to about maxLen, expiring ttl after the latest one), live message. */
-const APPEND_AND_PUBLISH = `${KEEP_ALIVE}
-local function appendAndPublish(seqKey, logKey, channel, maxLen, ttl, chunkType, json)
+/** Next seq, log entry `0-<seq>` (trimmed to about maxLen), live message; the caller sees to the log's expiry. */
+const APPEND_AND_PUBLISH = `
+local function appendAndPublish(seqKey, logKey, channel, maxLen, chunkType, json)
   local seq = redis.call('INCR', seqKey)
   redis.call('XADD', logKey, 'MAXLEN', '~', maxLen, '0-' .. seq, 't', chunkType, 'c', json)
-  keepAlive(logKey, ttl)
   redis.call('PUBLISH', channel, seq .. ' ' .. chunkType .. ' ' .. json)
   return seq
 end
 `;
 
-/** KEYS: completionKeys() (seq, log, segment, lost, ended, steps), then the live channel. */
-const PUBLISH_SCRIPT = `${APPEND_AND_PUBLISH}
+/**
+ * KEYS: completionKeys() (seq, log, segment, lost, ended, steps), then the live channel. ARGV: the log's cap, the
+ * TTL, the refresh slack, then each chunk's type and JSON. Returns each chunk's seq (0: dropped).
+ *
+ * Expiry costs one TTL per call, not one per key and chunk: all keys are refreshed together, to TTL + slack, once
+ * the log has less than the TTL left, so each lives between TTL and TTL + slack past the latest chunk. A key this
+ * call creates in between takes the log's remaining life at once.
+ */
+const PUBLISH_SCRIPT = `${KEEP_ALIVE}${APPEND_AND_PUBLISH}
+local ttl = tonumber(ARGV[2])
+local created = {}
+local function set(index, value)
+  if redis.call('SET', KEYS[index], value, 'KEEPTTL', 'GET') == false then created[#created + 1] = KEYS[index] end
+end
+local seqs = {}
 -- After 'abort' or 'error' the message is over until a new segment opens: a Stop's early 'abort' (sent by the
 -- model call) is not followed by the workflow's own status and 'abort' a moment later.
-if ARGV[3] == 'start' then redis.call('DEL', KEYS[5])
-elseif redis.call('EXISTS', KEYS[5]) == 1 then return 0 end
-if ARGV[3] == 'abort' or ARGV[3] == 'error' then redis.call('SET', KEYS[5], '1', 'KEEPTTL') end
-local seq = appendAndPublish(KEYS[1], KEYS[2], KEYS[7], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
-if ARGV[3] == 'start' then redis.call('SET', KEYS[3], seq, 'KEEPTTL') end
--- Every log begins with 'start': a first chunk of another type means Redis lost the earlier ones (a restart).
-if seq == 1 and ARGV[3] ~= 'start' then redis.call('SET', KEYS[4], '1', 'KEEPTTL') end
--- The completion's other keys live as long as its log: a long segment keeps where it began.
-for i = 1, 6 do keepAlive(KEYS[i], ARGV[2]) end
-return seq
+local ended = redis.call('EXISTS', KEYS[5]) == 1
+for i = 4, #ARGV, 2 do
+  local chunkType, json = ARGV[i], ARGV[i + 1]
+  local seq = 0
+  if chunkType == 'start' and ended then
+    redis.call('DEL', KEYS[5])
+    ended = false
+  end
+  if not ended then
+    if chunkType == 'abort' or chunkType == 'error' then
+      set(5, '1')
+      ended = true
+    end
+    seq = appendAndPublish(KEYS[1], KEYS[2], KEYS[7], ARGV[1], chunkType, json)
+    if chunkType == 'start' then set(3, seq) end
+    -- Every log begins with 'start': a first chunk of another type means Redis lost the earlier ones (a restart).
+    if seq == 1 and chunkType ~= 'start' then set(4, '1') end
+  end
+  seqs[#seqs + 1] = seq
+end
+local left = redis.call('TTL', KEYS[2])
+if left < ttl then
+  for i = 1, 6 do keepAlive(KEYS[i], ttl + tonumber(ARGV[3])) end
+else
+  for _, key in ipairs(created) do redis.call('EXPIRE', key, left) end
+end
+return seqs
 `;
 
 // The user's seq key gets no expiry (unlike a completion's): see streamKeys.userSeq.
-const PUBLISH_TO_USER_SCRIPT = `${APPEND_AND_PUBLISH}
-return appendAndPublish(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+const PUBLISH_TO_USER_SCRIPT = `${KEEP_ALIVE}${APPEND_AND_PUBLISH}
+local seq = appendAndPublish(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[3], ARGV[4])
+keepAlive(KEYS[2], ARGV[2])
+return seq
 `;
 
-/** KEYS[1]: the step starts hash; ARGV: step, seq, ttl. The first attempt's start stands. */
+/** KEYS: the step starts hash, the log; ARGV: step, seq, ttl. The first attempt's start stands; it lives as the log. */
 const MARK_STEP_SCRIPT = `${KEEP_ALIVE}
 redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
-keepAlive(KEYS[1], ARGV[3])
+keepAlive(KEYS[1], math.max(tonumber(ARGV[3]), redis.call('TTL', KEYS[2])))
 `;
 
 /** KEYS: completionKeys(); ARGV[1]: seconds every one of them lives at least. */
@@ -65,7 +96,7 @@ for _, key in ipairs(KEYS) do keepAlive(key, ARGV[1]) end
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    longhaulPublish(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
+    longhaulPublish(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number[], Context>;
     longhaulPublishToUser(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
     longhaulMarkStep(numKeys: number, ...keysAndArgs: (string | number)[]): Result<unknown, Context>;
     longhaulHold(numKeys: number, ...keysAndArgs: (string | number)[]): Result<unknown, Context>;
@@ -78,6 +109,8 @@ export interface ChunkPublisher {
    * `alsoToUser` fans status chunks out to the user's channel (sidebars, badges) either way.
    */
   publish(completionId: string, chunk: UIMessageChunk, alsoToUser?: string): Promise<number>;
+  /** Publishes chunks in order in one round trip (one script run); returns each one's seq, as `publish` does. */
+  publishMany(completionId: string, chunks: readonly UIMessageChunk[]): Promise<number[]>;
   /**
    * Event on the user's channel (approval inbox, background results): the next per-user seq, appended to the
    * user's capped, expiring log (so `GET /v1/events` can resume after Last-Event-ID) and published live.
@@ -117,32 +150,36 @@ export function createChunkPublisher(redis: Redis, options: ChunkPublisherOption
   redis.defineCommand('longhaulPublishToUser', { lua: PUBLISH_TO_USER_SCRIPT });
   redis.defineCommand('longhaulMarkStep', { lua: MARK_STEP_SCRIPT });
   redis.defineCommand('longhaulHold', { lua: HOLD_SCRIPT });
-  /** Both scripts take their keys, then the log's cap and TTL, the chunk's type and its JSON. */
-  async function runPublishScript(
-    script: 'longhaulPublish' | 'longhaulPublishToUser',
-    keys: string[],
-    chunk: UIMessageChunk,
-  ): Promise<number> {
-    const seq = await redis[script](
+  // Keys are refreshed when less than the TTL is left: the slack is how rarely that happens while chunks flow.
+  const refreshSlackSeconds = Math.max(1, Math.floor(options.ttlSeconds / 60));
+
+  async function publishMany(completionId: string, chunks: readonly UIMessageChunk[]): Promise<number[]> {
+    if (chunks.length === 0) return [];
+    const keys = [...completionKeys(completionId), streamKeys.channel(completionId)];
+    const args = chunks.flatMap((chunk) => [chunk.type, JSON.stringify(chunk)]);
+    const seqs = await redis.longhaulPublish(
       keys.length,
       ...keys,
       options.maxLen,
       options.ttlSeconds,
-      chunk.type,
-      JSON.stringify(chunk),
+      refreshSlackSeconds,
+      ...args,
     );
-    return Number(seq);
+    return seqs.map(Number);
   }
 
-  function publishToUser(userId: string, chunk: UIMessageChunk): Promise<number> {
+  async function publishToUser(userId: string, chunk: UIMessageChunk): Promise<number> {
     const keys = [streamKeys.userSeq(userId), streamKeys.userLog(userId), streamKeys.userChannel(userId)];
-    return runPublishScript('longhaulPublishToUser', keys, chunk);
+    const args = [options.maxLen, options.ttlSeconds, chunk.type, JSON.stringify(chunk)];
+    return Number(await redis.longhaulPublishToUser(keys.length, ...keys, ...args));
   }
 
   return {
     publishToUser,
+    publishMany,
     async markStepStart(completionId, step, seq) {
-      await redis.longhaulMarkStep(1, streamKeys.stepStarts(completionId), step, seq, options.ttlSeconds);
+      const keys = [streamKeys.stepStarts(completionId), streamKeys.log(completionId)];
+      await redis.longhaulMarkStep(keys.length, ...keys, step, seq, options.ttlSeconds);
     },
     async dropStepChunks(completionId, step) {
       const from = await redis.hget(streamKeys.stepStarts(completionId), String(step));
@@ -152,8 +189,7 @@ export function createChunkPublisher(redis: Redis, options: ChunkPublisherOption
       return redis.xdel(streamKeys.log(completionId), ...entries.map(([id]) => id));
     },
     async publish(completionId, chunk, alsoToUser) {
-      const keys = [...completionKeys(completionId), streamKeys.channel(completionId)];
-      const seq = await runPublishScript('longhaulPublish', keys, chunk);
+      const [seq = 0] = await publishMany(completionId, [chunk]);
       if (alsoToUser) await publishToUser(alsoToUser, chunk);
       return seq;
     },

@@ -49,6 +49,12 @@ export function withClientThreadIds(publisher: ChunkPublisher, db: Queryable): C
       namesThread(chunk)
         ? toClient(chunk).then((shown) => publisher.publish(completionId, shown, alsoToUser))
         : publisher.publish(completionId, chunk, alsoToUser),
+    publishMany: (completionId, chunks) =>
+      chunks.some(namesThread)
+        ? Promise.all(chunks.map((chunk) => (namesThread(chunk) ? toClient(chunk) : chunk))).then((shown) =>
+            publisher.publishMany(completionId, shown),
+          )
+        : publisher.publishMany(completionId, chunks),
     publishToUser: (userId, chunk) =>
       namesThread(chunk)
         ? toClient(chunk).then((shown) => publisher.publishToUser(userId, shown))

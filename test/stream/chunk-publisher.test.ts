@@ -66,6 +66,40 @@ describe('chunk publisher', () => {
     for (const ttl of Object.values(await ttls(id))) expect(ttl).toBeGreaterThan(3600);
   });
 
+  it('publishes a batch in order in one call: seqs, the end of a message and a new segment as one at a time', async () => {
+    const id = `cmp_${randomUUID()}`;
+    const follower = await hub.follow(id);
+    const live = follower.events(0)[Symbol.asyncIterator]();
+    const seqs = await publisher.publishMany(id, [
+      { type: 'start', messageId: 'm1' },
+      { type: 'text-delta', id: 't', delta: 'a' },
+      { type: 'abort', reason: 'cancelled' },
+      { type: 'text-delta', id: 't', delta: 'dropped' },
+      { type: 'start', messageId: 'm1' },
+      { type: 'text-delta', id: 't', delta: 'b' },
+    ]);
+    expect(seqs).toEqual([1, 2, 3, 0, 4, 5]);
+    expect(await publisher.publish(id, { type: 'text-delta', id: 't', delta: 'c' })).toBe(6);
+    const received: string[] = [];
+    for (let n = 0; n < 6; n++) received.push((await live.next()).value!.type);
+    expect(received).toEqual(['start', 'text-delta', 'abort', 'start', 'text-delta', 'text-delta']);
+    expect((await hub.readLog(id, 0)).map((event) => event.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await redis.get(completionKeys(id)[2]!)).toBe('4');
+    await follower.close();
+  });
+
+  it("gives a key created while the log is held the log's life, not only the TTL", async () => {
+    const id = `cmp_${randomUUID()}`;
+    await publisher.publish(id, { type: 'start', messageId: 'm1' });
+    await publisher.holdLog(id, 3600);
+    // Both keys are new: the end of the message, and the start of a step's first attempt.
+    await publisher.publish(id, { type: 'abort', reason: 'cancelled' });
+    await publisher.markStepStart(id, 1, 3);
+    const held = await ttls(id);
+    expect(Object.keys(held)).toHaveLength(5);
+    for (const ttl of Object.values(held)) expect(ttl).toBeGreaterThan(3600);
+  });
+
   it('expires every key of a finished completion after the replay window', async () => {
     const short = createChunkPublisher(redis, { maxLen: 1_000, ttlSeconds: 60, replayWindowSeconds: 5 });
     const id = `cmp_${randomUUID()}`;

@@ -15,6 +15,11 @@ function recordingPublisher() {
       sent.push(`${completionId}${alsoToUser ? `+${alsoToUser}` : ''} ${JSON.stringify(chunk)}`);
       return sent.length;
     },
+    publishMany: async (completionId, chunks) =>
+      chunks.map((chunk) => {
+        sent.push(`${completionId} ${JSON.stringify(chunk)}`);
+        return sent.length;
+      }),
     publishToUser: async (userId, chunk) => {
       sent.push(`${userId} ${JSON.stringify(chunk)}`);
       return sent.length;
@@ -60,10 +65,13 @@ describe('withClientThreadIds', () => {
     });
     // Gone meanwhile: left as it was.
     await shown.publishToUser('usr', { type: 'data-tool_result', id: 't', data: { threadId: 'thr_gone' } });
+    await shown.publishMany('c', [{ type: 'text-delta', id: 't', delta: 'x' }, status]);
     expect(sent).toEqual([
       'c+usr {"type":"data-thread_status","id":"s","data":{"threadId":"abc","completionId":"c","runStatus":"running"}}',
       'usr {"type":"data-approval_status","id":"a","data":{"threadId":"abc","status":"requested"}}',
       'usr {"type":"data-tool_result","id":"t","data":{"threadId":"thr_gone"}}',
+      'c {"type":"text-delta","id":"t","delta":"x"}',
+      'c {"type":"data-thread_status","id":"s","data":{"threadId":"abc","completionId":"c","runStatus":"running"}}',
     ]);
   });
 

@@ -2,23 +2,10 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { expect } from 'vitest';
 import { readJson } from '../support/chat-client.js';
+import type { ScheduleView } from '../../src/api/schedule-service.js';
 import type { Harness } from '../support/harness.js';
 
-export interface ScheduleView {
-  id: string;
-  agent: string;
-  message: string;
-  threadId: string | null;
-  cron: string | null;
-  intervalSeconds: number | null;
-  timezone: string;
-  paused: boolean;
-  nextRunTimes: string[];
-  runningRuns: string[];
-  recentRuns: { scheduledAt: string; startedAt: string; workflowId: string }[];
-  runsTaken: number;
-  runsSkippedOverlap: number;
-}
+export type { ScheduleView };
 
 export function postSchedule(h: Harness, body: unknown, key?: string): Promise<Response> {
   return h.api('/v1/schedules', {

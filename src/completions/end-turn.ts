@@ -113,13 +113,11 @@ async function record(client: Queryable, end: TurnEnd, meta: EndTurnMeta): Promi
   const audit = createAuditRepo(client);
   if (end.status !== 'completed') await createToolExecutionsRepo(client).interruptOpen(end.completionId);
   await settleUndeliveredSteering(client, end, meta.origin);
-  await completions.finish(end.completionId, {
-    status: end.status,
-    finishReason: end.finishReason,
-    ...(end.status === 'failed' ? { error: end.error } : {}),
-  });
-  await createThreadsRepo(client).clearActiveCompletion(end.threadId, end.completionId);
-  const finished = (await completions.get(end.completionId))!;
+  // The caller holds the thread's lock and saw the turn unfinished, so this call is the one that finishes it.
+  const finished = (await completions.finish(
+    { id: end.completionId, threadId: end.threadId },
+    { status: end.status, finishReason: end.finishReason, ...(end.status === 'failed' ? { error: end.error } : {}) },
+  ))!;
   const stamp = {
     threadId: end.threadId,
     completionId: end.completionId,

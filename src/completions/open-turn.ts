@@ -71,21 +71,18 @@ export async function openTurn(db: Queryable, turn: TurnToOpen): Promise<OpenedT
     'answersAgain' in turn.userMessage
       ? { id: turn.userMessage.answersAgain, inserted: false }
       : await createMessagesRepo(db).insertUserMessage({ threadId: turn.threadId, ...turn.userMessage });
-  if (!(await completions.get(turn.completionId))) {
-    await completions.create({
-      id: turn.completionId,
-      threadId: turn.threadId,
-      userId: turn.userId,
-      model: turn.spec.model,
-      agent: turn.spec.agent,
-      assistantMessageId: turn.assistantMessageId,
-      workflowId,
-      userMessageId: userMessage.id,
-      ...(turn.afterCompletionId ? { afterCompletionId: turn.afterCompletionId } : {}),
-      ...(turn.parentCompletionId ? { parentCompletionId: turn.parentCompletionId } : {}),
-    });
-  }
-  await threads.setActiveCompletion(turn.threadId, turn.completionId);
+  await completions.createAndActivate({
+    id: turn.completionId,
+    threadId: turn.threadId,
+    userId: turn.userId,
+    model: turn.spec.model,
+    agent: turn.spec.agent,
+    assistantMessageId: turn.assistantMessageId,
+    workflowId,
+    userMessageId: userMessage.id,
+    ...(turn.afterCompletionId ? { afterCompletionId: turn.afterCompletionId } : {}),
+    ...(turn.parentCompletionId ? { parentCompletionId: turn.parentCompletionId } : {}),
+  });
   if (turn.audit) {
     await createAuditRepo(db).append({
       ...turn.audit,

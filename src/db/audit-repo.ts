@@ -50,27 +50,38 @@ export interface AuditRow {
 }
 
 /**
+ * The ledger's insert with its parameters numbered from `$first`, so a write that must record a fact with it puts
+ * both in one statement: atomic without a transaction, and one round trip instead of four.
+ */
+export function auditInsert(event: AuditEvent, first = 1): { sql: string; params: unknown[] } {
+  const params = [
+    event.key,
+    event.threadId,
+    event.completionId,
+    event.userId,
+    event.type,
+    event.actor,
+    JSON.stringify(event.data),
+    event.workflowId ?? null,
+    event.runId ?? null,
+  ];
+  const values = params.map((_, i) => `$${first + i}`).join(', ');
+  return {
+    sql: `INSERT INTO audit_events (event_key, thread_id, completion_id, user_id, type, actor, data, workflow_id, run_id)
+         VALUES (${values}) ON CONFLICT (event_key) DO NOTHING`,
+    params,
+  };
+}
+
+/**
  * The append-only ledger. It outlives the thread it is about (a deleted thread is tombstoned in it, not erased);
  * rows go only with their user (GDPR erasure) or with a turn that never started.
  */
 export function createAuditRepo(db: Queryable) {
   return {
     async append(event: AuditEvent): Promise<void> {
-      await db.query(
-        `INSERT INTO audit_events (event_key, thread_id, completion_id, user_id, type, actor, data, workflow_id, run_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_key) DO NOTHING`,
-        [
-          event.key,
-          event.threadId,
-          event.completionId,
-          event.userId,
-          event.type,
-          event.actor,
-          JSON.stringify(event.data),
-          event.workflowId ?? null,
-          event.runId ?? null,
-        ],
-      );
+      const { sql, params } = auditInsert(event);
+      await db.query(sql, params);
     },
 
     /** The thread's rows, read through their owner: they outlive the thread row that proved ownership. */

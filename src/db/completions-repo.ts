@@ -1,4 +1,5 @@
 import type { CompletionStatus } from '../workflows/definitions.js';
+import { auditInsert, type AuditEvent } from './audit-repo.js';
 import type { Queryable } from './pool.js';
 
 // The statuses are a workflow contract (LonghaulStatus); re-exported for the repository's many readers.
@@ -55,11 +56,18 @@ export interface NewCompletion {
 /** Every write here is idempotent, because activities that call it are retried. */
 export function createCompletionsRepo(db: Queryable) {
   return {
-    async create(c: NewCompletion): Promise<void> {
+    /**
+     * Writes the completion unless it exists (a retried opening) and points its thread at it, in one statement: the
+     * opening's transaction pays one round trip for both, where a read before the insert and the update took three.
+     */
+    async createAndActivate(c: NewCompletion): Promise<void> {
       await db.query(
-        `INSERT INTO completions (id, thread_id, user_id, model, status, assistant_message_id, workflow_id,
-           after_completion_id, user_message_id, agent, agent_version, parent_completion_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        `WITH created AS (
+           INSERT INTO completions (id, thread_id, user_id, model, status, assistant_message_id, workflow_id,
+             after_completion_id, user_message_id, agent, agent_version, parent_completion_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING
+         )
+         UPDATE threads SET active_completion_id = $1, updated_at = now() WHERE id = $2`,
         [
           c.id,
           c.threadId,
@@ -109,13 +117,20 @@ export function createCompletionsRepo(db: Queryable) {
       return rows;
     },
 
-    /** A queued turn becomes running when it starts. */
-    async markStarted(id: string): Promise<void> {
+    /**
+     * A queued turn becomes running when it starts; `fact` (the ledger's `message_received`) is appended by the same
+     * statement, atomic on its own, so beginning a turn costs one round trip rather than a transaction's four.
+     */
+    async markStarted(id: string, fact: AuditEvent): Promise<void> {
+      const audit = auditInsert(fact, 2);
       await db.query(
-        `UPDATE completions SET started_at = coalesce(started_at, now()),
-           status = CASE WHEN status = 'queued' THEN 'running' ELSE status END
-         WHERE id = $1`,
-        [id],
+        `WITH started AS (
+           UPDATE completions SET started_at = coalesce(started_at, now()),
+             status = CASE WHEN status = 'queued' THEN 'running' ELSE status END
+           WHERE id = $1
+         )
+         ${audit.sql}`,
+        [id, ...audit.params],
       );
     },
 
@@ -157,26 +172,41 @@ export function createCompletionsRepo(db: Queryable) {
     },
 
     /**
-     * Ends the completion once: totals are summed over every model call attempt (failed and retried ones
-     * included), recorded once each; steps are the persisted step messages. A second call changes nothing.
+     * Ends the completion once and frees its thread (the pointer is cleared only if it still names this completion,
+     * so a newer turn is never cleared by an old one), in one statement. Totals are summed over every model call
+     * attempt (failed and retried ones included), recorded once each; steps are the persisted step messages.
+     * Returns the finished row with those totals, so the caller need not read it back; a second call changes
+     * nothing and returns nothing.
      */
     async finish(
-      id: string,
+      completion: { id: string; threadId: string },
       outcome: { status: CompletionStatus; finishReason?: string; error?: { code: string; message: string } },
-    ): Promise<void> {
-      await db.query(
-        `UPDATE completions c SET
+    ): Promise<CompletionRow | undefined> {
+      const { rows } = await db.query<CompletionRow>(
+        `WITH freed AS (
+           UPDATE threads SET active_completion_id = NULL, updated_at = now()
+           WHERE id = $5 AND active_completion_id = $1
+         )
+         UPDATE completions c SET
            status = $2, finish_reason = $3, error = $4, finished_at = now(),
-           steps = totals.steps, input_tokens = totals.input_tokens, output_tokens = totals.output_tokens
+           steps = totals.total_steps, input_tokens = totals.total_input, output_tokens = totals.total_output
          FROM (
-           SELECT (SELECT count(*)::int FROM messages WHERE completion_id = $1 AND role = 'assistant') AS steps,
-                  sum(input_tokens)::int AS input_tokens,
-                  sum(output_tokens)::int AS output_tokens
+           SELECT (SELECT count(*)::int FROM messages WHERE completion_id = $1 AND role = 'assistant') AS total_steps,
+                  sum(input_tokens)::int AS total_input,
+                  sum(output_tokens)::int AS total_output
            FROM usage_events WHERE completion_id = $1
          ) totals
-         WHERE c.id = $1 AND c.finished_at IS NULL`,
-        [id, outcome.status, outcome.finishReason ?? null, outcome.error ? JSON.stringify(outcome.error) : null],
+         WHERE c.id = $1 AND c.finished_at IS NULL
+         RETURNING ${COLUMNS}`,
+        [
+          completion.id,
+          outcome.status,
+          outcome.finishReason ?? null,
+          outcome.error ? JSON.stringify(outcome.error) : null,
+          completion.threadId,
+        ],
       );
+      return rows[0];
     },
 
     async setOutput(id: string, output: unknown): Promise<void> {

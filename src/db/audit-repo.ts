@@ -49,11 +49,20 @@ export interface AuditRow {
   createdAt: Date;
 }
 
+const COLUMNS = 'event_key, thread_id, completion_id, user_id, type, actor, data, workflow_id, run_id';
+const DATA = COLUMNS.split(', ').indexOf('data');
+
 /**
  * The ledger's insert with its parameters numbered from `$first`, so a write that must record a fact with it puts
- * both in one statement: atomic without a transaction, and one round trip instead of four.
+ * both in one statement: atomic without a transaction, and one round trip. With `from`, the fact is inserted once
+ * per row of another part of that statement (`source`), its data merged with `data`, a jsonb expression over that
+ * row: what the write computed is recorded without being read back first.
  */
-export function auditInsert(event: AuditEvent, first = 1): { sql: string; params: unknown[] } {
+export function auditInsert(
+  event: AuditEvent,
+  first = 1,
+  from?: { source: string; data: string },
+): { sql: string; params: unknown[] } {
   const params = [
     event.key,
     event.threadId,
@@ -65,12 +74,9 @@ export function auditInsert(event: AuditEvent, first = 1): { sql: string; params
     event.workflowId ?? null,
     event.runId ?? null,
   ];
-  const values = params.map((_, i) => `$${first + i}`).join(', ');
-  return {
-    sql: `INSERT INTO audit_events (event_key, thread_id, completion_id, user_id, type, actor, data, workflow_id, run_id)
-         VALUES (${values}) ON CONFLICT (event_key) DO NOTHING`,
-    params,
-  };
+  const values = params.map((_, i) => (from && i === DATA ? `$${first + i}::jsonb || ${from.data}` : `$${first + i}`));
+  const rows = from ? `SELECT ${values.join(', ')} FROM ${from.source}` : `VALUES (${values.join(', ')})`;
+  return { sql: `INSERT INTO audit_events (${COLUMNS}) ${rows} ON CONFLICT (event_key) DO NOTHING`, params };
 }
 
 /**

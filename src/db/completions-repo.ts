@@ -172,38 +172,49 @@ export function createCompletionsRepo(db: Queryable) {
     },
 
     /**
-     * Ends the completion once and frees its thread (the pointer is cleared only if it still names this completion,
-     * so a newer turn is never cleared by an old one), in one statement. Totals are summed over every model call
-     * attempt (failed and retried ones included), recorded once each; steps are the persisted step messages.
-     * Returns the finished row with those totals, so the caller need not read it back; a second call changes
-     * nothing and returns nothing.
+     * Ends the completion once, frees its thread (the pointer is cleared only if it still names this completion, so
+     * a newer turn is never cleared by an old one) and appends `fact` (the ledger's `completion_finished`), in one
+     * statement. Totals are summed over every model call attempt (failed and retried ones included), recorded once
+     * each; steps are the persisted step messages. The fact's data gets them as `steps`, `inputTokens` and
+     * `outputTokens` (0 when no call reported usage), and the finished row is returned with them, so nothing is
+     * read back. A second call changes nothing and returns nothing.
      */
     async finish(
       completion: { id: string; threadId: string },
       outcome: { status: CompletionStatus; finishReason?: string; error?: { code: string; message: string } },
+      fact: AuditEvent,
     ): Promise<CompletionRow | undefined> {
+      const audit = auditInsert(fact, 6, {
+        source: 'finished',
+        data: `jsonb_build_object('steps', steps, 'inputTokens', coalesce("inputTokens", 0), 'outputTokens', coalesce("outputTokens", 0))`,
+      });
       const { rows } = await db.query<CompletionRow>(
         `WITH freed AS (
            UPDATE threads SET active_completion_id = NULL, updated_at = now()
            WHERE id = $5 AND active_completion_id = $1
+         ), finished AS (
+           UPDATE completions c SET
+             status = $2, finish_reason = $3, error = $4, finished_at = now(),
+             steps = totals.total_steps, input_tokens = totals.total_input, output_tokens = totals.total_output
+           FROM (
+             SELECT (SELECT count(*)::int FROM messages WHERE completion_id = $1 AND role = 'assistant') AS total_steps,
+                    sum(input_tokens)::int AS total_input,
+                    sum(output_tokens)::int AS total_output
+             FROM usage_events WHERE completion_id = $1
+           ) totals
+           WHERE c.id = $1 AND c.finished_at IS NULL
+           RETURNING ${COLUMNS}
+         ), recorded AS (
+           ${audit.sql}
          )
-         UPDATE completions c SET
-           status = $2, finish_reason = $3, error = $4, finished_at = now(),
-           steps = totals.total_steps, input_tokens = totals.total_input, output_tokens = totals.total_output
-         FROM (
-           SELECT (SELECT count(*)::int FROM messages WHERE completion_id = $1 AND role = 'assistant') AS total_steps,
-                  sum(input_tokens)::int AS total_input,
-                  sum(output_tokens)::int AS total_output
-           FROM usage_events WHERE completion_id = $1
-         ) totals
-         WHERE c.id = $1 AND c.finished_at IS NULL
-         RETURNING ${COLUMNS}`,
+         SELECT * FROM finished`,
         [
           completion.id,
           outcome.status,
           outcome.finishReason ?? null,
           outcome.error ? JSON.stringify(outcome.error) : null,
           completion.threadId,
+          ...audit.params,
         ],
       );
       return rows[0];

@@ -1,7 +1,7 @@
 /**
  * The completion writes that each carry a second write in the same statement (one round trip, atomic without a
  * transaction): the opening's insert-if-missing with the thread's pointer, the start with its ledger fact, and the
- * finish that frees the thread and returns the totals it wrote.
+ * finish that frees the thread, records `completion_finished` with the totals it summed and returns them.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -58,6 +58,24 @@ describe('completions repository', () => {
     };
   }
 
+  /** `completion_finished` as the caller writes it: the totals are the finish's to add. */
+  const finishedFact = (completionId: string, threadId: string): AuditEvent => ({
+    key: `completion_finished:${completionId}`,
+    threadId,
+    completionId,
+    userId,
+    type: 'completion_finished',
+    actor: 'system',
+    data: { status: 'done', recordedBy: 'worker' },
+  });
+
+  const factsOf = async (threadId: string) =>
+    (await createAuditRepo(pool).listByThread(threadId, userId)).map(({ type, completionId, data }) => ({
+      type,
+      completionId,
+      data,
+    }));
+
   const pointerOf = async (threadId: string) =>
     (
       await pool.query<{ active: string | null }>(`SELECT active_completion_id AS active FROM threads WHERE id = $1`, [
@@ -98,8 +116,7 @@ describe('completions repository', () => {
     await completions.markStarted(queued.id, fact);
     expect(started).toMatchObject({ status: 'running', startedAt: expect.any(Date) });
     expect((await completions.get(queued.id))!.startedAt).toEqual(started!.startedAt);
-    const ledger = await createAuditRepo(pool).listByThread(threadId, userId);
-    expect(ledger.map(({ type, completionId, data }) => ({ type, completionId, data }))).toEqual([
+    expect(await factsOf(threadId)).toEqual([
       { type: 'message_received', completionId: queued.id, data: { model: queued.model, tools: [] } },
     ]);
   });
@@ -139,6 +156,7 @@ describe('completions repository', () => {
     const finished = await completions.finish(
       { id: completion.id, threadId },
       { status: 'completed', finishReason: 'stop' },
+      finishedFact(completion.id, threadId),
     );
     expect(finished).toEqual(await completions.get(completion.id));
     expect(finished).toMatchObject({
@@ -151,8 +169,21 @@ describe('completions repository', () => {
       finishedAt: expect.any(Date),
     });
     expect(await pointerOf(threadId)).toBeNull();
-    expect(await completions.finish({ id: completion.id, threadId }, { status: 'failed' })).toBeUndefined();
+    expect(
+      await completions.finish(
+        { id: completion.id, threadId },
+        { status: 'failed' },
+        finishedFact(completion.id, threadId),
+      ),
+    ).toBeUndefined();
     expect((await completions.get(completion.id))!.status).toBe('completed');
+    expect(await factsOf(threadId)).toEqual([
+      {
+        type: 'completion_finished',
+        completionId: completion.id,
+        data: { status: 'done', recordedBy: 'worker', steps: 1, inputTokens: 14, outputTokens: 32 },
+      },
+    ]);
   });
 
   it('leaves a thread that already points at a newer turn pointing at it', async () => {
@@ -162,8 +193,19 @@ describe('completions repository', () => {
     const completions = createCompletionsRepo(pool);
     await completions.createAndActivate(old);
     await completions.createAndActivate(newer);
-    const finished = await completions.finish({ id: old.id, threadId }, { status: 'cancelled', finishReason: 'stop' });
+    const finished = await completions.finish(
+      { id: old.id, threadId },
+      { status: 'cancelled', finishReason: 'stop' },
+      finishedFact(old.id, threadId),
+    );
     expect(finished).toMatchObject({ id: old.id, status: 'cancelled', steps: 0, inputTokens: null });
     expect(await pointerOf(threadId)).toBe(newer.id);
+    expect(await factsOf(threadId)).toEqual([
+      {
+        type: 'completion_finished',
+        completionId: old.id,
+        data: { status: 'done', recordedBy: 'worker', steps: 0, inputTokens: 0, outputTokens: 0 },
+      },
+    ]);
   });
 });

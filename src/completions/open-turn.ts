@@ -67,11 +67,7 @@ export async function openTurn(db: Queryable, turn: TurnToOpen): Promise<OpenedT
   if (turn.newThread && !createdThread && !(await threads.lockById(turn.threadId))) {
     throw new ThreadCreatedConcurrently(turn.newThread.clientId);
   }
-  const userMessage =
-    'answersAgain' in turn.userMessage
-      ? { id: turn.userMessage.answersAgain, inserted: false }
-      : await createMessagesRepo(db).insertUserMessage({ threadId: turn.threadId, ...turn.userMessage });
-  await completions.createAndActivate({
+  const userMessage = await completions.createAndActivate({
     id: turn.completionId,
     threadId: turn.threadId,
     userId: turn.userId,
@@ -79,7 +75,10 @@ export async function openTurn(db: Queryable, turn: TurnToOpen): Promise<OpenedT
     agent: turn.spec.agent,
     assistantMessageId: turn.assistantMessageId,
     workflowId,
-    userMessageId: userMessage.id,
+    answers:
+      'answersAgain' in turn.userMessage
+        ? { storedId: turn.userMessage.answersAgain }
+        : { threadId: turn.threadId, ...turn.userMessage },
     ...(turn.afterCompletionId ? { afterCompletionId: turn.afterCompletionId } : {}),
     ...(turn.parentCompletionId ? { parentCompletionId: turn.parentCompletionId } : {}),
   });

@@ -1,5 +1,6 @@
 import type { CompletionStatus } from '../workflows/definitions.js';
 import { auditInsert, type AuditEvent } from './audit-repo.js';
+import { userMessageInsert, type NewUserMessage } from './messages-repo.js';
 import type { Queryable } from './pool.js';
 
 // The statuses are a workflow contract (LonghaulStatus); re-exported for the repository's many readers.
@@ -47,8 +48,8 @@ export interface NewCompletion {
   workflowId: string;
   /** Set for a turn that must wait for this earlier completion of the thread to end (`enqueue`, `interrupt`). */
   afterCompletionId?: string;
-  /** The row id of the user message this completion answers. */
-  userMessageId: string;
+  /** The user message this completion answers: the row id of a stored one, or a new one to store. */
+  answers: { storedId: string } | NewUserMessage;
   agent: { name: string; version: string };
   parentCompletionId?: string;
 }
@@ -57,17 +58,28 @@ export interface NewCompletion {
 export function createCompletionsRepo(db: Queryable) {
   return {
     /**
-     * Writes the completion unless it exists (a retried opening) and points its thread at it, in one statement: the
-     * opening's transaction pays one round trip for both, where a read before the insert and the update took three.
+     * Writes the completion unless it exists (a retried opening), the user message it answers when that is new
+     * (stored once per UI message id), and points its thread at it, in one statement: the opening's transaction
+     * pays one round trip for what took four (the message, a read before the insert, the insert, the pointer).
+     * Returns the answered message's row id and whether this call stored it.
      */
-    async createAndActivate(c: NewCompletion): Promise<void> {
-      await db.query(
-        `WITH created AS (
+    async createAndActivate(c: NewCompletion): Promise<{ id: string; inserted: boolean }> {
+      const answered =
+        'storedId' in c.answers
+          ? { sql: 'SELECT $12::text AS id, false AS inserted', params: [c.answers.storedId] }
+          : userMessageInsert(c.answers, 12);
+      const { rows } = await db.query<{ id: string; inserted: boolean }>(
+        `WITH answered AS (
+           ${answered.sql}
+         ), created AS (
            INSERT INTO completions (id, thread_id, user_id, model, status, assistant_message_id, workflow_id,
              after_completion_id, user_message_id, agent, agent_version, parent_completion_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8, answered.id, $9, $10, $11 FROM answered
+           ON CONFLICT (id) DO NOTHING
+         ), activated AS (
+           UPDATE threads SET active_completion_id = $1, updated_at = now() WHERE id = $2
          )
-         UPDATE threads SET active_completion_id = $1, updated_at = now() WHERE id = $2`,
+         SELECT id, inserted FROM answered`,
         [
           c.id,
           c.threadId,
@@ -77,12 +89,13 @@ export function createCompletionsRepo(db: Queryable) {
           c.assistantMessageId,
           c.workflowId,
           c.afterCompletionId ?? null,
-          c.userMessageId,
           c.agent.name,
           c.agent.version,
           c.parentCompletionId ?? null,
+          ...answered.params,
         ],
       );
+      return rows[0]!;
     },
 
     async get(id: string): Promise<CompletionRow | undefined> {

@@ -1,6 +1,6 @@
 /**
  * The completion writes that each carry a second write in the same statement (one round trip, atomic without a
- * transaction): the opening's insert-if-missing with the thread's pointer, the start with its ledger fact, and the
+ * transaction): the opening's insert-if-missing with its user message and the thread's pointer, the start with its ledger fact, and the
  * finish that frees the thread, records `completion_finished` with the totals it summed and returns them.
  */
 import { randomUUID } from 'node:crypto';
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAuditRepo, type AuditEvent } from '../../src/db/audit-repo.js';
 import { createCompletionsRepo, type NewCompletion } from '../../src/db/completions-repo.js';
 import { newId } from '../../src/db/ids.js';
-import { createMessagesRepo } from '../../src/db/messages-repo.js';
+import { createMessagesRepo, type NewUserMessage } from '../../src/db/messages-repo.js';
 import { createThreadsRepo } from '../../src/db/threads-repo.js';
 import { createUsageRepo } from '../../src/db/usage-repo.js';
 import { createUsersRepo } from '../../src/db/users-repo.js';
@@ -37,13 +37,7 @@ describe('completions repository', () => {
     return id;
   }
 
-  async function newCompletion(threadId: string, extra: Partial<NewCompletion> = {}): Promise<NewCompletion> {
-    const { id: userMessageId } = await createMessagesRepo(pool).insertUserMessage({
-      id: newId('msg'),
-      threadId,
-      uiMessageId: randomUUID(),
-      parts: [{ type: 'text', text: 'hello' }],
-    });
+  function newCompletion(threadId: string, extra: Partial<NewCompletion> = {}): NewCompletion {
     const id = newId('cmp');
     return {
       id,
@@ -52,11 +46,18 @@ describe('completions repository', () => {
       model: 'openai:gpt-test',
       assistantMessageId: newId('msg'),
       workflowId: `completion-${id}`,
-      userMessageId,
+      answers: { id: newId('msg'), threadId, uiMessageId: randomUUID(), parts: [{ type: 'text', text: 'hello' }] },
       agent: { name: 'tester', version: '1' },
       ...extra,
     };
   }
+
+  const answeredBy = async (completionId: string) =>
+    (
+      await pool.query<{ id: string | null }>(`SELECT user_message_id AS id FROM completions WHERE id = $1`, [
+        completionId,
+      ])
+    ).rows[0]!.id;
 
   /** `completion_finished` as the caller writes it: the totals are the finish's to add. */
   const finishedFact = (completionId: string, threadId: string): AuditEvent => ({
@@ -83,22 +84,40 @@ describe('completions repository', () => {
       ])
     ).rows[0]!.active;
 
-  it('creates a completion once and points its thread at it, however often the opening is repeated', async () => {
+  it('creates a completion and its user message once and points its thread at it, however often it is opened', async () => {
     const threadId = await newThread();
-    const completion = await newCompletion(threadId);
+    const completion = newCompletion(threadId);
     const completions = createCompletionsRepo(pool);
-    await completions.createAndActivate(completion);
-    await completions.createAndActivate({ ...completion, model: 'openai:other' });
+    const stored = await completions.createAndActivate(completion);
+    const again = await completions.createAndActivate({ ...completion, model: 'openai:other' });
+    expect(stored).toEqual({ id: (completion.answers as NewUserMessage).id, inserted: true });
+    expect(again).toEqual({ ...stored, inserted: false });
     expect(await completions.listByThread(threadId)).toMatchObject([
       { id: completion.id, model: 'openai:gpt-test', status: 'running' },
     ]);
+    expect(await answeredBy(completion.id)).toBe(stored.id);
     expect(await pointerOf(threadId)).toBe(completion.id);
+  });
+
+  it('answers a message resent under a new row id, or a stored one, with the row already stored', async () => {
+    const threadId = await newThread();
+    const first = newCompletion(threadId);
+    const completions = createCompletionsRepo(pool);
+    const stored = await completions.createAndActivate(first);
+    const resent = newCompletion(threadId, { answers: { ...(first.answers as NewUserMessage), id: newId('msg') } });
+    expect(await completions.createAndActivate(resent)).toEqual({ id: stored.id, inserted: false });
+    const regenerated = newCompletion(threadId, { answers: { storedId: stored.id } });
+    expect(await completions.createAndActivate(regenerated)).toEqual({ id: stored.id, inserted: false });
+    expect(await answeredBy(resent.id)).toBe(stored.id);
+    expect(await answeredBy(regenerated.id)).toBe(stored.id);
+    expect(await pointerOf(threadId)).toBe(regenerated.id);
+    expect(await createMessagesRepo(pool).listForThread(threadId)).toHaveLength(1);
   });
 
   it('starts a queued completion and records its fact once, in one statement', async () => {
     const threadId = await newThread();
-    const first = await newCompletion(threadId);
-    const queued = await newCompletion(threadId, { afterCompletionId: first.id });
+    const first = newCompletion(threadId);
+    const queued = newCompletion(threadId, { afterCompletionId: first.id });
     const completions = createCompletionsRepo(pool);
     await completions.createAndActivate(first);
     await completions.createAndActivate(queued);
@@ -123,7 +142,7 @@ describe('completions repository', () => {
 
   it('finishes once, frees the thread it still holds and returns the row with the totals it summed', async () => {
     const threadId = await newThread();
-    const completion = await newCompletion(threadId);
+    const completion = newCompletion(threadId);
     const completions = createCompletionsRepo(pool);
     await completions.createAndActivate(completion);
     const usage = createUsageRepo(pool);
@@ -188,8 +207,8 @@ describe('completions repository', () => {
 
   it('leaves a thread that already points at a newer turn pointing at it', async () => {
     const threadId = await newThread();
-    const old = await newCompletion(threadId);
-    const newer = await newCompletion(threadId, { afterCompletionId: old.id });
+    const old = newCompletion(threadId);
+    const newer = newCompletion(threadId, { afterCompletionId: old.id });
     const completions = createCompletionsRepo(pool);
     await completions.createAndActivate(old);
     await completions.createAndActivate(newer);

@@ -2,12 +2,10 @@
  * A turn begins: it is marked started (a queued turn becomes running), the ledger records the message it answers
  * (`message_received`), and viewers learn of it: `start` on its stream, `running` on its parent's stream when it
  * is a sub-agent, and on the user's channel for sidebars. Safe to repeat (the client ignores a second start).
- * The Postgres writes (one transaction, one commit) and the announcements go out concurrently: this runs before
- * the first token, so its latency is the user's.
+ * The Postgres writes (one statement, atomic on its own) and the announcements go out concurrently: this runs
+ * before the first token, so its latency is the user's.
  */
-import { createAuditRepo } from '../db/audit-repo.js';
 import { ACTIVE_STATUSES, createCompletionsRepo } from '../db/completions-repo.js';
-import { withTransaction } from '../db/transaction.js';
 import { metrics } from '../metrics.js';
 import type { CompletionInput } from '../workflows/definitions.js';
 import { publishSubagentProgress, threadStatusChunk } from './announcements.js';
@@ -25,18 +23,15 @@ export async function beginTurn(
   { turn, origin, firstAttempt }: BeginTurn,
 ): Promise<void> {
   if (firstAttempt) metrics.completionsStarted.inc();
-  const record = withTransaction(pool, async (client) => {
-    await createCompletionsRepo(client).markStarted(turn.completionId);
-    await createAuditRepo(client).append({
-      key: `message_received:${turn.completionId}`,
-      threadId: turn.threadId,
-      completionId: turn.completionId,
-      userId: turn.userId,
-      type: 'message_received',
-      actor: turn.userId,
-      data: { model: turn.model, tools: turn.tools ?? [] },
-      ...origin,
-    });
+  const record = createCompletionsRepo(pool).markStarted(turn.completionId, {
+    key: `message_received:${turn.completionId}`,
+    threadId: turn.threadId,
+    completionId: turn.completionId,
+    userId: turn.userId,
+    type: 'message_received',
+    actor: turn.userId,
+    data: { model: turn.model, tools: turn.tools ?? [] },
+    ...origin,
   });
   const announce = (async () => {
     await publisher.publish(turn.completionId, { type: 'start', messageId: turn.assistantMessageId });

@@ -107,19 +107,13 @@ export async function endTurn(deps: LifecycleDeps, end: TurnEnd, meta: EndTurnMe
   );
 }
 
-/** Writes the end and its ledger rows; returns the finished row (totals summed by the repository). */
+/**
+ * Writes the end and its ledger rows, the failure first and `completion_finished` with the finish; returns the
+ * finished row (totals summed by the repository).
+ */
 async function record(client: Queryable, end: TurnEnd, meta: EndTurnMeta): Promise<CompletionRow> {
-  const completions = createCompletionsRepo(client);
-  const audit = createAuditRepo(client);
   if (end.status !== 'completed') await createToolExecutionsRepo(client).interruptOpen(end.completionId);
   await settleUndeliveredSteering(client, end, meta.origin);
-  await completions.finish(end.completionId, {
-    status: end.status,
-    finishReason: end.finishReason,
-    ...(end.status === 'failed' ? { error: end.error } : {}),
-  });
-  await createThreadsRepo(client).clearActiveCompletion(end.threadId, end.completionId);
-  const finished = (await completions.get(end.completionId))!;
   const stamp = {
     threadId: end.threadId,
     completionId: end.completionId,
@@ -128,20 +122,27 @@ async function record(client: Queryable, end: TurnEnd, meta: EndTurnMeta): Promi
     ...meta.origin,
   };
   if (end.status === 'failed') {
-    await audit.append({ ...stamp, key: `failure:${end.completionId}`, type: 'failure', data: end.error });
+    await createAuditRepo(client).append({
+      ...stamp,
+      key: `failure:${end.completionId}`,
+      type: 'failure',
+      data: end.error,
+    });
   }
-  const data: CompletionFinishedData = {
+  // The totals (`steps`, `inputTokens`, `outputTokens`) are the finish's to add: it sums them in the same statement.
+  const data: Omit<CompletionFinishedData, 'steps' | 'inputTokens' | 'outputTokens'> = {
     status: end.status,
     finishReason: end.finishReason,
-    steps: finished.steps,
-    inputTokens: finished.inputTokens ?? 0,
-    outputTokens: finished.outputTokens ?? 0,
     code: end.status === 'failed' ? end.error.code : null,
     message: end.status === 'failed' ? end.error.message : null,
     recordedBy: meta.recordedBy,
   };
-  await audit.append({ ...stamp, key: `completion_finished:${end.completionId}`, type: 'completion_finished', data });
-  return finished;
+  // The caller holds the thread's lock and saw the turn unfinished, so this call is the one that finishes it.
+  return (await createCompletionsRepo(client).finish(
+    { id: end.completionId, threadId: end.threadId },
+    { status: end.status, finishReason: end.finishReason, ...(end.status === 'failed' ? { error: end.error } : {}) },
+    { ...stamp, key: `completion_finished:${end.completionId}`, type: 'completion_finished', data },
+  ))!;
 }
 
 /** The outcome on record; the caller's own when the row holds none a turn can end with. */

@@ -67,25 +67,21 @@ export async function openTurn(db: Queryable, turn: TurnToOpen): Promise<OpenedT
   if (turn.newThread && !createdThread && !(await threads.lockById(turn.threadId))) {
     throw new ThreadCreatedConcurrently(turn.newThread.clientId);
   }
-  const userMessage =
-    'answersAgain' in turn.userMessage
-      ? { id: turn.userMessage.answersAgain, inserted: false }
-      : await createMessagesRepo(db).insertUserMessage({ threadId: turn.threadId, ...turn.userMessage });
-  if (!(await completions.get(turn.completionId))) {
-    await completions.create({
-      id: turn.completionId,
-      threadId: turn.threadId,
-      userId: turn.userId,
-      model: turn.spec.model,
-      agent: turn.spec.agent,
-      assistantMessageId: turn.assistantMessageId,
-      workflowId,
-      userMessageId: userMessage.id,
-      ...(turn.afterCompletionId ? { afterCompletionId: turn.afterCompletionId } : {}),
-      ...(turn.parentCompletionId ? { parentCompletionId: turn.parentCompletionId } : {}),
-    });
-  }
-  await threads.setActiveCompletion(turn.threadId, turn.completionId);
+  const userMessage = await completions.createAndActivate({
+    id: turn.completionId,
+    threadId: turn.threadId,
+    userId: turn.userId,
+    model: turn.spec.model,
+    agent: turn.spec.agent,
+    assistantMessageId: turn.assistantMessageId,
+    workflowId,
+    answers:
+      'answersAgain' in turn.userMessage
+        ? { storedId: turn.userMessage.answersAgain }
+        : { threadId: turn.threadId, ...turn.userMessage },
+    ...(turn.afterCompletionId ? { afterCompletionId: turn.afterCompletionId } : {}),
+    ...(turn.parentCompletionId ? { parentCompletionId: turn.parentCompletionId } : {}),
+  });
   if (turn.audit) {
     await createAuditRepo(db).append({
       ...turn.audit,

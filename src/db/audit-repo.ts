@@ -49,6 +49,36 @@ export interface AuditRow {
   createdAt: Date;
 }
 
+const COLUMNS = 'event_key, thread_id, completion_id, user_id, type, actor, data, workflow_id, run_id';
+const DATA = COLUMNS.split(', ').indexOf('data');
+
+/**
+ * The ledger's insert with its parameters numbered from `$first`, so a write that must record a fact with it puts
+ * both in one statement: atomic without a transaction, and one round trip. With `from`, the fact is inserted once
+ * per row of another part of that statement (`source`), its data merged with `data`, a jsonb expression over that
+ * row: what the write computed is recorded without being read back first.
+ */
+export function auditInsert(
+  event: AuditEvent,
+  first = 1,
+  from?: { source: string; data: string },
+): { sql: string; params: unknown[] } {
+  const params = [
+    event.key,
+    event.threadId,
+    event.completionId,
+    event.userId,
+    event.type,
+    event.actor,
+    JSON.stringify(event.data),
+    event.workflowId ?? null,
+    event.runId ?? null,
+  ];
+  const values = params.map((_, i) => (from && i === DATA ? `$${first + i}::jsonb || ${from.data}` : `$${first + i}`));
+  const rows = from ? `SELECT ${values.join(', ')} FROM ${from.source}` : `VALUES (${values.join(', ')})`;
+  return { sql: `INSERT INTO audit_events (${COLUMNS}) ${rows} ON CONFLICT (event_key) DO NOTHING`, params };
+}
+
 /**
  * The append-only ledger. It outlives the thread it is about (a deleted thread is tombstoned in it, not erased);
  * rows go only with their user (GDPR erasure) or with a turn that never started.
@@ -56,21 +86,8 @@ export interface AuditRow {
 export function createAuditRepo(db: Queryable) {
   return {
     async append(event: AuditEvent): Promise<void> {
-      await db.query(
-        `INSERT INTO audit_events (event_key, thread_id, completion_id, user_id, type, actor, data, workflow_id, run_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_key) DO NOTHING`,
-        [
-          event.key,
-          event.threadId,
-          event.completionId,
-          event.userId,
-          event.type,
-          event.actor,
-          JSON.stringify(event.data),
-          event.workflowId ?? null,
-          event.runId ?? null,
-        ],
-      );
+      const { sql, params } = auditInsert(event);
+      await db.query(sql, params);
     },
 
     /** The thread's rows, read through their owner: they outlive the thread row that proved ownership. */

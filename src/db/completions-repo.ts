@@ -1,4 +1,6 @@
 import type { CompletionStatus } from '../workflows/definitions.js';
+import { auditInsert, type AuditEvent } from './audit-repo.js';
+import { userMessageInsert, type NewUserMessage } from './messages-repo.js';
 import type { Queryable } from './pool.js';
 
 // The statuses are a workflow contract (LonghaulStatus); re-exported for the repository's many readers.
@@ -46,8 +48,8 @@ export interface NewCompletion {
   workflowId: string;
   /** Set for a turn that must wait for this earlier completion of the thread to end (`enqueue`, `interrupt`). */
   afterCompletionId?: string;
-  /** The row id of the user message this completion answers. */
-  userMessageId: string;
+  /** The user message this completion answers: the row id of a stored one, or a new one to store. */
+  answers: { storedId: string } | NewUserMessage;
   agent: { name: string; version: string };
   parentCompletionId?: string;
 }
@@ -55,11 +57,29 @@ export interface NewCompletion {
 /** Every write here is idempotent, because activities that call it are retried. */
 export function createCompletionsRepo(db: Queryable) {
   return {
-    async create(c: NewCompletion): Promise<void> {
-      await db.query(
-        `INSERT INTO completions (id, thread_id, user_id, model, status, assistant_message_id, workflow_id,
-           after_completion_id, user_message_id, agent, agent_version, parent_completion_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    /**
+     * Writes the completion unless it exists (a retried opening), the user message it answers when that is new
+     * (stored once per UI message id), and points its thread at it, in one statement: the opening's transaction
+     * pays one round trip for what took four (the message, a read before the insert, the insert, the pointer).
+     * Returns the answered message's row id and whether this call stored it.
+     */
+    async createAndActivate(c: NewCompletion): Promise<{ id: string; inserted: boolean }> {
+      const answered =
+        'storedId' in c.answers
+          ? { sql: 'SELECT $12::text AS id, false AS inserted', params: [c.answers.storedId] }
+          : userMessageInsert(c.answers, 12);
+      const { rows } = await db.query<{ id: string; inserted: boolean }>(
+        `WITH answered AS (
+           ${answered.sql}
+         ), created AS (
+           INSERT INTO completions (id, thread_id, user_id, model, status, assistant_message_id, workflow_id,
+             after_completion_id, user_message_id, agent, agent_version, parent_completion_id)
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8, answered.id, $9, $10, $11 FROM answered
+           ON CONFLICT (id) DO NOTHING
+         ), activated AS (
+           UPDATE threads SET active_completion_id = $1, updated_at = now() WHERE id = $2
+         )
+         SELECT id, inserted FROM answered`,
         [
           c.id,
           c.threadId,
@@ -69,12 +89,13 @@ export function createCompletionsRepo(db: Queryable) {
           c.assistantMessageId,
           c.workflowId,
           c.afterCompletionId ?? null,
-          c.userMessageId,
           c.agent.name,
           c.agent.version,
           c.parentCompletionId ?? null,
+          ...answered.params,
         ],
       );
+      return rows[0]!;
     },
 
     async get(id: string): Promise<CompletionRow | undefined> {
@@ -109,13 +130,20 @@ export function createCompletionsRepo(db: Queryable) {
       return rows;
     },
 
-    /** A queued turn becomes running when it starts. */
-    async markStarted(id: string): Promise<void> {
+    /**
+     * A queued turn becomes running when it starts; `fact` (the ledger's `message_received`) is appended by the same
+     * statement, atomic on its own, so beginning a turn costs one round trip rather than a transaction's four.
+     */
+    async markStarted(id: string, fact: AuditEvent): Promise<void> {
+      const audit = auditInsert(fact, 2);
       await db.query(
-        `UPDATE completions SET started_at = coalesce(started_at, now()),
-           status = CASE WHEN status = 'queued' THEN 'running' ELSE status END
-         WHERE id = $1`,
-        [id],
+        `WITH started AS (
+           UPDATE completions SET started_at = coalesce(started_at, now()),
+             status = CASE WHEN status = 'queued' THEN 'running' ELSE status END
+           WHERE id = $1
+         )
+         ${audit.sql}`,
+        [id, ...audit.params],
       );
     },
 
@@ -157,26 +185,52 @@ export function createCompletionsRepo(db: Queryable) {
     },
 
     /**
-     * Ends the completion once: totals are summed over every model call attempt (failed and retried ones
-     * included), recorded once each; steps are the persisted step messages. A second call changes nothing.
+     * Ends the completion once, frees its thread (the pointer is cleared only if it still names this completion, so
+     * a newer turn is never cleared by an old one) and appends `fact` (the ledger's `completion_finished`), in one
+     * statement. Totals are summed over every model call attempt (failed and retried ones included), recorded once
+     * each; steps are the persisted step messages. The fact's data gets them as `steps`, `inputTokens` and
+     * `outputTokens` (0 when no call reported usage), and the finished row is returned with them, so nothing is
+     * read back. A second call changes nothing and returns nothing.
      */
     async finish(
-      id: string,
+      completion: { id: string; threadId: string },
       outcome: { status: CompletionStatus; finishReason?: string; error?: { code: string; message: string } },
-    ): Promise<void> {
-      await db.query(
-        `UPDATE completions c SET
-           status = $2, finish_reason = $3, error = $4, finished_at = now(),
-           steps = totals.steps, input_tokens = totals.input_tokens, output_tokens = totals.output_tokens
-         FROM (
-           SELECT (SELECT count(*)::int FROM messages WHERE completion_id = $1 AND role = 'assistant') AS steps,
-                  sum(input_tokens)::int AS input_tokens,
-                  sum(output_tokens)::int AS output_tokens
-           FROM usage_events WHERE completion_id = $1
-         ) totals
-         WHERE c.id = $1 AND c.finished_at IS NULL`,
-        [id, outcome.status, outcome.finishReason ?? null, outcome.error ? JSON.stringify(outcome.error) : null],
+      fact: AuditEvent,
+    ): Promise<CompletionRow | undefined> {
+      const audit = auditInsert(fact, 6, {
+        source: 'finished',
+        data: `jsonb_build_object('steps', steps, 'inputTokens', coalesce("inputTokens", 0), 'outputTokens', coalesce("outputTokens", 0))`,
+      });
+      const { rows } = await db.query<CompletionRow>(
+        `WITH freed AS (
+           UPDATE threads SET active_completion_id = NULL, updated_at = now()
+           WHERE id = $5 AND active_completion_id = $1
+         ), finished AS (
+           UPDATE completions c SET
+             status = $2, finish_reason = $3, error = $4, finished_at = now(),
+             steps = totals.total_steps, input_tokens = totals.total_input, output_tokens = totals.total_output
+           FROM (
+             SELECT (SELECT count(*)::int FROM messages WHERE completion_id = $1 AND role = 'assistant') AS total_steps,
+                    sum(input_tokens)::int AS total_input,
+                    sum(output_tokens)::int AS total_output
+             FROM usage_events WHERE completion_id = $1
+           ) totals
+           WHERE c.id = $1 AND c.finished_at IS NULL
+           RETURNING ${COLUMNS}
+         ), recorded AS (
+           ${audit.sql}
+         )
+         SELECT * FROM finished`,
+        [
+          completion.id,
+          outcome.status,
+          outcome.finishReason ?? null,
+          outcome.error ? JSON.stringify(outcome.error) : null,
+          completion.threadId,
+          ...audit.params,
+        ],
       );
+      return rows[0];
     },
 
     async setOutput(id: string, output: unknown): Promise<void> {

@@ -54,27 +54,31 @@ function toTranscript({ toolCalls, ...row }: MessageDbRow & { toolCalls: unknown
   return { ...toStored(row), toolCalls: storedToolCallsSchema.parse(toolCalls) };
 }
 
-export function createMessagesRepo(db: Queryable) {
+/** A user's new message, as the opening of the turn that answers it stores it. */
+export interface NewUserMessage {
+  id: string;
+  threadId: string;
+  uiMessageId: string;
+  parts: UIPart[];
+}
+
+/**
+ * The user message's insert with its parameters numbered from `$first`, for the statement that opens the turn
+ * answering it. Idempotent on (thread, client message id): a resent request does not duplicate the user's message.
+ * Yields the row's id and whether this statement created it.
+ */
+export function userMessageInsert(m: NewUserMessage, first = 1): { sql: string; params: unknown[] } {
   return {
-    /**
-     * Idempotent on (thread, client message id): a resent request does not duplicate the user's message.
-     * Returns the row's id and whether this call created it.
-     */
-    async insertUserMessage(m: {
-      id: string;
-      threadId: string;
-      uiMessageId: string;
-      parts: UIPart[];
-    }): Promise<{ id: string; inserted: boolean }> {
-      const { rows } = await db.query<{ id: string; inserted: boolean }>(
-        `INSERT INTO messages (id, thread_id, ui_message_id, role, parts) VALUES ($1, $2, $3, 'user', $4)
+    sql: `INSERT INTO messages (id, thread_id, ui_message_id, role, parts)
+         VALUES ($${first}, $${first + 1}, $${first + 2}, 'user', $${first + 3})
          ON CONFLICT (thread_id, ui_message_id, step) DO UPDATE SET thread_id = EXCLUDED.thread_id
          RETURNING id, (xmax = 0) AS inserted`,
-        [m.id, m.threadId, m.uiMessageId, JSON.stringify(m.parts)],
-      );
-      return rows[0]!;
-    },
+    params: [m.id, m.threadId, m.uiMessageId, JSON.stringify(m.parts)],
+  };
+}
 
+export function createMessagesRepo(db: Queryable) {
+  return {
     /**
      * Writes one assistant step under its deterministic id; a retried step overwrites its earlier attempt. A
      * compaction made before the step (its `data-compaction` part) is not the attempt's to overwrite: it stays first.

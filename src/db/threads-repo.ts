@@ -119,22 +119,6 @@ export function createThreadsRepo(db: Queryable) {
       return rows;
     },
 
-    async setActiveCompletion(id: string, completionId: string): Promise<void> {
-      await db.query(`UPDATE threads SET active_completion_id = $2, updated_at = now() WHERE id = $1`, [
-        id,
-        completionId,
-      ]);
-    },
-
-    /** Clears the pointer only if it still names this completion, so a newer turn is never cleared by an old one. */
-    async clearActiveCompletion(id: string, completionId: string): Promise<void> {
-      await db.query(
-        `UPDATE threads SET active_completion_id = NULL, updated_at = now()
-         WHERE id = $1 AND active_completion_id = $2`,
-        [id, completionId],
-      );
-    },
-
     /**
      * Deletes the thread with its sub-agent threads (and, by cascade, their messages and completions); returns
      * what went, the thread first, counted as it was before the delete. Empty when the user has no such thread.

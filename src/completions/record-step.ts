@@ -84,8 +84,8 @@ export async function markFirstToken({ pool }: LifecycleDeps, step: CallModelInp
 }
 
 /**
- * Charges one attempt, however it ended: its usage row (what the budgets add up), the token metric, a log line
- * and its `model_call` audit row. Usage the provider never reported is estimated, and marked so.
+ * Charges one attempt, however it ended: its usage row (what the budgets add up) and its `model_call` audit row
+ * (one statement), the token metric and a log line. Usage the provider never reported is estimated, and marked so.
  */
 export async function recordAttempt(
   { pool, log }: LifecycleDeps,
@@ -99,16 +99,6 @@ export async function recordAttempt(
   const estimated = attempt.usage === null;
   metrics.tokens.inc({ direction: 'input', model: modelLabel(step.model) }, usage.inputTokens);
   metrics.tokens.inc({ direction: 'output', model: modelLabel(step.model) }, usage.outputTokens);
-  await createUsageRepo(pool).record({
-    completionId: step.completionId,
-    rootCompletionId: step.parent?.rootCompletionId ?? step.completionId,
-    userId: step.userId,
-    step: step.step,
-    attempt: attempt.attempt,
-    ...usage,
-    estimated,
-    outcome,
-  });
   const call = {
     model: step.model,
     step: step.step,
@@ -123,14 +113,26 @@ export async function recordAttempt(
   };
   const ids = { completionId: step.completionId, threadId: step.threadId, userId: step.userId };
   log.info({ ...ids, ...call }, 'model call');
-  await createAuditRepo(pool).append({
-    key: `model_call:${step.completionId}:${step.step}:${attempt.attempt}`,
-    ...ids,
-    type: 'model_call',
-    actor: 'model',
-    data: call,
-    ...origin,
-  });
+  await createUsageRepo(pool).record(
+    {
+      completionId: step.completionId,
+      rootCompletionId: step.parent?.rootCompletionId ?? step.completionId,
+      userId: step.userId,
+      step: step.step,
+      attempt: attempt.attempt,
+      ...usage,
+      estimated,
+      outcome,
+    },
+    {
+      key: `model_call:${step.completionId}:${step.step}:${attempt.attempt}`,
+      ...ids,
+      type: 'model_call',
+      actor: 'model',
+      data: call,
+      ...origin,
+    },
+  );
 }
 
 /** What the user saw before pressing Stop (reasoning included) stays in the transcript, marked as stopped. */

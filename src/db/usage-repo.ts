@@ -1,3 +1,4 @@
+import { auditInsert, type AuditEvent } from './audit-repo.js';
 import type { Queryable } from './pool.js';
 
 export interface UsageEvent {
@@ -18,25 +19,30 @@ export interface UsageEvent {
 /** Usage per model call attempt; written once per attempt (a retried write of the same attempt changes nothing). */
 export function createUsageRepo(db: Queryable) {
   return {
-    async record(event: UsageEvent): Promise<void> {
-      await db.query(
-        `INSERT INTO usage_events (completion_id, user_id, step, attempt, input_tokens, output_tokens, estimated, outcome,
-           root_completion_id, purpose, round)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
-        [
-          event.completionId,
-          event.userId,
-          event.step,
-          event.attempt,
-          event.inputTokens,
-          event.outputTokens,
-          event.estimated,
-          event.outcome,
-          event.rootCompletionId,
-          event.compaction ? 'compaction' : 'answer',
-          event.compaction?.round ?? 0,
-        ],
-      );
+    /** Writes the attempt's usage, and with `fact` its ledger row in the same statement (one round trip). */
+    async record(event: UsageEvent, fact?: AuditEvent): Promise<void> {
+      const usage = [
+        event.completionId,
+        event.userId,
+        event.step,
+        event.attempt,
+        event.inputTokens,
+        event.outputTokens,
+        event.estimated,
+        event.outcome,
+        event.rootCompletionId,
+        event.compaction ? 'compaction' : 'answer',
+        event.compaction?.round ?? 0,
+      ];
+      const insert = `INSERT INTO usage_events (completion_id, user_id, step, attempt, input_tokens, output_tokens,
+           estimated, outcome, root_completion_id, purpose, round)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`;
+      if (!fact) {
+        await db.query(insert, usage);
+        return;
+      }
+      const audit = auditInsert(fact, usage.length + 1);
+      await db.query(`WITH charged AS (${insert}) ${audit.sql}`, [...usage, ...audit.params]);
     },
 
     /**

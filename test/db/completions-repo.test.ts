@@ -1,7 +1,8 @@
 /**
  * The completion writes that each carry a second write in the same statement (one round trip, atomic without a
- * transaction): the opening's insert-if-missing with its user message and the thread's pointer, the start with its ledger fact, and the
- * finish that frees the thread, records `completion_finished` with the totals it summed and returns them.
+ * transaction): the opening's insert-if-missing with its user message and the thread's pointer, the start with its
+ * ledger fact, an attempt's usage with its `model_call` fact, and the finish that frees the thread, records
+ * `completion_finished` with the totals it summed and returns them.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -137,6 +138,39 @@ describe('completions repository', () => {
     expect((await completions.get(queued.id))!.startedAt).toEqual(started!.startedAt);
     expect(await factsOf(threadId)).toEqual([
       { type: 'message_received', completionId: queued.id, data: { model: queued.model, tools: [] } },
+    ]);
+  });
+
+  it('charges an attempt and records its model_call fact together, once however often it is written', async () => {
+    const threadId = await newThread();
+    const completion = newCompletion(threadId);
+    await createCompletionsRepo(pool).createAndActivate(completion);
+    const charge = {
+      completionId: completion.id,
+      rootCompletionId: completion.id,
+      userId,
+      step: 0,
+      attempt: 1,
+      inputTokens: 11,
+      outputTokens: 5,
+      estimated: false,
+      outcome: 'completed' as const,
+    };
+    const fact: AuditEvent = {
+      key: `model_call:${completion.id}:0:1`,
+      threadId,
+      completionId: completion.id,
+      userId,
+      type: 'model_call',
+      actor: 'model',
+      data: { inputTokens: 11, outputTokens: 5 },
+    };
+    const usage = createUsageRepo(pool);
+    await usage.record(charge, fact);
+    await usage.record(charge, fact);
+    expect(await usage.totals(completion.id, userId)).toMatchObject({ completion: 16 });
+    expect(await factsOf(threadId)).toEqual([
+      { type: 'model_call', completionId: completion.id, data: { inputTokens: 11, outputTokens: 5 } },
     ]);
   });
 

@@ -86,21 +86,9 @@ export function openSse(ctx: Context, options: OpenStreamOptions = {}): SseRespo
       res.on('close', done);
       giveUp?.addEventListener('abort', done);
     });
-  // Frames written in one burst (several chunks that arrived together) leave in one send, not one send each: the
-  // socket is corked at the first and uncorked once the burst's microtasks have run, so a lone frame is not delayed.
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    res.uncork();
-  };
   return {
     write: async (frame, giveUp) => {
       if (res.writableEnded || res.destroyed) return;
-      if (!corked) {
-        corked = true;
-        res.cork();
-        process.nextTick(uncork);
-      }
       if (!res.write(frame) && !giveUp?.aborted) await drained(giveUp);
     },
     keepAlive: () => {

@@ -1,10 +1,11 @@
 /**
- * `node --import tsx bench/count-turn.ts [turns] [chunks]`: what one plain turn costs in round trips, counted
+ * `node --import tsx bench/count-turn.ts [turns] [chunks] [concurrency]`: what one plain turn costs in round trips, counted
  * rather than timed (counts do not move with a busy machine): Postgres statements, Redis commands (by connection
  * and command; the publish script counted once per call), Temporal history events by type (workflow tasks,
  * markers, search attribute upserts: each upsert, the start and the close are a visibility write on the server)
  * and log lines at `info`. Longhaul runs in this process, wired as `npm start` wires it, against a database of
- * its own; turns run one after another, so every count belongs to a turn.
+ * its own; turns run one after another, so every count belongs to a turn. With a concurrency above 1 they run in
+ * waves of that many at once: the counts that move with load (chunks batched into one publish script run) show.
  */
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -21,6 +22,7 @@ import { bundleWorkflows } from './workflow-bundle.js';
 
 const turns = Number(process.argv[2] ?? 10);
 const chunks = Number(process.argv[3] ?? 50);
+const concurrency = Number(process.argv[4] ?? 1);
 const shape = { chunks, delayMs: 5, firstDelayMs: 0 };
 
 const counts = new Map<string, number>();
@@ -66,7 +68,7 @@ const target = longhaulTarget({ name: 'longhaul', url: system.url, headers: syst
 await runStream(target, { shape });
 const events = new Map<string, number>();
 counting = true;
-for (let i = 0; i < turns; i++) {
+async function countTurn(): Promise<void> {
   const result = await runStream(target, { shape });
   if (!result.ok || !result.completionId) throw new Error(`turn failed: ${result.error ?? result.status}`);
   const handle = temporal.workflow.getHandle(completionWorkflowId(result.completionId));
@@ -77,12 +79,18 @@ for (let i = 0; i < turns; i++) {
     events.set(name, (events.get(name) ?? 0) + 1);
   }
 }
+for (let started = 0; started < turns; started += concurrency) {
+  const wave = Math.min(concurrency, turns - started);
+  await Promise.all(Array.from({ length: wave }, () => countTurn()));
+}
 counting = false;
 
 const rows = [...counts, ...[...events].map(([name, n]) => [`history ${name}`, n] as const)].sort(([a], [b]) =>
   a.localeCompare(b),
 );
-console.log(`per turn (${turns} turns of ${chunks} chunks; model requests ${model.requests - 1}):`);
+console.log(
+  `per turn (${turns} turns of ${chunks} chunks, ${concurrency} at a time; model requests ${model.requests - 1}):`,
+);
 for (const [name, n] of rows) console.log(`  ${(n / turns).toFixed(2).padStart(8)}  ${name}`);
 
 await system.close();

@@ -31,47 +31,55 @@ end
 `;
 
 /**
- * KEYS: completionKeys() (seq, log, segment, lost, ended, steps), then the live channel. ARGV: the log's cap, the
- * TTL, the refresh slack, then each chunk's type and JSON. Returns each chunk's seq (0: dropped).
+ * Publishes for one or more completions. KEYS: for each, completionKeys() (seq, log, segment, lost, ended, steps)
+ * then its live channel. ARGV: the log's cap, the TTL, the refresh slack, then for each completion the number of
+ * its chunks followed by each chunk's type and JSON. Returns every chunk's seq (0: dropped), in order.
  *
- * Expiry costs one TTL per call, not one per key and chunk: all keys are refreshed together, to TTL + slack, once
- * the log has less than the TTL left, so each lives between TTL and TTL + slack past the latest chunk. A key this
- * call creates in between takes the log's remaining life at once.
+ * Expiry costs one TTL per completion and run, not one per key and chunk: all of a completion's keys are refreshed
+ * together, to TTL + slack, once its log has less than the TTL left, so each lives between TTL and TTL + slack past
+ * the latest chunk. A key this run creates in between takes the log's remaining life at once.
  */
 const PUBLISH_SCRIPT = `${KEEP_ALIVE}${APPEND_AND_PUBLISH}
 local ttl = tonumber(ARGV[2])
-local created = {}
-local function set(index, value)
-  if redis.call('SET', KEYS[index], value, 'KEEPTTL', 'GET') == false then created[#created + 1] = KEYS[index] end
-end
 local seqs = {}
--- After 'abort' or 'error' the message is over until a new segment opens: a Stop's early 'abort' (sent by the
--- model call) is not followed by the workflow's own status and 'abort' a moment later.
-local ended = redis.call('EXISTS', KEYS[5]) == 1
-for i = 4, #ARGV, 2 do
-  local chunkType, json = ARGV[i], ARGV[i + 1]
-  local seq = 0
-  if chunkType == 'start' and ended then
-    redis.call('DEL', KEYS[5])
-    ended = false
+local arg = 4
+for base = 0, #KEYS - 1, 7 do
+  local function key(index) return KEYS[base + index] end
+  local created = {}
+  local function set(index, value)
+    if redis.call('SET', key(index), value, 'KEEPTTL', 'GET') == false then created[#created + 1] = key(index) end
   end
-  if not ended then
-    if chunkType == 'abort' or chunkType == 'error' then
-      set(5, '1')
-      ended = true
+  -- After 'abort' or 'error' the message is over until a new segment opens: a Stop's early 'abort' (sent by the
+  -- model call) is not followed by the workflow's own status and 'abort' a moment later.
+  local ended = redis.call('EXISTS', key(5)) == 1
+  local count = tonumber(ARGV[arg])
+  arg = arg + 1
+  for _ = 1, count do
+    local chunkType, json = ARGV[arg], ARGV[arg + 1]
+    arg = arg + 2
+    local seq = 0
+    if chunkType == 'start' and ended then
+      redis.call('DEL', key(5))
+      ended = false
     end
-    seq = appendAndPublish(KEYS[1], KEYS[2], KEYS[7], ARGV[1], chunkType, json)
-    if chunkType == 'start' then set(3, seq) end
-    -- Every log begins with 'start': a first chunk of another type means Redis lost the earlier ones (a restart).
-    if seq == 1 and chunkType ~= 'start' then set(4, '1') end
+    if not ended then
+      if chunkType == 'abort' or chunkType == 'error' then
+        set(5, '1')
+        ended = true
+      end
+      seq = appendAndPublish(key(1), key(2), key(7), ARGV[1], chunkType, json)
+      if chunkType == 'start' then set(3, seq) end
+      -- Every log begins with 'start': a first chunk of another type means Redis lost the earlier ones (a restart).
+      if seq == 1 and chunkType ~= 'start' then set(4, '1') end
+    end
+    seqs[#seqs + 1] = seq
   end
-  seqs[#seqs + 1] = seq
-end
-local left = redis.call('TTL', KEYS[2])
-if left < ttl then
-  for i = 1, 6 do keepAlive(KEYS[i], ttl + tonumber(ARGV[3])) end
-else
-  for _, key in ipairs(created) do redis.call('EXPIRE', key, left) end
+  local left = redis.call('TTL', key(2))
+  if left < ttl then
+    for i = 1, 6 do keepAlive(key(i), ttl + tonumber(ARGV[3])) end
+  else
+    for _, created_key in ipairs(created) do redis.call('EXPIRE', created_key, left) end
+  end
 end
 return seqs
 `;
@@ -144,6 +152,28 @@ export interface ChunkPublisherOptions {
   replayWindowSeconds: number;
 }
 
+/** One caller's chunks for one completion, waiting for a script run. */
+interface Publish {
+  completionId: string;
+  chunks: readonly UIMessageChunk[];
+  resolve: (seqs: number[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Most chunks in one script run: a run holds Redis while it runs, so it stays short next to other clients'. */
+const MAX_CHUNKS_PER_RUN = 256;
+
+/** Takes the next run's publishes off the queue, in order: at least one, then as many as fit. */
+function takeRun(waiting: Publish[]): Publish[] {
+  let chunks = waiting[0]!.chunks.length;
+  let count = 1;
+  while (count < waiting.length && chunks + waiting[count]!.chunks.length <= MAX_CHUNKS_PER_RUN) {
+    chunks += waiting[count]!.chunks.length;
+    count += 1;
+  }
+  return waiting.splice(0, count);
+}
+
 export function createChunkPublisher(redis: Redis, options: ChunkPublisherOptions): ChunkPublisher {
   // EVALSHA with a fallback to EVAL: the script body is not resent with every token.
   redis.defineCommand('longhaulPublish', { lua: PUBLISH_SCRIPT });
@@ -153,19 +183,55 @@ export function createChunkPublisher(redis: Redis, options: ChunkPublisherOption
   // Keys are refreshed when less than the TTL is left: the slack is how rarely that happens while chunks flow.
   const refreshSlackSeconds = Math.max(1, Math.floor(options.ttlSeconds / 60));
 
-  async function publishMany(completionId: string, chunks: readonly UIMessageChunk[]): Promise<number[]> {
-    if (chunks.length === 0) return [];
-    const keys = [...completionKeys(completionId), streamKeys.channel(completionId)];
-    const args = chunks.flatMap((chunk) => [chunk.type, JSON.stringify(chunk)]);
-    const seqs = await redis.longhaulPublish(
-      keys.length,
-      ...keys,
-      options.maxLen,
-      options.ttlSeconds,
-      refreshSlackSeconds,
-      ...args,
-    );
-    return seqs.map(Number);
+  /**
+   * Group commit: a publish leaves at once when no script run is in flight; the publishes made meanwhile (any
+   * completion's) wait for it and then go together in the next run. An idle worker's chunks each go on their own;
+   * a busy one's share one round trip, one script run and one write to each subscriber per run.
+   */
+  const waiting: Publish[] = [];
+  let running = false;
+
+  async function runScripts(): Promise<void> {
+    running = true;
+    while (waiting.length > 0) {
+      const group = takeRun(waiting);
+      const keys = group.flatMap(({ completionId }) => [
+        ...completionKeys(completionId),
+        streamKeys.channel(completionId),
+      ]);
+      const args = group.flatMap(({ chunks }) => [
+        chunks.length,
+        ...chunks.flatMap((chunk) => [chunk.type, JSON.stringify(chunk)]),
+      ]);
+      try {
+        const seqs = (
+          await redis.longhaulPublish(
+            keys.length,
+            ...keys,
+            options.maxLen,
+            options.ttlSeconds,
+            refreshSlackSeconds,
+            ...args,
+          )
+        ).map(Number);
+        let from = 0;
+        for (const publish of group) {
+          publish.resolve(seqs.slice(from, from + publish.chunks.length));
+          from += publish.chunks.length;
+        }
+      } catch (error) {
+        for (const publish of group) publish.reject(error);
+      }
+    }
+    running = false;
+  }
+
+  function publishMany(completionId: string, chunks: readonly UIMessageChunk[]): Promise<number[]> {
+    if (chunks.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      waiting.push({ completionId, chunks, resolve, reject });
+      if (!running) void runScripts();
+    });
   }
 
   async function publishToUser(userId: string, chunk: UIMessageChunk): Promise<number> {

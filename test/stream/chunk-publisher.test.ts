@@ -88,6 +88,39 @@ describe('chunk publisher', () => {
     await follower.close();
   });
 
+  it("publishes several completions' chunks in one script run when they wait behind one in flight", async () => {
+    const own = createRedis(inject('redisUrl'), 'longhaul-test-publisher-group');
+    const grouped = createChunkPublisher(own, { maxLen: 1_000, ttlSeconds: 60, replayWindowSeconds: 60 });
+    // The real script command, noting how many completions each run carried (7 keys each).
+    const runs: number[] = [];
+    const script = own.longhaulPublish.bind(own);
+    own.longhaulPublish = (numKeys, ...rest) => {
+      runs.push(numKeys / 7);
+      return script(numKeys, ...rest);
+    };
+    const ids = [0, 1, 2].map(() => `cmp_${randomUUID()}`);
+    const seqs = await Promise.all([
+      grouped.publish(ids[0]!, { type: 'start', messageId: 'a' }),
+      grouped.publish(ids[1]!, { type: 'start', messageId: 'b' }),
+      grouped.publishMany(ids[2]!, [
+        { type: 'start', messageId: 'c' },
+        { type: 'text-delta', id: 't', delta: 'c' },
+      ]),
+      grouped.publish(ids[0]!, { type: 'text-delta', id: 't', delta: 'a' }),
+    ]);
+    expect(runs).toEqual([1, 3]);
+    expect(seqs).toEqual([1, 1, [1, 2], 2]);
+    expect((await hub.readLog(ids[0]!, 0)).map((event) => event.type)).toEqual(['start', 'text-delta']);
+    expect((await hub.readLog(ids[2]!, 0)).map((event) => event.type)).toEqual(['start', 'text-delta']);
+
+    await own.quit();
+    const failed = await Promise.allSettled([
+      grouped.publish(ids[0]!, { type: 'finish' }),
+      grouped.publish(ids[1]!, { type: 'finish' }),
+    ]);
+    expect(failed.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+  });
+
   it("gives a key created while the log is held the log's life, not only the TTL", async () => {
     const id = `cmp_${randomUUID()}`;
     await publisher.publish(id, { type: 'start', messageId: 'm1' });

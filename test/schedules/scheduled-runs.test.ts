@@ -273,6 +273,12 @@ describe('a scheduled agent', () => {
     expect((await getSchedule(h, schedule.id)).runsTaken).toBe(takenAtPause);
     // A run that started before the pause would make the trigger a skipped overlap.
     await waitFor(async () => (await getSchedule(h, schedule.id)).runningRuns.length === 0, 10_000, 'no run going');
+    const titled = async () => {
+      const { threads } = await readJson(await h.api('/v1/threads?limit=100'));
+      return (threads as { id: string; title: string }[]).filter((thread) => thread.title === text);
+    };
+    // The runs before the pause are not this test's subject: only the threads of the runs after it are counted.
+    const beforeTrigger = new Set((await titled()).map((thread) => thread.id));
 
     expect((await scheduleAction(h, schedule.id, 'trigger')).status).toBe(202);
     await waitFor(
@@ -292,12 +298,11 @@ describe('a scheduled agent', () => {
     let runThreads: { id: string; title: string }[] = [];
     await waitFor(
       async () => {
-        const { threads } = await readJson(await h.api('/v1/threads?limit=100'));
-        runThreads = (threads as { id: string; title: string }[]).filter((thread) => thread.title === text);
-        return runThreads.length >= takenAtPause + 3;
+        runThreads = (await titled()).filter((thread) => !beforeTrigger.has(thread.id));
+        return runThreads.length >= 3;
       },
-      15_000,
-      'a thread per run',
+      30_000,
+      'a new thread for the triggered run and each run after resuming',
     );
     for (const thread of runThreads.slice(0, 3)) {
       await waitFor(async () => (await assistantTexts(h, thread.id)).length === 1, 10_000, 'the run’s answer');

@@ -6,13 +6,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { createPool } from '../src/db/pool.js';
 import { createUsersRepo } from '../src/db/users-repo.js';
 import type { StackEnv } from '../scripts/stack.mjs';
 import type { LoopDelay } from './loop-delay.js';
 import type { SystemChild } from './system-child.js';
 import type { Target } from './target.js';
+import { freePort } from '../test/support/free-port.js';
 
 export interface ProductionSystem {
   target: Omit<Target, 'cancel' | 'discard'>;
@@ -27,14 +27,6 @@ export interface ProductionSystem {
 const READY_TIMEOUT_MS = 90_000;
 const EXIT_WAIT_MS = 10_000;
 const NO_DELAY: LoopDelay = { p50: Number.NaN, p99: Number.NaN, max: Number.NaN };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function startProcess(entry: string, env: NodeJS.ProcessEnv, readyLine: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });

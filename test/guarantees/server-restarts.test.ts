@@ -2,22 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
 import { postChat, readValidatedChunks, userMessage } from '../support/chat-client.js';
 import { startRedisServer } from '../support/redis-server.js';
 import { startTemporalDevServer } from '../support/temporal-cli.js';
 import { waitFor } from '../support/wait-for.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../support/free-port.js';
 
 /** Servers of this file's own, restarted mid-stream without disturbing other test files. */
 describe('a completion survives its servers restarting', () => {

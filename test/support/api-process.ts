@@ -3,8 +3,8 @@
  * Redis, Temporal task queue and scripted model, so a test can run several replicas side by side.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import type { Harness } from './harness.js';
+import { freePort } from './free-port.js';
 
 export interface ApiProcess {
   url: string;
@@ -51,14 +51,6 @@ export function waitForLine(
     );
   });
   return { ready, output: () => output };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export async function startApiProcess(h: Harness, extraEnv: Record<string, string> = {}): Promise<ApiProcess> {

@@ -4,10 +4,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { SEARCH_ATTRIBUTE_NAMES } from '../../src/workflows/definitions.js';
+import { freePort } from './free-port.js';
 
 export function findTemporalCli(): string | undefined {
   if (spawnSync('temporal', ['--version']).status === 0) return 'temporal';
@@ -25,17 +25,6 @@ export function signalApprovalDecision(address: string, toolCallId: string, inpu
   const args = ['workflow', 'signal', '--address', address, '--workflow-id', `tool-${toolCallId}`];
   return spawnSync(binary, [...args, '--name', 'approvalDecision', '--input', JSON.stringify(input)], {
     encoding: 'utf8',
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
   });
 }
 

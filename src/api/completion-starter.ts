@@ -16,7 +16,7 @@ import {
 } from '../completions/open-user-turn.js';
 import { TooManyActiveCompletions } from '../completions/active-completions-cap.js';
 import type { TurnPolicy } from '../completions/turn-policy.js';
-import type { DoubleTextPolicy } from '../db/threads-repo.js';
+import type { DoubleTextPolicy, ThreadRow } from '../db/threads-repo.js';
 import type { Logger } from '../log.js';
 import type { completionWorkflow } from '../workflows/completion-workflow.js';
 import { completionSearchAttributes, type CompletionInput } from '../workflows/definitions.js';
@@ -30,6 +30,11 @@ const ACTIVE_RETRY_AFTER_MS = 5_000;
 
 /** A user's turn as the routes ask for it. */
 export type StartTurnRequest = UserTurnRequest;
+
+/** The caller's thread of the request's client id, as a route read it before opening the turn. */
+export interface SeenThread {
+  thread: ThreadRow | undefined;
+}
 
 export interface StartedTurn {
   completionId: string;
@@ -61,8 +66,8 @@ export function createCompletionStarter(deps: {
    * settled first, which frees the thread: asking Temporal is network I/O, so it happens before the thread row is
    * locked, or a slow Temporal would hold the lock and a pooled connection while every message to the thread queues.
    */
-  async function persistTurn(request: StartTurnRequest): Promise<OpenedUserTurn> {
-    const running = await runningTurnOf({ pool }, request);
+  async function persistTurn(request: StartTurnRequest, seen?: SeenThread): Promise<OpenedUserTurn> {
+    const running = await runningTurnOf({ pool }, request, seen);
     if (running) await reconciler.settleIfEnded(running);
     try {
       return await openUserTurn(
@@ -81,9 +86,12 @@ export function createCompletionStarter(deps: {
   }
 
   return {
-    /** Writes the turn's rows; call `launch` after subscribing to the stream so no chunk can be missed. */
-    async prepare(request: StartTurnRequest) {
-      const turn = await persistTurn(request);
+    /**
+     * Writes the turn's rows; call `launch` after subscribing to the stream so no chunk can be missed. `seen`: the
+     * caller's thread as the route already read it (undefined inside: it has none), so it is not read again.
+     */
+    async prepare(request: StartTurnRequest, seen?: SeenThread) {
+      const turn = await persistTurn(request, seen);
       const input: CompletionInput = {
         completionId: turn.completionId,
         threadId: turn.threadId,

@@ -204,15 +204,13 @@ export function createSteeringService(deps: {
     /**
      * A new chat message on a `steer` thread whose answer is running: delivered into it. Undefined when there is
      * nothing to steer, or the message cannot land, so it opens a turn as any message does (queued behind the
-     * answer, or refused beside an approval).
+     * answer, or refused beside an approval). `thread` is the caller's thread of `request.clientThreadId`, as the
+     * route looked it up (it hands the same row on to the turn's opening, which then need not read it again).
      */
     async steerFromChat(
       request: SteerRequest,
+      thread: ThreadRow | undefined,
     ): Promise<{ completion: CompletionRow; outcome: SteeringOutcome } | undefined> {
-      const thread = await threads.getOwn(request.clientThreadId, request.userId).catch((error: unknown) => {
-        if (error instanceof AppError && error.status === 404) return undefined;
-        throw error;
-      });
       if (!thread || thread.doubleTextPolicy !== 'steer') return undefined;
       const existing = await findSteering(pool, thread.id, request.messageId);
       const result = existing ? await resent(existing, request, thread) : await first(request, thread);

@@ -39,9 +39,13 @@ export function createThreadService(deps: {
   const messages = createMessagesRepo(deps.pool);
   const audit = createAuditRepo(deps.pool);
 
-  /** The caller's thread by the id the caller gave it; 404 when the caller has none of that id. */
+  /** The caller's thread by the id the caller gave it, if the caller has one of that id. */
+  const findOwn = (clientThreadId: string, userId: string): Promise<ThreadRow | undefined> =>
+    threads.getByClientId(clientThreadId, userId);
+
+  /** As findOwn; 404 when the caller has none of that id. */
   async function getOwn(clientThreadId: string, userId: string): Promise<ThreadRow> {
-    const thread = await threads.getByClientId(clientThreadId, userId);
+    const thread = await findOwn(clientThreadId, userId);
     if (!thread) throw notFound('thread');
     return thread;
   }
@@ -53,6 +57,7 @@ export function createThreadService(deps: {
   }
 
   return {
+    findOwn,
     getOwn,
     activeCompletion,
 

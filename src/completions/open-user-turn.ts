@@ -10,7 +10,7 @@ import { ACTIVE_STATUSES, createCompletionsRepo, type CompletionRow } from '../d
 import { newId } from '../db/ids.js';
 import { createMessagesRepo } from '../db/messages-repo.js';
 import { steeringPartsSchema, type SteeringMode } from '../db/steering-repo.js';
-import { createThreadsRepo, type DoubleTextPolicy } from '../db/threads-repo.js';
+import { createThreadsRepo, type DoubleTextPolicy, type ThreadRow } from '../db/threads-repo.js';
 import { withTransaction } from '../db/transaction.js';
 import type { UIPart } from '../db/ui-parts.js';
 import type { LifecycleDeps } from './lifecycle-deps.js';
@@ -88,12 +88,18 @@ export interface UserTurnDeps extends Pick<LifecycleDeps, 'pool'> {
   maxActiveCompletions?: number;
 }
 
-/** The caller's thread's running turn, read without a lock: the one to ask Temporal about before opening the next. */
+/**
+ * The caller's thread's running turn, read without a lock: the one to ask Temporal about before opening the next.
+ * `seen` is the thread as the caller already read it (also without a lock), so it is not read twice.
+ */
 export async function runningTurnOf(
   { pool }: Pick<LifecycleDeps, 'pool'>,
   request: Pick<UserTurnRequest, 'clientThreadId' | 'userId'>,
+  seen?: { thread: ThreadRow | undefined },
 ): Promise<CompletionRow | undefined> {
-  const thread = await createThreadsRepo(pool).getByClientId(request.clientThreadId, request.userId);
+  const thread = seen
+    ? seen.thread
+    : await createThreadsRepo(pool).getByClientId(request.clientThreadId, request.userId);
   const active = thread?.activeCompletionId
     ? await createCompletionsRepo(pool).get(thread.activeCompletionId)
     : undefined;

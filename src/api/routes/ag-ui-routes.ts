@@ -12,6 +12,7 @@ import { createAgUiRunStream } from '../../ag-ui/run-stream.js';
 import type { AppDeps } from '../app-deps.js';
 import { AppError, conflict } from '../app-error.js';
 import { readJsonBody } from '../middleware/json-body.js';
+import type { SeenThread } from '../completion-starter.js';
 import { createSteeringService } from '../steering-service.js';
 import { holdStreamSlot } from '../middleware/stream-slot.js';
 import { parseInput } from '../parse-input.js';
@@ -31,14 +32,21 @@ export function agUiRoutes(deps: AppDeps): Router {
    * As for /api/chat: on a `steer` thread whose answer runs, the new message steers that answer, and this run is the
    * answer's stream from the start of its current segment, the steering message included.
    */
-  async function steerRunning(ctx: Context, run: Run<'turn'>): Promise<boolean> {
-    const steered = await steering.steerFromChat({
-      userId: ctx.state.user.id,
-      clientThreadId: run.threadId,
-      messageId: run.userMessage.uiMessageId,
-      parts: run.userMessage.parts,
-      mode: 'next-step',
-    });
+  async function steerRunning(
+    ctx: Context,
+    run: Run<'turn'>,
+    thread: NonNullable<SeenThread['thread']>,
+  ): Promise<boolean> {
+    const steered = await steering.steerFromChat(
+      {
+        userId: ctx.state.user.id,
+        clientThreadId: run.threadId,
+        messageId: run.userMessage.uiMessageId,
+        parts: run.userMessage.parts,
+        mode: 'next-step',
+      },
+      thread,
+    );
     if (!steered) return false;
     tagRequest(ctx, { threadId: run.threadId, completionId: steered.completion.id });
     const segmentStart = (await deps.hub.segmentStart(steered.completion.id)) ?? 1;
@@ -46,14 +54,17 @@ export function agUiRoutes(deps: AppDeps): Router {
     return true;
   }
 
-  async function startTurn(ctx: Context, run: Run<'turn'>) {
-    const prepared = await deps.starter.prepare({
-      userId: ctx.state.user.id,
-      clientThreadId: run.threadId,
-      createThread: true,
-      userMessage: run.userMessage,
-      choices: run.choices,
-    });
+  async function startTurn(ctx: Context, run: Run<'turn'>, seen?: SeenThread) {
+    const prepared = await deps.starter.prepare(
+      {
+        userId: ctx.state.user.id,
+        clientThreadId: run.threadId,
+        createThread: true,
+        userMessage: run.userMessage,
+        choices: run.choices,
+      },
+      seen,
+    );
     // As for /api/chat: the follower reads the Redis log before the live feed, so subscribing while the workflow
     // starts loses nothing published before the subscription is active.
     const [subscribed, launched] = await Promise.allSettled([
@@ -120,8 +131,11 @@ export function agUiRoutes(deps: AppDeps): Router {
 
   router.post('/ag-ui', streamSlot, async (ctx) => {
     const run = parseRunInput(await readJsonBody(ctx, deps.maxBodyBytes), deps.maxMessageChars);
-    if (run.kind === 'resume') await resume(ctx, run);
-    else if (!(await steerRunning(ctx, run))) await startTurn(ctx, run);
+    if (run.kind === 'resume') return resume(ctx, run);
+    // As for /api/chat: the thread is read once for steering and the opening, unless a steering attempt fell through.
+    const thread = await threads.findOwn(run.threadId, ctx.state.user.id);
+    if (thread?.doubleTextPolicy !== 'steer') return startTurn(ctx, run, { thread });
+    if (!(await steerRunning(ctx, run, thread))) await startTurn(ctx, run);
   });
 
   router.get('/ag-ui/:threadId/stream', streamSlot, async (ctx) => {

@@ -13,7 +13,7 @@ import type { ClientVersion } from '../../stream/client-version.js';
 import { tagRequest } from '../tag-request.js';
 import { createSteeringService, unlandableError } from '../steering-service.js';
 import { createCompletionStream } from '../completion-stream.js';
-import type { StartTurnRequest } from '../completion-starter.js';
+import type { SeenThread, StartTurnRequest } from '../completion-starter.js';
 import { readJsonBody } from '../middleware/json-body.js';
 import { holdStreamSlot } from '../middleware/stream-slot.js';
 import { parseInput } from '../parse-input.js';
@@ -40,7 +40,7 @@ export function chatRoutes(deps: AppDeps): Router {
     return { thread, completion: await threads.activeCompletion(thread) };
   }
 
-  async function startTurn(ctx: Context, body: ChatRequest, version: ClientVersion) {
+  async function startTurn(ctx: Context, body: ChatRequest, version: ClientVersion, seen?: SeenThread) {
     const userMessage: StartTurnRequest['userMessage'] =
       body.trigger === 'regenerate-message'
         ? {
@@ -54,17 +54,20 @@ export function chatRoutes(deps: AppDeps): Router {
         : (({ id, parts }) => ({ uiMessageId: id, parts: parts.map(({ type, text }) => ({ type, text })) }))(
             parseInput(newUserMessageSchema, body.messages.at(-1), `messages[${body.messages.length - 1}]`),
           );
-    const prepared = await deps.starter.prepare({
-      userId: ctx.state.user.id,
-      clientThreadId: body.id,
-      createThread: body.trigger !== 'regenerate-message',
-      userMessage,
-      choices: {
-        ...(body.agent ? { agent: body.agent } : {}),
-        ...(body.model ? { model: body.model } : {}),
-        ...(body.tools ? { tools: body.tools } : {}),
+    const prepared = await deps.starter.prepare(
+      {
+        userId: ctx.state.user.id,
+        clientThreadId: body.id,
+        createThread: body.trigger !== 'regenerate-message',
+        userMessage,
+        choices: {
+          ...(body.agent ? { agent: body.agent } : {}),
+          ...(body.model ? { model: body.model } : {}),
+          ...(body.tools ? { tools: body.tools } : {}),
+        },
       },
-    });
+      seen,
+    );
     // Subscribing and starting overlap: the follower reads the Redis log before the live feed, so chunks
     // published before the subscription is active are replayed from the log, not lost.
     const following = deps.hub.follow(prepared.turn.completionId);
@@ -131,23 +134,41 @@ export function chatRoutes(deps: AppDeps): Router {
    * A `steer` thread's new message while its answer runs: delivered into that answer, whose stream (the whole
    * assistant message, as a resume reads it) is the response, so useChat reads the answer it joined.
    */
-  async function steerFromChat(ctx: Context, body: ChatRequest, version: ClientVersion): Promise<boolean> {
+  async function steerFromChat(
+    ctx: Context,
+    body: ChatRequest,
+    version: ClientVersion,
+    thread: NonNullable<SeenThread['thread']>,
+  ): Promise<boolean> {
     const { id, parts } = parseInput(
       newUserMessageSchema,
       body.messages.at(-1),
       `messages[${body.messages.length - 1}]`,
     );
-    const steered = await steering.steerFromChat({
-      userId: ctx.state.user.id,
-      clientThreadId: body.id,
-      messageId: id,
-      parts: parts.map(({ text }) => ({ type: 'text' as const, text })),
-      mode: 'next-step',
-    });
+    const steered = await steering.steerFromChat(
+      {
+        userId: ctx.state.user.id,
+        clientThreadId: body.id,
+        messageId: id,
+        parts: parts.map(({ text }) => ({ type: 'text' as const, text })),
+        mode: 'next-step',
+      },
+      thread,
+    );
     if (!steered) return false;
     tagRequest(ctx, { threadId: body.id, completionId: steered.completion.id });
     await streamMessage(ctx, steered.completion, version);
     return true;
+  }
+
+  /**
+   * A new message: it steers the running answer of a `steer` thread, or else opens a turn. The thread is read
+   * once for both; a steering attempt that falls through may have changed it, so the opening reads it again then.
+   */
+  async function sendMessage(ctx: Context, body: ChatRequest, version: ClientVersion) {
+    const thread = await threads.findOwn(body.id, ctx.state.user.id);
+    if (thread?.doubleTextPolicy !== 'steer') return startTurn(ctx, body, version, { thread });
+    if (!(await steerFromChat(ctx, body, version, thread))) await startTurn(ctx, body, version);
   }
 
   router.post('/api/chat', streamSlot, async (ctx) => {
@@ -156,8 +177,8 @@ export function chatRoutes(deps: AppDeps): Router {
     const body = parseInput(chatRequestSchema, await readJsonBody(ctx, deps.maxBodyBytes));
     if (body.trigger === 'submit-message' && body.messages.at(-1)?.role === 'assistant')
       await continueAfterApprovals(ctx, body, version);
-    else if (body.trigger === 'regenerate-message' || !(await steerFromChat(ctx, body, version)))
-      await startTurn(ctx, body, version);
+    else if (body.trigger === 'regenerate-message') await startTurn(ctx, body, version);
+    else await sendMessage(ctx, body, version);
   });
 
   /** Adds a message to the thread's running answer, delivered at its next model step (see steering-service.ts). */

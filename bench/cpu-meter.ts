@@ -69,7 +69,12 @@ const isBackendOf = (title: string, database: string) =>
   new RegExp(`^postgres: (\\S+: )?\\S+ ${database} `).test(title);
 const isAnyBackend = (title: string) => /^postgres: (\S+: )?\S+ \S+ (\[local\]|[\d.:a-f]+\(\d+\))/.test(title);
 
-export function createCpuMeter(temporalPort: string, systemPids: Record<SystemProcess, number>, database: string) {
+/** `systemPids` may leave processes out: the Temporal floor's process meters itself and the server only. */
+export function createCpuMeter(
+  temporalPort: string,
+  systemPids: Partial<Record<SystemProcess, number>>,
+  database: string,
+) {
   const cores = procStatLines().filter((line) => /^cpu\d+ /.test(line)).length;
   const ownPid = String(process.pid);
   const groupOfPid = new Map<string, SystemProcess>(

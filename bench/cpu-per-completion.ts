@@ -4,8 +4,9 @@
  * production topology), and what Temporal, Postgres and Redis used meanwhile. "All" is their sum: the load
  * generator and model server are the bench's, not the system's, and are left out for every system alike.
  */
+import type { FloorFigures } from './floor/measure.js';
 import type { LatencyFigures } from './phases/latency.js';
-import type { BenchResults } from './results.js';
+import type { BenchResults, FloorPhases } from './results.js';
 import type { SystemName } from './target.js';
 
 export interface CpuPerCompletion {
@@ -41,19 +42,43 @@ export function cpuPerCompletion(system: SystemName, phase: LatencyFigures | und
   };
 }
 
+export interface FloorCpuPerCompletion {
+  /** The floor's own process: client and worker. */
+  own: number;
+  temporal: number;
+  /** own + Temporal: the bare workflow alone. */
+  all: number;
+  completions: number;
+}
+
+export function floorCpuPerCompletion(phase: FloorFigures | undefined): FloorCpuPerCompletion | undefined {
+  const ms = phase?.cpu?.ms;
+  if (!phase || !ms || phase.completions === 0) return undefined;
+  const own = ms['load process'] / phase.completions;
+  const temporal = ms.temporal / phase.completions;
+  return { own, temporal, all: own + temporal, completions: phase.completions };
+}
+
+export interface CpuPhase {
+  label: string;
+  pick: (figures: BenchResults['baseline']) => LatencyFigures | undefined;
+  /** The Temporal floor measured at the same shape, concurrency and count. */
+  pickFloor: (floor: FloorPhases | undefined) => FloorFigures | undefined;
+}
+
 /** The phases issue 17 sets CPU goals on: 50 chunks at each latency concurrency, and the long answers. */
-export function cpuPhases(
-  results: Pick<BenchResults, 'plan'>,
-): { label: string; pick: (figures: BenchResults['baseline']) => LatencyFigures | undefined }[] {
+export function cpuPhases(results: Pick<BenchResults, 'plan'>): CpuPhase[] {
   const { shape, longAnswer } = results.plan;
   return [
     ...results.plan.concurrencies.map((c) => ({
       label: `${shape.chunks} chunks, c=${c}`,
       pick: (figures: BenchResults['baseline']) => figures.latency.find((l) => l.concurrency === c),
+      pickFloor: (floor: FloorPhases | undefined) => floor?.latency.find((l) => l.concurrency === c),
     })),
     {
       label: `${longAnswer.shape.chunks} chunks, c=${longAnswer.concurrency}`,
       pick: (figures: BenchResults['baseline']) => figures.longAnswer,
+      pickFloor: (floor: FloorPhases | undefined) => floor?.longAnswer,
     },
   ];
 }

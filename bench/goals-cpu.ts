@@ -1,11 +1,14 @@
 /**
  * The goals of issue 17, as ratios to the baseline measured in the same run: CPU per completion over every
  * process involved, first-token time and chunk latency in both Longhaul topologies, and the production topology
- * against `npm start`.
+ * against `npm start`. CPU and first-token goals also give the floor's figure against the same baseline: the
+ * baseline plus a bare one-activity Temporal workflow at the same shape (phases/floor.ts), what no turn that is a
+ * Temporal workflow can go below.
  */
-import { cpuPerCompletion } from './cpu-per-completion.js';
+import { cpuPerCompletion, floorCpuPerCompletion } from './cpu-per-completion.js';
+import type { FloorFigures } from './floor/measure.js';
 import type { LatencyFigures } from './phases/latency.js';
-import type { BenchResults, GoalResult, SystemFigures } from './results.js';
+import type { BenchResults, FloorPhases, GoalResult, SystemFigures } from './results.js';
 import { round } from './stats.js';
 import type { SystemName } from './target.js';
 
@@ -18,23 +21,80 @@ const ms = (value: number) => `${round(value, 1)} ms`;
 const latencyAt = (figures: SystemFigures | undefined, c: number) => figures?.latency.find((l) => l.concurrency === c);
 const noSamples = (goal: string, target: string): GoalResult => ({ goal, target, measured: 'no samples', pass: false });
 
-type Results = Pick<BenchResults, 'baseline' | 'longhaul' | 'production' | 'plan'>;
+type Results = Pick<BenchResults, 'baseline' | 'longhaul' | 'production' | 'plan' | 'floor'>;
+type PickFloor = (floor: FloorPhases) => FloorFigures | undefined;
 
-function cpuGoal(results: Results, label: string, pick: (f: SystemFigures) => LatencyFigures | undefined, max: number) {
+/** `value` as the goal shows it, and whether the floor itself already misses the target. */
+const floorNote = (value: string, meets: boolean) => `floor: ${value}${meets ? '' : ', over the target'}`;
+
+function cpuGoal(
+  results: Results,
+  label: string,
+  pick: (f: SystemFigures) => LatencyFigures | undefined,
+  pickFloor: PickFloor,
+  max: number,
+): GoalResult[] {
+  const base = cpuPerCompletion('baseline', pick(results.baseline));
+  const bare = results.floor ? floorCpuPerCompletion(pickFloor(results.floor)) : undefined;
+  // The relay any design does (the baseline's own processes and services) plus a bare workflow's client, worker
+  // and Temporal server.
+  const floor = base && bare ? base.all + bare.all : undefined;
+  const note =
+    base && floor !== undefined
+      ? { floor: floorNote(`${ms(floor)} (${round(floor / base.all, 2)}×)`, floor <= max * base.all) }
+      : {};
   return TOPOLOGIES.map(([system, name]) => {
     const goal = `CPU per completion (all processes), ${label}, ${name}`;
     const target = `≤ ${max}× baseline`;
     const figures = results[system];
-    const base = cpuPerCompletion('baseline', pick(results.baseline));
     const lh = figures ? cpuPerCompletion(system, pick(figures)) : undefined;
-    if (!base || !lh) return noSamples(goal, target);
+    if (!base || !lh) return { ...noSamples(goal, target), ...note };
     return {
       goal,
       target,
       measured: `${ms(lh.all)} vs ${ms(base.all)} (${round(lh.all / base.all, 2)}×)`,
       pass: lh.all <= max * base.all,
+      ...note,
     };
   });
+}
+
+/** A first-token goal: its ceiling given the baseline's p50, and how a p50 compares with the baseline's. */
+interface TtftLimit {
+  max: (base: number) => number;
+  versus: (base: number, value: number) => string;
+}
+
+/** Time to first token's floor: the baseline's plus a bare workflow's start() → activity running, p50. */
+function ttftFloor(
+  results: Results,
+  pick: (f: SystemFigures) => LatencyFigures | undefined,
+  pickFloor: PickFloor,
+  limit: TtftLimit,
+): string | undefined {
+  const base = pick(results.baseline)?.ttftRaw;
+  const bare = results.floor ? pickFloor(results.floor)?.startToActivity : undefined;
+  if (!base || !bare || base.count === 0 || bare.count === 0) return undefined;
+  const floor = base.p50 + bare.p50;
+  return floorNote(`${ms(floor)} (${limit.versus(base.p50, floor)})`, floor <= limit.max(base.p50));
+}
+
+function ttftGoal(
+  results: Results,
+  goal: string,
+  target: string,
+  pick: (f: SystemFigures) => LatencyFigures | undefined,
+  pickFloor: PickFloor,
+  limit: TtftLimit,
+): GoalResult[] {
+  return latencyGoal(
+    results,
+    goal,
+    target,
+    (f) => pick(f)?.ttftRaw,
+    (b, l) => [l <= limit.max(b), `${ms(l)} vs ${ms(b)} (${limit.versus(b, l)})`],
+    ttftFloor(results, pick, pickFloor, limit),
+  );
 }
 
 function latencyGoal(
@@ -43,14 +103,17 @@ function latencyGoal(
   target: string,
   pick: (f: SystemFigures) => { p50: number; count: number } | undefined,
   test: (base: number, lh: number) => [boolean, string],
+  floor?: string,
 ): GoalResult[] {
+  const note = floor ? { floor } : {};
   return TOPOLOGIES.map(([system, name]) => {
     const base = pick(results.baseline);
     const figures = results[system];
     const lh = figures ? pick(figures) : undefined;
-    if (!base || !lh || base.count === 0 || lh.count === 0) return noSamples(`${goal}, ${name}`, target);
+    if (!base || !lh || base.count === 0 || lh.count === 0)
+      return { ...noSamples(`${goal}, ${name}`, target), ...note };
     const [pass, measured] = test(base.p50, lh.p50);
-    return { goal: `${goal}, ${name}`, target, measured, pass };
+    return { goal: `${goal}, ${name}`, target, measured, pass, ...note };
   });
 }
 
@@ -58,23 +121,30 @@ export function evaluateCpuGoals(results: Results): GoalResult[] {
   const { plan } = results;
   const long = plan.longAnswer;
   const chunks = plan.shape.chunks;
+  const floorAt = (c: number) => (floor: FloorPhases) => floor.latency.find((l) => l.concurrency === c);
+  const longFloor = (floor: FloorPhases) => floor.longAnswer;
   const goals: GoalResult[] = [
-    ...cpuGoal(results, `${chunks} chunks, c=50`, (f) => latencyAt(f, 50), 4),
-    ...cpuGoal(results, `${long.shape.chunks} chunks, c=${long.concurrency}`, (f) => f.longAnswer, 2.5),
-    ...cpuGoal(results, `${chunks} chunks, c=1`, (f) => latencyAt(f, 1), 3),
-    ...latencyGoal(
+    ...cpuGoal(results, `${chunks} chunks, c=50`, (f) => latencyAt(f, 50), floorAt(50), 4),
+    ...cpuGoal(results, `${long.shape.chunks} chunks, c=${long.concurrency}`, (f) => f.longAnswer, longFloor, 2.5),
+    ...cpuGoal(results, `${chunks} chunks, c=1`, (f) => latencyAt(f, 1), floorAt(1), 3),
+    ...ttftGoal(
       results,
       'time to first token p50 (raw), c=1',
       '≤ baseline + 25 ms',
-      (f) => latencyAt(f, 1)?.ttftRaw,
-      (b, l) => [l <= b + 25, `${ms(l)} vs ${ms(b)} (+${ms(l - b)})`],
+      (f) => latencyAt(f, 1),
+      floorAt(1),
+      {
+        max: (b) => b + 25,
+        versus: (b, v) => `+${ms(v - b)}`,
+      },
     ),
-    ...latencyGoal(
+    ...ttftGoal(
       results,
       `time to first token p50 (raw), ${long.shape.chunks} chunks, c=${long.concurrency}`,
       '≤ 3× baseline',
-      (f) => f.longAnswer?.ttftRaw,
-      (b, l) => [l <= 3 * b, `${ms(l)} vs ${ms(b)} (${round(l / b, 2)}×)`],
+      (f) => f.longAnswer,
+      longFloor,
+      { max: (b) => 3 * b, versus: (b, v) => `${round(v / b, 2)}×` },
     ),
     ...latencyGoal(
       results,

@@ -22,7 +22,7 @@ export interface HopSummary {
   workerPublishCall: Distribution;
   /** Emit → the worker's publish returns. */
   workerPublishReply: Distribution;
-  /** Round trip of every publish call (all chunk types). */
+  /** Round trip of every publish call (a script run: every chunk type, often several chunks). */
   publishRoundTrip: Distribution;
   /** Emit → a PSUBSCRIBEd bench connection receives the message. */
   redisDelivery: Distribution;
@@ -61,12 +61,14 @@ export async function createHopTracer(options: {
       const calledAt = now();
       const reply = original.apply(options.workerRedis, args) as Promise<unknown>;
       if (!enabled) return reply;
-      const json = String(args.at(-1));
-      record(samples.workerPublishCall, json, calledAt);
+      // A group-committed run carries the chunks of several completions: each one's stamp is a sample, not
+      // only the last (the freshest) one's.
+      const chunks = args.filter((arg): arg is string => typeof arg === 'string');
+      for (const chunk of chunks) record(samples.workerPublishCall, chunk, calledAt);
       return reply.then((value) => {
         const at = now();
         samples.publishRoundTrip.push(at - calledAt);
-        record(samples.workerPublishReply, json, at);
+        for (const chunk of chunks) record(samples.workerPublishReply, chunk, at);
         return value;
       });
     };

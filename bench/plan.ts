@@ -36,6 +36,8 @@ export interface Plan {
   memoryShape: StreamShape;
   /** `--soak-only`: warm-up, the open-streams memory phase and the soak, nothing else (to try the soak alone). */
   soakOnly: boolean;
+  /** `--floor-only`: the Temporal floor's phases, nothing else (to try them alone). */
+  floorOnly: boolean;
   /** Steady load on Longhaul while its memory is sampled (`--soak-minutes=<n>`; 0 skips the soak). */
   soakMs: number;
   soakSampleMs: number;
@@ -62,7 +64,7 @@ const common = {
 /** 300 chunks 20 ms apart: six seconds of answer, so per-chunk work outweighs the start. */
 const LONG_ANSWER_SHAPE = { chunks: 300, delayMs: 20, firstDelayMs: 20 };
 
-const quick: Omit<Plan, 'profile' | 'soakOnly'> = {
+const quick: Omit<Plan, 'profile' | 'soakOnly' | 'floorOnly'> = {
   ...common,
   mode: 'quick',
   latencyCompletions: { 1: 6, 10: 20, 50: 50 },
@@ -79,7 +81,7 @@ const quick: Omit<Plan, 'profile' | 'soakOnly'> = {
   longAnswer: { shape: LONG_ANSWER_SHAPE, concurrency: 50, completions: 50 },
 };
 
-const full: Omit<Plan, 'profile' | 'soakOnly'> = {
+const full: Omit<Plan, 'profile' | 'soakOnly' | 'floorOnly'> = {
   ...common,
   mode: 'full',
   latencyCompletions: { 1: 40, 10: 200, 50: 500 },
@@ -98,7 +100,7 @@ const full: Omit<Plan, 'profile' | 'soakOnly'> = {
 
 const LABEL_PATTERN = /^--label=([A-Za-z0-9._-]{1,40})$/;
 const SOAK_MINUTES_PATTERN = /^--soak-minutes=(\d{1,3}(?:\.\d+)?)$/;
-const FLAGS = ['--quick', '--profile', '--soak-only'];
+const FLAGS = ['--quick', '--profile', '--soak-only', '--floor-only'];
 
 export function planFor(args: readonly string[]): Plan {
   const unknown = args.filter(
@@ -106,7 +108,7 @@ export function planFor(args: readonly string[]): Plan {
   );
   if (unknown.length > 0) {
     throw new Error(
-      `unknown argument(s): ${unknown.join(' ')}; usage: npm run bench [-- --quick] [--profile] [--label=<name>] [--soak-only] [--soak-minutes=<n>]`,
+      `unknown argument(s): ${unknown.join(' ')}; usage: npm run bench [-- --quick] [--profile] [--label=<name>] [--soak-only] [--floor-only] [--soak-minutes=<n>]`,
     );
   }
   const label = args.map((arg) => LABEL_PATTERN.exec(arg)?.[1]).find((value) => value !== undefined);
@@ -116,6 +118,7 @@ export function planFor(args: readonly string[]): Plan {
     ...base,
     profile: args.includes('--profile'),
     soakOnly: args.includes('--soak-only'),
+    floorOnly: args.includes('--floor-only'),
     ...(soakMinutes !== undefined ? { soakMs: Math.round(Number(soakMinutes) * 60_000) } : {}),
     ...(label ? { label } : {}),
   };

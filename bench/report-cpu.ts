@@ -2,7 +2,8 @@
  * Issue 17's part of the Markdown report: CPU per completion by process group in each system, and the summary
  * table README's Performance section quotes (same rows as the issue's), ready to paste.
  */
-import { cpuPerCompletion, cpuPhases, type CpuPerCompletion } from './cpu-per-completion.js';
+import { cpuPerCompletion, cpuPhases, floorCpuPerCompletion, type CpuPerCompletion } from './cpu-per-completion.js';
+import type { LatencyFigures } from './phases/latency.js';
 import type { Distribution } from './stats.js';
 import { round } from './stats.js';
 import type { BenchResults, SystemFigures } from './results.js';
@@ -14,6 +15,8 @@ const SYSTEMS = [
   ['production', 'Longhaul, `server.ts` + `worker.ts`'],
 ] as const satisfies readonly (readonly [SystemName, string])[];
 
+const FLOOR_LABEL = 'Temporal floor (bare workflow)';
+
 const fmt = (value: number | undefined, digits = 0) =>
   value === undefined || !Number.isFinite(value) ? '–' : round(value, digits).toLocaleString('en-US');
 const table = (head: string[], rows: string[][]) =>
@@ -24,7 +27,7 @@ const figuresOf = (results: BenchResults, system: SystemName): SystemFigures | u
 
 function breakdownTable(results: BenchResults): string {
   const rows: string[][] = [];
-  for (const { label, pick } of cpuPhases(results)) {
+  for (const { label, pick, pickFloor } of cpuPhases(results)) {
     const base = cpuPerCompletion('baseline', pick(results.baseline));
     for (const [system, name] of SYSTEMS) {
       const figures = figuresOf(results, system);
@@ -42,6 +45,20 @@ function breakdownTable(results: BenchResults): string {
         cpu && base ? `${round(cpu.all / base.all, 2)}×` : '–',
       ]);
     }
+    const floor = floorCpuPerCompletion(pickFloor(results.floor));
+    if (floor) {
+      rows.push([
+        label,
+        FLOOR_LABEL,
+        String(floor.completions),
+        fmt(floor.own),
+        fmt(floor.temporal),
+        '–',
+        '–',
+        fmt(floor.all),
+        base ? `${round(floor.all / base.all, 2)}×` : '–',
+      ]);
+    }
   }
   return table(
     [
@@ -54,6 +71,43 @@ function breakdownTable(results: BenchResults): string {
       'Redis ms',
       'all ms',
       'all ÷ baseline',
+    ],
+    rows,
+  );
+}
+
+/** Beside the systems' first-token figures: how long a bare workflow's activity waits to start. */
+function floorLatencyTable(results: BenchResults): string {
+  const ttft = (figures: LatencyFigures | undefined) => {
+    const d = figures?.ttftRaw;
+    return d && d.count > 0 ? fmt(d.p50, 1) : '–';
+  };
+  const rows = cpuPhases(results).flatMap(({ label, pick, pickFloor }) => {
+    const floor = pickFloor(results.floor);
+    if (!floor) return [];
+    const wait = floor.startToActivity;
+    const base = pick(results.baseline)?.ttftRaw;
+    return [
+      [
+        label,
+        String(wait.count),
+        `${fmt(wait.p50, 1)} / ${fmt(wait.p99, 1)}`,
+        ...SYSTEMS.map(([system]) => {
+          const figures = figuresOf(results, system);
+          return ttft(figures ? pick(figures) : undefined);
+        }),
+        base && base.count > 0 ? fmt(base.p50 + wait.p50, 1) : '–',
+      ],
+    ];
+  });
+  if (rows.length === 0) return 'Not measured (see Notes).';
+  return table(
+    [
+      'phase',
+      'completions',
+      'start() → activity running p50 / p99 (ms)',
+      ...SYSTEMS.map(([, name]) => `${name} time to first token p50 (ms)`),
+      'floor: baseline + start() → activity p50 (ms)',
     ],
     rows,
   );
@@ -133,6 +187,14 @@ export function cpuSection(results: BenchResults): string {
         ]
       : []),
     breakdownTable(results),
+    '',
+    `"${FLOOR_LABEL}" is a workflow that runs one activity as long as the phase's answer streams (eager start and eager activity, client and worker in one process of its own, no Postgres or Redis), at the phase's concurrency and count (\`bench/temporal-floor.ts\`): its own process and the Temporal server are what any turn run as a Temporal workflow costs before it does anything of its own. A Longhaul-shaped turn's floor is the baseline's row plus this one (the goals table gives that sum).`,
+    '',
+    '### Temporal floor: start() → activity running',
+    '',
+    "How long a bare workflow's activity (the model call) waits after `start()`: the least Temporal adds to a first token. Time to first token is raw (request sent → first text chunk, the model's own delay included).",
+    '',
+    floorLatencyTable(results),
     '',
     '### For README (Performance)',
     '',

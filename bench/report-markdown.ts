@@ -331,6 +331,7 @@ export function renderMarkdown(results: BenchResults): string {
     g.target,
     g.measured,
     g.pass === null ? 'n/a' : g.pass ? 'PASS' : 'FAIL',
+    g.floor ?? '',
   ]);
   const passed = results.goals.filter((g) => g.pass === true).length;
   const shape = results.plan.shape;
@@ -344,8 +345,14 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     `## Goals (${passed} of ${results.goals.length} pass)`,
     '',
-    table(['goal', 'target', 'measured (Longhaul vs baseline)', 'result'], goals),
+    table(['goal', 'target', 'measured (Longhaul vs baseline)', 'result', 'floor (vs baseline)'], goals),
     '',
+    ...(results.goals.some((g) => g.floor)
+      ? [
+          "The floor is what no turn run as a Temporal workflow can go below, against the same baseline: for CPU, the baseline's own all-process CPU (the relay any design does) plus a bare one-activity workflow's at the same shape and concurrency (its client + worker process and the Temporal server); for first token, the baseline's plus the bare workflow's start() → activity running p50 (see \"Temporal floor\" under CPU per completion).",
+          '',
+        ]
+      : []),
     '## Latency',
     '',
     latencyTable(results),

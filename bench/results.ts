@@ -1,5 +1,6 @@
 /** The shape of bench/results/*.json: everything one run measured, both systems side by side. */
 import type { ProfileSummary } from './cpu-profile.js';
+import type { FloorFigures } from './floor/measure.js';
 import type { HopSummary } from './hop-tracer.js';
 import type { MachineFacts } from './machine.js';
 import type { CancelFigures } from './phases/cancel.js';
@@ -20,10 +21,20 @@ export interface SystemFigures {
   longAnswer?: LatencyFigures;
 }
 
+/** A bare one-activity Temporal workflow (temporal-floor.ts) at the shapes of the phases issue 17 sets goals on. */
+export interface FloorPhases {
+  /** At each latency concurrency: the plan's answer length, the latency phase's completions. */
+  latency: FloorFigures[];
+  /** At the long-answer phase's answer length, concurrency and completions. */
+  longAnswer?: FloorFigures;
+}
+
 export interface GoalResult {
   goal: string;
   target: string;
   measured: string;
+  /** The same figure for the floor (the baseline plus a bare Temporal workflow), against the same baseline. */
+  floor?: string;
   /** null: the figure is not available yet (e.g. the route does not exist). */
   pass: boolean | null;
 }
@@ -38,6 +49,8 @@ export interface BenchResults {
   longhaul: SystemFigures;
   /** Longhaul as `src/server.ts` + `src/worker.ts` (latency and long-answer phases only). */
   production?: SystemFigures;
+  /** Absent: not measured (`--soak-only`), or it failed (see notes). */
+  floor?: FloorPhases;
   history: HistoryPhase | null;
   /** Longhaul's memory under steady load over time (null: skipped, or it failed; see notes). */
   soak: SoakFigures | null;

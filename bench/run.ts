@@ -2,8 +2,10 @@
  * `npm run bench [-- --quick]`: measures what durability costs — Longhaul against a direct SDK → SSE route on
  * the same machine, in the same run — and writes bench/results/latest.{json,md}. This process generates the load
  * and plays the model; each system runs in a child process of its own (bench-systems.ts). Phases run baseline
- * first, then Longhaul, at each concurrency, so slow drift on the machine affects both alike. A phase that throws
- * is recorded in the notes and the run goes on, so one broken route does not cost the other figures.
+ * first, then Longhaul, at each concurrency, so slow drift on the machine affects both alike. The Temporal floor
+ * (a bare one-activity workflow, phases/floor.ts) is measured in the same run, in a child process of its own, at
+ * the shapes of the phases issue 17 sets goals on. A phase that throws is recorded in the notes and the run goes
+ * on, so one broken route does not cost the other figures.
  */
 import { join } from 'node:path';
 import { now } from './clock.js';
@@ -15,6 +17,7 @@ import type { HopSummary } from './hop-tracer.js';
 import { runFixed } from './load.js';
 import { loadAverage, machineFacts } from './machine.js';
 import { measureCancel } from './phases/cancel.js';
+import { measureFloor } from './phases/floor.js';
 import { measureHistory, type HistoryPhase } from './phases/history.js';
 import { measureLatency } from './phases/latency.js';
 import { measureMemory } from './phases/memory.js';
@@ -23,7 +26,7 @@ import { rampThroughput } from './phases/throughput.js';
 import { planFor } from './plan.js';
 import type { PhaseMeter } from './phase-load.js';
 import { renderMarkdown } from './report-markdown.js';
-import type { BenchResults, SystemFigures } from './results.js';
+import type { BenchResults, FloorPhases, SystemFigures } from './results.js';
 import type { StreamResult } from './sse-client.js';
 import { aroundCalls } from './system-child.js';
 import { completionTimeline, type TimelineRow } from './timeline.js';
@@ -71,6 +74,7 @@ function busyElsewhere(figures: SystemFigures, name: string): string[] {
 }
 
 async function measure(systems: BenchSystems) {
+  const floor = () => attempt('Temporal floor', () => measureFloor(plan, systems.services.temporal));
   const baselineFigures = emptyFigures();
   const longhaulFigures = emptyFigures();
   const both: [SystemUnderTest, SystemFigures][] = [
@@ -99,6 +103,10 @@ async function measure(systems: BenchSystems) {
   const longhaulResults: Record<number, StreamResult[]> = {};
   let history: HistoryPhase | null = null;
   const timelines: Record<string, TimelineRow[]> = {};
+
+  if (plan.floorOnly) {
+    return { ...emptyPhases(emptyFigures(), emptyFigures(), emptyFigures()), floor: await floor(), soak: null };
+  }
 
   await attempt('warm-up', async () => {
     for (const { target } of [...both.map(([system]) => system), systems.production]) {
@@ -161,6 +169,10 @@ async function measure(systems: BenchSystems) {
     });
   }
 
+  // After every system's latency and long-answer phases, so its workflows cost their figures nothing, and before
+  // the rest, so it runs as close in time as it can to the baseline phases its figures are compared with.
+  const floorPhases = await floor();
+
   await attempt('history', async () => {
     const completed = (c: number) => (longhaulResults[c] ?? []).filter((r) => r.ok && r.completionId);
     const measured = await measureHistory(systems.longhaul, {
@@ -221,15 +233,25 @@ async function measure(systems: BenchSystems) {
     productionFigures,
     hops,
     profiles,
+    floor: floorPhases,
     history: history as HistoryPhase | null,
     timelines,
     soak: await soak(systems),
   };
 }
 
-/** What a `--soak-only` run leaves unmeasured. */
+/** What a `--soak-only` or `--floor-only` run leaves unmeasured. */
 function emptyPhases(baselineFigures: SystemFigures, longhaulFigures: SystemFigures, productionFigures: SystemFigures) {
-  return { baselineFigures, longhaulFigures, productionFigures, hops: {}, profiles: {}, history: null, timelines: {} };
+  return {
+    baselineFigures,
+    longhaulFigures,
+    productionFigures,
+    hops: {},
+    profiles: {},
+    floor: undefined as FloorPhases | undefined,
+    history: null,
+    timelines: {},
+  };
 }
 
 /** Last: its steady load would leave the other phases a bigger heap and a fuller Redis. */
@@ -278,12 +300,19 @@ const partial = {
   baseline: measured.baselineFigures,
   longhaul: measured.longhaulFigures,
   production: measured.productionFigures,
+  ...(measured.floor ? { floor: measured.floor } : {}),
   history: measured.history,
   soak: measured.soak,
 };
 const busyPhases = busyElsewhere(measured.baselineFigures, 'baseline').concat(
   busyElsewhere(measured.longhaulFigures, 'Longhaul'),
   busyElsewhere(measured.productionFigures, 'production'),
+  [...(measured.floor?.latency ?? []), ...(measured.floor?.longAnswer ? [measured.floor.longAnswer] : [])].flatMap(
+    (f) =>
+      (f.cpu?.groups.other ?? 0) > OTHER_CPU_LIMIT
+        ? [`Temporal floor c=${f.concurrency} (${f.answerMs} ms answers)`]
+        : [],
+  ),
 );
 if (busyPhases.length > 0) {
   notes.push(

@@ -13,6 +13,11 @@ export interface StreamShape {
   firstDelayMs: number;
 }
 
+/** How long an answer of this shape streams: request received → last text chunk (stamped-model-server.ts). */
+export function answerMsOf(shape: StreamShape): number {
+  return shape.firstDelayMs + (shape.chunks - 1) * shape.delayMs;
+}
+
 const NAME_PATTERN = /^bench-n(\d+)-d(\d+)-f(\d+)$/;
 
 export function modelNameFor(shape: StreamShape): string {

@@ -1,0 +1,15 @@
+/**
+ * What the bench process and the Temporal floor's child process say to each other: the config it starts from
+ * (in an env var, as JSON), and the one message it sends back before it exits.
+ */
+import type { FloorFigures, FloorLevel } from './measure.js';
+
+export const FLOOR_CONFIG_ENV = 'LONGHAUL_BENCH_FLOOR';
+
+export interface FloorConfig {
+  temporalAddress: string;
+  namespace: string;
+  levels: FloorLevel[];
+}
+
+export type FloorMessage = { type: 'result'; figures: FloorFigures[] } | { type: 'error'; error: string };

@@ -28,6 +28,8 @@ export interface HopSummary {
   redisDelivery: Distribution;
   /** Emit → the API's subscriber connection hands the message to its listeners. */
   apiReceive: Distribution;
+  /** Emit → the load generator reads it, in the traced streams (set by the bench, not the tracer). */
+  client?: Distribution;
 }
 
 export interface HopTracer {

@@ -268,7 +268,7 @@ function diagnosis(results: BenchResults): string {
     }),
   ]);
   const hops = Object.entries(results.diagnosis.hops).map(([c, h]) => {
-    const client = results.longhaul.latency.find((l) => String(l.concurrency) === c)?.chunkLatency;
+    const client = h.client;
     const cell = (d: Distribution) => (d.count > 0 ? `${fmt(d.p50, 2)} / ${fmt(d.p99, 2)}` : 'n/a');
     return [
       c,

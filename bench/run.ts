@@ -30,6 +30,7 @@ import type { BenchResults, FloorPhases, SystemFigures } from './results.js';
 import type { StreamResult } from './sse-client.js';
 import { aroundCalls } from './system-child.js';
 import { completionTimeline, type TimelineRow } from './timeline.js';
+import { summarize } from './stats.js';
 import { readHistory } from './workflow-history.js';
 import { writeResults } from './write-results.js';
 
@@ -143,10 +144,14 @@ async function measure(systems: BenchSystems) {
       // Hops are traced in a short run of their own: the tracer's Redis subscriber and its stamps would count in
       // the CPU per completion above, and the production topology is measured without one.
       const total = Math.min(options.total, Math.max(concurrency, 10));
-      const { stopped: traced } = await aroundCalls(systems.longhaul.child, ['trace-start', {}], 'trace-stop', () =>
-        runFixed(systems.longhaul.target, { ...options, total }),
+      const { value: tracedStreams, stopped: traced } = await aroundCalls(
+        systems.longhaul.child,
+        ['trace-start', {}],
+        'trace-stop',
+        () => runFixed(systems.longhaul.target, { ...options, total }),
       );
-      hops[String(concurrency)] = traced;
+      // The client's figure from the same streams as the hops, so the columns can be read left to right.
+      hops[String(concurrency)] = { ...traced, client: summarize(tracedStreams.flatMap((s) => s.latencies)) };
     });
     await attempt(`latency production c=${concurrency}`, async () => {
       const { target } = systems.production;

@@ -1,8 +1,9 @@
 /**
  * The recorded workflow histories under test/replay/histories: one scenario per workflow shape, named
  * `<scenario>.completion.json` (the completionWorkflow run), `<scenario>.tool.json` (its toolCallWorkflow
- * child, where the scenario has one) and `<scenario>.subagent.json` (a sub-agent's own completion). The recorder writes exactly these files and the replay test expects them,
- * so a shape cannot silently drop out of the suite.
+ * child, where the scenario has one), `<scenario>.subagent.json` (a sub-agent's own completion) and
+ * `<scenario>.scheduled.json` (a scheduledRunWorkflow run). The recorder writes exactly these files and the replay
+ * test expects them, so a shape cannot silently drop out of the suite.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +15,7 @@ export const HISTORIES_DIR = fileURLToPath(new URL('./histories/', import.meta.u
  */
 export const LEGACY_SUBDIR = 'legacy';
 
-export type HistoryKind = 'completion' | 'tool' | 'subagent';
+export type HistoryKind = 'completion' | 'tool' | 'subagent' | 'scheduled';
 
 /** Scenario name → the workflows whose histories it records. */
 export const SCENARIOS = {
@@ -36,6 +37,9 @@ export const SCENARIOS = {
   'structured-output-repaired': ['completion'],
   'research-subagent': ['completion', 'tool', 'subagent'],
   steered: ['completion'],
+  'context-compacted': ['completion'],
+  'scheduled-run': ['scheduled', 'completion'],
+  'continued-as-new': ['completion'],
 } as const satisfies Record<string, readonly HistoryKind[]>;
 
 export type Scenario = keyof typeof SCENARIOS;

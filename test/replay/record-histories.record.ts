@@ -13,6 +13,8 @@ import { join } from 'node:path';
 // Not re-exported from the package root; proto-utils is the SDK's documented home of the JSON converters.
 import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineAgent } from '../../src/agents/agent-definition.js';
 import { approvalDecisionSignal } from '../../src/workflows/definitions.js';
 import type { Script } from '../../src/llm/scripted/script.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -28,6 +30,23 @@ import {
   type Scenario,
 } from './history-files.js';
 
+/**
+ * A 2,000-token window with 200 kept for the answer, as test/context/compaction.test.ts stages it, but for this
+ * agent alone: every other scenario runs in the default window of the shared harness.
+ */
+const smallWindowAgent = defineAgent({
+  name: 'small_window',
+  version: '1',
+  description: 'An agent whose context window three long messages overflow.',
+  tools: [],
+  systemPrompt: () => 'You are the Longhaul test agent.',
+  limits: { maxOutputTokens: 200 },
+  context: { windowTokens: 2_000, reserveTokens: 200 },
+});
+
+/** A user message of about 600 tokens: three of them do not fit in the small window. */
+const longMessage = (name: string) => `${name} ${'the quick brown fox jumps over the lazy dog '.repeat(66)}`;
+
 describe('record workflow histories', () => {
   let h: Harness;
   const written = new Set<string>();
@@ -37,7 +56,7 @@ describe('record workflow histories', () => {
     // waits long enough for Temporal's cancellation that a worker shutdown reliably comes first.
     h = await startHarness(
       { LONGHAUL_HEARTBEAT_THROTTLE_MS: '60000' },
-      { tools: createTestTools({ shortExpiryMs: 1_500 }).definitions },
+      { tools: createTestTools({ shortExpiryMs: 1_500 }).definitions, agents: [smallWindowAgent] },
     );
   });
   afterEach(() => h.model.reset());
@@ -97,9 +116,18 @@ describe('record workflow histories', () => {
     });
   }
 
-  /** Waits for the run to close with `status` and stages its history; returns it for the scenario's checks. */
-  async function record(scenario: Scenario, kind: HistoryKind, workflowId: string, status: string): Promise<History> {
-    const handle = h.temporal.workflow.getHandle(workflowId);
+  /**
+   * Waits for the run to close with `status` and stages its history; returns it for the scenario's checks. Without
+   * `runId`, the workflow's latest run.
+   */
+  async function record(
+    scenario: Scenario,
+    kind: HistoryKind,
+    workflowId: string,
+    status: string,
+    runId?: string,
+  ): Promise<History> {
+    const handle = h.temporal.workflow.getHandle(workflowId, runId);
     await waitFor(async () => (await handle.describe()).status.name !== 'RUNNING', 30_000, `${workflowId} closed`);
     expect((await handle.describe()).status.name, `${scenario} ${kind} status`).toBe(status);
     const history = await handle.fetchHistory();
@@ -118,6 +146,13 @@ describe('record workflow histories', () => {
       return name ? [name] : [];
     });
   const count = (history: History, activity: string) => scheduled(history).filter((name) => name === activity).length;
+  /** The ids of the run's `patched()` markers, in the order it recorded them. */
+  const patches = (history: History) =>
+    (history.events ?? []).flatMap((e) => {
+      const marker = e.markerRecordedEventAttributes;
+      const data = marker?.markerName === 'core_patch' ? marker.details?.['patch-data']?.payloads?.[0]?.data : null;
+      return data ? [patchDataSchema.parse(JSON.parse(Buffer.from(data).toString('utf8'))).id] : [];
+    });
   const eventKinds = (history: History) =>
     (history.events ?? []).flatMap((e) =>
       Object.keys(e).filter((key) => key.endsWith('EventAttributes') && e[key as keyof typeof e]),
@@ -477,6 +512,97 @@ describe('record workflow histories', () => {
     },
   );
 
+  scenario(
+    'context-compacted',
+    'the third long message overflows the agent’s small window: compaction, then the call again',
+    async () => {
+      const threadId = `rec-${randomUUID().slice(0, 8)}`;
+      const onThread = (name: string) => ({ threadId, agent: smallWindowAgent.name, text: longMessage(name) });
+      for (const [name, answer] of [
+        ['T1', 'First answer.'],
+        ['T2', 'Second answer.'],
+      ] as const) {
+        const earlier = await startTurn([{ kind: 'text', chunks: [answer] }], onThread(name));
+        await readValidatedChunks(earlier.response);
+        await h.temporal.workflow.getHandle(`completion-${earlier.completionId}`).result();
+      }
+      const turn = await startTurn(
+        [
+          { kind: 'text', chunks: ['Summary: the user sent notes.'] },
+          { kind: 'text', chunks: ['Third answer.'] },
+        ],
+        onThread('T3'),
+      );
+      await readValidatedChunks(turn.response);
+      const history = await recordCompletion('context-compacted', turn.completionId);
+      expect(scheduled(history)).toEqual(['callModel', 'compactContext', 'callModel']);
+      expect(patches(history)).toContain('context-compaction');
+    },
+  );
+
+  scenario('scheduled-run', 'a schedule triggered on demand runs its agent once', async () => {
+    h.model.enqueue({ kind: 'text', chunks: ['Scheduled answer.'] });
+    // A daily cron: the only run is the one triggered here.
+    const created = await h.api('/v1/schedules', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ agent: 'tester', message: 'hello', cron: '0 8 * * *' }),
+    });
+    expect(created.status).toBe(201);
+    const scheduleId = (await readJson(created)).id as string;
+    try {
+      expect((await h.api(`/v1/schedules/${scheduleId}/trigger`, { method: 'POST' })).status).toBe(202);
+      const recentRuns = async () =>
+        (await readJson(await h.api(`/v1/schedules/${scheduleId}`))).recentRuns as { workflowId: string }[];
+      await waitFor(async () => (await recentRuns()).length === 1, 15_000, 'the triggered run');
+      const [run] = await recentRuns();
+      const history = await record('scheduled-run', 'scheduled', run!.workflowId, 'COMPLETED');
+      expect(scheduled(history)).toEqual(['openScheduledTurn']);
+      const child = (history.events ?? []).flatMap((e) => {
+        const started = e.startChildWorkflowExecutionInitiatedEventAttributes;
+        return started ? [started] : [];
+      });
+      expect(child.map((started) => started.workflowType?.name)).toEqual(['completionWorkflow']);
+      const completion = await record('scheduled-run', 'completion', child[0]!.workflowId!, 'COMPLETED');
+      expect(count(completion, 'callModel')).toBe(1);
+    } finally {
+      expect((await h.api(`/v1/schedules/${scheduleId}`, { method: 'DELETE' })).status).toBe(204);
+    }
+  });
+
+  scenario('continued-as-new', 'a run hands the completion over after its share of steps', async () => {
+    // Its own harness: a hand-over after every step would change the shape of every other scenario.
+    const oneStepPerRun = await startHarness({ LONGHAUL_STEPS_PER_RUN: '1' }, { tools: createTestTools().definitions });
+    try {
+      oneStepPerRun.model.enqueue(
+        { kind: 'tool-calls', calls: [{ name: 'echo', argsChunks: ['{"text":"hi"}'] }] },
+        { kind: 'text', chunks: ['Handed over.'] },
+      );
+      const response = await postChat(oneStepPerRun, {
+        id: `rec-${randomUUID().slice(0, 8)}`,
+        trigger: 'submit-message',
+        messages: [userMessage('hello')],
+        tools: ['echo'],
+      });
+      expect(response.status).toBe(200);
+      const completionId = response.headers.get('x-longhaul-completion-id')!;
+      await readValidatedChunks(response);
+      const workflowId = `completion-${completionId}`;
+      await h.temporal.workflow.getHandle(workflowId).result();
+      const last = await h.temporal.workflow.getHandle(workflowId).fetchHistory();
+      const started = last.events?.[0]?.workflowExecutionStartedEventAttributes;
+      const firstRunId = started?.firstExecutionRunId;
+      expect(started?.continuedExecutionRunId, 'the last run continues the first').toBe(firstRunId);
+      const history = await record('continued-as-new', 'completion', workflowId, 'CONTINUED_AS_NEW', firstRunId!);
+      expect(count(history, 'callModel')).toBe(1);
+      expect(count(history, 'runTool')).toBe(1);
+      expect(patches(history)).toContain('continue-as-new');
+      expect(eventKinds(history).at(-1)).toBe('workflowExecutionContinuedAsNewEventAttributes');
+    } finally {
+      await oneStepPerRun.close();
+    }
+  });
+
   it('leaves exactly the expected files, removing histories of scenarios that no longer exist', () => {
     // Only after a full, successful recording: a partial run must not delete what it did not rewrite.
     expect([...written].sort()).toEqual(EXPECTED_HISTORY_FILES);
@@ -486,6 +612,8 @@ describe('record workflow histories', () => {
     expect(recordedHistoryFiles()).toEqual(EXPECTED_HISTORY_FILES);
   });
 });
+
+const patchDataSchema = z.object({ id: z.string() });
 
 /**
  * `historyToJSON` (the proto JSON of `temporal workflow show -o json`, what `historyFromJSON` reads), laid out

@@ -153,10 +153,24 @@ describe('the web app in a real browser: a message sent into a running answer, o
 
     await button('Queue').click();
     await page.getByRole('region', { name: 'Queued' }).getByText('Actually make it ten').waitFor();
+    // The answer's end both sends the queued message and, with the thread's news, reloads the transcript. A reload
+    // that answers after the send (held back here, as a slow network would) is older than the page: the message
+    // it lacks must stay on the page (it once vanished until the next reload).
+    const transcript = /\/v1\/threads\/[^/]+\/messages$/;
+    const reloads: Promise<unknown>[] = [];
+    await page.route(transcript, async (route) => {
+      reloads.push(page.waitForEvent('requestfinished', (request) => request === route.request()));
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await route.continue();
+    });
     await card.getByRole('button', { name: 'Approve' }).click();
     await assistant().first().getByText('Paid five.').waitFor();
     await assistant().nth(1).getByText('Ten next time.').waitFor();
+    // Every reload asked for by then has reached the page, and the page has drawn what it did with it.
+    await Promise.all(reloads);
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
     expect(await you().allInnerTexts()).toEqual(['Pay Bob five', 'Actually make it ten']);
+    await page.unroute(transcript);
     expect(await box().inputValue()).toBe('');
   });
 });

@@ -63,6 +63,8 @@ export function ChatSession({
   choices.current = { ...(agent ? { agent } : {}), ...(model.trim() ? { model: model.trim() } : {}) };
   /** The text of the last send, put back into the box if the server refuses it or cannot be reached. */
   const lastSent = useRef<string | null>(null);
+  // Counts the page's sends: a transcript loaded across one is older than the page, which already shows the message.
+  const sends = useRef(0);
   /** The id a text was last sent into the answer under: resending it after a lost response is the same message. */
   const steering = useRef<{ id: string; text: string } | null>(null);
 
@@ -106,9 +108,16 @@ export function ChatSession({
     if (isConnectionFailure(error)) setConnectionLost(true);
   }, [chat.error]);
 
-  /** The server's transcript replaces the page's; a running answer is then followed live. */
+  /**
+   * The server's transcript replaces the page's; a running answer is then followed live. Unless the page sent a
+   * message while the transcript loaded (a queued message goes out as the answer before it ends): the transcript
+   * may predate it, and the page, which shows it and streams its answer, is the newer of the two.
+   */
   async function catchUp(running: boolean) {
-    chat.setMessages(await loadMessages(threadId));
+    const sendsBefore = sends.current;
+    const messages = await loadMessages(threadId);
+    if (sends.current !== sendsBefore) return;
+    chat.setMessages(messages);
     void refreshDetail();
     if (running) await chat.resumeStream();
   }
@@ -129,6 +138,7 @@ export function ChatSession({
   });
 
   function sendNew(text: string) {
+    sends.current += 1;
     lastSent.current = text;
     chat.clearError();
     void chat.sendMessage({ text });

@@ -168,7 +168,7 @@ describe('the web app in a real browser: a message sent into a running answer, o
     await assistant().nth(1).getByText('Ten next time.').waitFor();
     // Every reload asked for by then has reached the page, and the page has drawn what it did with it.
     await Promise.all(reloads);
-    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
     expect(await you().allInnerTexts()).toEqual(['Pay Bob five', 'Actually make it ten']);
     await page.unroute(transcript);
     expect(await box().inputValue()).toBe('');

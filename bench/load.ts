@@ -3,6 +3,7 @@
  * bounded by a count or by a deadline (never both unbounded).
  */
 import { now } from './clock.js';
+import { closedLoop } from './closed-loop.js';
 import { openStream, runStream, type OpenStream, type StreamResult } from './sse-client.js';
 import type { StreamShape } from './stream-shape.js';
 import type { Target } from './target.js';
@@ -14,16 +15,9 @@ export async function runFixed(
   target: Target,
   options: { concurrency: number; total: number; shape: StreamShape },
 ): Promise<StreamResult[]> {
-  const results: StreamResult[] = [];
-  let started = 0;
-  const client = async () => {
-    while (started < options.total) {
-      started += 1;
-      results.push(await runStream(target, { shape: options.shape, timeoutMs: STREAM_TIMEOUT_MS }));
-    }
-  };
-  await Promise.all(Array.from({ length: options.concurrency }, client));
-  return results;
+  return closedLoop(options.concurrency, options.total, () =>
+    runStream(target, { shape: options.shape, timeoutMs: STREAM_TIMEOUT_MS }),
+  );
 }
 
 export interface TimedRun {

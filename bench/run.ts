@@ -24,6 +24,7 @@ import { measureMemory } from './phases/memory.js';
 import { measureSoak, type SoakFigures } from './phases/soak.js';
 import { rampThroughput } from './phases/throughput.js';
 import { planFor } from './plan.js';
+import type { CpuShares } from './cpu-meter.js';
 import type { PhaseMeter } from './phase-load.js';
 import { renderMarkdown } from './report-markdown.js';
 import type { BenchResults, FloorPhases, SystemFigures } from './results.js';
@@ -61,6 +62,10 @@ const emptyFigures = (): SystemFigures => ({ latency: [], throughput: null, canc
 /** Above this, something outside the bench competed for the cores during a phase. */
 const OTHER_CPU_LIMIT = 15;
 
+/** The phase's name when something outside the bench competed for the cores while it ran. */
+const busyDuring = (phase: string, cpu: CpuShares | undefined): string[] =>
+  (cpu?.groups.other ?? 0) > OTHER_CPU_LIMIT ? [phase] : [];
+
 function busyElsewhere(figures: SystemFigures, name: string): string[] {
   const phases = [
     ...figures.latency.map((l) => [`latency c=${l.concurrency}`, l.load] as const),
@@ -69,9 +74,7 @@ function busyElsewhere(figures: SystemFigures, name: string): string[] {
       ? [[`long answers c=${figures.longAnswer.concurrency}`, figures.longAnswer.load] as const]
       : []),
   ];
-  return phases.flatMap(([phase, load]) =>
-    (load?.cpu?.groups.other ?? 0) > OTHER_CPU_LIMIT ? [`${name} ${phase}`] : [],
-  );
+  return phases.flatMap(([phase, load]) => busyDuring(`${name} ${phase}`, load?.cpu));
 }
 
 async function measure(systems: BenchSystems) {
@@ -313,10 +316,7 @@ const busyPhases = busyElsewhere(measured.baselineFigures, 'baseline').concat(
   busyElsewhere(measured.longhaulFigures, 'Longhaul'),
   busyElsewhere(measured.productionFigures, 'production'),
   [...(measured.floor?.latency ?? []), ...(measured.floor?.longAnswer ? [measured.floor.longAnswer] : [])].flatMap(
-    (f) =>
-      (f.cpu?.groups.other ?? 0) > OTHER_CPU_LIMIT
-        ? [`Temporal floor c=${f.concurrency} (${f.answerMs} ms answers)`]
-        : [],
+    (f) => busyDuring(`Temporal floor c=${f.concurrency} (${f.answerMs} ms answers)`, f.cpu),
   ),
 );
 if (busyPhases.length > 0) {

@@ -56,7 +56,7 @@ async function child(config: FloorConfig): Promise<void> {
   process.on('disconnect', () => process.exit(1));
   let message: FloorMessage;
   try {
-    const turns = await startBareTurns({ temporalAddress: config.temporalAddress, namespace: config.namespace });
+    const turns = await startBareTurns({ temporalAddress: config.temporalAddress, namespace });
     try {
       message = { type: 'result', figures: await measureFloorLevels(turns, config.temporalAddress, config.levels) };
     } finally {

@@ -8,6 +8,7 @@
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
+import { closedLoop } from '../closed-loop.js';
 import { createFloorActivities } from './activities.js';
 
 export interface BareTurns {
@@ -54,19 +55,7 @@ export async function startBareTurns(options: { temporalAddress: string; namespa
   }
 
   return {
-    async closedLoop(answerMs, concurrency, completions) {
-      const waits: number[] = [];
-      let left = completions;
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (left > 0) {
-            left -= 1;
-            waits.push(await turn(answerMs));
-          }
-        }),
-      );
-      return waits;
-    },
+    closedLoop: (answerMs, concurrency, completions) => closedLoop(concurrency, completions, () => turn(answerMs)),
     async close() {
       worker.shutdown();
       await workerRun;

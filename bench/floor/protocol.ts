@@ -6,9 +6,9 @@ import type { FloorFigures, FloorLevel } from './measure.js';
 
 export const FLOOR_CONFIG_ENV = 'LONGHAUL_BENCH_FLOOR';
 
+/** The namespace is TEMPORAL_NAMESPACE's, in the environment the child inherits. */
 export interface FloorConfig {
   temporalAddress: string;
-  namespace: string;
   levels: FloorLevel[];
 }
 

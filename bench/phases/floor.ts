@@ -62,7 +62,6 @@ export async function measureFloor(plan: Plan, temporalAddress: string): Promise
   };
   const figures = await runFloorChild({
     temporalAddress,
-    namespace: process.env.TEMPORAL_NAMESPACE || 'default',
     levels: [...latency, longAnswer],
   });
   return { latency: figures.slice(0, latency.length), longAnswer: figures[latency.length] };

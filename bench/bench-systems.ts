@@ -6,6 +6,7 @@
  * and `src/worker.ts` in two processes, production-system.ts). close() tears down what was started here and
  * leaves Postgres and Redis running; Temporal is stopped only if ensureStack started it.
  */
+import type { RelayConnections } from './floor/relay.js';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureStack } from '../scripts/stack.mjs';
@@ -36,6 +37,8 @@ export interface BenchSystems {
   dataDir: string;
   /** Where the services are (experiments point TEMPORAL_ADDRESS at a differently configured server). */
   services: { temporal: string; redis: string; database: string };
+  /** The same Redis and bench database, credentials included: the Temporal floor's relay uses them. */
+  relay: RelayConnections;
   close(): Promise<void>;
 }
 
@@ -122,6 +125,7 @@ export async function startBenchSystems(log: (line: string) => void): Promise<Be
       cpu,
       dataDir,
       services,
+      relay: { redisUrl: stack.env.REDIS_URL, databaseUrl },
       close,
     };
   } catch (error) {

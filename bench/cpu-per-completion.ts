@@ -43,10 +43,13 @@ export function cpuPerCompletion(system: SystemName, phase: LatencyFigures | und
 }
 
 export interface FloorCpuPerCompletion {
-  /** The floor's own process: client and worker. */
+  /** The floor's own process: client and worker (and, relaying, publisher and subscriber). */
   own: number;
   temporal: number;
-  /** own + Temporal: the bare workflow alone. */
+  /** A relaying level's (floor/relay.ts); 0 for the bare workflow, which uses neither. */
+  redis: number;
+  postgres: number;
+  /** Everything above: the bare workflow alone, or with its relay. */
   all: number;
   completions: number;
 }
@@ -54,9 +57,11 @@ export interface FloorCpuPerCompletion {
 export function floorCpuPerCompletion(phase: FloorFigures | undefined): FloorCpuPerCompletion | undefined {
   const ms = phase?.cpu?.ms;
   if (!phase || !ms || phase.completions === 0) return undefined;
-  const own = ms['load process'] / phase.completions;
-  const temporal = ms.temporal / phase.completions;
-  return { own, temporal, all: own + temporal, completions: phase.completions };
+  const per = (value: number) => value / phase.completions;
+  const relays = phase.relayChunks !== undefined;
+  const [own, temporal] = [per(ms['load process']), per(ms.temporal)];
+  const [redis, postgres] = relays ? [per(ms.redis), per(ms.postgres)] : [0, 0];
+  return { own, temporal, redis, postgres, all: own + temporal + redis + postgres, completions: phase.completions };
 }
 
 export interface CpuPhase {
@@ -64,6 +69,8 @@ export interface CpuPhase {
   pick: (figures: BenchResults['baseline']) => LatencyFigures | undefined;
   /** The Temporal floor measured at the same shape, concurrency and count. */
   pickFloor: (floor: FloorPhases | undefined) => FloorFigures | undefined;
+  /** The same with its chunks relayed through Redis and the turn stored (the long answers only). */
+  pickRelayed?: (floor: FloorPhases | undefined) => FloorFigures | undefined;
 }
 
 /** The phases issue 17 sets CPU goals on: 50 chunks at each latency concurrency, and the long answers. */
@@ -79,6 +86,7 @@ export function cpuPhases(results: Pick<BenchResults, 'plan'>): CpuPhase[] {
       label: `${longAnswer.shape.chunks} chunks, c=${longAnswer.concurrency}`,
       pick: (figures: BenchResults['baseline']) => figures.longAnswer,
       pickFloor: (floor: FloorPhases | undefined) => floor?.longAnswer,
+      pickRelayed: (floor: FloorPhases | undefined) => floor?.longAnswerRelayed,
     },
   ];
 }

@@ -8,7 +8,7 @@ export interface Plan {
   mode: 'quick' | 'full';
   /** `--label=<name>`: an experiment (another Temporal config, a branch); it does not replace latest.*. */
   label?: string;
-  /** `--profile`: CPU-profile Longhaul's process during its latency phases at c=10 and c=50. */
+  /** `--profile`: CPU-profile Longhaul's process during its latency phases at c=10 and c=50 and its long answers. */
   profile: boolean;
   concurrencies: number[];
   /** Completions per concurrency in the latency phase. */

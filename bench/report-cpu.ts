@@ -16,6 +16,7 @@ const SYSTEMS = [
 ] as const satisfies readonly (readonly [SystemName, string])[];
 
 const FLOOR_LABEL = 'Temporal floor (bare workflow)';
+const RELAYED_LABEL = 'Temporal floor + relay (bare workflow, chunks through Redis pub/sub, turn stored)';
 
 const fmt = (value: number | undefined, digits = 0) =>
   value === undefined || !Number.isFinite(value) ? '–' : round(value, digits).toLocaleString('en-US');
@@ -27,7 +28,7 @@ const figuresOf = (results: BenchResults, system: SystemName): SystemFigures | u
 
 function breakdownTable(results: BenchResults): string {
   const rows: string[][] = [];
-  for (const { label, pick, pickFloor } of cpuPhases(results)) {
+  for (const { label, pick, pickFloor, pickRelayed } of cpuPhases(results)) {
     const base = cpuPerCompletion('baseline', pick(results.baseline));
     for (const [system, name] of SYSTEMS) {
       const figures = figuresOf(results, system);
@@ -45,16 +46,21 @@ function breakdownTable(results: BenchResults): string {
         cpu && base ? `${round(cpu.all / base.all, 2)}×` : '–',
       ]);
     }
-    const floor = floorCpuPerCompletion(pickFloor(results.floor));
-    if (floor) {
+    const floors = [
+      [FLOOR_LABEL, floorCpuPerCompletion(pickFloor(results.floor))],
+      [RELAYED_LABEL, pickRelayed ? floorCpuPerCompletion(pickRelayed(results.floor)) : undefined],
+    ] as const;
+    for (const [name, floor] of floors) {
+      if (!floor) continue;
+      const relays = name === RELAYED_LABEL;
       rows.push([
         label,
-        FLOOR_LABEL,
+        name,
         String(floor.completions),
         fmt(floor.own),
         fmt(floor.temporal),
-        '–',
-        '–',
+        relays ? fmt(floor.postgres) : '–',
+        relays ? fmt(floor.redis) : '–',
         fmt(floor.all),
         base ? `${round(floor.all / base.all, 2)}×` : '–',
       ]);
@@ -188,7 +194,7 @@ export function cpuSection(results: BenchResults): string {
       : []),
     breakdownTable(results),
     '',
-    `"${FLOOR_LABEL}" is a workflow that runs one activity as long as the phase's answer streams (eager start and eager activity, client and worker in one process of its own, no Postgres or Redis), at the phase's concurrency and count (\`bench/temporal-floor.ts\`): its own process and the Temporal server are what any turn run as a Temporal workflow costs before it does anything of its own. A Longhaul-shaped turn's floor is the baseline's row plus this one (the goals table gives that sum).`,
+    `"${FLOOR_LABEL}" is a workflow that runs one activity as long as the phase's answer streams (eager start and eager activity, client and worker in one process of its own, no Postgres or Redis), at the phase's concurrency and count (\`bench/temporal-floor.ts\`): its own process and the Temporal server are what any turn run as a Temporal workflow costs before it does anything of its own. A Longhaul-shaped turn's floor is the baseline's row plus this one (the goals table gives that sum). "${RELAYED_LABEL}" is the same workflow whose activity also publishes each of the answer's chunks, paced as the model sends them, to a Redis channel (a plain PUBLISH, pipelined: no replay log, sequence numbers or expiry) that a subscriber in the same process receives, and stores the user's and the assistant's message in Postgres (one INSERT each, one connection): the least the brief's shape (chunks through Redis pub/sub, messages in Postgres) adds, with Redis and the Postgres backend counted.`,
     '',
     '### Temporal floor: start() → activity running',
     '',

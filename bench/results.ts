@@ -27,6 +27,8 @@ export interface FloorPhases {
   latency: FloorFigures[];
   /** At the long-answer phase's answer length, concurrency and completions. */
   longAnswer?: FloorFigures;
+  /** The long answers again, each chunk relayed through Redis pub/sub and the turn's messages stored. */
+  longAnswerRelayed?: FloorFigures;
 }
 
 export interface GoalResult {
@@ -60,7 +62,7 @@ export interface BenchResults {
     /** Per concurrency of the latency phase. */
     hops: Record<string, HopSummary>;
     modelServer: { requests: number; chunksSent: number; disconnects: number };
-    /** With --profile: where the main thread of Longhaul's process spent its latency phases. */
+    /** With --profile: where the main thread of Longhaul's process spent its latency and long-answer phases. */
     profiles: Record<string, ProfileSummary>;
   };
   goals: GoalResult[];

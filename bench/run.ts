@@ -78,7 +78,7 @@ function busyElsewhere(figures: SystemFigures, name: string): string[] {
 }
 
 async function measure(systems: BenchSystems) {
-  const floor = () => attempt('Temporal floor', () => measureFloor(plan, systems.services.temporal));
+  const floor = () => attempt('Temporal floor', () => measureFloor(plan, systems.services.temporal, systems.relay));
   const baselineFigures = emptyFigures();
   const longhaulFigures = emptyFigures();
   const both: [SystemUnderTest, SystemFigures][] = [
@@ -173,7 +173,10 @@ async function measure(systems: BenchSystems) {
         shape: long.shape,
         meter: meter(system),
       };
-      figures.longAnswer = (await measureLatency(system.target, options)).figures;
+      const measure = () => measureLatency(system.target, options);
+      figures.longAnswer = (
+        await maybeProfile(`longhaul-long-answer-c${long.concurrency}`, system === systems.longhaul, measure)
+      ).figures;
     });
   }
 

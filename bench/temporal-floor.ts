@@ -2,8 +2,10 @@
  * The floor under issue 17's goals, measured: what a bare one-activity Temporal workflow costs per completion
  * (floor/bare-turns.ts), CPU of client + worker and of the Temporal server, and start() → activity running.
  *
- * Standalone, `node --import tsx bench/temporal-floor.ts [answerMs] [c:completions,...]` prints a table; the
- * defaults are the full bench's latency phase, its long-answer phase is `6000 50:200`. The bench (phases/floor.ts)
+ * Standalone, `node --import tsx bench/temporal-floor.ts [answerMs] [c:completions,...] [relayChunks]` prints a
+ * table; the defaults are the full bench's latency phase, its long-answer phase is `6000 50:200`, and with
+ * `300` after it each turn also relays 300 chunks through Redis and stores its messages (floor/relay.ts), against
+ * the stack's database. The bench (phases/floor.ts)
  * starts this same file as a child process with its phases in LONGHAUL_BENCH_FLOOR and takes the figures over IPC.
  */
 import { ensureStack } from '../scripts/stack.mjs';
@@ -11,39 +13,50 @@ import { floorCpuPerCompletion } from './cpu-per-completion.js';
 import { startBareTurns } from './floor/bare-turns.js';
 import { measureFloorLevels, type FloorLevel } from './floor/measure.js';
 import { FLOOR_CONFIG_ENV, type FloorConfig, type FloorMessage } from './floor/protocol.js';
+import type { RelayConnections } from './floor/relay.js';
 import { round } from './stats.js';
 
 const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
 
 function levelsFromArgs(args: string[]): FloorLevel[] {
   const answerMs = Number(args[0] ?? 1000);
+  const relayChunks = args[2] === undefined ? undefined : Number(args[2]);
+  if (relayChunks !== undefined && !(relayChunks > 0)) throw new Error(`bad relayChunks "${args[2]}"`);
   return (args[1] ?? '1:40,10:200,50:500').split(',').map((level) => {
     const [concurrency, completions] = level.split(':').map(Number);
     if (!concurrency || !completions) throw new Error(`bad level "${level}": expected <concurrency>:<completions>`);
-    return { answerMs, concurrency, completions };
+    return { answerMs, concurrency, completions, ...(relayChunks ? { relayChunks } : {}) };
   });
 }
+
+/** The database whose backends count as Postgres's CPU: the relay's. */
+const databaseOf = (relay: RelayConnections | undefined) =>
+  relay ? new URL(relay.databaseUrl).pathname.slice(1) : 'none';
 
 async function standalone(): Promise<void> {
   const levels = levelsFromArgs(process.argv.slice(2));
   const stack = await ensureStack({ dataDir: process.env.LONGHAUL_DATA_DIR ?? '.longhaul', log: () => {} });
-  const turns = await startBareTurns({ temporalAddress: stack.env.TEMPORAL_ADDRESS, namespace });
-  const figures = await measureFloorLevels(turns, stack.env.TEMPORAL_ADDRESS, levels);
+  const relay = { redisUrl: stack.env.REDIS_URL, databaseUrl: stack.env.DATABASE_URL };
+  const turns = await startBareTurns({ temporalAddress: stack.env.TEMPORAL_ADDRESS, namespace, relay });
+  const figures = await measureFloorLevels(turns, stack.env.TEMPORAL_ADDRESS, levels, databaseOf(relay));
   await turns.close();
   await stack.stop();
   console.log(
     `Temporal floor: one workflow, one ${levels[0]?.answerMs} ms activity, eager start and activity (${stack.env.TEMPORAL_ADDRESS})\n`,
   );
+  const relaying = levels[0]?.relayChunks;
+  if (relaying) console.log(`Each turn relays ${relaying} chunks through Redis and stores 2 messages in Postgres.\n`);
   console.log(
-    '| c | completions | client + worker ms | Temporal server ms | both ms | start() → activity running p50 / p99 ms | machine CPU % |',
+    '| c | completions | client + worker ms | Temporal server ms | Redis ms | Postgres ms | all ms | start() → activity running p50 / p99 ms | machine CPU % |',
   );
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const level of figures) {
     const cpu = floorCpuPerCompletion(level);
     const wait = level.startToActivity;
     console.log(
       `| ${level.concurrency} | ${level.completions} | ${round(cpu?.own ?? Number.NaN, 1)} | ` +
-        `${round(cpu?.temporal ?? Number.NaN, 1)} | ${round(cpu?.all ?? Number.NaN, 1)} | ${wait.p50} / ${wait.p99} | ` +
+        `${round(cpu?.temporal ?? Number.NaN, 1)} | ${round(cpu?.redis ?? Number.NaN, 1)} | ` +
+        `${round(cpu?.postgres ?? Number.NaN, 1)} | ${round(cpu?.all ?? Number.NaN, 1)} | ${wait.p50} / ${wait.p99} | ` +
         `${level.cpu?.machine ?? '–'} |`,
     );
   }
@@ -56,9 +69,13 @@ async function child(config: FloorConfig): Promise<void> {
   process.on('disconnect', () => process.exit(1));
   let message: FloorMessage;
   try {
-    const turns = await startBareTurns({ temporalAddress: config.temporalAddress, namespace });
+    const { temporalAddress, levels, relay } = config;
+    const turns = await startBareTurns({ temporalAddress, namespace, ...(relay ? { relay } : {}) });
     try {
-      message = { type: 'result', figures: await measureFloorLevels(turns, config.temporalAddress, config.levels) };
+      message = {
+        type: 'result',
+        figures: await measureFloorLevels(turns, temporalAddress, levels, databaseOf(relay)),
+      };
     } finally {
       await turns.close();
     }

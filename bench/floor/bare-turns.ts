@@ -3,24 +3,30 @@
  * streams) and ends, started with eager workflow start and eager activities (as `npm start` starts a turn), with
  * no search attributes, memo, markers, Postgres or Redis. Client and worker share this process, as API and worker
  * do under `npm start`, on a task queue of their own. What any turn that is a Temporal workflow costs before it
- * does anything of its own.
+ * does anything of its own. With `relay`, a turn can also relay its chunks and store its messages (floor/relay.ts):
+ * the least the brief's shape adds to that.
  */
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { closedLoop } from '../closed-loop.js';
 import { createFloorActivities } from './activities.js';
+import { createRelay, type RelayConnections } from './relay.js';
 
 export interface BareTurns {
   /**
-   * `completions` turns, `concurrency` at a time (closed loop), each activity running `answerMs`; returns each
-   * turn's time from `start()` to its activity running.
+   * `completions` turns, `concurrency` at a time (closed loop), each activity running `answerMs` (relaying
+   * `relayChunks` chunks when given); returns each turn's time from `start()` to its activity running.
    */
-  closedLoop(answerMs: number, concurrency: number, completions: number): Promise<number[]>;
+  closedLoop(answerMs: number, concurrency: number, completions: number, relayChunks?: number): Promise<number[]>;
   close(): Promise<void>;
 }
 
-export async function startBareTurns(options: { temporalAddress: string; namespace: string }): Promise<BareTurns> {
+export async function startBareTurns(options: {
+  temporalAddress: string;
+  namespace: string;
+  relay?: RelayConnections;
+}): Promise<BareTurns> {
   const taskQueue = `longhaul-floor-${process.pid}`;
   // Temporal's native runtime logs to stderr by default; the output is the figures. No signal handlers either:
   // who started this process decides when it ends.
@@ -28,26 +34,32 @@ export async function startBareTurns(options: { temporalAddress: string; namespa
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
   const client = new Client({ connection, namespace: options.namespace });
   const activityStarted = new Map<string, number>();
+  const relay = options.relay ? await createRelay(options.relay) : undefined;
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,
     taskQueue,
     workflowsPath: fileURLToPath(new URL('./workflow.ts', import.meta.url)),
-    activities: createFloorActivities((workflowId, at) => activityStarted.set(workflowId, at)),
+    activities: createFloorActivities((workflowId, at) => activityStarted.set(workflowId, at), relay),
   });
   const workerRun = worker.run();
 
   let sequence = 0;
-  async function turn(answerMs: number): Promise<number> {
+  async function turn(answerMs: number, relayChunks: number | undefined): Promise<number> {
     const workflowId = `floor-${process.pid}-${(sequence += 1)}`;
+    let viewer: { received: Promise<void> } | undefined;
+    if (relayChunks !== undefined) {
+      if (!relay) throw new Error('this floor process was started without the relay');
+      viewer = await relay.open(workflowId, relayChunks);
+    }
     const startedAt = performance.now();
-    const handle = await client.workflow.start('floorTurn', {
+    const handle = await client.workflow.start(viewer ? 'floorRelayTurn' : 'floorTurn', {
       taskQueue,
       workflowId,
-      args: [answerMs],
+      args: viewer ? [workflowId, answerMs, relayChunks] : [answerMs],
       requestEagerStart: true,
     });
-    await handle.result();
+    await Promise.all([handle.result(), viewer?.received]);
     const activityAt = activityStarted.get(workflowId);
     activityStarted.delete(workflowId);
     if (activityAt === undefined) throw new Error(`${workflowId}: its activity never ran`);
@@ -55,11 +67,13 @@ export async function startBareTurns(options: { temporalAddress: string; namespa
   }
 
   return {
-    closedLoop: (answerMs, concurrency, completions) => closedLoop(concurrency, completions, () => turn(answerMs)),
+    closedLoop: (answerMs, concurrency, completions, relayChunks) =>
+      closedLoop(concurrency, completions, () => turn(answerMs, relayChunks)),
     async close() {
       worker.shutdown();
       await workerRun;
       await connection.close();
+      await relay?.close();
     },
   };
 }

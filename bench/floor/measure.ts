@@ -1,6 +1,7 @@
 /**
  * The floor's phases, measured in the process that runs the bare turns: CPU of this process (client and worker)
- * and of the Temporal server over each phase, read from /proc as the bench reads every process's, and the time
+ * and of the Temporal server over each phase (and of Redis and of Postgres's backends of `database`, which a
+ * relaying level uses), read from /proc as the bench reads every process's, and the time
  * from `start()` to the activity running, the least a first token can wait on Temporal.
  */
 import type { CpuShares } from '../cpu-meter.js';
@@ -13,6 +14,8 @@ export interface FloorLevel {
   answerMs: number;
   concurrency: number;
   completions: number;
+  /** Relay this many chunks per turn through Redis and store the turn's messages (floor/relay.ts). */
+  relayChunks?: number;
 }
 
 export interface FloorFigures extends FloorLevel {
@@ -23,20 +26,24 @@ export interface FloorFigures extends FloorLevel {
 }
 
 /** JIT, the worker's workflow context, the server's caches: short activities, the start path is what warms. */
-const WARMUP = { answerMs: 100, concurrency: 5, completions: 20 };
+const WARMUP = { answerMs: 100, concurrency: 5, completions: 20, relayChunks: 10 };
 
 export async function measureFloorLevels(
   turns: BareTurns,
   temporalAddress: string,
   levels: readonly FloorLevel[],
+  database = 'none',
 ): Promise<FloorFigures[]> {
-  const meter = createCpuMeter(temporalAddress.split(':').at(-1) ?? '7233', {}, 'none');
+  const meter = createCpuMeter(temporalAddress.split(':').at(-1) ?? '7233', {}, database);
   await turns.closedLoop(WARMUP.answerMs, WARMUP.concurrency, WARMUP.completions);
+  if (levels.some((level) => level.relayChunks !== undefined)) {
+    await turns.closedLoop(WARMUP.answerMs, WARMUP.concurrency, WARMUP.completions, WARMUP.relayChunks);
+  }
   const figures: FloorFigures[] = [];
   for (const level of levels) {
     const stopCpu = meter.start();
     const startedAt = performance.now();
-    const waits = await turns.closedLoop(level.answerMs, level.concurrency, level.completions);
+    const waits = await turns.closedLoop(level.answerMs, level.concurrency, level.completions, level.relayChunks);
     const cpu = stopCpu();
     figures.push({
       ...level,

@@ -3,6 +3,7 @@
  * (in an env var, as JSON), and the one message it sends back before it exits.
  */
 import type { FloorFigures, FloorLevel } from './measure.js';
+import type { RelayConnections } from './relay.js';
 
 export const FLOOR_CONFIG_ENV = 'LONGHAUL_BENCH_FLOOR';
 
@@ -10,6 +11,8 @@ export const FLOOR_CONFIG_ENV = 'LONGHAUL_BENCH_FLOOR';
 export interface FloorConfig {
   temporalAddress: string;
   levels: FloorLevel[];
+  /** For levels that relay their chunks; Postgres is metered on this database's backends. */
+  relay?: RelayConnections;
 }
 
 export type FloorMessage = { type: 'result'; figures: FloorFigures[] } | { type: 'error'; error: string };

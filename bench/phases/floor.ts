@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FloorFigures, FloorLevel } from '../floor/measure.js';
 import { FLOOR_CONFIG_ENV, type FloorConfig, type FloorMessage } from '../floor/protocol.js';
+import type { RelayConnections } from '../floor/relay.js';
 import type { Plan } from '../plan.js';
 import type { FloorPhases } from '../results.js';
 import { answerMsOf } from '../stream-shape.js';
@@ -47,8 +48,11 @@ function runFloorChild(config: FloorConfig): Promise<FloorFigures[]> {
   });
 }
 
-/** The plan's latency phases (50-chunk answers at each concurrency) and its long-answer phase. */
-export async function measureFloor(plan: Plan, temporalAddress: string): Promise<FloorPhases> {
+/**
+ * The plan's latency phases (50-chunk answers at each concurrency) and its long-answer phase, bare; then the
+ * long-answer phase again with every chunk relayed through Redis and the turn's messages stored (floor/relay.ts).
+ */
+export async function measureFloor(plan: Plan, temporalAddress: string, relay: RelayConnections): Promise<FloorPhases> {
   const latency = plan.concurrencies.map((concurrency) => ({
     answerMs: answerMsOf(plan.shape),
     concurrency,
@@ -62,7 +66,12 @@ export async function measureFloor(plan: Plan, temporalAddress: string): Promise
   };
   const figures = await runFloorChild({
     temporalAddress,
-    levels: [...latency, longAnswer],
+    levels: [...latency, longAnswer, { ...longAnswer, relayChunks: long.shape.chunks }],
+    relay,
   });
-  return { latency: figures.slice(0, latency.length), longAnswer: figures[latency.length] };
+  return {
+    latency: figures.slice(0, latency.length),
+    longAnswer: figures[latency.length],
+    longAnswerRelayed: figures[latency.length + 1],
+  };
 }

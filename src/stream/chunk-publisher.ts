@@ -184,15 +184,16 @@ export function createChunkPublisher(redis: Redis, options: ChunkPublisherOption
   const refreshSlackSeconds = Math.max(1, Math.floor(options.ttlSeconds / 60));
 
   /**
-   * Group commit: a publish leaves at once when no script run is in flight; the publishes made meanwhile (any
-   * completion's) wait for it and then go together in the next run. An idle worker's chunks each go on their own;
-   * a busy one's share one round trip, one script run and one write to each subscriber per run.
+   * Group commit: a publish leaves at the end of the event-loop turn that made it (setImmediate: after the turn's
+   * I/O callbacks, before the next wait for I/O), when no script run is in flight; the publishes made meanwhile
+   * (any completion's) wait for it and then go together in the next run. Every model stream whose bytes arrived
+   * in the same turn shares one round trip and one script run, which costs a chunk no measurable wait (the turn
+   * is already running); an idle worker's chunks each go on their own.
    */
   const waiting: Publish[] = [];
   let running = false;
 
   async function runScripts(): Promise<void> {
-    running = true;
     while (waiting.length > 0) {
       const group = takeRun(waiting);
       const keys = group.flatMap(({ completionId }) => [
@@ -230,7 +231,10 @@ export function createChunkPublisher(redis: Redis, options: ChunkPublisherOption
     if (chunks.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
       waiting.push({ completionId, chunks, resolve, reject });
-      if (!running) void runScripts();
+      if (!running) {
+        running = true;
+        setImmediate(() => void runScripts());
+      }
     });
   }
 

@@ -88,10 +88,10 @@ describe('chunk publisher', () => {
     await follower.close();
   });
 
-  it("publishes several completions' chunks in one script run when they wait behind one in flight", async () => {
+  it("publishes several completions' chunks in one script run: those of one event-loop turn, and those that wait behind one in flight", async () => {
     const own = createRedis(inject('redisUrl'), 'longhaul-test-publisher-group');
     const grouped = createChunkPublisher(own, { maxLen: 1_000, ttlSeconds: 60, replayWindowSeconds: 60 });
-    // The real script command, noting how many completions each run carried (7 keys each).
+    // The real script command, noting how many completions' publishes each run carried (7 keys each).
     const runs: number[] = [];
     const script = own.longhaulPublish.bind(own);
     own.longhaulPublish = (numKeys, ...rest) => {
@@ -99,17 +99,24 @@ describe('chunk publisher', () => {
       return script(numKeys, ...rest);
     };
     const ids = [0, 1, 2].map(() => `cmp_${randomUUID()}`);
-    const seqs = await Promise.all([
+    const sameTurn = Promise.all([
       grouped.publish(ids[0]!, { type: 'start', messageId: 'a' }),
       grouped.publish(ids[1]!, { type: 'start', messageId: 'b' }),
+    ]);
+    // The run above has left (its turn ended): what this turn publishes waits for it, then goes together.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runs).toEqual([2]);
+    const seqs = await Promise.all([
+      sameTurn,
       grouped.publishMany(ids[2]!, [
         { type: 'start', messageId: 'c' },
         { type: 'text-delta', id: 't', delta: 'c' },
       ]),
       grouped.publish(ids[0]!, { type: 'text-delta', id: 't', delta: 'a' }),
+      grouped.publish(ids[1]!, { type: 'text-delta', id: 't', delta: 'b' }),
     ]);
-    expect(runs).toEqual([1, 3]);
-    expect(seqs).toEqual([1, 1, [1, 2], 2]);
+    expect(runs).toEqual([2, 3]);
+    expect(seqs).toEqual([[1, 1], [1, 2], 2, 2]);
     expect((await hub.readLog(ids[0]!, 0)).map((event) => event.type)).toEqual(['start', 'text-delta']);
     expect((await hub.readLog(ids[2]!, 0)).map((event) => event.type)).toEqual(['start', 'text-delta']);
 

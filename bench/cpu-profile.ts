@@ -95,7 +95,8 @@ export function summarise(profile: Profile, file: string): ProfileSummary {
     byOwner.set(owner, (byOwner.get(owner) ?? 0) + us);
     const { functionName, url, lineNumber } = node.callFrame;
     const where = url ? ` ${url.split('/').slice(-2).join('/')}:${lineNumber + 1}` : '';
-    const key = `${functionName || '(anonymous)'}${where}`;
+    // By owner too: a native function (a socket write) serves many owners, and each is charged its own share.
+    const key = `${functionName || '(anonymous)'}${where}\u0000${owner}`;
     const entry = byFunction.get(key) ?? { owner, us: 0 };
     entry.us += us;
     byFunction.set(key, entry);
@@ -111,7 +112,7 @@ export function summarise(profile: Profile, file: string): ProfileSummary {
     topFunctions: [...byFunction]
       .sort((a, b) => b[1].us - a[1].us)
       .slice(0, 15)
-      .map(([fn, { owner, us }]) => ({ fn, owner, percent: percent(us) })),
+      .map(([key, { owner, us }]) => ({ fn: key.slice(0, key.indexOf('\u0000')), owner, percent: percent(us) })),
   };
 }
 

@@ -93,6 +93,20 @@ describe('a completion longer than one workflow run', () => {
     return runs.reverse();
   }
 
+  /** The runs once the list says the last one has closed: the list is Temporal's visibility, which may lag. */
+  async function closedRunsOf(completionId: string) {
+    let runs: { runId: string; status: string }[] = [];
+    await waitFor(
+      async () => {
+        runs = await runsOf(completionId);
+        return runs.length > 0 && runs.at(-1)!.status !== 'RUNNING';
+      },
+      10_000,
+      'the last run closed in the workflow list',
+    );
+    return runs;
+  }
+
   const status = async (completionId: string) =>
     (await h.pool.query(`SELECT status, steps FROM completions WHERE id = $1`, [completionId])).rows[0] as {
       status: string;
@@ -129,7 +143,7 @@ describe('a completion longer than one workflow run', () => {
     // Temporal: one workflow id, a chain of runs, each handed over after its share of steps.
     const handle = h.temporal.workflow.getHandle(`completion-${completionId}`);
     expect(await handle.result()).toEqual({ completionId, status: 'completed', steps: STEPS, finishReason: 'stop' });
-    const runs = await runsOf(completionId);
+    const runs = await closedRunsOf(completionId);
     expect(runs.map((run) => run.status)).toEqual([...HAND_OVERS.map(() => 'CONTINUED_AS_NEW'), 'COMPLETED']);
     const description = await handle.describe();
     expect(description.runId).toBe(runs.at(-1)!.runId);
@@ -250,7 +264,7 @@ describe('a completion longer than one workflow run', () => {
     const { message, chunks } = await turn;
 
     await h.temporal.workflow.getHandle(`completion-${completionId}`).result();
-    expect((await runsOf(completionId)).map((run) => run.status)).toEqual(['CONTINUED_AS_NEW', 'COMPLETED']);
+    expect((await closedRunsOf(completionId)).map((run) => run.status)).toEqual(['CONTINUED_AS_NEW', 'COMPLETED']);
     expect(await readJson(await h.api(`/api/chat/${chatId}/steer/steer-across`))).toMatchObject({
       status: 'delivered',
       step: STEPS_PER_RUN,

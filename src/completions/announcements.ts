@@ -33,17 +33,17 @@ export function approvalStatusChunk(
   };
 }
 
-/** Shows a sub-agent's progress in its parent's stream, as one `data-subagent` part updated in place. */
-export async function publishSubagentProgress(
-  publisher: ChunkPublisher,
-  input: Pick<CompletionInput, 'completionId' | 'threadId'> & {
-    parent?: Pick<NonNullable<CompletionInput['parent']>, 'completionId' | 'toolCallId'>;
-    agent?: { name: string };
-  },
+type SubagentTurn = Pick<CompletionInput, 'completionId' | 'threadId'> & {
+  parent?: Pick<NonNullable<CompletionInput['parent']>, 'completionId' | 'toolCallId'>;
+  agent?: { name: string };
+};
+
+/** A sub-agent's progress as its parent's message shows it: one `data-subagent` part, updated in place by id. */
+export function subagentProgressChunk(
+  input: SubagentTurn & { parent: NonNullable<SubagentTurn['parent']> },
   progress: Record<string, unknown>,
-): Promise<void> {
-  if (!input.parent) return;
-  const chunk: UIMessageChunk = {
+): { type: 'data-subagent'; id: string; data: Record<string, unknown> } {
+  return {
     type: 'data-subagent',
     id: `subagent-${input.parent.toolCallId}`,
     data: {
@@ -54,5 +54,17 @@ export async function publishSubagentProgress(
       ...progress,
     },
   };
-  await publisher.publish(input.parent.completionId, chunk);
+}
+
+/** Shows a sub-agent's progress in its parent's stream. */
+export async function publishSubagentProgress(
+  publisher: ChunkPublisher,
+  input: SubagentTurn,
+  progress: Record<string, unknown>,
+): Promise<void> {
+  if (!input.parent) return;
+  await publisher.publish(
+    input.parent.completionId,
+    subagentProgressChunk({ ...input, parent: input.parent }, progress),
+  );
 }

@@ -5,13 +5,14 @@
  */
 import { createAuditRepo } from '../db/audit-repo.js';
 import { createCompletionsRepo, type CompletionRow } from '../db/completions-repo.js';
+import { createMessagesRepo } from '../db/messages-repo.js';
 import type { Queryable } from '../db/pool.js';
 import { createThreadsRepo } from '../db/threads-repo.js';
 import { createToolExecutionsRepo } from '../db/tool-executions-repo.js';
 import { withTransaction } from '../db/transaction.js';
 import { metrics } from '../metrics.js';
 import type { UIMessageChunk } from '../stream/ui-chunks.js';
-import { publishSubagentProgress, threadStatusChunk } from './announcements.js';
+import { publishSubagentProgress, subagentProgressChunk, threadStatusChunk } from './announcements.js';
 import type { LifecycleDeps, Origin } from './lifecycle-deps.js';
 import { settleUndeliveredSteering } from './steering.js';
 import { findSubagentParent, type SubagentParent } from './subagent-parent.js';
@@ -70,6 +71,7 @@ export async function endTurn(deps: LifecycleDeps, end: TurnEnd, meta: EndTurnMe
     const recordsNow = before.finishedAt === null;
     const row = recordsNow ? await record(client, end, meta) : before;
     const parent = end.parent === undefined ? await findSubagentParent(client, end.completionId) : end.parent;
+    if (recordsNow && parent) await storeSubagentEnd(client, end, row, parent);
     return { row, recordsNow, parent: parent ?? undefined };
   });
   if (!recorded) return;
@@ -103,8 +105,23 @@ export async function endTurn(deps: LifecycleDeps, end: TurnEnd, meta: EndTurnMe
       parent,
       agent: row.agent === null ? undefined : { name: row.agent },
     },
-    { status: outcome.status, steps: row.steps },
+    subagentEnd(row, end),
   );
+}
+
+/** The sub-agent's last progress, as its parent's stream shows it. */
+const subagentEnd = (row: CompletionRow, end: TurnEnd) => ({ status: outcomeOf(row, end).status, steps: row.steps });
+
+/**
+ * The parent's message keeps the sub-agent's final progress, as a live viewer's does: a replay rebuilt from
+ * Postgres (after the replay window) and the thread's messages show it too. Under the thread id the client knows
+ * the sub-agent's thread by, as the published part carries it (client-thread-ids.ts).
+ */
+async function storeSubagentEnd(client: Queryable, end: TurnEnd, row: CompletionRow, parent: SubagentParent) {
+  const threadId = (await createThreadsRepo(client).clientIdOf(end.threadId)) ?? end.threadId;
+  const agent = row.agent === null ? {} : { agent: { name: row.agent } };
+  const part = subagentProgressChunk({ ...end, ...agent, threadId, parent }, subagentEnd(row, end));
+  await createMessagesRepo(client).storeSubagentPart(parent.toolCallId, part);
 }
 
 /**

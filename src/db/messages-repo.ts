@@ -157,6 +157,29 @@ export function createMessagesRepo(db: Queryable) {
       );
     },
 
+    /**
+     * Puts a sub-agent's `data-subagent` part into the parent's step message, where a viewer's message holds it:
+     * in place of an earlier one with the same id, else right after the tool call it answers (at the end when that
+     * part is not there). One statement, so it composes with the tool result's own update of the same row.
+     */
+    async storeSubagentPart(toolCallId: string, part: { type: 'data-subagent'; id: string }): Promise<void> {
+      await db.query(
+        `UPDATE messages m SET parts = (
+           SELECT jsonb_agg(kept.p ORDER BY kept.ord NULLS LAST) FROM (
+             SELECT e.p, e.ord::numeric AS ord FROM jsonb_array_elements(m.parts) WITH ORDINALITY AS e(p, ord)
+             WHERE e.p->>'id' IS DISTINCT FROM $2
+             UNION ALL
+             SELECT $3::jsonb, (
+               SELECT e.ord + 0.5 FROM jsonb_array_elements(m.parts) WITH ORDINALITY AS e(p, ord)
+               WHERE e.p->>'toolCallId' = $1 LIMIT 1
+             )
+           ) AS kept(p, ord)
+         )
+         FROM tool_executions t WHERE t.id = $1 AND m.id = t.message_id`,
+        [toolCallId, part.id, JSON.stringify(part)],
+      );
+    },
+
     /** Adds a message the system writes into the thread (e.g. a background tool's result); idempotent by id. */
     async insertSystemMessage(m: {
       id: string;

@@ -27,12 +27,12 @@ describe('the replay window of a finished completion', () => {
   });
   afterAll(() => h?.close());
 
-  function newChat() {
+  function newChat(body: Record<string, unknown> = { tools: ['echo', 'transfer'] }) {
     const chatId = `chat-${randomUUID()}`;
     const transport = new RecordingTransport({
       api: `${h.apiUrl}/api/chat`,
       headers: { authorization: `Bearer ${h.apiKey}` },
-      body: { tools: ['echo', 'transfer'] },
+      body,
     });
     const chat = new NodeChat<UIMessage>({
       id: chatId,
@@ -111,6 +111,24 @@ describe('the replay window of a finished completion', () => {
     expect(live.parts.filter((part) => part.type === 'tool-echo').map((part) => 'state' in part && part.state)).toEqual(
       ['output-available', 'output-error'],
     );
+
+    const { message } = await replayAfterWindow(chatId);
+    expect(message).toEqual(live);
+  });
+
+  it('a research sub-agent: its progress part, as it ended, after the call it answers', async () => {
+    h.model.enqueue(
+      { kind: 'tool-calls', calls: [{ name: 'research', argsChunks: [JSON.stringify({ question: 'High tide?' })] }] },
+      { kind: 'text', chunks: ['High tide ', 'is at 06:12.'] },
+      { kind: 'text', chunks: ['The sub-agent says 06:12.'] },
+    );
+    const { chatId, chat } = newChat({ agent: 'researcher' });
+    await chat.sendMessage({ text: 'tides?' });
+    await chat.settled();
+    const live = chat.messages.at(-1)!;
+    expect(textOf(live)).toBe('The sub-agent says 06:12.');
+    const call = live.parts.findIndex((part) => part.type === 'tool-research');
+    expect(live.parts[call + 1]).toMatchObject({ type: 'data-subagent', data: { status: 'completed', steps: 1 } });
 
     const { message } = await replayAfterWindow(chatId);
     expect(message).toEqual(live);

@@ -204,6 +204,44 @@ describe('a scheduled agent', () => {
     expect(answers[0]).toBe(Array.from({ length: 12 }, (_, i) => `slow ${i} `).join(''));
   });
 
+  it('finishes a run whose worker stops mid-answer: the whole answer, once, from the next worker', async () => {
+    const threadId = await newThread();
+    const words = Array.from({ length: 20 }, (_, i) => `tide${i} `);
+    // The first attempt is cut by the worker's shutdown; the retry on the next worker answers in full.
+    h.model.enqueue({ kind: 'text', chunks: words, delayMs: 100 }, { kind: 'text', chunks: words });
+    const before = h.model.requests.length;
+    const schedule = await createSchedule(h, created, {
+      agent: 'tester',
+      message: 'the tides, please',
+      threadId,
+      cron: '0 8 * * *',
+    });
+    expect((await scheduleAction(h, schedule.id, 'trigger')).status).toBe(202);
+    await waitFor(
+      async () => {
+        const { rows } = await h.pool.query(
+          `SELECT c.first_token_at FROM completions c JOIN threads t ON t.id = c.thread_id WHERE t.client_id = $1`,
+          [threadId],
+        );
+        return rows.length === 1 && rows[0].first_token_at !== null;
+      },
+      15_000,
+      'the scheduled answer streaming',
+    );
+    await h.stopWorker();
+    await h.startWorker();
+    const [run] = (await getSchedule(h, schedule.id)).recentRuns;
+    await h.temporal.workflow.getHandle(run!.workflowId).result();
+    const answers = await assistantTexts(h, threadId);
+    const completions = await completionsOf(h, threadId);
+    await deleteAndSettle(schedule.id);
+
+    // Two model calls: the one the stop cut, and the retry that answered.
+    expect(h.model.requests.length - before).toBe(2);
+    expect(answers).toEqual([words.join('')]);
+    expect(completions.map((completion) => completion.status)).toEqual(['completed']);
+  }, 60_000);
+
   it('lists and reads the caller’s schedules with their next run times in the schedule’s time zone', async () => {
     const schedule = await createSchedule(h, created, {
       agent: 'tester',

@@ -101,6 +101,15 @@ export function createToolExecutionsRepo(db: Queryable) {
       return rows;
     },
 
+    /** The completion's calls its end interrupted (`interruptOpen`), in call order. */
+    async listInterrupted(completionId: string): Promise<ToolExecutionRow[]> {
+      const { rows } = await db.query<ToolExecutionRow>(
+        `SELECT ${COLUMNS} FROM tool_executions WHERE completion_id = $1 AND status = 'interrupted' ORDER BY id`,
+        [completionId],
+      );
+      return rows;
+    },
+
     /** The user's approval inbox, each call with the id its thread's client names it by. */
     async listPendingApprovals(userId: string): Promise<(ToolExecutionRow & { clientThreadId: string })[]> {
       const { rows } = await db.query<ToolExecutionRow & { clientThreadId: string }>(

@@ -2,8 +2,9 @@
  * The replay window: once a completion has finished, every Redis key of it expires after
  * LONGHAUL_STREAM_REPLAY_WINDOW_SECONDS (1 s here), and a replay after that is rebuilt from Postgres. What the
  * real `ai` client assembles from that replay must be the message a live useChat viewer ended with (ai 7's
- * AbstractChat, approvals and resends included): text, tool calls (an invalid one too), approvals (one approved,
- * one denied with a reason), a retried step, Stop. Running and awaiting-approval completions keep their keys.
+ * AbstractChat, approvals and resends included): text, tool calls (an invalid one too), a sub-agent's progress,
+ * approvals (one approved, one denied with a reason), a retried step, Stop during a tool run and during an answer.
+ * Running and awaiting-approval completions keep their keys.
  */
 import { randomUUID } from 'node:crypto';
 import { lastAssistantMessageIsCompleteWithApprovalResponses, type UIMessage } from 'ai';
@@ -12,9 +13,30 @@ import { readTurn, textOf } from '../support/chat-client.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { NodeChat, RecordingTransport } from '../support/node-chat.js';
 import { createTestTools } from '../support/test-tools.js';
+import { defineTool, type ToolDefinition } from '../../src/tools/tool-definition.js';
+import { z } from 'zod';
 import { waitFor } from '../support/wait-for.js';
 
 const WINDOW_SECONDS = 1;
+
+/** A tool that runs until it is stopped (or for the seconds it is asked to). */
+const ponder = defineTool({
+  name: 'ponder',
+  description: 'Thinks for a while.',
+  mode: 'inline',
+  input: z.object({ seconds: z.number().int().min(1).max(60) }),
+  async execute(input, context) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, input.seconds * 1000);
+      context.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    context.signal.throwIfAborted();
+    return { thought: 'done' };
+  },
+});
 const FINISHED = ['completed', 'failed', 'cancelled'];
 
 describe('the replay window of a finished completion', () => {
@@ -22,7 +44,7 @@ describe('the replay window of a finished completion', () => {
   beforeAll(async () => {
     h = await startHarness(
       { LONGHAUL_STREAM_REPLAY_WINDOW_SECONDS: String(WINDOW_SECONDS) },
-      { tools: createTestTools().definitions },
+      { tools: [...createTestTools().definitions, ponder as ToolDefinition] },
     );
   });
   afterAll(() => h?.close());
@@ -60,7 +82,9 @@ describe('the replay window of a finished completion', () => {
       keys.push(...found);
       cursor = next;
     } while (cursor !== '0');
-    return Promise.all(keys.map(async (key) => ({ key, ttl: await h.redis.ttl(key) })));
+    const ttls = await Promise.all(keys.map(async (key) => ({ key, ttl: await h.redis.ttl(key) })));
+    // -2: the key expired between the scan and its TTL (the window is a second): it is gone, as it should be.
+    return ttls.filter(({ ttl }) => ttl !== -2);
   }
 
   /**
@@ -181,6 +205,34 @@ describe('the replay window of a finished completion', () => {
     expect(textOf(live)).toBe('Whole.');
 
     const { message } = await replayAfterWindow(chatId);
+    expect(message).toEqual(live);
+  });
+
+  it('Stop while a tool runs: the call ends interrupted, live as rebuilt', async () => {
+    h.model.enqueue({ kind: 'tool-calls', calls: [{ name: 'ponder', argsChunks: ['{"seconds":30}'] }] });
+    const { chatId, chat } = newChat({ tools: ['ponder'] });
+    const sending = chat.sendMessage({ text: 'think hard' });
+    await waitFor(
+      async () =>
+        (
+          await h.pool.query(
+            `SELECT 1 FROM tool_executions WHERE tool_name = 'ponder' AND status = 'running' AND thread_id = (SELECT id FROM threads WHERE client_id = $1)`,
+            [chatId],
+          )
+        ).rows.length === 1,
+      15_000,
+      'the tool running',
+    );
+    expect((await h.api(`/api/chat/${chatId}/stop`, { method: 'POST' })).status).toBe(202);
+    await sending;
+    await chat.settled();
+    const live = chat.messages.at(-1)!;
+    expect(live.parts.find((part) => part.type === 'tool-ponder')).toMatchObject({
+      state: 'output-error',
+      errorText: expect.stringContaining('interrupted: the turn was stopped'),
+    });
+    const { message } = await replayAfterWindow(chatId);
+    expect((await latestCompletion(chatId)).status).toBe('cancelled');
     expect(message).toEqual(live);
   });
 

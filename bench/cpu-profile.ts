@@ -86,7 +86,7 @@ export function summarise(profile: Profile, file: string): ProfileSummary {
   samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (deltas[i] ?? 0)));
   let busy = 0;
   const byOwner = new Map<string, number>();
-  const byFunction = new Map<string, { owner: string; us: number }>();
+  const byFunction = new Map<string, { fn: string; owner: string; us: number }>();
   for (const [id, us] of self) {
     const node = nodes.get(id);
     if (!node || node.callFrame.functionName === '(idle)' || isProfilerCall(id)) continue;
@@ -95,9 +95,10 @@ export function summarise(profile: Profile, file: string): ProfileSummary {
     byOwner.set(owner, (byOwner.get(owner) ?? 0) + us);
     const { functionName, url, lineNumber } = node.callFrame;
     const where = url ? ` ${url.split('/').slice(-2).join('/')}:${lineNumber + 1}` : '';
+    const fn = `${functionName || '(anonymous)'}${where}`;
     // By owner too: a native function (a socket write) serves many owners, and each is charged its own share.
-    const key = `${functionName || '(anonymous)'}${where}\u0000${owner}`;
-    const entry = byFunction.get(key) ?? { owner, us: 0 };
+    const key = `${fn} ${owner}`;
+    const entry = byFunction.get(key) ?? { fn, owner, us: 0 };
     entry.us += us;
     byFunction.set(key, entry);
   }
@@ -112,7 +113,7 @@ export function summarise(profile: Profile, file: string): ProfileSummary {
     topFunctions: [...byFunction]
       .sort((a, b) => b[1].us - a[1].us)
       .slice(0, 15)
-      .map(([key, { owner, us }]) => ({ fn: key.slice(0, key.indexOf('\u0000')), owner, percent: percent(us) })),
+      .map(([, { fn, owner, us }]) => ({ fn, owner, percent: percent(us) })),
   };
 }
 

@@ -47,12 +47,11 @@ function breakdownTable(results: BenchResults): string {
       ]);
     }
     const floors = [
-      [FLOOR_LABEL, floorCpuPerCompletion(pickFloor(results.floor))],
-      [RELAYED_LABEL, pickRelayed ? floorCpuPerCompletion(pickRelayed(results.floor)) : undefined],
+      [FLOOR_LABEL, floorCpuPerCompletion(pickFloor(results.floor)), false],
+      [RELAYED_LABEL, pickRelayed ? floorCpuPerCompletion(pickRelayed(results.floor)) : undefined, true],
     ] as const;
-    for (const [name, floor] of floors) {
+    for (const [name, floor, relays] of floors) {
       if (!floor) continue;
-      const relays = name === RELAYED_LABEL;
       rows.push([
         label,
         name,

@@ -15,7 +15,7 @@ import type { UIMessageChunk } from '../stream/ui-chunks.js';
 import { publishSubagentProgress, subagentProgressChunk, threadStatusChunk } from './announcements.js';
 import type { LifecycleDeps, Origin } from './lifecycle-deps.js';
 import { settleUndeliveredSteering } from './steering.js';
-import { publishToolResult } from './tool-calls.js';
+import { publishStoredResults } from './tool-calls.js';
 import { findSubagentParent, type SubagentParent } from './subagent-parent.js';
 
 export type TurnOutcome =
@@ -97,9 +97,8 @@ export async function endTurn(deps: LifecycleDeps, end: TurnEnd, meta: EndTurnMe
   // Calls the end interrupted show so in the stream too, as the stored message (and a replay rebuilt from it) does;
   // after a Stop's early `abort` the log takes no more, and a viewer has already stopped reading.
   if (outcome.status !== 'completed') {
-    for (const call of await createToolExecutionsRepo(deps.pool).listInterrupted(end.completionId)) {
-      if (call.result) await publishToolResult(deps, end.completionId, call.id, call.result);
-    }
+    const interrupted = await createToolExecutionsRepo(deps.pool).listInterrupted(end.completionId);
+    await publishStoredResults(deps, end.completionId, interrupted);
   }
   await deps.publisher.publish(end.completionId, threadStatusChunk(end, RUN_STATUS[outcome.status]), end.userId);
   await deps.publisher.publish(end.completionId, terminalChunk(end.completionId, outcome, row));

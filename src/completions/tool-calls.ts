@@ -97,7 +97,16 @@ export async function publishToolOutputs(
   completionId: string,
   toolCallIds: string[],
 ): Promise<void> {
-  for (const call of await createToolExecutionsRepo(deps.pool).listByIds(toolCallIds)) {
+  await publishStoredResults(deps, completionId, await createToolExecutionsRepo(deps.pool).listByIds(toolCallIds));
+}
+
+/** Publishes what each of these calls has on record (a call without a result yet shows nothing). */
+export async function publishStoredResults(
+  deps: LifecycleDeps,
+  completionId: string,
+  calls: ToolExecutionRow[],
+): Promise<void> {
+  for (const call of calls) {
     if (call.result) await publishToolResult(deps, completionId, call.id, call.result);
   }
 }

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { lastAssistantMessageIsCompleteWithApprovalResponses, type UIMessage } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTurn, textOf } from '../support/chat-client.js';
+import { readJson, readTurn, textOf } from '../support/chat-client.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { NodeChat, RecordingTransport } from '../support/node-chat.js';
 import { createTestTools } from '../support/test-tools.js';
@@ -156,6 +156,10 @@ describe('the replay window of a finished completion', () => {
 
     const { message } = await replayAfterWindow(chatId);
     expect(message).toEqual(live);
+    // The thread's messages hold it too, in the step that called the sub-agent.
+    const { messages } = await readJson(await h.api(`/v1/threads/${chatId}/messages`));
+    const stored = (messages as UIMessage[]).flatMap((m) => m.parts).filter((part) => part.type === 'data-subagent');
+    expect(stored).toEqual([live.parts[call + 1]]);
   });
 
   it('approvals: one approved, one denied with a reason; the waiting turn keeps its keys', async () => {

@@ -38,6 +38,8 @@ export interface Plan {
   soakOnly: boolean;
   /** `--floor-only`: the Temporal floor's phases, nothing else (to try them alone). */
   floorOnly: boolean;
+  /** `--long-only`: warm-up and every system's long answers, nothing else (to try a CPU change in minutes). */
+  longOnly: boolean;
   /** Steady load on Longhaul while its memory is sampled (`--soak-minutes=<n>`; 0 skips the soak). */
   soakMs: number;
   soakSampleMs: number;
@@ -64,7 +66,7 @@ const common = {
 /** 300 chunks 20 ms apart: six seconds of answer, so per-chunk work outweighs the start. */
 const LONG_ANSWER_SHAPE = { chunks: 300, delayMs: 20, firstDelayMs: 20 };
 
-const quick: Omit<Plan, 'profile' | 'soakOnly' | 'floorOnly'> = {
+const quick: Omit<Plan, 'profile' | 'soakOnly' | 'floorOnly' | 'longOnly'> = {
   ...common,
   mode: 'quick',
   latencyCompletions: { 1: 6, 10: 20, 50: 50 },
@@ -81,7 +83,7 @@ const quick: Omit<Plan, 'profile' | 'soakOnly' | 'floorOnly'> = {
   longAnswer: { shape: LONG_ANSWER_SHAPE, concurrency: 50, completions: 50 },
 };
 
-const full: Omit<Plan, 'profile' | 'soakOnly' | 'floorOnly'> = {
+const full: Omit<Plan, 'profile' | 'soakOnly' | 'floorOnly' | 'longOnly'> = {
   ...common,
   mode: 'full',
   latencyCompletions: { 1: 40, 10: 200, 50: 500 },
@@ -100,7 +102,7 @@ const full: Omit<Plan, 'profile' | 'soakOnly' | 'floorOnly'> = {
 
 const LABEL_PATTERN = /^--label=([A-Za-z0-9._-]{1,40})$/;
 const SOAK_MINUTES_PATTERN = /^--soak-minutes=(\d{1,3}(?:\.\d+)?)$/;
-const FLAGS = ['--quick', '--profile', '--soak-only', '--floor-only'];
+const FLAGS = ['--quick', '--profile', '--soak-only', '--floor-only', '--long-only'];
 
 export function planFor(args: readonly string[]): Plan {
   const unknown = args.filter(
@@ -108,7 +110,7 @@ export function planFor(args: readonly string[]): Plan {
   );
   if (unknown.length > 0) {
     throw new Error(
-      `unknown argument(s): ${unknown.join(' ')}; usage: npm run bench [-- --quick] [--profile] [--label=<name>] [--soak-only] [--floor-only] [--soak-minutes=<n>]`,
+      `unknown argument(s): ${unknown.join(' ')}; usage: npm run bench [-- --quick] [--profile] [--label=<name>] [--soak-only] [--floor-only] [--long-only] [--soak-minutes=<n>]`,
     );
   }
   const label = args.map((arg) => LABEL_PATTERN.exec(arg)?.[1]).find((value) => value !== undefined);
@@ -119,6 +121,7 @@ export function planFor(args: readonly string[]): Plan {
     profile: args.includes('--profile'),
     soakOnly: args.includes('--soak-only'),
     floorOnly: args.includes('--floor-only'),
+    longOnly: args.includes('--long-only'),
     ...(soakMinutes !== undefined ? { soakMs: Math.round(Number(soakMinutes) * 60_000) } : {}),
     ...(label ? { label } : {}),
   };

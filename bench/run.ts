@@ -120,7 +120,7 @@ async function measure(systems: BenchSystems) {
   });
 
   // Early, while the heap is small: later phases grow it and make RSS deltas noisier.
-  for (const openStreams of plan.memoryOpenStreams) {
+  for (const openStreams of plan.longOnly ? [] : plan.memoryOpenStreams) {
     for (const [{ target, child }, figures] of both) {
       await attempt(`memory ${target.name} with ${openStreams} open streams`, async () => {
         figures.memory.push(await measureMemory(target, child, { openStreams, shape: plan.memoryShape }));
@@ -131,7 +131,7 @@ async function measure(systems: BenchSystems) {
   if (plan.soakOnly)
     return { ...emptyPhases(baselineFigures, longhaulFigures, productionFigures), soak: await soak(systems) };
 
-  for (const concurrency of plan.concurrencies) {
+  for (const concurrency of plan.longOnly ? [] : plan.concurrencies) {
     const options = { concurrency, total: plan.latencyCompletions[concurrency] ?? concurrency, shape: plan.shape };
     await attempt(`latency baseline c=${concurrency}`, async () => {
       baselineFigures.latency.push(
@@ -179,6 +179,9 @@ async function measure(systems: BenchSystems) {
       ).figures;
     });
   }
+
+  if (plan.longOnly)
+    return { ...emptyPhases(baselineFigures, longhaulFigures, productionFigures), profiles, soak: null };
 
   // After every system's latency and long-answer phases, so its workflows cost their figures nothing, and before
   // the rest, so it runs as close in time as it can to the baseline phases its figures are compared with.
@@ -251,7 +254,7 @@ async function measure(systems: BenchSystems) {
   };
 }
 
-/** What a `--soak-only` or `--floor-only` run leaves unmeasured. */
+/** What a `--soak-only`, `--floor-only` or `--long-only` run leaves unmeasured. */
 function emptyPhases(baselineFigures: SystemFigures, longhaulFigures: SystemFigures, productionFigures: SystemFigures) {
   return {
     baselineFigures,

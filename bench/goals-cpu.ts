@@ -3,9 +3,10 @@
  * process involved, first-token time and chunk latency in both Longhaul topologies, and the production topology
  * against `npm start`. CPU and first-token goals also give the floor's figure against the same baseline: the
  * baseline plus a bare one-activity Temporal workflow at the same shape (phases/floor.ts), what no turn that is a
- * Temporal workflow can go below; for the long answers also with the relay the brief's shape requires.
+ * Temporal workflow can go below; for the long answers also with the relay the brief's shape requires, and with
+ * what a resumable turn that survives a worker's death adds to it.
  */
-import { cpuPerCompletion, floorCpuPerCompletion } from './cpu-per-completion.js';
+import { cpuPerCompletion, floorCpuPerCompletion, RELAYED_FLOORS, type RelayedFloor } from './cpu-per-completion.js';
 import type { FloorFigures } from './floor/measure.js';
 import type { LatencyFigures } from './phases/latency.js';
 import type { BenchResults, FloorPhases, GoalResult, SystemFigures } from './results.js';
@@ -33,24 +34,29 @@ function cpuGoal(
   pick: (f: SystemFigures) => LatencyFigures | undefined,
   pickFloor: PickFloor,
   max: number,
-  pickRelayed?: PickFloor,
+  relayedFloors: readonly RelayedFloor[] = [],
 ): GoalResult[] {
   const base = cpuPerCompletion('baseline', pick(results.baseline));
   // The relay any design does (the baseline's own processes and services) plus a bare workflow's client, worker
   // and Temporal server; with the relay, plus what the brief's shape adds to that: each chunk through Redis
-  // pub/sub and the turn stored in Postgres.
-  const floorOf = (pickOne: PickFloor | undefined) => {
-    const bare = results.floor && pickOne ? floorCpuPerCompletion(pickOne(results.floor)) : undefined;
+  // pub/sub and the turn stored in Postgres (and, resumable, what resuming and liveness add).
+  const floorOf = (pickOne: PickFloor) => {
+    const bare = results.floor ? floorCpuPerCompletion(pickOne(results.floor)) : undefined;
     return base && bare ? base.all + bare.all : undefined;
   };
-  const [floor, relayed] = [floorOf(pickFloor), floorOf(pickRelayed)];
+  const floor = floorOf(pickFloor);
+  const relayed = relayedFloors.flatMap((relayedFloor) => {
+    const value = floorOf(relayedFloor.pick);
+    return value === undefined ? [] : [{ note: relayedFloor.note, value }];
+  });
   const versus = (value: number) => `${ms(value)} (${round(value / base!.all, 2)}×)`;
+  const highest = relayed.at(-1)?.value ?? floor;
   const note =
-    base && floor !== undefined
+    base && floor !== undefined && highest !== undefined
       ? {
           floor: floorNote(
-            relayed === undefined ? versus(floor) : `${versus(floor)}; with the relay ${versus(relayed)}`,
-            (relayed ?? floor) <= max * base.all,
+            [versus(floor), ...relayed.map((r) => `${r.note} ${versus(r.value)}`)].join('; '),
+            highest <= max * base.all,
           ),
         }
       : {};
@@ -134,7 +140,6 @@ export function evaluateCpuGoals(results: Results): GoalResult[] {
   const chunks = plan.shape.chunks;
   const floorAt = (c: number) => (floor: FloorPhases) => floor.latency.find((l) => l.concurrency === c);
   const longFloor = (floor: FloorPhases) => floor.longAnswer;
-  const longRelayed = (floor: FloorPhases) => floor.longAnswerRelayed;
   const goals: GoalResult[] = [
     ...cpuGoal(results, `${chunks} chunks, c=50`, (f) => latencyAt(f, 50), floorAt(50), 4),
     ...cpuGoal(
@@ -143,7 +148,7 @@ export function evaluateCpuGoals(results: Results): GoalResult[] {
       (f) => f.longAnswer,
       longFloor,
       2.5,
-      longRelayed,
+      RELAYED_FLOORS,
     ),
     ...cpuGoal(results, `${chunks} chunks, c=1`, (f) => latencyAt(f, 1), floorAt(1), 3),
     ...ttftGoal(

@@ -2,7 +2,13 @@
  * Issue 17's part of the Markdown report: CPU per completion by process group in each system, and the summary
  * table README's Performance section quotes (same rows as the issue's), ready to paste.
  */
-import { cpuPerCompletion, cpuPhases, floorCpuPerCompletion, type CpuPerCompletion } from './cpu-per-completion.js';
+import {
+  cpuPerCompletion,
+  cpuPhases,
+  floorCpuPerCompletion,
+  RELAYED_FLOORS,
+  type CpuPerCompletion,
+} from './cpu-per-completion.js';
 import type { LatencyFigures } from './phases/latency.js';
 import type { Distribution } from './stats.js';
 import { round } from './stats.js';
@@ -16,7 +22,6 @@ const SYSTEMS = [
 ] as const satisfies readonly (readonly [SystemName, string])[];
 
 const FLOOR_LABEL = 'Temporal floor (bare workflow)';
-const RELAYED_LABEL = 'Temporal floor + relay (bare workflow, chunks through Redis pub/sub, turn stored)';
 
 const fmt = (value: number | undefined, digits = 0) =>
   value === undefined || !Number.isFinite(value) ? '–' : round(value, digits).toLocaleString('en-US');
@@ -28,7 +33,7 @@ const figuresOf = (results: BenchResults, system: SystemName): SystemFigures | u
 
 function breakdownTable(results: BenchResults): string {
   const rows: string[][] = [];
-  for (const { label, pick, pickFloor, pickRelayed } of cpuPhases(results)) {
+  for (const { label, pick, pickFloor, relayedFloors = [] } of cpuPhases(results)) {
     const base = cpuPerCompletion('baseline', pick(results.baseline));
     for (const [system, name] of SYSTEMS) {
       const figures = figuresOf(results, system);
@@ -48,7 +53,9 @@ function breakdownTable(results: BenchResults): string {
     }
     const floors = [
       [FLOOR_LABEL, floorCpuPerCompletion(pickFloor(results.floor)), false],
-      [RELAYED_LABEL, pickRelayed ? floorCpuPerCompletion(pickRelayed(results.floor)) : undefined, true],
+      ...relayedFloors.map(
+        (relayed) => [relayed.label, floorCpuPerCompletion(relayed.pick(results.floor)), true] as const,
+      ),
     ] as const;
     for (const [name, floor, relays] of floors) {
       if (!floor) continue;
@@ -193,7 +200,7 @@ export function cpuSection(results: BenchResults): string {
       : []),
     breakdownTable(results),
     '',
-    `"${FLOOR_LABEL}" is a workflow that runs one activity as long as the phase's answer streams (eager start and eager activity, client and worker in one process of its own, no Postgres or Redis), at the phase's concurrency and count (\`bench/temporal-floor.ts\`): its own process and the Temporal server are what any turn run as a Temporal workflow costs before it does anything of its own. A Longhaul-shaped turn's floor is the baseline's row plus this one (the goals table gives that sum). "${RELAYED_LABEL}" is the same workflow whose activity also publishes each of the answer's chunks, paced as the model sends them, to a Redis channel (a plain PUBLISH, pipelined: no replay log, sequence numbers or expiry) that a subscriber in the same process receives, and stores the user's and the assistant's message in Postgres (one INSERT each, one connection): the least the brief's shape (chunks through Redis pub/sub, messages in Postgres) adds, with Redis and the Postgres backend counted.`,
+    `"${FLOOR_LABEL}" is a workflow that runs one activity as long as the phase's answer streams (eager start and eager activity, client and worker in one process of its own, no Postgres or Redis), at the phase's concurrency and count (\`bench/temporal-floor.ts\`): its own process and the Temporal server are what any turn run as a Temporal workflow costs before it does anything of its own. A Longhaul-shaped turn's floor is the baseline's row plus this one (the goals table gives that sum). "${RELAYED_FLOORS[0]!.label}" is the same workflow whose activity also publishes each of the answer's chunks, paced as the model sends them, to a Redis channel (a plain PUBLISH, pipelined: no replay log, sequence numbers or expiry) that a subscriber in the same process receives, and stores the user's and the assistant's message in Postgres (one INSERT each, one connection): the least the brief's shape (chunks through Redis pub/sub, messages in Postgres) adds, with Redis and the Postgres backend counted. "${RELAYED_FLOORS[1]!.label}" also appends each chunk to a capped Redis Stream and puts the entry's id in the live message (one Lua script per chunk, pipelined: what a viewer that reconnects needs to replay the answer so far and join the live stream without a gap or a repeat), expires the log when the answer ends, and heartbeats every 2 s against a 5 s heartbeat timeout (as Longhaul's model call does: how a worker that dies mid-answer is noticed and the answer moved to another): the least a resumable turn that survives a worker's death adds.`,
     '',
     '### Temporal floor: start() → activity running',
     '',

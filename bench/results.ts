@@ -29,6 +29,8 @@ export interface FloorPhases {
   longAnswer?: FloorFigures;
   /** The long answers again, each chunk relayed through Redis pub/sub and the turn's messages stored. */
   longAnswerRelayed?: FloorFigures;
+  /** Relayed as above, also logged for resuming viewers, the activity heartbeating as Longhaul's model call does. */
+  longAnswerResumable?: FloorFigures;
 }
 
 export interface GoalResult {

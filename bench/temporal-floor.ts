@@ -2,10 +2,10 @@
  * The floor under issue 17's goals, measured: what a bare one-activity Temporal workflow costs per completion
  * (floor/bare-turns.ts), CPU of client + worker and of the Temporal server, and start() → activity running.
  *
- * Standalone, `node --import tsx bench/temporal-floor.ts [answerMs] [c:completions,...] [relayChunks]` prints a
- * table; the defaults are the full bench's latency phase, its long-answer phase is `6000 50:200`, and with
+ * Standalone, `node --import tsx bench/temporal-floor.ts [answerMs] [c:completions,...] [relayChunks [resumable]]`
+ * prints a table; the defaults are the full bench's latency phase, its long-answer phase is `6000 50:200`, and with
  * `300` after it each turn also relays 300 chunks through Redis and stores its messages (floor/relay.ts), against
- * the stack's database. The bench (phases/floor.ts)
+ * the stack's database; `300 resumable` also logs them for resuming viewers and heartbeats. The bench (phases/floor.ts)
  * starts this same file as a child process with its phases in LONGHAUL_BENCH_FLOOR and takes the figures over IPC.
  */
 import { ensureStack } from '../scripts/stack.mjs';
@@ -22,10 +22,13 @@ function levelsFromArgs(args: string[]): FloorLevel[] {
   const answerMs = Number(args[0] ?? 1000);
   const relayChunks = args[2] === undefined ? undefined : Number(args[2]);
   if (relayChunks !== undefined && !(relayChunks > 0)) throw new Error(`bad relayChunks "${args[2]}"`);
+  if (args[3] !== undefined && args[3] !== 'resumable')
+    throw new Error(`bad argument "${args[3]}": expected resumable`);
+  const resumable = args[3] === 'resumable';
   return (args[1] ?? '1:40,10:200,50:500').split(',').map((level) => {
     const [concurrency, completions] = level.split(':').map(Number);
     if (!concurrency || !completions) throw new Error(`bad level "${level}": expected <concurrency>:<completions>`);
-    return { answerMs, concurrency, completions, ...(relayChunks ? { relayChunks } : {}) };
+    return { answerMs, concurrency, completions, ...(relayChunks ? { relayChunks, resumable } : {}) };
   });
 }
 
@@ -46,6 +49,7 @@ async function standalone(): Promise<void> {
   );
   const relaying = levels[0]?.relayChunks;
   if (relaying) console.log(`Each turn relays ${relaying} chunks through Redis and stores 2 messages in Postgres.\n`);
+  if (levels[0]?.resumable) console.log('Each chunk is also logged for resuming viewers; the activity heartbeats.\n');
   console.log(
     '| c | completions | client + worker ms | Temporal server ms | Redis ms | Postgres ms | all ms | start() → activity running p50 / p99 ms | machine CPU % |',
   );

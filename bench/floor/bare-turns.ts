@@ -4,7 +4,8 @@
  * no search attributes, memo, markers, Postgres or Redis. Client and worker share this process, as API and worker
  * do under `npm start`, on a task queue of their own. What any turn that is a Temporal workflow costs before it
  * does anything of its own. With `relay`, a turn can also relay its chunks and store its messages (floor/relay.ts):
- * the least the brief's shape adds to that.
+ * the least the brief's shape adds to that; resumable and heartbeating, the least a turn a viewer can resume and a
+ * dead worker's answer can move from needs.
  */
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -13,12 +14,18 @@ import { closedLoop } from '../closed-loop.js';
 import { createFloorActivities } from './activities.js';
 import { createRelay, type RelayConnections } from './relay.js';
 
+/** What a relaying turn sends through the relay (floor/relay.ts), and whether it is resumable and heartbeats. */
+export interface TurnRelay {
+  chunks: number;
+  resumable?: boolean;
+}
+
 export interface BareTurns {
   /**
-   * `completions` turns, `concurrency` at a time (closed loop), each activity running `answerMs` (relaying
-   * `relayChunks` chunks when given); returns each turn's time from `start()` to its activity running.
+   * `completions` turns, `concurrency` at a time (closed loop), each activity running `answerMs` (relaying its
+   * chunks when given `relay`); returns each turn's time from `start()` to its activity running.
    */
-  closedLoop(answerMs: number, concurrency: number, completions: number, relayChunks?: number): Promise<number[]>;
+  closedLoop(answerMs: number, concurrency: number, completions: number, relay?: TurnRelay): Promise<number[]>;
   close(): Promise<void>;
 }
 
@@ -45,18 +52,19 @@ export async function startBareTurns(options: {
   const workerRun = worker.run();
 
   let sequence = 0;
-  async function turn(answerMs: number, relayChunks: number | undefined): Promise<number> {
+  async function turn(answerMs: number, relayed: TurnRelay | undefined): Promise<number> {
     const workflowId = `floor-${process.pid}-${(sequence += 1)}`;
     let viewer: { received: Promise<void> } | undefined;
-    if (relayChunks !== undefined) {
+    if (relayed !== undefined) {
       if (!relay) throw new Error('this floor process was started without the relay');
-      viewer = await relay.open(workflowId, relayChunks);
+      viewer = await relay.open(workflowId, relayed.chunks);
     }
     const startedAt = performance.now();
-    const handle = await client.workflow.start(viewer ? 'floorRelayTurn' : 'floorTurn', {
+    const workflowType = !relayed ? 'floorTurn' : relayed.resumable ? 'floorResumableTurn' : 'floorRelayTurn';
+    const handle = await client.workflow.start(workflowType, {
       taskQueue,
       workflowId,
-      args: viewer ? [workflowId, answerMs, relayChunks] : [answerMs],
+      args: relayed ? [workflowId, answerMs, relayed.chunks] : [answerMs],
       requestEagerStart: true,
     });
     await Promise.all([handle.result(), viewer?.received]);
@@ -67,8 +75,8 @@ export async function startBareTurns(options: {
   }
 
   return {
-    closedLoop: (answerMs, concurrency, completions, relayChunks) =>
-      closedLoop(concurrency, completions, () => turn(answerMs, relayChunks)),
+    closedLoop: (answerMs, concurrency, completions, relayed) =>
+      closedLoop(concurrency, completions, () => turn(answerMs, relayed)),
     async close() {
       worker.shutdown();
       await workerRun;

@@ -16,6 +16,8 @@ export interface FloorLevel {
   completions: number;
   /** Relay this many chunks per turn through Redis and store the turn's messages (floor/relay.ts). */
   relayChunks?: number;
+  /** With `relayChunks`: also log each chunk for resuming viewers, and heartbeat (floor/activities.ts). */
+  resumable?: boolean;
 }
 
 export interface FloorFigures extends FloorLevel {
@@ -37,13 +39,19 @@ export async function measureFloorLevels(
   const meter = createCpuMeter(temporalAddress.split(':').at(-1) ?? '7233', {}, database);
   await turns.closedLoop(WARMUP.answerMs, WARMUP.concurrency, WARMUP.completions);
   if (levels.some((level) => level.relayChunks !== undefined)) {
-    await turns.closedLoop(WARMUP.answerMs, WARMUP.concurrency, WARMUP.completions, WARMUP.relayChunks);
+    await turns.closedLoop(WARMUP.answerMs, WARMUP.concurrency, WARMUP.completions, { chunks: WARMUP.relayChunks });
+  }
+  if (levels.some((level) => level.resumable)) {
+    const relay = { chunks: WARMUP.relayChunks, resumable: true };
+    await turns.closedLoop(WARMUP.answerMs, WARMUP.concurrency, WARMUP.completions, relay);
   }
   const figures: FloorFigures[] = [];
   for (const level of levels) {
     const stopCpu = meter.start();
     const startedAt = performance.now();
-    const waits = await turns.closedLoop(level.answerMs, level.concurrency, level.completions, level.relayChunks);
+    const relay =
+      level.relayChunks === undefined ? undefined : { chunks: level.relayChunks, resumable: level.resumable ?? false };
+    const waits = await turns.closedLoop(level.answerMs, level.concurrency, level.completions, relay);
     const cpu = stopCpu();
     figures.push({
       ...level,

@@ -50,7 +50,8 @@ function runFloorChild(config: FloorConfig): Promise<FloorFigures[]> {
 
 /**
  * The plan's latency phases (50-chunk answers at each concurrency) and its long-answer phase, bare; then the
- * long-answer phase again with every chunk relayed through Redis and the turn's messages stored (floor/relay.ts).
+ * long-answer phase again with every chunk relayed through Redis and the turn's messages stored (floor/relay.ts),
+ * and once more resumable and heartbeating.
  */
 export async function measureFloor(plan: Plan, temporalAddress: string, relay: RelayConnections): Promise<FloorPhases> {
   const latency = plan.concurrencies.map((concurrency) => ({
@@ -66,12 +67,18 @@ export async function measureFloor(plan: Plan, temporalAddress: string, relay: R
   };
   const figures = await runFloorChild({
     temporalAddress,
-    levels: [...latency, longAnswer, { ...longAnswer, relayChunks: long.shape.chunks }],
+    levels: [
+      ...latency,
+      longAnswer,
+      { ...longAnswer, relayChunks: long.shape.chunks },
+      { ...longAnswer, relayChunks: long.shape.chunks, resumable: true },
+    ],
     relay,
   });
   return {
     latency: figures.slice(0, latency.length),
     longAnswer: figures[latency.length],
     longAnswerRelayed: figures[latency.length + 1],
+    longAnswerResumable: figures[latency.length + 2],
   };
 }

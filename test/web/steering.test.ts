@@ -136,7 +136,7 @@ describe('the web app in a real browser: a message sent into a running answer, o
     h.model.enqueue(
       { kind: 'tool-calls', calls: [{ name: 'transfer', argsChunks: ['{"amount":', '5}'] }] },
       { kind: 'text', chunks: ['Paid ', 'five.'] },
-      { kind: 'text', chunks: ['Ten ', 'next time.'] },
+      { kind: 'text', chunks: ['Ten ', 'next ', 'time ', 'then', '.'], delayMs: 700 },
     );
     await send('Pay Bob five');
     const card = assistant().getByRole('region', { name: 'Tool transfer' });
@@ -153,24 +153,58 @@ describe('the web app in a real browser: a message sent into a running answer, o
 
     await button('Queue').click();
     await page.getByRole('region', { name: 'Queued' }).getByText('Actually make it ten').waitFor();
-    // The answer's end both sends the queued message and, with the thread's news, reloads the transcript. A reload
-    // that answers after the send (held back here, as a slow network would) is older than the page: the message
-    // it lacks must stay on the page (it once vanished until the next reload).
+
+    // The answer's end both sends the queued message and, with the thread's news, reloads the transcript. Forced
+    // here in the order that once lost the message: the reload is read on the server first, the queued message is
+    // sent (the queue's own look at the thread waits for the reload to be read), and only then does the reload's
+    // older transcript reach the page. The page, which shows the message and streams its answer, must keep it.
     const transcript = /\/v1\/threads\/[^/]+\/messages$/;
+    const threadDetail = /\/v1\/threads\/[^/?]+$/;
+    const signal = () => {
+      let fire!: () => void;
+      return { fired: new Promise<void>((resolve) => (fire = resolve)), fire: () => fire() };
+    };
+    const [reloadRead, queuedSent] = [signal(), signal()];
+    const withinTenSeconds = (fired: Promise<void>) =>
+      Promise.race([
+        fired.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000)),
+      ]);
+    let sent = false;
+    page.on('request', (request) => {
+      const post = request.method() === 'POST' && request.url().endsWith('/api/chat');
+      if (post && (request.postData() ?? '').includes('Actually make it ten')) {
+        sent = true;
+        queuedSent.fire();
+      }
+    });
+    let staleDelivered = 0;
     const reloads: Promise<unknown>[] = [];
+    await page.route(threadDetail, async (route) => {
+      await withinTenSeconds(reloadRead.fired);
+      await route.continue();
+    });
     await page.route(transcript, async (route) => {
       reloads.push(page.waitForEvent('requestfinished', (request) => request === route.request()));
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      await route.continue();
+      const readBeforeSend = !sent;
+      const response = await route.fetch();
+      reloadRead.fire();
+      if ((await withinTenSeconds(queuedSent.fired)) && readBeforeSend) staleDelivered += 1;
+      await route.fulfill({ response });
     });
     await card.getByRole('button', { name: 'Approve' }).click();
     await assistant().first().getByText('Paid five.').waitFor();
-    await assistant().nth(1).getByText('Ten next time.').waitFor();
+    await assistant().nth(1).getByText('Ten', { exact: false }).waitFor();
     // No reload is held back from here on (a later one would wait for a page that may have closed); every reload
     // asked for by then has reached the page, and the page has drawn what it did with it.
     await page.unrouteAll({ behavior: 'wait' });
     await Promise.all(reloads);
     await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
+    expect(staleDelivered, 'a transcript read before the queued send reached the page after it').toBeGreaterThan(0);
+    // Checked while the second answer still streams: a later reload, once it has ended, would put the message back.
+    expect(await assistant().nth(1).getByText('Ten next time then.').isVisible()).toBe(false);
+    expect(await you().allInnerTexts()).toEqual(['Pay Bob five', 'Actually make it ten']);
+    await assistant().nth(1).getByText('Ten next time then.').waitFor();
     expect(await you().allInnerTexts()).toEqual(['Pay Bob five', 'Actually make it ten']);
     expect(await box().inputValue()).toBe('');
   });

@@ -330,9 +330,8 @@ describe('a scheduled agent', () => {
       15_000,
       'runs after resume',
     );
-    await deleteAndSettle(schedule.id);
-
-    // Temporal counts a run once it started; its thread appears once the run's activity opened the turn.
+    // Temporal counts a run once it started; its thread appears once the run's activity opened the turn. The
+    // schedule is deleted only then: a run that opens after the deletion finds no schedule and is skipped.
     let runThreads: { id: string; title: string }[] = [];
     await waitFor(
       async () => {
@@ -342,6 +341,7 @@ describe('a scheduled agent', () => {
       30_000,
       'a new thread for the triggered run and each run after resuming',
     );
+    await deleteAndSettle(schedule.id);
     for (const thread of runThreads.slice(0, 3)) {
       await waitFor(async () => (await assistantTexts(h, thread.id)).length === 1, 10_000, 'the run’s answer');
       expect(await assistantTexts(h, thread.id)).toEqual([SCRIPTED_ANSWER]);

@@ -78,6 +78,8 @@ export interface RelayedFloor {
   label: string;
   /** How the goals table names it beside the bare floor. */
   note: string;
+  /** What it runs, for the report's paragraph under the CPU table. */
+  explains: string;
   pick: (floor: FloorPhases | undefined) => FloorFigures | undefined;
 }
 
@@ -85,11 +87,15 @@ export const RELAYED_FLOORS: RelayedFloor[] = [
   {
     label: 'Temporal floor + relay (bare workflow, chunks through Redis pub/sub, turn stored)',
     note: 'with the relay',
+    explains:
+      "is the same workflow whose activity also publishes each of the answer's chunks, paced as the model sends them, to a Redis channel (a plain PUBLISH, pipelined: no replay log, sequence numbers or expiry) that a subscriber in the same process receives, and stores the user's and the assistant's message in Postgres (one INSERT each, one connection): the least the brief's shape (chunks through Redis pub/sub, messages in Postgres) adds, with Redis and the Postgres backend counted.",
     pick: (floor) => floor?.longAnswerRelayed,
   },
   {
     label: 'Temporal floor + resumable relay (the same, each chunk also logged for resuming viewers, heartbeats)',
     note: 'resumable and heartbeating',
+    explains:
+      "also appends each chunk to a capped Redis Stream and puts the entry's id in the live message (one Lua script per chunk, pipelined: what a viewer that reconnects needs to replay the answer so far and join the live stream without a gap or a repeat), expires the log when the answer ends, and heartbeats every 2 s against a 5 s heartbeat timeout (as Longhaul's model call does: how a worker that dies mid-answer is noticed and the answer moved to another): the least a resumable turn that survives a worker's death adds.",
     pick: (floor) => floor?.longAnswerResumable,
   },
 ];

@@ -50,13 +50,13 @@ function cpuGoal(
     return value === undefined ? [] : [{ note: relayedFloor.note, value }];
   });
   const versus = (value: number) => `${ms(value)} (${round(value / base!.all, 2)}×)`;
-  const highest = relayed.at(-1)?.value ?? floor;
+  const fullest = relayed.at(-1)?.value ?? floor;
   const note =
-    base && floor !== undefined && highest !== undefined
+    base && floor !== undefined && fullest !== undefined
       ? {
           floor: floorNote(
             [versus(floor), ...relayed.map((r) => `${r.note} ${versus(r.value)}`)].join('; '),
-            highest <= max * base.all,
+            fullest <= max * base.all,
           ),
         }
       : {};

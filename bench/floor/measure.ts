@@ -38,11 +38,10 @@ export async function measureFloorLevels(
 ): Promise<FloorFigures[]> {
   const meter = createCpuMeter(temporalAddress.split(':').at(-1) ?? '7233', {}, database);
   await turns.closedLoop(WARMUP.answerMs, WARMUP.concurrency, WARMUP.completions);
-  if (levels.some((level) => level.relayChunks !== undefined)) {
-    await turns.closedLoop(WARMUP.answerMs, WARMUP.concurrency, WARMUP.completions, { chunks: WARMUP.relayChunks });
-  }
-  if (levels.some((level) => level.resumable)) {
-    const relay = { chunks: WARMUP.relayChunks, resumable: true };
+  // Each kind of relaying turn the levels run is warmed once.
+  for (const resumable of [false, true]) {
+    if (!levels.some((level) => level.relayChunks !== undefined && (level.resumable ?? false) === resumable)) continue;
+    const relay = { chunks: WARMUP.relayChunks, resumable };
     await turns.closedLoop(WARMUP.answerMs, WARMUP.concurrency, WARMUP.completions, relay);
   }
   const figures: FloorFigures[] = [];
